@@ -1,0 +1,14 @@
+DROP TABLE outbox;
+DROP TABLE changes;
+DROP TABLE followers;
+DROP TABLE events;
+DROP TABLE answers;
+DROP TABLE stage_pauses;
+DROP TABLE stages;
+DROP TABLE questions;
+DROP TABLE api_tokens;
+DROP TABLE memberships;
+DROP TABLE users;
+DROP TABLE units;
+DROP TABLE forum_parents;
+DROP TABLE forums;

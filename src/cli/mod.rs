@@ -1,0 +1,268 @@
+//! The command line: parses arguments and calls the service; no logic of its own.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::Code;
+use crate::service::users::{NewUserInput, UserChange, UserSummary};
+use crate::service::{Role, Service, ServiceError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "eskalera",
+    version,
+    about = "Questions climbing Migrationsverket's prövningsstöd structure"
+)]
+pub struct Cli {
+    /// Settings file (default: config/default.toml, else the built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Load the demo users and questions into an empty database first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user.
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Home unit code: the user's questions start there.
+        #[arg(long)]
+        unit: String,
+        /// Forum the user is a member of (repeatable).
+        #[arg(long = "member", value_name = "FORUM_CODE")]
+        members: Vec<String>,
+        #[arg(long, default_value = "caseworker", value_parser = parse_role)]
+        role: Role,
+        /// Read a password for the web pages from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role or memberships.
+    Set {
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        #[arg(long = "add-member", value_name = "FORUM")]
+        add_member: Vec<String>,
+        #[arg(long = "remove-member", value_name = "FORUM")]
+        remove_member: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once, as the last line.
+    Create {
+        email: String,
+        #[arg(long)]
+        expires_days: Option<i64>,
+    },
+    /// List a user's tokens (never the tokens themselves).
+    List { email: String },
+    /// Revoke every token of a user, at once.
+    Revoke { email: String },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s)
+        .ok_or_else(|| format!("unknown role '{s}', expected one of: {}", Role::choices()))
+}
+
+/// A failure the binary reports on stderr with an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Service(
+                ServiceError::Invalid(_) | ServiceError::NotFound(_) | ServiceError::Conflict(_),
+            ) => 2,
+            CliError::Config(_) => 3,
+            _ => 1,
+        }
+    }
+}
+
+fn open(config: Config) -> Result<Service, CliError> {
+    let clock = match config.now {
+        Some(t) => {
+            log::warn!("ESKALERA_NOW is set: the clock starts at {t} (for tests and demos only)");
+            Clock::starting_at(t)
+        }
+        None => Clock::system(),
+    };
+    Ok(Service::open(config, clock)?)
+}
+
+fn print_user(u: &UserSummary) {
+    println!(
+        "{} <{}> id {} unit {} role {} member of [{}]",
+        u.name,
+        u.email,
+        u.id,
+        u.unit,
+        u.role,
+        u.memberships.join(", ")
+    );
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => {
+            let pool = crate::store::connect(&config.database_url).map_err(ServiceError::from)?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| ServiceError::from(crate::store::StoreError::Pool(e.to_string())))?;
+            let applied = crate::store::migrate(&mut conn).map_err(ServiceError::from)?;
+            println!(
+                "database is up to date ({} migrations applied now)",
+                applied.len()
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            unit,
+            members,
+            role,
+            password_stdin,
+        }) => {
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                Some(s.trim_end_matches(['\r', '\n']).to_string())
+            } else {
+                None
+            };
+            let svc = open(config)?;
+            let u = svc.add_user(&NewUserInput {
+                email,
+                name,
+                unit,
+                members,
+                role,
+                password,
+            })?;
+            print_user(&u);
+            Ok(())
+        }
+        Command::User(UserCommand::Set {
+            email,
+            role,
+            add_member,
+            remove_member,
+        }) => {
+            let svc = open(config)?;
+            let u = svc.change_user(
+                &email,
+                &UserChange {
+                    role,
+                    add_member,
+                    remove_member,
+                },
+            )?;
+            print_user(&u);
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create {
+            email,
+            expires_days,
+        }) => {
+            let svc = open(config)?;
+            let token = svc.create_token(&email, expires_days)?;
+            eprintln!("token for {email} (shown once; only its hash is kept):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::List { email }) => {
+            let svc = open(config)?;
+            println!("id\tcreated\tlast used\texpires\trevoked");
+            let show = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or("-".to_string(), |t| t.to_rfc3339())
+            };
+            for t in svc.list_tokens(&email)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.created_at.to_rfc3339(),
+                    show(t.last_used_at),
+                    show(t.expires_at),
+                    show(t.revoked_at)
+                );
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { email }) => {
+            let svc = open(config)?;
+            let n = svc.revoke_tokens(&email)?;
+            println!("revoked {n} tokens of {email}");
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config, demo: bool) -> Result<(), CliError> {
+    let bind = config.bind.clone();
+    let svc = open(config)?;
+    if demo {
+        if svc.is_empty()? {
+            let summary = svc.load_demo()?;
+            log::info!(
+                "demo loaded: {} users, {} questions; every demo user's password is '{}'",
+                summary.users,
+                summary.questions,
+                crate::service::demo::DEMO_PASSWORD
+            );
+            for (email, role, token) in &summary.tokens {
+                println!("demo token for {email} ({role}): {token}");
+            }
+        } else {
+            log::info!("the database already holds data: the demo was not loaded again");
+        }
+    }
+    let listener = TcpListener::bind(&bind)?;
+    log::info!("eskalera listens on http://{bind}");
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
+    actix_web::rt::System::new()
+        .block_on(async move { crate::web::server(svc, listener, workers)?.await })?;
+    Ok(())
+}

@@ -1,0 +1,452 @@
+//! Settings and the organisation structure, read from TOML, overridden by `ESKALERA_*`
+//! variables and validated at load.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::domain::answer::{BindingStatus, IssueRules};
+use crate::domain::calendar::WorkingTime;
+use crate::domain::structure::{Forum, Level, Named, Region, Structure, StructureError, Unit};
+use crate::domain::Code;
+
+const DEFAULT_SETTINGS: &str = include_str!("../config/default.toml");
+const DEFAULT_STRUCTURE: &str = include_str!("../config/structure.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: {source}")]
+    Structure {
+        path: String,
+        source: StructureError,
+    },
+    #[error("{name}: {message}")]
+    Env { name: &'static str, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Targets of one level, in working days.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Until the first response (claim or request for information).
+    pub first_response: f64,
+    /// Until the stage ends by an answer or an escalation.
+    pub resolve: f64,
+    pub urgent_first_response: f64,
+    pub urgent_resolve: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaConfig {
+    /// Share of the target after which a stage counts as at risk.
+    #[serde(default = "default_at_risk")]
+    pub at_risk_share: f64,
+    #[serde(default = "default_working_time")]
+    pub working_time: WorkingTime,
+    pub targets: BTreeMap<String, Target>,
+}
+
+fn default_at_risk() -> f64 {
+    0.75
+}
+fn default_working_time() -> WorkingTime {
+    WorkingTime::FullDays
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub from: String,
+    #[serde(default = "default_attempts")]
+    pub max_attempts: i32,
+    #[serde(default = "default_backoff")]
+    pub max_backoff_seconds: u64,
+    /// Local hour (Europe/Stockholm) at which daily digests go out.
+    #[serde(default = "default_digest_hour")]
+    pub digest_hour: u32,
+}
+
+fn default_attempts() -> i32 {
+    10
+}
+fn default_backoff() -> u64 {
+    60
+}
+fn default_digest_hour() -> u32 {
+    7
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    bind: String,
+    data_dir: PathBuf,
+    database_url: Option<String>,
+    base_url: String,
+    structure: PathBuf,
+    smtp_url: Option<String>,
+    sla: SlaConfig,
+    binding: BTreeMap<String, Vec<BindingStatus>>,
+    mail: MailConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStructure {
+    regions: Vec<RawNamed>,
+    processes: Vec<RawNamed>,
+    categories: Vec<RawNamed>,
+    forums: Vec<RawForum>,
+    units: Vec<RawUnit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNamed {
+    code: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForum {
+    code: String,
+    name: String,
+    level: Level,
+    region: Option<String>,
+    process: Option<String>,
+    #[serde(default)]
+    parents: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnit {
+    code: String,
+    name: String,
+    region: String,
+    regional_group: String,
+}
+
+/// Everything the service needs to start, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub base_url: String,
+    pub smtp_url: Option<String>,
+    /// Where the clock starts (`ESKALERA_NOW`); None means the system clock.
+    pub now: Option<DateTime<Utc>>,
+    /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
+    pub session_key: Option<Vec<u8>>,
+    pub sla: SlaConfig,
+    pub issue_rules: IssueRules,
+    pub mail: MailConfig,
+    pub structure: Structure,
+}
+
+impl Config {
+    /// Reads `path`, or `config/default.toml` under the working directory, or the built-in
+    /// defaults, then applies the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_with_env(path, |name| std::env::var(name).ok())
+    }
+
+    pub fn load_with_env(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let fallback = PathBuf::from("config/default.toml");
+        let path = path
+            .map(Path::to_path_buf)
+            .or_else(|| fallback.exists().then_some(fallback));
+        let (settings_text, settings_name, dir) = match &path {
+            Some(p) => (
+                read(p)?,
+                p.display().to_string(),
+                p.parent().map(Path::to_path_buf),
+            ),
+            None => (
+                DEFAULT_SETTINGS.to_string(),
+                "built-in default.toml".into(),
+                None,
+            ),
+        };
+        let raw: RawSettings = toml::from_str(&settings_text).map_err(|e| ConfigError::Parse {
+            path: settings_name.clone(),
+            message: e.to_string(),
+        })?;
+        let (structure_text, structure_name) = match &dir {
+            Some(d) => {
+                let p = d.join(&raw.structure);
+                (read(&p)?, p.display().to_string())
+            }
+            None => (
+                DEFAULT_STRUCTURE.to_string(),
+                "built-in structure.toml".into(),
+            ),
+        };
+        let structure = parse_structure(&structure_text, &structure_name)?;
+        Self::build(raw, structure, &settings_name, env)
+    }
+
+    fn build(
+        raw: RawSettings,
+        structure: Structure,
+        settings_name: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut allowed = BTreeMap::new();
+        for (level, statuses) in raw.binding {
+            let level = Level::parse(&level).ok_or_else(|| ConfigError::Parse {
+                path: settings_name.into(),
+                message: format!(
+                    "[binding] names unknown level '{level}' (levels: {})",
+                    Level::choices()
+                ),
+            })?;
+            allowed.insert(level, statuses);
+        }
+        let issue_rules = IssueRules::new(allowed).map_err(|m| ConfigError::Parse {
+            path: settings_name.into(),
+            message: format!("[binding] {m}"),
+        })?;
+        for level in Level::ALL {
+            if !raw.sla.targets.contains_key(level.as_str()) {
+                return Err(ConfigError::Parse {
+                    path: settings_name.into(),
+                    message: format!("[sla.targets] has no entry for level {level}"),
+                });
+            }
+        }
+        if let Some(l) = raw.sla.targets.keys().find(|l| Level::parse(l).is_none()) {
+            return Err(ConfigError::Parse {
+                path: settings_name.into(),
+                message: format!("[sla.targets] names unknown level '{l}'"),
+            });
+        }
+        if !(0.0..=1.0).contains(&raw.sla.at_risk_share) {
+            return Err(ConfigError::Invalid(
+                "sla.at_risk_share must be between 0 and 1".into(),
+            ));
+        }
+        let data_dir = env("ESKALERA_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or(raw.data_dir);
+        let database_url = env("ESKALERA_DATABASE_URL")
+            .or(raw.database_url)
+            .unwrap_or_else(|| data_dir.join("eskalera.db").display().to_string());
+        let now = match env("ESKALERA_NOW") {
+            Some(s) => Some(
+                DateTime::parse_from_rfc3339(s.trim())
+                    .map_err(|e| ConfigError::Env {
+                        name: "ESKALERA_NOW",
+                        message: format!(
+                            "not an RFC 3339 instant ({e}), e.g. 2026-03-02T09:00:00+01:00"
+                        ),
+                    })?
+                    .with_timezone(&Utc),
+            ),
+            None => None,
+        };
+        let session_key = match env("ESKALERA_SESSION_KEY") {
+            Some(s) => {
+                let key = hex::decode(s.trim()).map_err(|e| ConfigError::Env {
+                    name: "ESKALERA_SESSION_KEY",
+                    message: format!("not hex: {e}"),
+                })?;
+                if key.len() != 64 {
+                    return Err(ConfigError::Env {
+                        name: "ESKALERA_SESSION_KEY",
+                        message: format!("must be 64 bytes (128 hex digits), got {}", key.len()),
+                    });
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        Ok(Config {
+            bind: env("ESKALERA_BIND").unwrap_or(raw.bind),
+            data_dir,
+            database_url,
+            base_url: env("ESKALERA_BASE_URL").unwrap_or(raw.base_url),
+            smtp_url: env("ESKALERA_SMTP_URL").or(raw.smtp_url),
+            now,
+            session_key,
+            sla: raw.sla,
+            issue_rules,
+            mail: raw.mail,
+            structure,
+        })
+    }
+
+    /// The SLA targets of a level; every level has one (checked at load).
+    pub fn target(&self, level: Level) -> Target {
+        self.sla
+            .targets
+            .get(level.as_str())
+            .copied()
+            .unwrap_or(Target {
+                first_response: 1.0,
+                resolve: 5.0,
+                urgent_first_response: 1.0,
+                urgent_resolve: 2.0,
+            })
+    }
+}
+
+fn read(p: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+        path: p.display().to_string(),
+        source,
+    })
+}
+
+/// Parses and validates an organisation structure file.
+pub fn parse_structure(text: &str, name: &str) -> Result<Structure, ConfigError> {
+    let raw: RawStructure = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: name.into(),
+        message: e.to_string(),
+    })?;
+    let named = |v: Vec<RawNamed>| {
+        v.into_iter()
+            .map(|n| Named {
+                code: n.code,
+                name: n.name,
+            })
+            .collect::<Vec<_>>()
+    };
+    Structure::new(
+        raw.regions
+            .into_iter()
+            .map(|r| Region {
+                code: r.code,
+                name: r.name,
+            })
+            .collect(),
+        named(raw.processes),
+        named(raw.categories),
+        raw.forums
+            .into_iter()
+            .map(|f| Forum {
+                code: f.code,
+                name: f.name,
+                level: f.level,
+                process: f.process,
+                region: f.region,
+                parents: f.parents,
+            })
+            .collect(),
+        raw.units
+            .into_iter()
+            .map(|u| Unit {
+                code: u.code,
+                name: u.name,
+                region: u.region,
+                regional_group: u.regional_group,
+            })
+            .collect(),
+    )
+    .map_err(|source| ConfigError::Structure {
+        path: name.into(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn built_in_defaults_load() {
+        let c = Config::load_with_env(Some(Path::new("config/default.toml")), no_env).unwrap();
+        assert!(c.structure.units.len() >= 26);
+        let groups = c
+            .structure
+            .forums
+            .values()
+            .filter(|f| f.level == Level::RegionalGroup)
+            .count();
+        assert_eq!(groups, 13);
+        let networks = c
+            .structure
+            .forums
+            .values()
+            .filter(|f| f.level == Level::NationalNetwork)
+            .count();
+        assert_eq!(networks, 11);
+        assert!(c
+            .issue_rules
+            .may_issue(Level::ProcessForum, BindingStatus::Binding));
+        assert!(!c
+            .issue_rules
+            .may_issue(Level::NationalNetwork, BindingStatus::Binding));
+        assert!(c.database_url.ends_with("eskalera.db"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = |n: &str| match n {
+            "ESKALERA_DATABASE_URL" => Some("postgres://x/y".to_string()),
+            "ESKALERA_BIND" => Some("0.0.0.0:9".to_string()),
+            "ESKALERA_NOW" => Some("2026-01-05T08:00:00+01:00".to_string()),
+            _ => None,
+        };
+        let c = Config::load_with_env(None, env).unwrap();
+        assert_eq!(c.database_url, "postgres://x/y");
+        assert_eq!(c.bind, "0.0.0.0:9");
+        assert_eq!(c.now.unwrap().to_rfc3339(), "2026-01-05T07:00:00+00:00");
+    }
+
+    #[test]
+    fn bad_environment_is_named() {
+        let env = |n: &str| (n == "ESKALERA_NOW").then(|| "yesterday".to_string());
+        let e = Config::load_with_env(None, env).unwrap_err().to_string();
+        assert!(e.contains("ESKALERA_NOW"), "{e}");
+        let env = |n: &str| (n == "ESKALERA_SESSION_KEY").then(|| "abcd".to_string());
+        let e = Config::load_with_env(None, env).unwrap_err().to_string();
+        assert!(e.contains("64 bytes"), "{e}");
+    }
+
+    #[test]
+    fn structure_errors_name_the_entry() {
+        let text = r#"
+regions = [{ code = "nord", name = "Nord" }]
+processes = []
+categories = []
+[[forums]]
+code = "rg-1"
+name = "RG"
+level = "regional_group"
+parents = ["ng-missing"]
+[[units]]
+code = "u-1"
+name = "U"
+region = "nord"
+regional_group = "rg-1"
+"#;
+        let e = parse_structure(text, "s.toml").unwrap_err().to_string();
+        assert!(e.contains("ng-missing") && e.contains("rg-1"), "{e}");
+        let e = parse_structure("regions = 3", "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("s.toml"), "{e}");
+    }
+}

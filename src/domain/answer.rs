@@ -1,0 +1,178 @@
+//! Answers' binding status: what each level may issue and which status changes are allowed.
+
+use std::collections::BTreeMap;
+
+use crate::domain::question::Refusal;
+use crate::domain::structure::Level;
+use crate::domain::Code;
+use crate::text_enum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BindingStatus {
+    Guidance,
+    Temporary,
+    Binding,
+    Superseded,
+    Withdrawn,
+}
+text_enum!(BindingStatus {
+    Guidance => "guidance",
+    Temporary => "temporary",
+    Binding => "binding",
+    Superseded => "superseded",
+    Withdrawn => "withdrawn",
+});
+
+impl BindingStatus {
+    /// Still in force: the reader may rely on it (to the degree its status says).
+    pub fn is_current(self) -> bool {
+        matches!(
+            self,
+            BindingStatus::Guidance | BindingStatus::Temporary | BindingStatus::Binding
+        )
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            BindingStatus::Guidance => "Vägledande",
+            BindingStatus::Temporary => "Tillfälligt stöd",
+            BindingStatus::Binding => "Bindande",
+            BindingStatus::Superseded => "Ersatt",
+            BindingStatus::Withdrawn => "Återkallat",
+        }
+    }
+
+    /// One line telling the reader what the status means for their case.
+    pub fn explanation_sv(self) -> &'static str {
+        match self {
+            BindingStatus::Guidance => "Vägledning: ska beaktas, men beslutsfattaren gör sin egen bedömning i det enskilda ärendet.",
+            BindingStatus::Temporary => "Tillfälligt stöd i väntan på nytt stöd: ska följas fram till omprövningsdatumet.",
+            BindingStatus::Binding => "Bindande: ska följas i alla ärenden som frågan gäller.",
+            BindingStatus::Superseded => "Ersatt av ett senare svar: använd det nya svaret.",
+            BindingStatus::Withdrawn => "Återkallat: svaret gäller inte längre och ska inte användas.",
+        }
+    }
+}
+
+/// Which binding statuses each level may issue when it answers (from config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueRules {
+    allowed: BTreeMap<Level, Vec<BindingStatus>>,
+}
+
+impl Default for IssueRules {
+    /// Guidance everywhere, temporary from national networks up, binding only at process forums.
+    fn default() -> Self {
+        use BindingStatus::*;
+        let mut allowed = BTreeMap::new();
+        for level in Level::ALL {
+            let statuses = match level {
+                Level::Unit | Level::RegionalGroup | Level::NationalGroup => vec![Guidance],
+                Level::NationalNetwork => vec![Guidance, Temporary],
+                Level::ProcessForum => vec![Guidance, Temporary, Binding],
+            };
+            allowed.insert(*level, statuses);
+        }
+        IssueRules { allowed }
+    }
+}
+
+impl IssueRules {
+    /// Rules from config; `superseded` and `withdrawn` can never be issued, only reached.
+    pub fn new(allowed: BTreeMap<Level, Vec<BindingStatus>>) -> Result<Self, String> {
+        for (level, statuses) in &allowed {
+            if let Some(s) = statuses.iter().find(|s| !s.is_current()) {
+                return Err(format!(
+                    "level {level} lists '{s}', but only guidance, temporary and binding can be issued"
+                ));
+            }
+        }
+        Ok(IssueRules { allowed })
+    }
+
+    pub fn allowed(&self, level: Level) -> &[BindingStatus] {
+        self.allowed.get(&level).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn may_issue(&self, level: Level, status: BindingStatus) -> bool {
+        self.allowed(level).contains(&status)
+    }
+}
+
+/// Judges a change of an existing answer's status (the actor's right to change it is the
+/// service's business). Returns 409 for a change the current status does not allow.
+pub fn check_change(from: BindingStatus, to: BindingStatus) -> Result<(), Refusal> {
+    use BindingStatus::*;
+    let ok = match to {
+        Superseded | Withdrawn => from.is_current(),
+        Binding => from == Temporary,
+        Guidance | Temporary => false,
+    };
+    if ok {
+        Ok(())
+    } else if !from.is_current() {
+        Err(Refusal::Conflict(format!(
+            "the answer is already {from}; a {from} answer cannot change status"
+        )))
+    } else {
+        Err(Refusal::Conflict(format!(
+            "an answer cannot go from {from} to {to}: allowed are superseded, withdrawn, and temporary to binding"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use BindingStatus::*;
+
+    #[test]
+    fn default_rules_follow_the_design() {
+        let r = IssueRules::default();
+        assert!(r.may_issue(Level::Unit, Guidance));
+        assert!(!r.may_issue(Level::Unit, Temporary));
+        assert!(!r.may_issue(Level::NationalGroup, Temporary));
+        assert!(r.may_issue(Level::NationalNetwork, Temporary));
+        assert!(!r.may_issue(Level::NationalNetwork, Binding));
+        assert!(r.may_issue(Level::ProcessForum, Binding));
+        for l in Level::ALL {
+            assert!(!r.may_issue(*l, Superseded) && !r.may_issue(*l, Withdrawn));
+        }
+    }
+
+    #[test]
+    fn config_cannot_issue_terminal_statuses() {
+        let mut m = BTreeMap::new();
+        m.insert(Level::Unit, vec![Guidance, Superseded]);
+        assert!(IssueRules::new(m).unwrap_err().contains("superseded"));
+    }
+
+    #[test]
+    fn allowed_changes() {
+        for from in [Guidance, Temporary, Binding] {
+            assert!(check_change(from, Superseded).is_ok());
+            assert!(check_change(from, Withdrawn).is_ok());
+        }
+        assert!(check_change(Temporary, Binding).is_ok());
+    }
+
+    #[test]
+    fn refused_changes() {
+        for (from, to) in [
+            (Guidance, Binding),
+            (Binding, Temporary),
+            (Guidance, Temporary),
+            (Binding, Guidance),
+            (Superseded, Binding),
+            (Withdrawn, Guidance),
+            (Superseded, Withdrawn),
+            (Withdrawn, Superseded),
+            (Temporary, Temporary),
+        ] {
+            assert!(
+                matches!(check_change(from, to), Err(Refusal::Conflict(_))),
+                "{from} -> {to}"
+            );
+        }
+    }
+}

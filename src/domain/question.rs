@@ -1,0 +1,349 @@
+//! The question lifecycle: statuses, actions, who may take each action and from which status.
+
+use crate::domain::Code;
+use crate::text_enum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Open,
+    InProgress,
+    AwaitingInfo,
+    Answered,
+    Closed,
+    Withdrawn,
+    Duplicate,
+}
+text_enum!(Status {
+    Open => "open",
+    InProgress => "in_progress",
+    AwaitingInfo => "awaiting_info",
+    Answered => "answered",
+    Closed => "closed",
+    Withdrawn => "withdrawn",
+    Duplicate => "duplicate",
+});
+
+impl Status {
+    /// Still waiting for someone in the structure (counts in queues and the backlog).
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            Status::Open | Status::InProgress | Status::AwaitingInfo
+        )
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Status::Open => "Öppen",
+            Status::InProgress => "Under handläggning",
+            Status::AwaitingInfo => "Väntar på komplettering",
+            Status::Answered => "Besvarad",
+            Status::Closed => "Avslutad",
+            Status::Withdrawn => "Återkallad",
+            Status::Duplicate => "Dubblett",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Priority {
+    Normal,
+    Urgent,
+}
+text_enum!(Priority {
+    Normal => "normal",
+    Urgent => "urgent",
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Claim,
+    Assign,
+    RequestInfo,
+    ProvideInfo,
+    Answer,
+    Escalate,
+    Close,
+    Withdraw,
+    Reopen,
+    Duplicate,
+}
+text_enum!(Action {
+    Claim => "claim",
+    Assign => "assign",
+    RequestInfo => "request_info",
+    ProvideInfo => "provide_info",
+    Answer => "answer",
+    Escalate => "escalate",
+    Close => "close",
+    Withdraw => "withdraw",
+    Reopen => "reopen",
+    Duplicate => "duplicate",
+});
+
+/// How the actor stands to one question; computed by the service, judged here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relation {
+    pub is_asker: bool,
+    /// Member of the forum the question is at now.
+    pub member_of_current: bool,
+    /// Member of the forum that gave the latest answer.
+    pub member_of_answering: bool,
+    /// Role `legal` (the legal department).
+    pub is_legal: bool,
+}
+
+/// Facts about the question beyond its status that a transition depends on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateFacts {
+    /// The latest answer of the question is `temporary`.
+    pub current_answer_temporary: bool,
+}
+
+/// Why an action was refused: the actor may never do it here (403), or not in this state (409).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+fn who_may(action: Action, rel: &Relation) -> Result<(), &'static str> {
+    let ok = match action {
+        Action::Claim | Action::Assign => rel.member_of_current || rel.is_legal,
+        Action::RequestInfo | Action::Answer | Action::Escalate | Action::Duplicate => {
+            rel.member_of_current
+        }
+        Action::ProvideInfo | Action::Withdraw => rel.is_asker,
+        Action::Close => rel.is_asker || rel.member_of_answering || rel.is_legal,
+        Action::Reopen => rel.is_asker || rel.member_of_answering,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match action {
+        Action::Claim => "only members of the forum holding the question or the legal department may claim it",
+        Action::Assign => "only members of the forum holding the question or the legal department may assign it",
+        Action::RequestInfo => "only members of the forum holding the question may ask the asker for more information",
+        Action::Answer => "only members of the forum holding the question may answer it",
+        Action::Escalate => "only members of the forum holding the question may escalate it",
+        Action::Duplicate => "only members of the forum holding the question may mark it as a duplicate",
+        Action::ProvideInfo => "only the asker may provide the information that was requested",
+        Action::Withdraw => "only the asker may withdraw a question",
+        Action::Close => "only the asker, members of the forum that answered, or the legal department may close a question",
+        Action::Reopen => "only the asker or members of the forum that answered may reopen a question",
+    })
+}
+
+fn next_status(action: Action, from: Status, facts: &StateFacts) -> Option<Status> {
+    use Status::*;
+    match (action, from) {
+        (Action::Claim, Open) => Some(InProgress),
+        (Action::Assign, Open | InProgress) => Some(from),
+        (Action::RequestInfo, InProgress) => Some(AwaitingInfo),
+        (Action::ProvideInfo, AwaitingInfo) => Some(InProgress),
+        (Action::Answer, Open | InProgress) => Some(Answered),
+        (Action::Escalate, Open | InProgress) => Some(Open),
+        // A network may give temporary support and pass the question up in one go.
+        (Action::Escalate, Answered) if facts.current_answer_temporary => Some(Open),
+        (Action::Close, Answered) => Some(Closed),
+        (Action::Withdraw, Open | InProgress | AwaitingInfo) => Some(Withdrawn),
+        (Action::Reopen, Answered | Closed) => Some(InProgress),
+        (Action::Duplicate, Open | InProgress) => Some(Duplicate),
+        _ => None,
+    }
+}
+
+/// Judges an action: first who (403), then from which status (409). Returns the new status.
+pub fn decide(
+    action: Action,
+    from: Status,
+    rel: &Relation,
+    facts: &StateFacts,
+) -> Result<Status, Refusal> {
+    who_may(action, rel).map_err(|m| Refusal::Forbidden(m.to_string()))?;
+    next_status(action, from, facts).ok_or_else(|| {
+        let extra = if action == Action::Escalate && from == Status::Answered {
+            " (an answered question can only be escalated while its current answer is temporary)"
+        } else {
+            ""
+        };
+        Refusal::Conflict(format!(
+            "a question that is {} cannot be {}{}",
+            from.as_str(),
+            past_tense(action),
+            extra
+        ))
+    })
+}
+
+fn past_tense(action: Action) -> &'static str {
+    match action {
+        Action::Claim => "claimed",
+        Action::Assign => "assigned",
+        Action::RequestInfo => "sent back for more information",
+        Action::ProvideInfo => "given more information",
+        Action::Answer => "answered",
+        Action::Escalate => "escalated",
+        Action::Close => "closed",
+        Action::Withdraw => "withdrawn",
+        Action::Reopen => "reopened",
+        Action::Duplicate => "marked as a duplicate",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    const ASKER: Relation = Relation {
+        is_asker: true,
+        member_of_current: false,
+        member_of_answering: false,
+        is_legal: false,
+    };
+    const MEMBER: Relation = Relation {
+        is_asker: false,
+        member_of_current: true,
+        member_of_answering: false,
+        is_legal: false,
+    };
+    const ANSWERING: Relation = Relation {
+        is_asker: false,
+        member_of_current: false,
+        member_of_answering: true,
+        is_legal: false,
+    };
+    const LEGAL: Relation = Relation {
+        is_asker: false,
+        member_of_current: false,
+        member_of_answering: false,
+        is_legal: true,
+    };
+    const STRANGER: Relation = Relation {
+        is_asker: false,
+        member_of_current: false,
+        member_of_answering: false,
+        is_legal: false,
+    };
+    const NO: StateFacts = StateFacts {
+        current_answer_temporary: false,
+    };
+    const TEMP: StateFacts = StateFacts {
+        current_answer_temporary: true,
+    };
+
+    /// The transition table of DESIGN.md, one row per allowed (action, who, from) → to.
+    #[test]
+    fn every_allowed_transition() {
+        let rows: &[(Action, Relation, Status, StateFacts, Status)] = &[
+            (Action::Claim, MEMBER, Open, NO, InProgress),
+            (Action::Claim, LEGAL, Open, NO, InProgress),
+            (Action::Assign, MEMBER, Open, NO, Open),
+            (Action::Assign, MEMBER, InProgress, NO, InProgress),
+            (Action::Assign, LEGAL, InProgress, NO, InProgress),
+            (Action::RequestInfo, MEMBER, InProgress, NO, AwaitingInfo),
+            (Action::ProvideInfo, ASKER, AwaitingInfo, NO, InProgress),
+            (Action::Answer, MEMBER, Open, NO, Answered),
+            (Action::Answer, MEMBER, InProgress, NO, Answered),
+            (Action::Escalate, MEMBER, Open, NO, Open),
+            (Action::Escalate, MEMBER, InProgress, NO, Open),
+            (Action::Escalate, MEMBER, Answered, TEMP, Open),
+            (Action::Close, ASKER, Answered, NO, Closed),
+            (Action::Close, ANSWERING, Answered, NO, Closed),
+            (Action::Close, LEGAL, Answered, NO, Closed),
+            (Action::Withdraw, ASKER, Open, NO, Withdrawn),
+            (Action::Withdraw, ASKER, InProgress, NO, Withdrawn),
+            (Action::Withdraw, ASKER, AwaitingInfo, NO, Withdrawn),
+            (Action::Reopen, ASKER, Answered, NO, InProgress),
+            (Action::Reopen, ASKER, Closed, NO, InProgress),
+            (Action::Reopen, ANSWERING, Closed, NO, InProgress),
+            (Action::Duplicate, MEMBER, Open, NO, Duplicate),
+            (Action::Duplicate, MEMBER, InProgress, NO, Duplicate),
+        ];
+        for (action, rel, from, facts, to) in rows {
+            assert_eq!(
+                decide(*action, *from, rel, facts),
+                Ok(*to),
+                "{action} from {from} by {rel:?}"
+            );
+        }
+    }
+
+    /// Every status an action is not allowed from is a 409, for an actor who may take the action.
+    #[test]
+    fn every_refused_state_is_a_conflict() {
+        let allowed: &[(Action, &[Status], Relation)] = &[
+            (Action::Claim, &[Open], MEMBER),
+            (Action::Assign, &[Open, InProgress], MEMBER),
+            (Action::RequestInfo, &[InProgress], MEMBER),
+            (Action::ProvideInfo, &[AwaitingInfo], ASKER),
+            (Action::Answer, &[Open, InProgress], MEMBER),
+            (Action::Escalate, &[Open, InProgress], MEMBER),
+            (Action::Close, &[Answered], ASKER),
+            (Action::Withdraw, &[Open, InProgress, AwaitingInfo], ASKER),
+            (Action::Reopen, &[Answered, Closed], ASKER),
+            (Action::Duplicate, &[Open, InProgress], MEMBER),
+        ];
+        for (action, ok_from, rel) in allowed {
+            for from in Status::ALL {
+                if ok_from.contains(from) {
+                    continue;
+                }
+                match decide(*action, *from, rel, &NO) {
+                    Err(Refusal::Conflict(msg)) => assert!(msg.contains(from.as_str()), "{msg}"),
+                    other => panic!("{action} from {from}: expected 409, got {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn escalating_an_answered_question_needs_a_temporary_answer() {
+        match decide(Action::Escalate, Answered, &MEMBER, &NO) {
+            Err(Refusal::Conflict(m)) => assert!(m.contains("temporary")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every actor not named in the "who" column of an action is a 403, whatever the status.
+    #[test]
+    fn every_refused_actor_is_forbidden() {
+        let refused: &[(Action, &[Relation])] = &[
+            (Action::Claim, &[ASKER, ANSWERING, STRANGER]),
+            (Action::Assign, &[ASKER, ANSWERING, STRANGER]),
+            (Action::RequestInfo, &[ASKER, ANSWERING, LEGAL, STRANGER]),
+            (Action::ProvideInfo, &[MEMBER, ANSWERING, LEGAL, STRANGER]),
+            (Action::Answer, &[ASKER, ANSWERING, LEGAL, STRANGER]),
+            (Action::Escalate, &[ASKER, ANSWERING, LEGAL, STRANGER]),
+            (Action::Close, &[MEMBER, STRANGER]),
+            (Action::Withdraw, &[MEMBER, ANSWERING, LEGAL, STRANGER]),
+            (Action::Reopen, &[MEMBER, LEGAL, STRANGER]),
+            (Action::Duplicate, &[ASKER, ANSWERING, LEGAL, STRANGER]),
+        ];
+        for (action, rels) in refused {
+            for rel in *rels {
+                for from in Status::ALL {
+                    assert!(
+                        matches!(
+                            decide(*action, *from, rel, &TEMP),
+                            Err(Refusal::Forbidden(_))
+                        ),
+                        "{action} by {rel:?} from {from}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip_as_text() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(Status::parse("OPEN"), None);
+        assert!(Open.is_pending() && AwaitingInfo.is_pending() && !Answered.is_pending());
+    }
+}

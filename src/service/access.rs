@@ -1,0 +1,50 @@
+//! Who the caller is and how they stand to a question: the access policy in one place.
+
+use std::collections::BTreeSet;
+
+use crate::domain::question::Relation;
+use crate::store::models::{AnswerRow, QuestionRow};
+use crate::text_enum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Caseworker,
+    Legal,
+    Admin,
+}
+text_enum!(Role {
+    Caseworker => "caseworker",
+    Legal => "legal",
+    Admin => "admin",
+});
+
+/// A signed-in user with their memberships, loaded once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub unit: String,
+    pub memberships: BTreeSet<String>,
+}
+
+impl Actor {
+    pub fn is_member(&self, forum: &str) -> bool {
+        self.memberships.contains(forum)
+    }
+
+    pub fn is_legal(&self) -> bool {
+        self.role == Role::Legal
+    }
+
+    /// How the actor stands to `q`, whose latest answer is `latest`.
+    pub fn relation(&self, q: &QuestionRow, latest: Option<&AnswerRow>) -> Relation {
+        Relation {
+            is_asker: q.asker_id == Some(self.id),
+            member_of_current: self.is_member(&q.forum),
+            member_of_answering: latest.is_some_and(|a| self.is_member(&a.forum)),
+            is_legal: self.is_legal(),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Use cases: each one authorises the actor, validates input and runs in one transaction.
+//! The web and CLI layers call only this layer.
+
+pub mod access;
+pub mod demo;
+pub mod org;
+pub mod questions;
+pub mod users;
+mod validate;
+pub mod views;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::question::Refusal;
+use crate::store::{self, DbPool, PooledConn, StoreError};
+
+pub use access::{Actor, Role};
+
+/// One invalid input field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No credentials, or credentials that are unknown, expired or revoked (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but the rule named in the message does not allow it (403).
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The state does not allow it, or a concurrent change won (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The input is invalid; each field is named (422).
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<Refusal> for ServiceError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Forbidden(m) => ServiceError::Forbidden(m),
+            Refusal::Conflict(m) => ServiceError::Conflict(m),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The application: configuration, the database and the clock. Cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    pub config: Arc<Config>,
+    pool: DbPool,
+    clock: Clock,
+}
+
+impl Service {
+    /// Connects, migrates and synchronises the organisation structure from config.
+    pub fn open(config: Config, clock: Clock) -> ServiceResult<Service> {
+        let pool = store::connect(&config.database_url)?;
+        let svc = Service {
+            config: Arc::new(config),
+            pool,
+            clock,
+        };
+        let mut conn = svc.conn()?;
+        store::write_tx(&mut conn, |c| store::org::sync(c, &svc.config.structure))?;
+        Ok(svc)
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The same service with its clock moved, for replaying history (demo data, imports).
+    pub fn with_clock(&self, clock: Clock) -> Service {
+        Service {
+            clock,
+            ..self.clone()
+        }
+    }
+
+    fn conn(&self) -> ServiceResult<PooledConn> {
+        self.pool
+            .get()
+            .map_err(|e| ServiceError::Store(StoreError::Pool(e.to_string())))
+    }
+
+    pub fn backend(&self) -> store::Backend {
+        store::Backend::of(&self.config.database_url)
+    }
+
+    /// Checks that the database answers, for /healthz.
+    pub fn health(&self) -> ServiceResult<()> {
+        use diesel::connection::SimpleConnection;
+        let mut c = self.conn()?;
+        c.batch_execute("SELECT 1").map_err(StoreError::from)?;
+        Ok(())
+    }
+}

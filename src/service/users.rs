@@ -1,0 +1,356 @@
+//! Users, memberships and API tokens: the CLI's administration and the API's authentication.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+
+use super::access::{Actor, Role};
+use super::validate::Checks;
+use super::views::TokenView;
+use super::{Service, ServiceError, ServiceResult};
+use crate::domain::Code;
+use crate::store::models::{NewEvent, NewToken, NewUser, UserRow};
+use crate::store::{self, questions as qs, users as us, DbConnection, StoreError};
+
+/// A new user as `eskalera user add` takes it.
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub email: String,
+    pub name: String,
+    pub unit: String,
+    pub members: Vec<String>,
+    pub role: Role,
+    pub password: Option<String>,
+}
+
+/// A change of role and memberships as `eskalera user set` takes it.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub add_member: Vec<String>,
+    pub remove_member: Vec<String>,
+}
+
+/// A summary of a user for the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub unit: String,
+    pub role: String,
+    pub memberships: Vec<String>,
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn is_email(s: &str) -> bool {
+    let mut parts = s.split('@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.chars().any(char::is_whitespace)
+        }
+        _ => false,
+    }
+}
+
+pub(crate) fn hash_password(password: &str) -> ServiceResult<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw)
+        .map_err(|e| StoreError::Corrupt(format!("no randomness available: {e}")))?;
+    let salt = SaltString::encode_b64(&raw)
+        .map_err(|e| ServiceError::invalid("password", format!("cannot be hashed: {e}")))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::invalid("password", format!("cannot be hashed: {e}")))
+}
+
+impl Service {
+    fn audit(
+        &self,
+        c: &mut DbConnection,
+        actor_id: Option<i64>,
+        kind: &str,
+        note: String,
+    ) -> ServiceResult<()> {
+        qs::insert_event(
+            c,
+            &NewEvent {
+                actor_id,
+                kind: kind.into(),
+                note: Some(note),
+                created_at: self.clock.now_naive(),
+                ..Default::default()
+            },
+        )?;
+        Ok(())
+    }
+
+    fn check_forums(&self, checks: &mut Checks, field: &str, forums: &[String]) {
+        for f in forums {
+            if self.config.structure.forum(f).is_none() {
+                checks.fail(field, format!("unknown forum '{f}'"));
+            }
+        }
+    }
+
+    pub fn add_user(&self, input: &NewUserInput) -> ServiceResult<UserSummary> {
+        let email = input.email.trim().to_lowercase();
+        let mut checks = Checks::default();
+        if !is_email(&email) {
+            checks.fail("email", format!("'{email}' is not an e-mail address"));
+        }
+        if input.name.trim().is_empty() {
+            checks.fail("name", "is required");
+        }
+        if !self.config.structure.units.contains_key(&input.unit) {
+            checks.fail("unit", format!("unknown unit '{}'", input.unit));
+        }
+        self.check_forums(&mut checks, "member", &input.members);
+        if let Some(p) = &input.password {
+            if p.chars().count() < 8 {
+                checks.fail("password", "must be at least 8 characters");
+            }
+        }
+        checks.finish()?;
+        let password_hash = input.password.as_deref().map(hash_password).transpose()?;
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            if us::by_email(c, &email)?.is_some() {
+                return Err(ServiceError::Conflict(format!(
+                    "a user with e-mail {email} exists already"
+                )));
+            }
+            let id = us::insert(
+                c,
+                &NewUser {
+                    email: &email,
+                    name: input.name.trim(),
+                    unit: &input.unit,
+                    role: input.role.as_str(),
+                    password_hash: password_hash.as_deref(),
+                    mail_preference: "immediate",
+                    created_at: self.clock.now_naive(),
+                },
+            )?;
+            for f in &input.members {
+                us::add_membership(c, id, f)?;
+            }
+            self.audit(
+                c,
+                None,
+                "user_created",
+                format!("user {id} created with role {}", input.role),
+            )?;
+            self.user_summary(c, id)
+        })
+    }
+
+    pub fn change_user(&self, email: &str, change: &UserChange) -> ServiceResult<UserSummary> {
+        let mut checks = Checks::default();
+        self.check_forums(&mut checks, "add-member", &change.add_member);
+        checks.finish()?;
+        let email = email.trim().to_lowercase();
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let user = self.user_by_email(c, &email)?;
+            if let Some(role) = change.role {
+                if role.as_str() != user.role {
+                    us::set_role(c, user.id, role.as_str())?;
+                    self.audit(
+                        c,
+                        None,
+                        "role_changed",
+                        format!("user {} role {} -> {role}", user.id, user.role),
+                    )?;
+                }
+            }
+            for f in &change.add_member {
+                if us::add_membership(c, user.id, f)? {
+                    self.audit(
+                        c,
+                        None,
+                        "membership_added",
+                        format!("user {} member of {f}", user.id),
+                    )?;
+                }
+            }
+            for f in &change.remove_member {
+                if !us::remove_membership(c, user.id, f)? {
+                    return Err(ServiceError::invalid(
+                        "remove-member",
+                        format!("{email} is not a member of {f}"),
+                    ));
+                }
+                self.audit(
+                    c,
+                    None,
+                    "membership_removed",
+                    format!("user {} no longer member of {f}", user.id),
+                )?;
+            }
+            self.user_summary(c, user.id)
+        })
+    }
+
+    fn user_by_email(&self, c: &mut DbConnection, email: &str) -> ServiceResult<UserRow> {
+        us::by_email(c, &email.trim().to_lowercase())?
+            .ok_or_else(|| ServiceError::NotFound(format!("there is no user with e-mail {email}")))
+    }
+
+    fn user_summary(&self, c: &mut DbConnection, id: i64) -> ServiceResult<UserSummary> {
+        let u = us::by_id(c, id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("there is no user {id}")))?;
+        Ok(UserSummary {
+            id: u.id,
+            memberships: us::memberships(c, u.id)?,
+            email: u.email,
+            name: u.name,
+            unit: u.unit,
+            role: u.role,
+        })
+    }
+
+    /// Creates a token for a user; the token itself is returned once and only its SHA-256 kept.
+    pub fn create_token(&self, email: &str, expires_days: Option<i64>) -> ServiceResult<String> {
+        if let Some(d) = expires_days {
+            if !(1..=3650).contains(&d) {
+                return Err(ServiceError::invalid(
+                    "expires-days",
+                    "must be between 1 and 3650",
+                ));
+            }
+        }
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| StoreError::Corrupt(format!("no randomness available: {e}")))?;
+        let token = hex::encode(bytes);
+        let hash = hash_token(&token);
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let user = self.user_by_email(c, email)?;
+            let now = self.clock.now_naive();
+            let id = us::insert_token(
+                c,
+                &NewToken {
+                    user_id: user.id,
+                    token_hash: &hash,
+                    created_at: now,
+                    expires_at: expires_days.map(|d| now + Duration::days(d)),
+                },
+            )?;
+            self.audit(
+                c,
+                Some(user.id),
+                "token_created",
+                format!("token {id} for user {}", user.id),
+            )?;
+            Ok::<(), ServiceError>(())
+        })?;
+        Ok(token)
+    }
+
+    pub fn list_tokens(&self, email: &str) -> ServiceResult<Vec<TokenView>> {
+        let mut conn = self.conn()?;
+        let user = self.user_by_email(&mut conn, email)?;
+        Ok(us::tokens_of(&mut conn, user.id)?
+            .into_iter()
+            .map(|t| TokenView {
+                id: t.id,
+                created_at: t.created_at.and_utc(),
+                last_used_at: t.last_used_at.map(|x| x.and_utc()),
+                expires_at: t.expires_at.map(|x| x.and_utc()),
+                revoked_at: t.revoked_at.map(|x| x.and_utc()),
+            })
+            .collect())
+    }
+
+    /// Revokes every token of a user; effective for the next request.
+    pub fn revoke_tokens(&self, email: &str) -> ServiceResult<usize> {
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let user = self.user_by_email(c, email)?;
+            let n = us::revoke_tokens(c, user.id, self.clock.now_naive())?;
+            self.audit(
+                c,
+                Some(user.id),
+                "tokens_revoked",
+                format!("{n} tokens of user {} revoked", user.id),
+            )?;
+            Ok(n)
+        })
+    }
+
+    /// The actor behind a bearer token, or 401.
+    pub fn authenticate_token(&self, token: &str) -> ServiceResult<Actor> {
+        let hash = hash_token(token.trim());
+        let mut conn = self.conn()?;
+        let bad =
+            || ServiceError::Unauthenticated("the token is unknown, expired or revoked".into());
+        let t = us::token_by_hash(&mut conn, &hash)?.ok_or_else(bad)?;
+        let now = self.clock.now_naive();
+        if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
+            return Err(bad());
+        }
+        // Writing on every request would serialise reads on SQLite; a minute's precision is enough.
+        if t.last_used_at
+            .is_none_or(|l| now - l > Duration::minutes(1))
+        {
+            us::touch_token(&mut conn, t.id, now)?;
+        }
+        self.actor(&mut conn, t.user_id)
+    }
+
+    pub(crate) fn actor(&self, c: &mut DbConnection, user_id: i64) -> ServiceResult<Actor> {
+        let u = us::by_id(c, user_id)?
+            .ok_or_else(|| ServiceError::Unauthenticated("the user no longer exists".into()))?;
+        let role = Role::parse(&u.role)
+            .ok_or_else(|| StoreError::Corrupt(format!("role '{}'", u.role)))?;
+        Ok(Actor {
+            id: u.id,
+            memberships: us::memberships(c, u.id)?
+                .into_iter()
+                .collect::<BTreeSet<_>>(),
+            email: u.email,
+            name: u.name,
+            role,
+            unit: u.unit,
+        })
+    }
+
+    /// The actor for a user e-mail, for the CLI and demo loading.
+    pub fn actor_by_email(&self, email: &str) -> ServiceResult<Actor> {
+        let mut conn = self.conn()?;
+        let u = self.user_by_email(&mut conn, email)?;
+        self.actor(&mut conn, u.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_email("a.b@myndighet.se"));
+        assert!(!is_email("a.b@myndighet"));
+        assert!(!is_email("ab.se"));
+        assert!(!is_email("a b@x.se"));
+        assert!(!is_email("a@b@x.se"));
+    }
+
+    #[test]
+    fn token_hash_is_sha256_hex() {
+        assert_eq!(hash_token("abc").len(), 64);
+        assert_eq!(hash_token(" abc".trim()), hash_token("abc"));
+    }
+}

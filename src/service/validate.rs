@@ -1,0 +1,124 @@
+//! Input checks shared by the use cases: required text, lengths, codes, and personal data.
+
+use crate::domain::pii;
+use crate::service::FieldError;
+
+/// Collects every problem of one input, so that the 422 names them all at once.
+#[derive(Debug, Default)]
+pub struct Checks {
+    pub errors: Vec<FieldError>,
+}
+
+impl Checks {
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    /// Free text: personal data is refused, naming where it is but not repeating it.
+    pub fn free_text(&mut self, field: &str, value: &str, max_chars: usize) {
+        if value.chars().count() > max_chars {
+            self.fail(field, format!("is longer than {max_chars} characters"));
+        }
+        if value.contains('\0') {
+            self.fail(field, "contains a NUL character");
+        }
+        for m in pii::find_pii(value) {
+            self.fail(
+                field,
+                format!(
+                    "contains personal data ({}); questions must be anonymised",
+                    pii::describe(value, &m)
+                ),
+            );
+        }
+    }
+
+    /// Required free text: present and not only white space.
+    pub fn required_text(&mut self, field: &str, value: Option<&str>, max_chars: usize) {
+        match value.map(str::trim) {
+            None | Some("") => self.fail(field, "is required"),
+            Some(v) => self.free_text(field, v, max_chars),
+        }
+    }
+
+    /// Optional free text, checked when present.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max_chars: usize) {
+        if let Some(v) = value {
+            self.free_text(field, v, max_chars);
+        }
+    }
+
+    /// A list of short free-text items such as tags or references.
+    pub fn text_list(
+        &mut self,
+        field: &str,
+        values: &[String],
+        max_items: usize,
+        max_chars: usize,
+    ) {
+        if values.len() > max_items {
+            self.fail(field, format!("has more than {max_items} items"));
+        }
+        for (i, v) in values.iter().enumerate() {
+            let name = format!("{field}[{i}]");
+            if v.trim().is_empty() {
+                self.fail(&name, "is empty");
+            } else {
+                self.free_text(&name, v, max_chars);
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<(), crate::service::ServiceError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::service::ServiceError::Invalid(self.errors))
+        }
+    }
+}
+
+/// Trimmed, de-duplicated items in their first order.
+pub fn normalise_list(values: &[String], lower: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        let v = v.trim();
+        let v = if lower {
+            v.to_lowercase()
+        } else {
+            v.to_string()
+        };
+        if !v.is_empty() && !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// ISO 3166-1 alpha-2: two ASCII capital letters (the codes themselves change too often to list).
+pub fn is_country_code(s: &str) -> bool {
+    s.len() == 2 && s.chars().all(|c| c.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_problem() {
+        let mut c = Checks::default();
+        c.required_text("title", Some("  "), 10);
+        c.required_text("body", None, 10);
+        c.free_text("note", "elva tecken!", 10);
+        c.text_list("tags", &["ok".into(), " ".into()], 5, 10);
+        let fields: Vec<_> = c.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["title", "body", "note", "tags[1]"]);
+    }
+
+    #[test]
+    fn lists_are_normalised() {
+        let v = normalise_list(&[" Belarus ".into(), "belarus".into(), "".into()], true);
+        assert_eq!(v, vec!["belarus"]);
+        assert!(is_country_code("BY") && !is_country_code("by") && !is_country_code("BLR"));
+    }
+}

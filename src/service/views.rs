@@ -1,0 +1,169 @@
+//! What the use cases return: plain data for the JSON API and the pages.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct PersonView {
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ForumRef {
+    pub code: String,
+    pub name: String,
+    /// unit, regional_group, national_group, national_network or process_forum
+    pub level: String,
+}
+
+/// The SLA clock of the question's current (or last) stage.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlaView {
+    /// on_track, at_risk, overdue (open stage); met or missed (ended stage)
+    pub state: String,
+    /// Working days used at the current stage, paused time excluded.
+    pub working_days: f64,
+    pub target_days: f64,
+    pub due_at: DateTime<Utc>,
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    /// Waiting for the asker (awaiting_info): the clock is stopped.
+    pub paused: bool,
+    /// Working days since the question was submitted, paused time excluded.
+    pub total_working_days: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionView {
+    pub id: i64,
+    /// Human reference, e.g. PS-2026-000042.
+    pub reference: String,
+    pub title: String,
+    pub body: String,
+    pub process: String,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    /// ISO 3166-1 alpha-2 codes.
+    pub countries: Vec<String>,
+    /// normal or urgent
+    pub priority: String,
+    pub urgent_reason: Option<String>,
+    /// open, in_progress, awaiting_info, answered, closed, withdrawn or duplicate
+    pub status: String,
+    pub level: String,
+    pub forum: ForumRef,
+    /// The asker's home unit, where the question started.
+    pub unit: String,
+    pub asker: Option<PersonView>,
+    pub assignee: Option<PersonView>,
+    pub duplicate_of: Option<i64>,
+    /// Optimistic-lock version: send it back as `If-Match` to refuse acting on a stale view.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub sla: Option<SlaView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AnswerView {
+    pub id: i64,
+    pub question_id: i64,
+    /// Code of the forum that gave the answer.
+    pub forum: String,
+    pub forum_name: String,
+    pub level: String,
+    pub author: Option<PersonView>,
+    pub body: String,
+    /// guidance, temporary, binding, superseded or withdrawn
+    pub binding_status: String,
+    /// What the status means for the reader, in Swedish.
+    pub binding_explanation: String,
+    pub superseded_by: Option<i64>,
+    pub references: Vec<String>,
+    pub review_date: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    /// submitted, claimed, assigned, info_requested, info_provided, answered, escalated,
+    /// closed, withdrawn, reopened, marked_duplicate, binding_status_changed
+    pub kind: String,
+    pub actor: Option<PersonView>,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub forum: Option<String>,
+    pub note: Option<String>,
+    pub answer_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StageView {
+    pub seq: i32,
+    pub forum: String,
+    pub forum_name: String,
+    pub level: String,
+    pub entered_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub left_at: Option<DateTime<Utc>>,
+    /// answered, escalated, withdrawn, duplicate; null while the stage is open
+    pub outcome: Option<String>,
+    /// Working days at this forum, paused time excluded (up to now for the open stage).
+    pub working_days: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionDetail {
+    #[serde(flatten)]
+    pub question: QuestionView,
+    pub answers: Vec<AnswerView>,
+    pub events: Vec<EventView>,
+    pub stages: Vec<StageView>,
+    /// The caller follows the question.
+    pub following: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionPage {
+    pub items: Vec<QuestionView>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ForumView {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parents: Vec<String>,
+    pub process: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitView {
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub regional_group: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NamedView {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}

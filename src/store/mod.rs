@@ -1,0 +1,250 @@
+//! Storage: the SQLite/PostgreSQL connection, pool, embedded migrations and transactions.
+//! Table groups live in their own files; every query there runs on both backends.
+
+pub mod models;
+pub mod org;
+pub mod questions;
+pub mod schema;
+pub mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("no database connection available: {0}")]
+    Pool(String),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A unique or primary key was violated: the caller tried to write something that exists.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Chosen by the URL's scheme: SQLite accepts any string as a path, so it cannot be probed.
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Opens connections by the URL's scheme and keeps the real error (diesel's derived
+/// `establish` would try PostgreSQL first and hide it).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl Manager {
+    pub fn new(url: &str) -> Self {
+        Manager {
+            url: url.to_string(),
+            backend: Backend::of(url),
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConnection::Pg)
+                .map_err(|e| StoreError::Connect(e.to_string())),
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url);
+                if let Some(dir) = Path::new(path)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Connect(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                let mut c = SqliteConnection::establish(path)
+                    .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+                // WAL lets readers run beside the one writer; the busy timeout makes a second
+                // writer wait for the first instead of failing.
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+                Ok(DbConnection::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// A pool for `url`, with the schema migrated.
+pub fn connect(url: &str) -> StoreResult<DbPool> {
+    let backend = Backend::of(url);
+    let size = match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
+    };
+    let pool = Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(20))
+        .build(Manager::new(url))
+        .map_err(|e| StoreError::Pool(e.to_string()))?;
+    let mut conn = pool.get().map_err(|e| StoreError::Pool(e.to_string()))?;
+    migrate(&mut conn)?;
+    Ok(pool)
+}
+
+/// Runs pending migrations. On PostgreSQL an advisory lock keeps instances that start
+/// together from migrating at once.
+pub fn migrate(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Migration(e.to_string()))?,
+        DbConnection::Pg(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(727274)")?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+                .map_err(|e| StoreError::Migration(e.to_string()));
+            c.batch_execute("SELECT pg_advisory_unlock(727274)")?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+pub fn backend(conn: &DbConnection) -> Backend {
+    match conn {
+        DbConnection::Pg(_) => Backend::Postgres,
+        DbConnection::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
+/// Runs `f` in one write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
+/// so that a read-then-write never fails half-way with "database is locked"; PostgreSQL relies
+/// on the version checks in the updates.
+pub fn write_tx<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let begin = match conn {
+        DbConnection::Sqlite(_) => "BEGIN IMMEDIATE",
+        DbConnection::Pg(_) => "BEGIN",
+    };
+    run_tx(conn, begin, f)
+}
+
+/// Runs `f` on one consistent snapshot.
+pub fn read_tx<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let begin = match conn {
+        DbConnection::Sqlite(_) => "BEGIN",
+        DbConnection::Pg(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    };
+    run_tx(conn, begin, f)
+}
+
+fn run_tx<T, E>(
+    conn: &mut DbConnection,
+    begin: &str,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    conn.batch_execute(begin).map_err(StoreError::from)?;
+    match f(conn) {
+        Ok(v) => match conn.batch_execute("COMMIT") {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(StoreError::from(e).into())
+            }
+        },
+        Err(e) => {
+            if let Err(rb) = conn.batch_execute("ROLLBACK") {
+                log::warn!("rollback failed: {rb}");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Encodes a list of strings for a text column.
+pub fn to_json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+pub fn from_json_list(s: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("list column: {e}")))
+}

@@ -1,0 +1,216 @@
+//! Row types: what is read from and written to each table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub unit: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub mail_preference: String,
+    pub last_digest_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub unit: &'a str,
+    pub role: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub mail_preference: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_tokens, treat_none_as_default_value = false)]
+pub struct NewToken<'a> {
+    pub user_id: i64,
+    pub token_hash: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct QuestionRow {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub body: String,
+    pub process: String,
+    pub category: Option<String>,
+    pub tags: String,
+    pub countries: String,
+    pub priority: String,
+    pub urgent_reason: Option<String>,
+    pub status: String,
+    pub forum: String,
+    pub level: String,
+    pub unit: String,
+    pub asker_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub claimed_by: Option<i64>,
+    pub duplicate_of: Option<i64>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = questions, treat_none_as_default_value = false)]
+pub struct NewQuestion<'a> {
+    pub reference: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub process: &'a str,
+    pub category: Option<&'a str>,
+    pub tags: &'a str,
+    pub countries: &'a str,
+    pub priority: &'a str,
+    pub urgent_reason: Option<&'a str>,
+    pub status: &'a str,
+    pub forum: &'a str,
+    pub level: &'a str,
+    pub unit: &'a str,
+    pub asker_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub claimed_by: Option<i64>,
+    pub duplicate_of: Option<i64>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The mutable part of a question, written with a version check.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = questions, treat_none_as_null = true)]
+pub struct QuestionState {
+    pub status: String,
+    pub forum: String,
+    pub level: String,
+    pub assignee_id: Option<i64>,
+    pub claimed_by: Option<i64>,
+    pub duplicate_of: Option<i64>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct StageRow {
+    pub id: i64,
+    pub question_id: i64,
+    pub seq: i32,
+    pub forum: String,
+    pub level: String,
+    pub entered_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub left_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+    pub working_days: Option<f64>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = stages, treat_none_as_default_value = false)]
+pub struct NewStage<'a> {
+    pub question_id: i64,
+    pub seq: i32,
+    pub forum: &'a str,
+    pub level: &'a str,
+    pub entered_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub left_at: Option<NaiveDateTime>,
+    pub outcome: Option<&'a str>,
+    pub working_days: Option<f64>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct PauseRow {
+    pub id: i64,
+    pub stage_id: i64,
+    pub started_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct AnswerRow {
+    pub id: i64,
+    pub question_id: i64,
+    pub stage_id: Option<i64>,
+    pub forum: String,
+    pub level: String,
+    pub author_id: Option<i64>,
+    pub body: String,
+    pub binding_status: String,
+    pub superseded_by: Option<i64>,
+    pub refs: String,
+    pub review_date: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = answers, treat_none_as_default_value = false)]
+pub struct NewAnswer<'a> {
+    pub question_id: i64,
+    pub stage_id: Option<i64>,
+    pub forum: &'a str,
+    pub level: &'a str,
+    pub author_id: Option<i64>,
+    pub body: &'a str,
+    pub binding_status: &'a str,
+    pub superseded_by: Option<i64>,
+    pub refs: &'a str,
+    pub review_date: Option<&'a str>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub question_id: Option<i64>,
+    pub answer_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub forum: Option<String>,
+    pub note: Option<String>,
+    pub data: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
+pub struct NewEvent {
+    pub question_id: Option<i64>,
+    pub answer_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub forum: Option<String>,
+    pub note: Option<String>,
+    pub data: Option<String>,
+    pub created_at: NaiveDateTime,
+}

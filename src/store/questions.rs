@@ -1,0 +1,311 @@
+//! Questions with their stages, pauses, answers, events, followers and the change log.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::*;
+use super::schema::{answers, changes, events, followers, questions, stage_pauses, stages};
+use super::{DbConnection, StoreResult};
+
+pub fn insert(conn: &mut DbConnection, q: &NewQuestion<'_>) -> StoreResult<i64> {
+    Ok(diesel::insert_into(questions::table)
+        .values(q)
+        .returning(questions::id)
+        .get_result(conn)?)
+}
+
+pub fn set_reference(conn: &mut DbConnection, id: i64, reference: &str) -> StoreResult<()> {
+    diesel::update(questions::table.find(id))
+        .set(questions::reference.eq(reference))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<QuestionRow>> {
+    Ok(questions::table.find(id).first(conn).optional()?)
+}
+
+/// Takes the question for this transaction if its version is still `version`, by moving the
+/// version on. On PostgreSQL the row stays locked until commit, so a concurrent step waits here
+/// and then finds the version moved; returns false then (the caller answers 409).
+pub fn take_version(conn: &mut DbConnection, id: i64, version: i64) -> StoreResult<bool> {
+    let n = diesel::update(
+        questions::table
+            .filter(questions::id.eq(id))
+            .filter(questions::version.eq(version)),
+    )
+    .set(questions::version.eq(version + 1))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Writes the new state of a question taken with `take_version`.
+pub fn update_state(conn: &mut DbConnection, id: i64, state: &QuestionState) -> StoreResult<()> {
+    diesel::update(questions::table.find(id))
+        .set(state)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Filters of the question list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub forums: Option<Vec<String>>,
+    pub statuses: Option<Vec<String>>,
+    pub level: Option<String>,
+    pub asker_id: Option<i64>,
+}
+
+fn filtered(f: &ListFilter) -> questions::BoxedQuery<'static, super::MultiBackend> {
+    let mut q = questions::table.into_boxed();
+    if let Some(forums) = &f.forums {
+        q = q.filter(questions::forum.eq_any(forums.clone()));
+    }
+    if let Some(s) = &f.statuses {
+        q = q.filter(questions::status.eq_any(s.clone()));
+    }
+    if let Some(l) = &f.level {
+        q = q.filter(questions::level.eq(l.clone()));
+    }
+    if let Some(a) = f.asker_id {
+        q = q.filter(questions::asker_id.eq(a));
+    }
+    q
+}
+
+/// One page of matching questions, urgent first, then the most recently changed.
+pub fn list(
+    conn: &mut DbConnection,
+    f: &ListFilter,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<QuestionRow>, i64)> {
+    let total: i64 = filtered(f).count().get_result(conn)?;
+    let rows = filtered(f)
+        .order((
+            questions::priority.desc(),
+            questions::updated_at.desc(),
+            questions::id.desc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Every matching question, for filters computed outside SQL (overdue).
+pub fn list_all(conn: &mut DbConnection, f: &ListFilter) -> StoreResult<Vec<QuestionRow>> {
+    Ok(filtered(f)
+        .order((
+            questions::priority.desc(),
+            questions::updated_at.desc(),
+            questions::id.desc(),
+        ))
+        .load(conn)?)
+}
+
+pub fn insert_stage(conn: &mut DbConnection, s: &NewStage<'_>) -> StoreResult<i64> {
+    Ok(diesel::insert_into(stages::table)
+        .values(s)
+        .returning(stages::id)
+        .get_result(conn)?)
+}
+
+pub fn stages_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<StageRow>> {
+    Ok(stages::table
+        .filter(stages::question_id.eq(question_id))
+        .order(stages::seq)
+        .load(conn)?)
+}
+
+/// The current stages of many questions at once (the open one, or the last one).
+pub fn last_stages(conn: &mut DbConnection, question_ids: &[i64]) -> StoreResult<Vec<StageRow>> {
+    let rows: Vec<StageRow> = stages::table
+        .filter(stages::question_id.eq_any(question_ids))
+        .order((stages::question_id, stages::seq))
+        .load(conn)?;
+    let mut last: Vec<StageRow> = Vec::new();
+    for r in rows {
+        match last.last_mut() {
+            Some(l) if l.question_id == r.question_id => *l = r,
+            _ => last.push(r),
+        }
+    }
+    Ok(last)
+}
+
+pub fn set_first_response(
+    conn: &mut DbConnection,
+    stage_id: i64,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(
+        stages::table
+            .filter(stages::id.eq(stage_id))
+            .filter(stages::first_response_at.is_null()),
+    )
+    .set(stages::first_response_at.eq(at))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn end_stage(
+    conn: &mut DbConnection,
+    stage_id: i64,
+    at: NaiveDateTime,
+    outcome: &str,
+    working_days: f64,
+) -> StoreResult<()> {
+    diesel::update(stages::table.find(stage_id))
+        .set((
+            stages::left_at.eq(at),
+            stages::outcome.eq(outcome),
+            stages::working_days.eq(working_days),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn pauses_of(conn: &mut DbConnection, stage_ids: &[i64]) -> StoreResult<Vec<PauseRow>> {
+    Ok(stage_pauses::table
+        .filter(stage_pauses::stage_id.eq_any(stage_ids))
+        .order(stage_pauses::id)
+        .load(conn)?)
+}
+
+pub fn start_pause(conn: &mut DbConnection, stage_id: i64, at: NaiveDateTime) -> StoreResult<()> {
+    diesel::insert_into(stage_pauses::table)
+        .values((
+            stage_pauses::stage_id.eq(stage_id),
+            stage_pauses::started_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn end_pauses(conn: &mut DbConnection, stage_id: i64, at: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(
+        stage_pauses::table
+            .filter(stage_pauses::stage_id.eq(stage_id))
+            .filter(stage_pauses::ended_at.is_null()),
+    )
+    .set(stage_pauses::ended_at.eq(at))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_answer(conn: &mut DbConnection, a: &NewAnswer<'_>) -> StoreResult<i64> {
+    Ok(diesel::insert_into(answers::table)
+        .values(a)
+        .returning(answers::id)
+        .get_result(conn)?)
+}
+
+pub fn answer(conn: &mut DbConnection, id: i64) -> StoreResult<Option<AnswerRow>> {
+    Ok(answers::table.find(id).first(conn).optional()?)
+}
+
+pub fn answers_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<AnswerRow>> {
+    Ok(answers::table
+        .filter(answers::question_id.eq(question_id))
+        .order(answers::id)
+        .load(conn)?)
+}
+
+/// Sets an answer's binding status if its version is still `version`.
+pub fn update_binding_status(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    status: &str,
+    superseded_by: Option<i64>,
+    at: NaiveDateTime,
+) -> StoreResult<bool> {
+    let n = diesel::update(
+        answers::table
+            .filter(answers::id.eq(id))
+            .filter(answers::version.eq(version)),
+    )
+    .set((
+        answers::binding_status.eq(status),
+        answers::superseded_by.eq(superseded_by),
+        answers::updated_at.eq(at),
+        answers::version.eq(version + 1),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_event(conn: &mut DbConnection, e: &NewEvent) -> StoreResult<i64> {
+    Ok(diesel::insert_into(events::table)
+        .values(e)
+        .returning(events::id)
+        .get_result(conn)?)
+}
+
+pub fn events_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<EventRow>> {
+    Ok(events::table
+        .filter(events::question_id.eq(question_id))
+        .order(events::id)
+        .load(conn)?)
+}
+
+/// Records that a question's searchable content changed, for the indexer.
+pub fn record_change(
+    conn: &mut DbConnection,
+    question_id: i64,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::insert_into(changes::table)
+        .values((
+            changes::question_id.eq(question_id),
+            changes::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn is_follower(conn: &mut DbConnection, question_id: i64, user_id: i64) -> StoreResult<bool> {
+    let n: i64 = followers::table
+        .filter(followers::question_id.eq(question_id))
+        .filter(followers::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn follow(
+    conn: &mut DbConnection,
+    question_id: i64,
+    user_id: i64,
+    at: NaiveDateTime,
+) -> StoreResult<bool> {
+    if is_follower(conn, question_id, user_id)? {
+        return Ok(false);
+    }
+    diesel::insert_into(followers::table)
+        .values((
+            followers::question_id.eq(question_id),
+            followers::user_id.eq(user_id),
+            followers::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+pub fn unfollow(conn: &mut DbConnection, question_id: i64, user_id: i64) -> StoreResult<bool> {
+    let n = diesel::delete(
+        followers::table
+            .filter(followers::question_id.eq(question_id))
+            .filter(followers::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+pub fn followers_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(followers::table
+        .filter(followers::question_id.eq(question_id))
+        .select(followers::user_id)
+        .load(conn)?)
+}

@@ -1,0 +1,206 @@
+//! The diesel table definitions, written by hand to match both migration folders.
+
+diesel::table! {
+    forums (code) {
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        process -> Nullable<Text>,
+        region -> Nullable<Text>,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    forum_parents (forum, parent) {
+        forum -> Text,
+        parent -> Text,
+    }
+}
+
+diesel::table! {
+    units (code) {
+        code -> Text,
+        name -> Text,
+        region -> Text,
+        regional_group -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        unit -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        mail_preference -> Text,
+        last_digest_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, forum) {
+        user_id -> BigInt,
+        forum -> Text,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> BigInt,
+        reference -> Text,
+        title -> Text,
+        body -> Text,
+        process -> Text,
+        category -> Nullable<Text>,
+        tags -> Text,
+        countries -> Text,
+        priority -> Text,
+        urgent_reason -> Nullable<Text>,
+        status -> Text,
+        forum -> Text,
+        level -> Text,
+        unit -> Text,
+        asker_id -> Nullable<BigInt>,
+        assignee_id -> Nullable<BigInt>,
+        claimed_by -> Nullable<BigInt>,
+        duplicate_of -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stages (id) {
+        id -> BigInt,
+        question_id -> BigInt,
+        seq -> Integer,
+        forum -> Text,
+        level -> Text,
+        entered_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        left_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        working_days -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    stage_pauses (id) {
+        id -> BigInt,
+        stage_id -> BigInt,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    answers (id) {
+        id -> BigInt,
+        question_id -> BigInt,
+        stage_id -> Nullable<BigInt>,
+        forum -> Text,
+        level -> Text,
+        author_id -> Nullable<BigInt>,
+        body -> Text,
+        binding_status -> Text,
+        superseded_by -> Nullable<BigInt>,
+        refs -> Text,
+        review_date -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        question_id -> Nullable<BigInt>,
+        answer_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        forum -> Nullable<Text>,
+        note -> Nullable<Text>,
+        data -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    followers (question_id, user_id) {
+        question_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    changes (id) {
+        id -> BigInt,
+        question_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        message_id -> Text,
+        template -> Text,
+        recipient_id -> Nullable<BigInt>,
+        to_address -> Text,
+        question_id -> Nullable<BigInt>,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(stages -> questions (question_id));
+diesel::joinable!(answers -> questions (question_id));
+diesel::joinable!(stage_pauses -> stages (stage_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    forums,
+    forum_parents,
+    units,
+    users,
+    memberships,
+    api_tokens,
+    questions,
+    stages,
+    stage_pauses,
+    answers,
+    events,
+    followers,
+    changes,
+    outbox,
+);

@@ -1,0 +1,137 @@
+//! Users, their forum memberships and their API tokens.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{NewToken, NewUser, TokenRow, UserRow};
+use super::schema::{api_tokens, memberships, users};
+use super::{DbConnection, StoreResult};
+
+pub fn insert(conn: &mut DbConnection, u: &NewUser<'_>) -> StoreResult<i64> {
+    Ok(diesel::insert_into(users::table)
+        .values(u)
+        .returning(users::id)
+        .get_result(conn)?)
+}
+
+pub fn by_email(conn: &mut DbConnection, email: &str) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_id(conn: &mut DbConnection, id: i64) -> StoreResult<Option<UserRow>> {
+    Ok(users::table.find(id).first(conn).optional()?)
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table.filter(users::id.eq_any(ids)).load(conn)?)
+}
+
+pub fn set_role(conn: &mut DbConnection, id: i64, role: &str) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::role.eq(role))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn memberships(conn: &mut DbConnection, user_id: i64) -> StoreResult<Vec<String>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .select(memberships::forum)
+        .order(memberships::forum)
+        .load(conn)?)
+}
+
+pub fn is_member(conn: &mut DbConnection, user_id: i64, forum: &str) -> StoreResult<bool> {
+    let n: i64 = memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::forum.eq(forum))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Adds a membership; returns false when it already existed.
+pub fn add_membership(conn: &mut DbConnection, user_id: i64, forum: &str) -> StoreResult<bool> {
+    if is_member(conn, user_id, forum)? {
+        return Ok(false);
+    }
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::user_id.eq(user_id),
+            memberships::forum.eq(forum),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+pub fn remove_membership(conn: &mut DbConnection, user_id: i64, forum: &str) -> StoreResult<bool> {
+    let n = diesel::delete(
+        memberships::table
+            .filter(memberships::user_id.eq(user_id))
+            .filter(memberships::forum.eq(forum)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+pub fn members_of(conn: &mut DbConnection, forum: &str) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table
+        .inner_join(memberships::table)
+        .filter(memberships::forum.eq(forum))
+        .select(users::all_columns)
+        .order(users::name)
+        .load(conn)?)
+}
+
+pub fn insert_token(conn: &mut DbConnection, t: &NewToken<'_>) -> StoreResult<i64> {
+    Ok(diesel::insert_into(api_tokens::table)
+        .values(t)
+        .returning(api_tokens::id)
+        .get_result(conn)?)
+}
+
+pub fn token_by_hash(conn: &mut DbConnection, hash: &str) -> StoreResult<Option<TokenRow>> {
+    Ok(api_tokens::table
+        .filter(api_tokens::token_hash.eq(hash))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn tokens_of(conn: &mut DbConnection, user_id: i64) -> StoreResult<Vec<TokenRow>> {
+    Ok(api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::id)
+        .load(conn)?)
+}
+
+pub fn touch_token(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::last_used_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes every live token of a user; returns how many.
+pub fn revoke_tokens(
+    conn: &mut DbConnection,
+    user_id: i64,
+    at: NaiveDateTime,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(at))
+    .execute(conn)?)
+}

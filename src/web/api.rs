@@ -1,0 +1,280 @@
+//! The JSON API handlers: parse the request, call one use case off the executor, shape the reply.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::auth::Caller;
+use super::error::{invalid, ApiError, Problem};
+use crate::service::questions::*;
+use crate::service::views::*;
+use crate::service::{Service, ServiceResult};
+
+/// Runs a blocking use case on the thread pool, never on the async executor.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ServiceResult<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(f)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+        .map_err(ApiError::from)
+}
+
+/// Reads a JSON body; an empty body is the default input (all fields absent).
+fn body<T: DeserializeOwned + Default>(bytes: &web::Bytes) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_data() {
+            invalid("body", format!("does not fit the expected fields: {e}"))
+        } else {
+            ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
+        }
+    })
+}
+
+/// The version the client last saw, from `If-Match`, for optimistic locking.
+fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or("").trim();
+    let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
+    s.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "If-Match must hold the question's version, e.g. \"3\"; got '{s}'"
+        ))
+    })
+}
+
+fn json<T: Serialize>(status: actix_web::http::StatusCode, v: &T) -> HttpResponse {
+    HttpResponse::build(status).json(v)
+}
+
+fn with_etag(detail: &QuestionDetail) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", detail.question.version)))
+        .json(detail)
+}
+
+type Svc = web::Data<Service>;
+
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The server and its database answer"), (status = 503, body = Problem)))]
+pub async fn healthz(svc: Svc) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    blocking(move || s.health()).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
+}
+
+#[utoipa::path(get, path = "/api/v1/forums", tag = "organisation", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ForumView>), (status = 401, body = Problem)))]
+pub async fn forums(svc: Svc, _c: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(svc.forums())
+}
+
+#[utoipa::path(get, path = "/api/v1/units", tag = "organisation", security(("bearer" = [])),
+    responses((status = 200, body = Vec<UnitView>), (status = 401, body = Problem)))]
+pub async fn units(svc: Svc, _c: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(svc.units())
+}
+
+#[utoipa::path(get, path = "/api/v1/processes", tag = "organisation", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NamedView>), (status = 401, body = Problem)))]
+pub async fn processes(svc: Svc, _c: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(svc.processes())
+}
+
+#[utoipa::path(get, path = "/api/v1/categories", tag = "organisation", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NamedView>), (status = 401, body = Problem)))]
+pub async fn categories(svc: Svc, _c: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(svc.categories())
+}
+
+#[utoipa::path(post, path = "/api/v1/questions", tag = "questions", security(("bearer" = [])),
+    request_body = NewQuestionInput,
+    responses((status = 201, description = "Submitted, open at the asker's home unit", body = QuestionDetail),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn submit(svc: Svc, c: Caller, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let input: NewQuestionInput = body(&bytes)?;
+    let s = svc.into_inner();
+    let d = blocking(move || s.submit(&c.0, &input)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/questions/{}", d.question.id),
+        ))
+        .insert_header((header::ETAG, format!("\"{}\"", d.question.version)))
+        .json(d))
+}
+
+#[utoipa::path(get, path = "/api/v1/questions", tag = "questions", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = QuestionPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(svc: Svc, c: Caller, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let q = q.into_inner();
+    let page = blocking(move || s.list_questions(&c.0, &q)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[utoipa::path(get, path = "/api/v1/questions/{id}", tag = "questions", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Question id")),
+    responses((status = 200, description = "With answers, events, stages and SLA; ETag is the version", body = QuestionDetail),
+        (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(svc: Svc, c: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let d = blocking(move || s.question(&c.0, id)).await?;
+    Ok(with_etag(&d))
+}
+
+/// Declares one lifecycle endpoint: the handler, its OpenAPI description, and its use case.
+macro_rules! step_endpoint {
+    ($name:ident, $path:literal, $input:ty, $doc:literal, |$svc:ident, $actor:ident, $id:ident, $inp:ident, $ev:ident| $call:expr) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "questions", security(("bearer" = [])),
+            params(("id" = i64, Path, description = "Question id"),
+                ("If-Match" = Option<String>, Header, description = "The version you saw; 409 if the question changed since")),
+            request_body(content = $input, description = $doc),
+            responses((status = 200, description = "The question afterwards", body = QuestionDetail),
+                (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+                (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+        pub async fn $name(svc: Svc, c: Caller, id: web::Path<i64>, req: HttpRequest, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
+            let $inp: $input = body(&bytes)?;
+            let $ev = expected_version(&req)?;
+            let $svc = svc.into_inner();
+            let $id = id.into_inner();
+            let $actor = c.0;
+            let d = blocking(move || $call).await?;
+            Ok(with_etag(&d))
+        }
+    };
+}
+
+step_endpoint!(
+    claim,
+    "/api/v1/questions/{id}/claim",
+    NoteInput,
+    "Claim the question for yourself: in_progress, you are the assignee.",
+    |s, a, id, _i, ev| s.claim(&a, id, ev)
+);
+step_endpoint!(
+    assign,
+    "/api/v1/questions/{id}/assign",
+    AssignInput,
+    "Assign the question to a member of the forum holding it.",
+    |s, a, id, i, ev| s.assign(&a, id, &i, ev)
+);
+step_endpoint!(
+    escalate,
+    "/api/v1/questions/{id}/escalate",
+    EscalateInput,
+    "Send the question to the parent forum (a note is required; to_forum where there are several).",
+    |s, a, id, i, ev| s.escalate(&a, id, &i, ev)
+);
+step_endpoint!(
+    request_info,
+    "/api/v1/questions/{id}/request-info",
+    NoteInput,
+    "Send the question back to the asker for more information; the SLA clock pauses.",
+    |s, a, id, i, ev| s.request_info(&a, id, &i, ev)
+);
+step_endpoint!(
+    provide_info,
+    "/api/v1/questions/{id}/provide-info",
+    NoteInput,
+    "The asker provides the requested information; the clock runs again.",
+    |s, a, id, i, ev| s.provide_info(&a, id, &i, ev)
+);
+step_endpoint!(
+    close,
+    "/api/v1/questions/{id}/close",
+    NoteInput,
+    "Close an answered question.",
+    |s, a, id, i, ev| s.close(&a, id, &i, ev)
+);
+step_endpoint!(
+    withdraw,
+    "/api/v1/questions/{id}/withdraw",
+    NoteInput,
+    "The asker withdraws the question.",
+    |s, a, id, i, ev| s.withdraw(&a, id, &i, ev)
+);
+step_endpoint!(
+    reopen,
+    "/api/v1/questions/{id}/reopen",
+    NoteInput,
+    "Reopen an answered or closed question at the forum that answered last (a note is required).",
+    |s, a, id, i, ev| s.reopen(&a, id, &i, ev)
+);
+step_endpoint!(
+    duplicate,
+    "/api/v1/questions/{id}/duplicate",
+    DuplicateInput,
+    "Mark the question as a duplicate of another.",
+    |s, a, id, i, ev| s.mark_duplicate(&a, id, &i, ev)
+);
+
+#[utoipa::path(post, path = "/api/v1/questions/{id}/answers", tag = "answers", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Question id"),
+        ("If-Match" = Option<String>, Header, description = "The version you saw; 409 if the question changed since")),
+    request_body = AnswerInput,
+    responses((status = 201, description = "The answer; the question is answered", body = AnswerView),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn answer(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+    req: HttpRequest,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: AnswerInput = body(&bytes)?;
+    let ev = expected_version(&req)?;
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let (a, _) = blocking(move || s.answer(&c.0, id, &input, ev)).await?;
+    Ok(json(actix_web::http::StatusCode::CREATED, &a))
+}
+
+#[utoipa::path(post, path = "/api/v1/answers/{id}/binding-status", tag = "answers", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Answer id")),
+    request_body = BindingStatusInput,
+    responses((status = 200, description = "The answer afterwards", body = AnswerView),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn binding_status(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: BindingStatusInput = body(&bytes)?;
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let a = blocking(move || s.set_binding_status(&c.0, id, &input)).await?;
+    Ok(HttpResponse::Ok().json(a))
+}
+
+#[utoipa::path(post, path = "/api/v1/questions/{id}/follow", tag = "questions", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Question id")),
+    responses((status = 204, description = "You follow the question"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn follow(svc: Svc, c: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    blocking(move || s.follow(&c.0, id, true)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/api/v1/questions/{id}/follow", tag = "questions", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Question id")),
+    responses((status = 204, description = "You no longer follow the question"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn unfollow(svc: Svc, c: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    blocking(move || s.follow(&c.0, id, false)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,86 @@
+//! HTTP: routes, the JSON API and (later) the pages; thin over the service layer.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+
+use crate::service::Service;
+use error::{invalid, ApiError};
+
+const MAX_BODY: usize = 256 * 1024;
+
+fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| invalid("query", e.to_string()).into()),
+        )
+        .app_data(
+            web::PathConfig::default().error_handler(|e, req: &HttpRequest| {
+                ApiError::NotFound(format!("{} does not exist: {e}", req.path())).into()
+            }),
+        )
+        .route("/healthz", web::get().to(api::healthz))
+        .service(
+            web::scope("/api/v1")
+                .route("/openapi.json", web::get().to(openapi::document))
+                .route("/forums", web::get().to(api::forums))
+                .route("/units", web::get().to(api::units))
+                .route("/processes", web::get().to(api::processes))
+                .route("/categories", web::get().to(api::categories))
+                .route("/questions", web::get().to(api::list))
+                .route("/questions", web::post().to(api::submit))
+                .route("/questions/{id}", web::get().to(api::get))
+                .route("/questions/{id}/claim", web::post().to(api::claim))
+                .route("/questions/{id}/assign", web::post().to(api::assign))
+                .route("/questions/{id}/escalate", web::post().to(api::escalate))
+                .route(
+                    "/questions/{id}/request-info",
+                    web::post().to(api::request_info),
+                )
+                .route(
+                    "/questions/{id}/provide-info",
+                    web::post().to(api::provide_info),
+                )
+                .route("/questions/{id}/answers", web::post().to(api::answer))
+                .route("/questions/{id}/close", web::post().to(api::close))
+                .route("/questions/{id}/withdraw", web::post().to(api::withdraw))
+                .route("/questions/{id}/reopen", web::post().to(api::reopen))
+                .route("/questions/{id}/duplicate", web::post().to(api::duplicate))
+                .route("/questions/{id}/follow", web::post().to(api::follow))
+                .route("/questions/{id}/follow", web::delete().to(api::unfollow))
+                .route(
+                    "/answers/{id}/binding-status",
+                    web::post().to(api::binding_status),
+                ),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "there is nothing at {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// The HTTP server on an already bound listener (tests bind port 0).
+pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    let data = web::Data::new(svc);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+            .configure(configure)
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run())
+}

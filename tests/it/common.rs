@@ -1,0 +1,273 @@
+//! The test harness: a real server on a free loopback port over a fresh database — a temporary
+//! SQLite file, or a new PostgreSQL database when ESKALERA_TEST_DATABASE_URL is set.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::mpsc;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use eskalera::clock::Clock;
+use eskalera::config::Config;
+use eskalera::service::users::NewUserInput;
+use eskalera::service::{Role, Service};
+use serde_json::{json, Value};
+
+/// The backend under test, chosen by the environment like the rest of the suite.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("ESKALERA_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// A fresh database URL for one test, and what to drop afterwards.
+pub struct TestDb {
+    pub url: String,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match postgres_admin_url() {
+            Some(admin) => {
+                let mut raw = [0u8; 6];
+                getrandom_bytes(&mut raw);
+                let name = format!("esk_test_{}", hex(&raw));
+                let mut c = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!("cannot reach PostgreSQL at ESKALERA_TEST_DATABASE_URL: {e}")
+                });
+                c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+                let url = replace_db_name(&admin, &name);
+                TestDb {
+                    url,
+                    pg: Some((admin, name)),
+                    _dir: dir,
+                }
+            }
+            None => TestDb {
+                url: dir.path().join("eskalera.db").display().to_string(),
+                pg: None,
+                _dir: dir,
+            },
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut c) = diesel::PgConnection::establish(admin) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn getrandom_bytes(b: &mut [u8]) {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    // Uniqueness, not secrecy: time, thread and a counter.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let v = t ^ (n << 40) ^ (std::process::id() as u64) << 20;
+    for (i, x) in b.iter_mut().enumerate() {
+        *x = (v >> (i * 8)) as u8;
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = match path_start {
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+/// Settings for a test: the repository's config with the test's database and data dir.
+pub fn config(db: &TestDb) -> Config {
+    let url = db.url.clone();
+    let data = db.dir().join("data").display().to_string();
+    Config::load_with_env(
+        Some(Path::new("config/default.toml")),
+        move |name| match name {
+            "ESKALERA_DATABASE_URL" => Some(url.clone()),
+            "ESKALERA_DATA_DIR" => Some(data.clone()),
+            _ => None,
+        },
+    )
+    .unwrap()
+}
+
+pub struct TestApp {
+    pub svc: Service,
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+    pub db: TestDb,
+}
+
+/// A reply: status and JSON body (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: String,
+    pub etag: Option<String>,
+}
+
+impl Reply {
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
+        &self.body
+    }
+
+    #[track_caller]
+    pub fn status(&self, expected: u16) -> &Value {
+        assert_eq!(self.status, expected, "body: {}", self.body);
+        if expected >= 400 {
+            assert_eq!(
+                self.content_type, "application/problem+json",
+                "{}",
+                self.body
+            );
+            assert!(
+                self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                "no detail: {}",
+                self.body
+            );
+        }
+        &self.body
+    }
+}
+
+impl TestApp {
+    pub fn start() -> TestApp {
+        Self::start_with_clock(Clock::system())
+    }
+
+    pub fn start_with_clock(clock: Clock) -> TestApp {
+        let db = TestDb::new();
+        let svc = Service::open(config(&db), clock).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let server_svc = svc.clone();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = eskalera::web::server(server_svc, listener, 2).unwrap();
+                tx.send(server.handle()).unwrap();
+                server.await
+            })
+        });
+        let handle = rx.recv().unwrap();
+        TestApp {
+            svc,
+            base,
+            handle,
+            db,
+        }
+    }
+
+    /// Adds a user and returns a fresh API token for them.
+    pub fn user(&self, email: &str, unit: &str, members: &[&str], role: Role) -> String {
+        self.svc
+            .add_user(&NewUserInput {
+                email: email.into(),
+                name: email.split('@').next().unwrap_or(email).replace('.', " "),
+                unit: unit.into(),
+                members: members.iter().map(|m| m.to_string()).collect(),
+                role,
+                password: None,
+            })
+            .unwrap();
+        self.svc.create_token(email, None).unwrap()
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = ureq::request(method, &format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let res = match body {
+            Some(b) => req.send_json(b.clone()),
+            None => req.call(),
+        };
+        let res = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = res.status();
+        let content_type = res.header("content-type").unwrap_or("").to_string();
+        let etag = res.header("etag").map(String::from);
+        let text = res.into_string().unwrap_or_default();
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            content_type,
+            etag,
+        }
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> Reply {
+        self.request("GET", path, Some(token), None, &[])
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.request("POST", path, Some(token), Some(&body), &[])
+    }
+
+    /// Submits a simple question as `token`'s user and returns its id.
+    pub fn ask(&self, token: &str, title: &str, process: &str) -> i64 {
+        let r = self.post(
+            "/api/v1/questions",
+            token,
+            json!({"title": title, "body": "Hur ska vi bedöma detta i ärendena?", "process": process}),
+        );
+        r.status(201)["id"].as_i64().unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let h = self.handle.clone();
+        actix_web::rt::System::new().block_on(h.stop(false));
+    }
+}

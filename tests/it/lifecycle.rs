@@ -1,0 +1,389 @@
+//! One question walks the whole ladder, unit to process forum, as the asker sees it.
+
+use eskalera::service::Role;
+use serde_json::{json, Value};
+
+use crate::common::TestApp;
+
+fn kinds(q: &Value) -> Vec<String> {
+    q["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_question_climbs_every_level_and_a_binding_answer_supersedes_the_temporary_one() {
+    let app = TestApp::start();
+    let asker = app.user("anna.asker@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let unit = app.user(
+        "erik.enhet@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let rg = app.user(
+        "rut.region@test.se",
+        "u-umea-asyl",
+        &["rg-nord-lulea"],
+        Role::Caseworker,
+    );
+    let ng = app.user(
+        "nils.nationell@test.se",
+        "u-umea-asyl",
+        &["ng-asyl-forstagang"],
+        Role::Caseworker,
+    );
+    let nn = app.user(
+        "nora.natverk@test.se",
+        "u-umea-asyl",
+        &["nn-landinfo"],
+        Role::Caseworker,
+    );
+    let pf = app.user(
+        "per.forum@test.se",
+        "u-umea-asyl",
+        &["pf-asyl"],
+        Role::Caseworker,
+    );
+
+    let q = app.post(
+        "/api/v1/questions",
+        &asker,
+        json!({
+            "title": "Risk vid återvändande till Belarus efter deltagande i protesterna 2020",
+            "body": "Räcker enbart deltagande i demonstrationerna för att fruktan ska anses välgrundad?",
+            "process": "asyl_forstagang",
+            "category": "landinformation",
+            "tags": ["Belarus", "demonstrationer"],
+            "countries": ["BY"]
+        }),
+    );
+    let q = q.status(201);
+    let id = q["id"].as_i64().unwrap();
+    assert_eq!(q["status"], "open");
+    assert_eq!(q["level"], "unit");
+    assert_eq!(q["forum"]["code"], "u-lulea-asyl");
+    assert_eq!(q["asker"]["email"], "anna.asker@test.se");
+    assert_eq!(q["tags"], json!(["belarus", "demonstrationer"]));
+    assert!(q["reference"].as_str().unwrap().starts_with("PS-"));
+    assert_eq!(q["following"], true, "the asker follows their own question");
+    let path = |action: &str| format!("/api/v1/questions/{id}/{action}");
+
+    let r = app.post(&path("claim"), &unit, json!({}));
+    assert_eq!(r.status(200)["status"], "in_progress");
+    assert_eq!(r.body["assignee"]["email"], "erik.enhet@test.se");
+
+    let r = app.post(
+        &path("request-info"),
+        &unit,
+        json!({"note": "Vilket år lämnade sökanden landet?"}),
+    );
+    assert_eq!(r.status(200)["status"], "awaiting_info");
+    assert_eq!(r.body["sla"]["paused"], true);
+    let r = app.post(
+        &path("provide-info"),
+        &asker,
+        json!({"note": "Sökanden lämnade landet 2022."}),
+    );
+    assert_eq!(r.status(200)["status"], "in_progress");
+    assert_eq!(r.body["sla"]["paused"], false);
+
+    let r = app.post(
+        &path("escalate"),
+        &unit,
+        json!({"note": "Enheten kan inte enas."}),
+    );
+    let r = r.status(200);
+    assert_eq!(
+        (r["status"].as_str(), r["level"].as_str()),
+        (Some("open"), Some("regional_group"))
+    );
+    assert_eq!(r["forum"]["code"], "rg-nord-lulea");
+    assert!(r["assignee"].is_null(), "a new stage starts unassigned");
+
+    // A regional group may escalate straight from open; the process decides the national group.
+    let r = app.post(
+        &path("escalate"),
+        &rg,
+        json!({"note": "Saknas stöd på regional nivå."}),
+    );
+    assert_eq!(r.status(200)["forum"]["code"], "ng-asyl-forstagang");
+    assert_eq!(r.body["level"], "national_group");
+
+    // The national group has several parent networks: the caller must choose, and is told which.
+    let r = app.post(
+        &path("escalate"),
+        &ng,
+        json!({"note": "Landinformation behövs."}),
+    );
+    let problem = r.status(422);
+    assert_eq!(problem["errors"][0]["field"], "to_forum");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nn-landinfo"),
+        "{problem}"
+    );
+    let r = app.post(
+        &path("escalate"),
+        &ng,
+        json!({"note": "Landinformation behövs.", "to_forum": "nn-landinfo"}),
+    );
+    assert_eq!(r.status(200)["level"], "national_network");
+
+    let r = app.post(
+        &path("answers"),
+        &nn,
+        json!({"body": "Tillfälligt stöd: bedöm individuell profil.", "binding_status": "temporary",
+               "references": ["Lifos temarapport Belarus 2024"], "review_date": "2099-06-30"}),
+    );
+    let temporary = r.status(201).clone();
+    assert_eq!(temporary["binding_status"], "temporary");
+    assert_eq!(temporary["level"], "national_network");
+    assert_eq!(temporary["review_date"], "2099-06-30");
+
+    // Temporary support and escalation in one go: the answered question climbs on.
+    let r = app.post(
+        &path("escalate"),
+        &nn,
+        json!({"note": "Processforum behöver ta ställning."}),
+    );
+    assert_eq!(r.status(200)["level"], "process_forum");
+    assert_eq!(r.body["status"], "open");
+    assert_eq!(r.body["forum"]["code"], "pf-asyl");
+
+    let r = app.post(
+        &path("answers"),
+        &pf,
+        json!({"body": "Bindande: deltagande räcker inte ensamt.", "binding_status": "binding", "references": ["RS/021/2026"]}),
+    );
+    let binding = r.status(201).clone();
+    assert_eq!(binding["binding_status"], "binding");
+
+    let r = app.post(
+        &format!("/api/v1/answers/{}/binding-status", temporary["id"]),
+        &pf,
+        json!({"binding_status": "superseded", "superseded_by": binding["id"], "note": "Ersatt av processforums ställningstagande."}),
+    );
+    assert_eq!(r.status(200)["binding_status"], "superseded");
+    assert_eq!(r.body["superseded_by"], binding["id"]);
+
+    // The top has nowhere to go.
+    let r = app.post(&path("reopen"), &asker, json!({"note": "En följdfråga."}));
+    assert_eq!(r.status(200)["forum"]["code"], "pf-asyl");
+    let r = app.post(&path("escalate"), &pf, json!({"note": "Uppåt?"}));
+    assert!(r.status(409)["detail"].as_str().unwrap().contains("top"));
+    let r = app.post(
+        &path("answers"),
+        &pf,
+        json!({"body": "Se tidigare svar.", "binding_status": "guidance"}),
+    );
+    r.status(201);
+    let r = app.post(&path("close"), &asker, json!({"note": "Tack."}));
+    assert_eq!(r.status(200)["status"], "closed");
+
+    // What the asker sees: the whole path, every event in order, every stage with its clock.
+    let q = app.get(&format!("/api/v1/questions/{id}"), &asker);
+    let q = q.ok();
+    assert_eq!(
+        kinds(q),
+        [
+            "submitted",
+            "claimed",
+            "info_requested",
+            "info_provided",
+            "escalated",
+            "escalated",
+            "escalated",
+            "answered",
+            "escalated",
+            "answered",
+            "binding_status_changed",
+            "reopened",
+            "answered",
+            "closed"
+        ]
+    );
+    let events = q["events"].as_array().unwrap();
+    assert_eq!(events[4]["note"], "Enheten kan inte enas.");
+    assert_eq!(events[4]["actor"]["email"], "erik.enhet@test.se");
+    assert_eq!(events[4]["from_status"], "in_progress");
+    assert_eq!(events[4]["to_status"], "open");
+    let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "events in order");
+
+    let stages = q["stages"].as_array().unwrap();
+    let levels: Vec<&str> = stages
+        .iter()
+        .map(|s| s["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            "unit",
+            "regional_group",
+            "national_group",
+            "national_network",
+            "process_forum",
+            "process_forum"
+        ]
+    );
+    let outcomes: Vec<&str> = stages
+        .iter()
+        .map(|s| s["outcome"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "escalated",
+            "escalated",
+            "escalated",
+            "answered",
+            "answered",
+            "answered"
+        ]
+    );
+    for s in stages {
+        assert!(s["left_at"].is_string());
+        assert!(s["working_days"].as_f64().unwrap() >= 0.0);
+    }
+    let answers = q["answers"].as_array().unwrap();
+    let statuses: Vec<&str> = answers
+        .iter()
+        .map(|a| a["binding_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["superseded", "binding", "guidance"]);
+    assert_eq!(answers[0]["superseded_by"], binding["id"]);
+    assert!(answers[1]["binding_explanation"]
+        .as_str()
+        .unwrap()
+        .contains("Bindande"));
+    assert_eq!(q["status"], "closed");
+}
+
+#[test]
+fn a_process_without_a_national_group_skips_that_level() {
+    let app = TestApp::start();
+    let asker = app.user(
+        "a@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let rg = app.user(
+        "r@test.se",
+        "u-lulea-asyl",
+        &["rg-nord-lulea"],
+        Role::Caseworker,
+    );
+    let id = app.ask(
+        &asker,
+        "Vandel vid skulder hos Kronofogden",
+        "medborgarskap",
+    );
+    app.post(
+        &format!("/api/v1/questions/{id}/escalate"),
+        &asker,
+        json!({"note": "Upp"}),
+    )
+    .status(200);
+    let r = app.post(
+        &format!("/api/v1/questions/{id}/escalate"),
+        &rg,
+        json!({"note": "Upp"}),
+    );
+    assert_eq!(r.status(200)["forum"]["code"], "nn-medborgarskap");
+    assert_eq!(r.body["level"], "national_network");
+}
+
+#[test]
+fn withdraw_duplicate_assign_and_follow() {
+    let app = TestApp::start();
+    let asker = app.user("a@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let member = app.user(
+        "m@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    app.user(
+        "m2@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let other = app.user("o@test.se", "u-umea-asyl", &[], Role::Caseworker);
+    let first = app.ask(&asker, "Första frågan om konvertiter", "asyl_forstagang");
+    let second = app.ask(&asker, "Samma fråga om konvertiter igen", "asyl_forstagang");
+
+    let r = app.post(
+        &format!("/api/v1/questions/{first}/assign"),
+        &member,
+        json!({"assignee": "m2@test.se"}),
+    );
+    assert_eq!(r.status(200)["assignee"]["email"], "m2@test.se");
+    assert_eq!(r.body["status"], "open");
+    let r = app.post(
+        &format!("/api/v1/questions/{first}/assign"),
+        &member,
+        json!({"assignee": "o@test.se"}),
+    );
+    assert!(r.status(422)["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a member"));
+
+    let r = app.post(
+        &format!("/api/v1/questions/{second}/duplicate"),
+        &member,
+        json!({"of": first}),
+    );
+    assert_eq!(r.status(200)["status"], "duplicate");
+    assert_eq!(r.body["duplicate_of"], first);
+
+    let r = app.post(
+        &format!("/api/v1/questions/{first}/withdraw"),
+        &asker,
+        json!({}),
+    );
+    assert_eq!(r.status(200)["status"], "withdrawn");
+    let stages = app.get(&format!("/api/v1/questions/{first}"), &asker);
+    assert_eq!(stages.ok()["stages"][0]["outcome"], "withdrawn");
+
+    let r = app.request(
+        "POST",
+        &format!("/api/v1/questions/{first}/follow"),
+        Some(&other),
+        None,
+        &[],
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        app.get(&format!("/api/v1/questions/{first}"), &other).ok()["following"],
+        true
+    );
+    let r = app.request(
+        "DELETE",
+        &format!("/api/v1/questions/{first}/follow"),
+        Some(&other),
+        None,
+        &[],
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        app.get(&format!("/api/v1/questions/{first}"), &other).ok()["following"],
+        false
+    );
+    app.request(
+        "POST",
+        "/api/v1/questions/999999/follow",
+        Some(&other),
+        None,
+        &[],
+    )
+    .status(404);
+}

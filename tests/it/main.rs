@@ -1,0 +1,14 @@
+//! Integration tests over HTTP against a real server. The same suite runs on SQLite (default)
+//! and on PostgreSQL (ESKALERA_TEST_DATABASE_URL).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod api;
+mod cli;
+mod concurrency;
+mod demo;
+mod lifecycle;
+mod personal_data;
+mod refusals;

@@ -36,6 +36,9 @@ pub enum Command {
     },
     /// Run pending database migrations and exit.
     Migrate,
+    /// Rebuild the search index from the database into a new folder; a running server
+    /// switches to it.
+    Reindex,
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -156,6 +159,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Command::Reindex => {
+            let svc = open(config)?;
+            let n = svc.rebuild_index(&mut std::io::stderr())?;
+            println!("search index rebuilt: {n} questions");
+            Ok(())
+        }
         Command::User(UserCommand::Add {
             email,
             name,
@@ -257,6 +266,7 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
             log::info!("the database already holds data: the demo was not loaded again");
         }
     }
+    let indexer = svc.start_indexer();
     let listener = TcpListener::bind(&bind)?;
     log::info!("eskalera listens on http://{bind}");
     let workers = std::thread::available_parallelism()
@@ -264,5 +274,6 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
         .max(2);
     actix_web::rt::System::new()
         .block_on(async move { crate::web::server(svc, listener, workers)?.await })?;
+    indexer.stop();
     Ok(())
 }

@@ -3,8 +3,10 @@
 
 pub mod access;
 pub mod demo;
+pub mod indexing;
 pub mod org;
 pub mod questions;
+pub mod search;
 pub mod users;
 mod validate;
 pub mod views;
@@ -14,6 +16,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::question::Refusal;
+use crate::search::IndexRoot;
 use crate::store::{self, DbPool, PooledConn, StoreError};
 
 pub use access::{Actor, Role};
@@ -77,16 +80,20 @@ pub struct Service {
     pub config: Arc<Config>,
     pool: DbPool,
     clock: Clock,
+    /// The search index under the data dir, derived from the database.
+    search: Arc<IndexRoot>,
 }
 
 impl Service {
     /// Connects, migrates and synchronises the organisation structure from config.
     pub fn open(config: Config, clock: Clock) -> ServiceResult<Service> {
         let pool = store::connect(&config.database_url)?;
+        let search = IndexRoot::open(&config.data_dir.join("index"))?;
         let svc = Service {
             config: Arc::new(config),
             pool,
             clock,
+            search: Arc::new(search),
         };
         let mut conn = svc.conn()?;
         store::write_tx(&mut conn, |c| store::org::sync(c, &svc.config.structure))?;

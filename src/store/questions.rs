@@ -251,11 +251,19 @@ pub fn events_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<E
 }
 
 /// Records that a question's searchable content changed, for the indexer.
+///
+/// On PostgreSQL ids are taken at insert but become visible at commit, so a reader could see
+/// id 11 before id 10 commits and skip 10 for good. A transaction-scoped advisory lock taken
+/// before the insert serialises change-log writers until they commit: ids become visible in
+/// order, and "everything above my cursor" is exact. SQLite has one writer anyway.
 pub fn record_change(
     conn: &mut DbConnection,
     question_id: i64,
     at: NaiveDateTime,
 ) -> StoreResult<()> {
+    if let DbConnection::Pg(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(727275)").execute(conn)?;
+    }
     diesel::insert_into(changes::table)
         .values((
             changes::question_id.eq(question_id),
@@ -263,6 +271,59 @@ pub fn record_change(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Change-log entries after `cursor`, oldest first: (change id, question id).
+pub fn changes_after(
+    conn: &mut DbConnection,
+    cursor: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(changes::table
+        .filter(changes::id.gt(cursor))
+        .order(changes::id)
+        .limit(limit)
+        .select((changes::id, changes::question_id))
+        .load(conn)?)
+}
+
+pub fn last_change_id(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(changes::table
+        .select(diesel::dsl::max(changes::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<QuestionRow>> {
+    Ok(questions::table
+        .filter(questions::id.eq_any(ids))
+        .order(questions::id)
+        .load(conn)?)
+}
+
+/// The next `limit` questions after `after_id`, in id order (for rebuilding the index).
+pub fn page_after(
+    conn: &mut DbConnection,
+    after_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<QuestionRow>> {
+    Ok(questions::table
+        .filter(questions::id.gt(after_id))
+        .order(questions::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+pub fn count(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(questions::table.count().get_result(conn)?)
+}
+
+/// The answers of several questions, by question then id.
+pub fn answers_for(conn: &mut DbConnection, question_ids: &[i64]) -> StoreResult<Vec<AnswerRow>> {
+    Ok(answers::table
+        .filter(answers::question_id.eq_any(question_ids))
+        .order((answers::question_id, answers::id))
+        .load(conn)?)
 }
 
 pub fn is_follower(conn: &mut DbConnection, question_id: i64, user_id: i64) -> StoreResult<bool> {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::auth::Caller;
 use super::error::{invalid, ApiError, Problem};
 use crate::service::questions::*;
+use crate::service::search::{SearchQuery, SearchResponse, SimilarHit, SimilarQuery};
 use crate::service::views::*;
 use crate::service::{Service, ServiceResult};
 
@@ -277,4 +278,34 @@ pub async fn unfollow(svc: Svc, c: Caller, id: web::Path<i64>) -> Result<HttpRes
     let id = id.into_inner();
     blocking(move || s.follow(&c.0, id, false)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", security(("bearer" = [])),
+    params(SearchQuery),
+    responses((status = 200, description = "Hits with snippets (HTML, matches in <b>) and facet counts", body = SearchResponse),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn search(
+    svc: Svc,
+    c: Caller,
+    q: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let q = q.into_inner();
+    let r = blocking(move || s.search(&c.0, &q)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(get, path = "/api/v1/questions/similar", tag = "search", security(("bearer" = [])),
+    params(SimilarQuery),
+    responses((status = 200, description = "Existing questions like the one being written, best first", body = Vec<SimilarHit>),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn similar(
+    svc: Svc,
+    c: Caller,
+    q: web::Query<SimilarQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let q = q.into_inner();
+    let r = blocking(move || s.similar(&c.0, &q)).await?;
+    Ok(HttpResponse::Ok().json(r))
 }

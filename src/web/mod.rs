@@ -36,6 +36,9 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/categories", web::get().to(api::categories))
                 .route("/questions", web::get().to(api::list))
                 .route("/questions", web::post().to(api::submit))
+                // Before /questions/{id}, which would take "similar" for an id.
+                .route("/questions/similar", web::get().to(api::similar))
+                .route("/search", web::get().to(api::search))
                 .route("/questions/{id}", web::get().to(api::get))
                 .route("/questions/{id}/claim", web::post().to(api::claim))
                 .route("/questions/{id}/assign", web::post().to(api::assign))

@@ -144,6 +144,13 @@ fn users_and_tokens_from_the_command_line() {
     let o = eskalera(&app, &["token", "revoke", "karin.berg@test.se"], None);
     assert!(stdout(&o).contains("revoked 1"));
     app.get("/api/v1/questions", &token).status(401);
+    let o = eskalera(&app, &["reindex"], None);
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        stdout(&o).contains("rebuilt: 0 questions"),
+        "{}",
+        stdout(&o)
+    );
     let o = eskalera(&app, &["token", "create", "nobody@test.se"], None);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -122,6 +122,7 @@ pub fn config(db: &TestDb) -> Config {
 
 pub struct TestApp {
     pub svc: Service,
+    indexer: Option<eskalera::service::indexing::IndexerHandle>,
     pub base: String,
     handle: actix_web::dev::ServerHandle,
     pub db: TestDb,
@@ -187,8 +188,10 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
+        let indexer = Some(svc.start_indexer());
         TestApp {
             svc,
+            indexer,
             base,
             handle,
             db,
@@ -267,7 +270,64 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(i) = self.indexer.take() {
+            i.stop();
+        }
         let h = self.handle.clone();
         actix_web::rt::System::new().block_on(h.stop(false));
+    }
+}
+
+/// `eskalera serve` as a child process over a test database, for crash tests.
+pub struct ChildServer {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl ChildServer {
+    pub fn start(db: &TestDb) -> ChildServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(db.dir().join("server.log"))
+            .unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_eskalera"))
+            .arg("serve")
+            .env("ESKALERA_DATABASE_URL", &db.url)
+            .env("ESKALERA_DATA_DIR", db.dir().join("data"))
+            .env("ESKALERA_BIND", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = std::time::Instant::now();
+        while ureq::get(&format!("{base}/healthz")).call().is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        ChildServer { child, base }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

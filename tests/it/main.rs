@@ -9,6 +9,8 @@ mod api;
 mod cli;
 mod concurrency;
 mod demo;
+mod index_recovery;
 mod lifecycle;
 mod personal_data;
 mod refusals;
+mod search;

@@ -1,0 +1,137 @@
+//! Search: the tantivy index (Swedish analysis, queries, facets, snippets) and its folders.
+//! The database is the source of truth; the service's indexer keeps this derived copy fresh.
+
+pub mod analyzer;
+pub mod index;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+pub use index::{Filters, QuestionDoc, SearchIndex, SearchResults};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(String),
+    #[error("search index folder: {0}")]
+    Io(String),
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError::Index(e.to_string())
+    }
+}
+
+const POINTER: &str = "CURRENT";
+
+/// The index generations under `<data dir>/index`: `CURRENT` names the folder in use, so a
+/// rebuilt index replaces the old one with one atomic rename.
+pub struct IndexRoot {
+    root: PathBuf,
+    current: RwLock<(String, Arc<SearchIndex>)>,
+}
+
+impl IndexRoot {
+    pub fn open(root: &Path) -> Result<IndexRoot, SearchError> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| SearchError::Io(format!("{}: {e}", root.display())))?;
+        let name = match read_pointer(root) {
+            Some(n) => n,
+            None => {
+                let n = new_generation_name();
+                write_pointer(root, &n)?;
+                n
+            }
+        };
+        let index = SearchIndex::open(&root.join(&name))?;
+        Ok(IndexRoot {
+            root: root.to_path_buf(),
+            current: RwLock::new((name, Arc::new(index))),
+        })
+    }
+
+    pub fn current(&self) -> Arc<SearchIndex> {
+        match self.current.read() {
+            Ok(g) => g.1.clone(),
+            Err(poisoned) => poisoned.into_inner().1.clone(),
+        }
+    }
+
+    pub fn current_name(&self) -> String {
+        match self.current.read() {
+            Ok(g) => g.0.clone(),
+            Err(poisoned) => poisoned.into_inner().0.clone(),
+        }
+    }
+
+    /// Switches to the generation `CURRENT` names if it changed (after `eskalera reindex`);
+    /// returns true when it did. Old generations are removed.
+    pub fn follow_pointer(&self) -> Result<bool, SearchError> {
+        let Some(name) = read_pointer(&self.root) else {
+            return Ok(false);
+        };
+        if name == self.current_name() {
+            return Ok(false);
+        }
+        let index = SearchIndex::open(&self.root.join(&name))?;
+        match self.current.write() {
+            Ok(mut g) => *g = (name, Arc::new(index)),
+            Err(poisoned) => *poisoned.into_inner() = (name, Arc::new(index)),
+        }
+        self.remove_old_generations();
+        Ok(true)
+    }
+
+    /// Removes every generation folder but the current one.
+    pub fn remove_old_generations(&self) {
+        let keep = self.current_name();
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with("gen-") && name != keep && e.path().is_dir() {
+                if let Err(err) = std::fs::remove_dir_all(e.path()) {
+                    log::warn!("could not remove old index {name}: {err}");
+                }
+            }
+        }
+    }
+
+    /// A new, empty generation folder (not yet current).
+    pub fn create_generation(&self) -> Result<(String, SearchIndex), SearchError> {
+        let name = new_generation_name();
+        let index = SearchIndex::open(&self.root.join(&name))?;
+        Ok((name, index))
+    }
+
+    /// Makes `name` the current generation for every process that follows the pointer.
+    pub fn publish(&self, name: &str) -> Result<(), SearchError> {
+        write_pointer(&self.root, name)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+}
+
+fn read_pointer(root: &Path) -> Option<String> {
+    let s = std::fs::read_to_string(root.join(POINTER)).ok()?;
+    let s = s.trim();
+    (!s.is_empty() && root.join(s).is_dir()).then(|| s.to_string())
+}
+
+fn write_pointer(root: &Path, name: &str) -> Result<(), SearchError> {
+    let tmp = root.join(format!("{POINTER}.tmp"));
+    std::fs::write(&tmp, name).map_err(|e| SearchError::Io(format!("{}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, root.join(POINTER))
+        .map_err(|e| SearchError::Io(format!("{}: {e}", root.display())))
+}
+
+fn new_generation_name() -> String {
+    let now = chrono::Utc::now();
+    let mut b = [0u8; 3];
+    let _ = getrandom::fill(&mut b);
+    format!("gen-{}-{}", now.format("%Y%m%d%H%M%S"), hex::encode(b))
+}

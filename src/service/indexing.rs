@@ -1,0 +1,310 @@
+//! Keeps the search index derived from the database: an indexer thread follows the change log,
+//! and a rebuild writes a whole new generation that the server switches to.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use super::{Service, ServiceError, ServiceResult};
+use crate::search::index::IndexedAnswer;
+use crate::search::{QuestionDoc, SearchError, SearchIndex};
+use crate::store::models::{AnswerRow, QuestionRow};
+use crate::store::{self, questions as qs, DbConnection, StoreError};
+
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// How often an idle indexer looks for changes; a change is searchable well within a second.
+const IDLE_POLL: Duration = Duration::from_millis(50);
+const BATCH: i64 = 5000;
+
+impl From<SearchError> for ServiceError {
+    fn from(e: SearchError) -> Self {
+        ServiceError::Store(StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// How the index differs from the database (all empty when they agree).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct IndexCheck {
+    pub in_database: usize,
+    pub indexed: usize,
+    /// In the database, not in the index.
+    pub missing: Vec<i64>,
+    /// In both, but the index holds an older version.
+    pub stale: Vec<i64>,
+    /// In the index, not in the database.
+    pub extra: Vec<i64>,
+}
+
+impl IndexCheck {
+    pub fn converged(&self) -> bool {
+        self.missing.is_empty() && self.stale.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// The indexer thread; stops when dropped or told to.
+pub struct IndexerHandle {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl IndexerHandle {
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for IndexerHandle {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn doc_of(q: &QuestionRow, answers: &[&AnswerRow]) -> ServiceResult<QuestionDoc> {
+    let fingerprint = std::iter::once(format!("q{}", q.version))
+        .chain(answers.iter().map(|a| format!("a{}.{}", a.id, a.version)))
+        .collect::<Vec<_>>()
+        .join(":");
+    Ok(QuestionDoc {
+        id: q.id,
+        reference: q.reference.clone(),
+        title: q.title.clone(),
+        body: q.body.clone(),
+        process: q.process.clone(),
+        category: q.category.clone(),
+        status: q.status.clone(),
+        level: q.level.clone(),
+        forum: q.forum.clone(),
+        tags: store::from_json_list(&q.tags)?,
+        countries: store::from_json_list(&q.countries)?,
+        created_at: q.created_at.and_utc(),
+        answers: answers
+            .iter()
+            .map(|a| IndexedAnswer {
+                id: a.id,
+                binding_status: a.binding_status.clone(),
+                forum: a.forum.clone(),
+                body: a.body.clone(),
+            })
+            .collect(),
+        fingerprint,
+    })
+}
+
+/// Documents for the given questions, read in two queries.
+fn docs_for(c: &mut DbConnection, ids: &[i64]) -> ServiceResult<Vec<QuestionDoc>> {
+    let questions = qs::by_ids(c, ids)?;
+    let answers = qs::answers_for(c, ids)?;
+    let mut by_question: HashMap<i64, Vec<&AnswerRow>> = HashMap::new();
+    for a in &answers {
+        by_question.entry(a.question_id).or_default().push(a);
+    }
+    questions
+        .iter()
+        .map(|q| doc_of(q, by_question.get(&q.id).map(Vec::as_slice).unwrap_or(&[])))
+        .collect()
+}
+
+fn replace_docs(
+    writer: &IndexWriter<TantivyDocument>,
+    index: &SearchIndex,
+    ids: &[i64],
+    docs: &[QuestionDoc],
+) -> ServiceResult<()> {
+    for id in ids {
+        writer.delete_term(Term::from_field_u64(
+            index.fields.id,
+            u64::try_from(*id).unwrap_or_default(),
+        ));
+    }
+    for d in docs {
+        writer
+            .add_document(d.to_document(&index.fields))
+            .map_err(SearchError::from)?;
+    }
+    Ok(())
+}
+
+fn commit(writer: &mut IndexWriter<TantivyDocument>, cursor: i64) -> ServiceResult<()> {
+    let mut prepared = writer.prepare_commit().map_err(SearchError::from)?;
+    prepared.set_payload(&cursor.to_string());
+    prepared.commit().map_err(SearchError::from)?;
+    Ok(())
+}
+
+impl Service {
+    /// Starts the thread that applies the change log to the index.
+    pub fn start_indexer(&self) -> IndexerHandle {
+        let stop = Arc::new(AtomicBool::new(false));
+        let svc = self.clone();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("indexer".into())
+            .spawn(move || svc.indexer_loop(&flag))
+            .ok();
+        IndexerHandle { stop, thread }
+    }
+
+    fn indexer_loop(&self, stop: &AtomicBool) {
+        let mut writer: Option<(String, IndexWriter<TantivyDocument>)> = None;
+        let mut failures = 0u32;
+        while !stop.load(Ordering::SeqCst) {
+            match self.index_step(&mut writer) {
+                Ok(0) => {
+                    failures = 0;
+                    std::thread::sleep(IDLE_POLL);
+                }
+                Ok(_) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    // The writer may hold a half-written batch: drop it; the cursor is unchanged.
+                    writer = None;
+                    log::error!("indexer: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(200 * u64::from(failures.min(25))));
+                }
+            }
+        }
+    }
+
+    /// Applies one batch of the change log to the current index; returns how many changes.
+    fn index_step(
+        &self,
+        writer: &mut Option<(String, IndexWriter<TantivyDocument>)>,
+    ) -> ServiceResult<usize> {
+        let root = &self.search;
+        if root.follow_pointer()? {
+            log::info!("search index switched to {}", root.current_name());
+            *writer = None;
+        }
+        let index = root.current();
+        let name = root.current_name();
+        if writer.as_ref().is_none_or(|(n, _)| *n != name) {
+            let w = index
+                .index
+                .writer(WRITER_MEMORY)
+                .map_err(SearchError::from)?;
+            *writer = Some((name, w));
+        }
+        let Some((_, w)) = writer.as_mut() else {
+            return Ok(0);
+        };
+        let cursor = index.cursor()?;
+        let mut conn = self.conn()?;
+        let changes = qs::changes_after(&mut conn, cursor, BATCH)?;
+        let Some(&(last, _)) = changes.last() else {
+            return Ok(0);
+        };
+        let mut ids: Vec<i64> = changes.iter().map(|(_, q)| *q).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let docs = store::read_tx(&mut conn, |c| docs_for(c, &ids))?;
+        replace_docs(w, &index, &ids, &docs)?;
+        commit(w, last)?;
+        index.reader.reload().map_err(SearchError::from)?;
+        Ok(changes.len())
+    }
+
+    /// Changes recorded in the database that the search index has not applied yet.
+    pub fn index_lag(&self) -> ServiceResult<i64> {
+        let mut conn = self.conn()?;
+        let last = qs::last_change_id(&mut conn)?;
+        Ok((last - self.search.current().cursor()?).max(0))
+    }
+
+    /// Compares the index with the database, question by question.
+    pub fn check_index(&self) -> ServiceResult<IndexCheck> {
+        let indexed = self.search.current().fingerprints()?;
+        let mut conn = self.conn()?;
+        let mut check = IndexCheck::default();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut after = 0;
+        loop {
+            let docs = store::read_tx(&mut conn, |c| {
+                let page = qs::page_after(c, after, 2000)?;
+                let ids: Vec<i64> = page.iter().map(|q| q.id).collect();
+                docs_for(c, &ids)
+            })?;
+            let Some(last) = docs.last() else { break };
+            after = last.id;
+            for d in docs {
+                check.in_database += 1;
+                seen.insert(d.id);
+                match indexed.get(&d.id) {
+                    None => check.missing.push(d.id),
+                    Some(fp) if *fp != d.fingerprint => check.stale.push(d.id),
+                    Some(_) => {}
+                }
+            }
+        }
+        check.indexed = indexed.len();
+        check.extra = indexed
+            .keys()
+            .filter(|id| !seen.contains(id))
+            .copied()
+            .collect();
+        Ok(check)
+    }
+
+    /// Rebuilds the whole index from the database into a new generation, then makes it current;
+    /// a running server switches to it. Progress goes to `progress` as a bar.
+    pub fn rebuild_index(&self, progress: &mut dyn Write) -> ServiceResult<usize> {
+        let (name, index) = self.search.create_generation()?;
+        let mut writer: IndexWriter<TantivyDocument> = index
+            .index
+            .writer(WRITER_MEMORY)
+            .map_err(SearchError::from)?;
+        let mut conn = self.conn()?;
+        // Changes after this point are applied by the indexer once it follows the new generation.
+        let cursor = qs::last_change_id(&mut conn)?;
+        let total = qs::count(&mut conn)?.max(1);
+        let started = Instant::now();
+        let (mut after, mut done) = (0i64, 0usize);
+        loop {
+            let docs = store::read_tx(&mut conn, |c| {
+                let page = qs::page_after(c, after, 2000)?;
+                let ids: Vec<i64> = page.iter().map(|q| q.id).collect();
+                docs_for(c, &ids)
+            })?;
+            let Some(last) = docs.last() else { break };
+            after = last.id;
+            for d in &docs {
+                writer
+                    .add_document(d.to_document(&index.fields))
+                    .map_err(SearchError::from)?;
+            }
+            done += docs.len();
+            draw_bar(progress, done, total, started);
+        }
+        commit(&mut writer, cursor)?;
+        writer.wait_merging_threads().map_err(SearchError::from)?;
+        self.search.publish(&name)?;
+        let _ = writeln!(progress);
+        Ok(done)
+    }
+}
+
+fn draw_bar(out: &mut dyn Write, done: usize, total: i64, started: Instant) {
+    let total = usize::try_from(total).unwrap_or(1).max(done).max(1);
+    let width = 40;
+    let filled = done * width / total;
+    let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
+    let _ = write!(
+        out,
+        "\r[{}{}] {done}/{total} questions ({:.0}/s)",
+        "#".repeat(filled),
+        " ".repeat(width - filled),
+        rate
+    );
+    let _ = out.flush();
+}

@@ -1,0 +1,236 @@
+//! Searching questions and answers, and finding similar questions while one is being written.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Stockholm;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::validate::{is_country_code, Checks};
+use super::{Actor, Service, ServiceResult};
+use crate::domain::answer::BindingStatus;
+use crate::domain::question::Status;
+use crate::domain::structure::Level;
+use crate::domain::Code;
+use crate::search::index::{FacetCount, Hit};
+use crate::search::Filters;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Words (any may match; the best matches rank first) and "quoted phrases" (must match).
+    pub q: Option<String>,
+    pub process: Option<String>,
+    pub category: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub tag: Option<String>,
+    pub level: Option<String>,
+    pub forum: Option<String>,
+    /// Questions with an answer of this binding status.
+    pub binding_status: Option<String>,
+    pub status: Option<String>,
+    /// Submitted on or after this date (YYYY-MM-DD, Europe/Stockholm).
+    pub from: Option<String>,
+    /// Submitted on or before this date (YYYY-MM-DD, Europe/Stockholm).
+    pub to: Option<String>,
+    pub page: Option<i64>,
+    /// 1 to 100, default 20.
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub total: usize,
+    pub took_ms: f64,
+    pub page: i64,
+    pub per_page: i64,
+    pub hits: Vec<Hit>,
+    /// Counts per value of each filter among all matching questions: process, category, tags,
+    /// countries, level, forum, binding_status, status.
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarQuery {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SimilarHit {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub status: String,
+    pub score: f32,
+}
+
+const QUERY_MAX: usize = 1000;
+
+fn day_start(d: NaiveDate) -> Option<DateTime<Utc>> {
+    Stockholm
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Service {
+    fn code_filter(
+        checks: &mut Checks,
+        field: &str,
+        value: &Option<String>,
+        known: impl Fn(&str) -> bool,
+        hint: &str,
+    ) -> Option<String> {
+        let v = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        if !known(v) {
+            checks.fail(field, format!("unknown value '{v}'; {hint}"));
+        }
+        Some(v.to_string())
+    }
+
+    fn search_filters(&self, q: &SearchQuery, checks: &mut Checks) -> Filters {
+        let s = &self.config.structure;
+        let date = |checks: &mut Checks, field: &str, v: &Option<String>| {
+            let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+            match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    checks.fail(field, format!("'{v}' is not a date in the form YYYY-MM-DD"));
+                    None
+                }
+            }
+        };
+        let from = date(checks, "from", &q.from);
+        let to = date(checks, "to", &q.to);
+        Filters {
+            process: Self::code_filter(
+                checks,
+                "process",
+                &q.process,
+                |v| s.process(v).is_some(),
+                "see GET /api/v1/processes",
+            ),
+            category: Self::code_filter(
+                checks,
+                "category",
+                &q.category,
+                |v| s.category(v).is_some(),
+                "see GET /api/v1/categories",
+            ),
+            country: Self::code_filter(
+                checks,
+                "country",
+                &q.country,
+                is_country_code,
+                "expected an ISO 3166-1 alpha-2 code such as BY",
+            ),
+            tag: q
+                .tag
+                .as_deref()
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty()),
+            level: Self::code_filter(
+                checks,
+                "level",
+                &q.level,
+                |v| Level::parse(v).is_some(),
+                &format!("expected one of: {}", Level::choices()),
+            ),
+            forum: Self::code_filter(
+                checks,
+                "forum",
+                &q.forum,
+                |v| s.forum(v).is_some(),
+                "see GET /api/v1/forums",
+            ),
+            binding_status: Self::code_filter(
+                checks,
+                "binding_status",
+                &q.binding_status,
+                |v| BindingStatus::parse(v).is_some(),
+                &format!("expected one of: {}", BindingStatus::choices()),
+            ),
+            status: Self::code_filter(
+                checks,
+                "status",
+                &q.status,
+                |v| Status::parse(v).is_some(),
+                &format!("expected one of: {}", Status::choices()),
+            ),
+            from: from.and_then(day_start),
+            to: to.and_then(|d| d.succ_opt()).and_then(day_start),
+        }
+    }
+
+    /// Full-text search over every question and answer; every signed-in user may search.
+    pub fn search(&self, _actor: &Actor, q: &SearchQuery) -> ServiceResult<SearchResponse> {
+        let started = Instant::now();
+        let mut checks = Checks::default();
+        let text = q.q.as_deref().unwrap_or("").trim();
+        if text.chars().count() > QUERY_MAX {
+            checks.fail("q", format!("is longer than {QUERY_MAX} characters"));
+        }
+        let per_page = q.per_page.unwrap_or(20);
+        if !(1..=100).contains(&per_page) {
+            checks.fail("per_page", "must be between 1 and 100");
+        }
+        let page = q.page.unwrap_or(1);
+        if !(1..=10_000).contains(&page) {
+            checks.fail("page", "must be between 1 and 10000");
+        }
+        let filters = self.search_filters(q, &mut checks);
+        checks.finish()?;
+        let offset = usize::try_from((page - 1) * per_page).unwrap_or(0);
+        let limit = usize::try_from(per_page).unwrap_or(20);
+        let results = self
+            .search
+            .current()
+            .search(text, &filters, offset, limit, true)?;
+        Ok(SearchResponse {
+            total: results.total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            page,
+            per_page,
+            hits: results.hits,
+            facets: results.facets,
+        })
+    }
+
+    /// Existing questions that look like the one being written, best first.
+    pub fn similar(&self, _actor: &Actor, q: &SimilarQuery) -> ServiceResult<Vec<SimilarHit>> {
+        let mut checks = Checks::default();
+        let title = q.title.as_deref().unwrap_or("");
+        let body = q.body.as_deref().unwrap_or("");
+        if title.chars().count() + body.chars().count() > 20_000 {
+            checks.fail("body", "is longer than 20000 characters");
+        }
+        checks.finish()?;
+        let index = self.search.current();
+        let mut terms = index.significant_terms(title, 12);
+        for t in index.significant_terms(body, 20) {
+            if !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let results = index.search(&terms.join(" "), &Filters::default(), 0, 5, false)?;
+        Ok(results
+            .hits
+            .into_iter()
+            .map(|h| SimilarHit {
+                id: h.id,
+                reference: h.reference,
+                title: h.title,
+                status: h.status,
+                score: h.score,
+            })
+            .collect())
+    }
+}

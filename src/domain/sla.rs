@@ -35,13 +35,16 @@ impl SlaState {
     }
 }
 
+/// A paused interval: from, and to (None while still paused).
+pub type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// The times of one stage.
 #[derive(Debug, Clone, Default)]
 pub struct StageTimes {
     pub entered_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub left_at: Option<DateTime<Utc>>,
-    pub pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    pub pauses: Vec<Pause>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,5 +198,171 @@ mod tests {
         assert_eq!(s.state, SlaState::OnTrack);
         assert!(s.paused);
         assert!(s.due_at > t("2025-03-20T08:00:00Z"));
+    }
+}
+
+/// Nearest-rank percentile of a histogram of values in hundredths of a working day
+/// (`(bin, count)` pairs, any order): exact at that resolution, without sorting every value.
+pub fn histogram_percentile(bins: &[(i64, i64)], p: f64) -> Option<f64> {
+    let total: i64 = bins.iter().map(|(_, n)| *n).sum();
+    if total <= 0 {
+        return None;
+    }
+    let mut sorted = bins.to_vec();
+    sorted.sort_unstable();
+    let rank = ((p / 100.0) * total as f64).ceil().max(1.0) as i64;
+    let mut seen = 0;
+    for (bin, n) in sorted {
+        seen += n;
+        if seen >= rank {
+            return Some(bin as f64 / 100.0);
+        }
+    }
+    None
+}
+
+/// The backlog's age buckets, by whole working days at the current stage.
+pub const BUCKETS: [&str; 5] = ["0-2", "3-5", "6-10", "11-20", ">20"];
+
+pub fn bucket(working_days: f64) -> usize {
+    match working_days.max(0.0).floor() as i64 {
+        0..=2 => 0,
+        3..=5 => 1,
+        6..=10 => 2,
+        11..=20 => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod calendar_clock_tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn ended(
+        entered: &str,
+        left: &str,
+        pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    ) -> StageSla {
+        let st = StageTimes {
+            entered_at: t(entered),
+            first_response_at: Some(t(entered)),
+            left_at: Some(t(left)),
+            pauses,
+        };
+        let targets = StageTargets {
+            first_response: 1.0,
+            resolve: 2.0,
+        };
+        evaluate(
+            &st,
+            targets,
+            0.75,
+            t("2030-01-01T00:00:00Z"),
+            WorkingTime::FullDays,
+        )
+    }
+
+    #[test]
+    fn an_answer_on_a_holiday_counts_no_holiday_time() {
+        // Tuesday 23 December 09:00 to juldagen 10:00: julafton and juldagen do not count.
+        let s = ended(
+            "2025-12-23T09:00:00+01:00",
+            "2025-12-25T10:00:00+01:00",
+            vec![],
+        );
+        assert!((s.working_days - 0.625).abs() < 1e-9, "{}", s.working_days);
+        assert_eq!(s.state, SlaState::Met);
+    }
+
+    #[test]
+    fn a_question_spanning_new_year() {
+        // Monday 29 December noon to Friday 2 January noon: nyårsafton and nyårsdagen skipped.
+        let s = ended(
+            "2025-12-29T12:00:00+01:00",
+            "2026-01-02T12:00:00+01:00",
+            vec![],
+        );
+        assert!((s.working_days - 2.0).abs() < 1e-9, "{}", s.working_days);
+        assert_eq!(s.state, SlaState::Met);
+    }
+
+    #[test]
+    fn escalation_mid_stage_with_a_pause_over_easter() {
+        // Thursday 17 April 2025 09:00, paused 12:00 to Tuesday 22 April 12:00 (långfredagen and
+        // annandag påsk inside), escalated Wednesday 23 April 15:00.
+        let pause = vec![(
+            t("2025-04-17T12:00:00+02:00"),
+            Some(t("2025-04-22T12:00:00+02:00")),
+        )];
+        let s = ended(
+            "2025-04-17T09:00:00+02:00",
+            "2025-04-23T15:00:00+02:00",
+            pause,
+        );
+        // 3 hours Thursday + 12 hours Tuesday + 15 hours Wednesday = 30 hours.
+        assert!(
+            (s.working_days - 30.0 / 24.0).abs() < 1e-9,
+            "{}",
+            s.working_days
+        );
+    }
+
+    #[test]
+    fn working_hours_mode() {
+        let st = StageTimes {
+            entered_at: t("2025-03-07T16:00:00+01:00"),
+            first_response_at: Some(t("2025-03-07T16:00:00+01:00")),
+            left_at: Some(t("2025-03-10T09:00:00+01:00")),
+            pauses: vec![],
+        };
+        let targets = StageTargets {
+            first_response: 1.0,
+            resolve: 1.0,
+        };
+        let s = evaluate(
+            &st,
+            targets,
+            0.75,
+            t("2030-01-01T00:00:00Z"),
+            WorkingTime::Hours {
+                start_hour: 8,
+                end_hour: 17,
+            },
+        );
+        assert!(
+            (s.working_days - 2.0 / 9.0).abs() < 1e-9,
+            "{}",
+            s.working_days
+        );
+    }
+}
+
+#[cfg(test)]
+mod report_tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        // Values 1.00, 2.00, 3.00, 4.00 (hundredths).
+        let bins = [(300, 1), (100, 1), (400, 1), (200, 1)];
+        assert_eq!(histogram_percentile(&bins, 50.0), Some(2.0));
+        assert_eq!(histogram_percentile(&bins, 90.0), Some(4.0));
+        assert_eq!(histogram_percentile(&[(150, 3)], 50.0), Some(1.5));
+        assert_eq!(histogram_percentile(&[], 50.0), None);
+    }
+
+    #[test]
+    fn buckets() {
+        assert_eq!(bucket(0.0), 0);
+        assert_eq!(bucket(2.99), 0);
+        assert_eq!(bucket(3.0), 1);
+        assert_eq!(bucket(10.5), 2);
+        assert_eq!(bucket(20.99), 3);
+        assert_eq!(bucket(21.0), 4);
+        assert_eq!(bucket(-1.0), 0);
     }
 }

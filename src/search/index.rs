@@ -9,8 +9,8 @@ use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggContextParams, AggregationCollector};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
-    TermQuery,
+    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery, Weight,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
@@ -386,17 +386,24 @@ impl SearchIndex {
             return None;
         }
         let f = &self.fields;
-        let mut out: Vec<Box<dyn Query>> = Vec::new();
-        for field in [f.title, f.body] {
-            if let Ok(rq) = RegexQuery::from_pattern(&format!("{term}.+"), field) {
-                out.push(Box::new(BoostQuery::new(Box::new(rq), 0.3)));
-            }
-        }
         let reversed: String = term.chars().rev().collect();
-        if let Ok(rq) = RegexQuery::from_pattern(&format!("{reversed}.+"), f.compound_rev) {
-            out.push(Box::new(BoostQuery::new(Box::new(rq), 0.3)));
-        }
-        Some(out)
+        let parts = [
+            (f.title, term.to_string()),
+            (f.body, term.to_string()),
+            (f.compound_rev, reversed),
+        ];
+        Some(
+            parts
+                .into_iter()
+                .map(|(field, prefix)| {
+                    let q = LongerThanPrefix {
+                        field,
+                        prefix: prefix.into_bytes(),
+                    };
+                    Box::new(BoostQuery::new(Box::new(q), 0.3)) as Box<dyn Query>
+                })
+                .collect(),
+        )
     }
 
     fn filter_queries(&self, filters: &Filters) -> Vec<(Occur, Box<dyn Query>)> {
@@ -646,6 +653,56 @@ impl SearchIndex {
             .collect();
         scored.sort();
         scored.into_iter().take(max).map(|(_, t)| t).collect()
+    }
+}
+
+/// Terms that start with `prefix` and are longer than it: the parts of compound words.
+/// A hand-made automaton instead of a regex, whose compilation cost a millisecond a query.
+#[derive(Debug, Clone)]
+struct LongerThanPrefix {
+    field: Field,
+    prefix: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+struct PrefixAutomaton(Vec<u8>);
+
+impl tantivy_fst::Automaton for PrefixAutomaton {
+    /// Bytes of the prefix matched so far; `len + 1` once past it; None when off the prefix.
+    type State = Option<usize>;
+
+    fn start(&self) -> Option<usize> {
+        Some(0)
+    }
+
+    fn is_match(&self, state: &Option<usize>) -> bool {
+        *state == Some(self.0.len() + 1)
+    }
+
+    fn can_match(&self, state: &Option<usize>) -> bool {
+        state.is_some()
+    }
+
+    fn will_always_match(&self, state: &Option<usize>) -> bool {
+        self.is_match(state)
+    }
+
+    fn accept(&self, state: &Option<usize>, byte: u8) -> Option<usize> {
+        let len = self.0.len();
+        match *state {
+            Some(i) if i < len => (self.0.get(i) == Some(&byte)).then_some(i + 1),
+            Some(_) => Some(len + 1),
+            None => None,
+        }
+    }
+}
+
+impl Query for LongerThanPrefix {
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::new(
+            self.field,
+            PrefixAutomaton(self.prefix.clone()),
+        )))
     }
 }
 

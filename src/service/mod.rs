@@ -6,6 +6,7 @@ pub mod demo;
 pub mod indexing;
 pub mod org;
 pub mod questions;
+pub mod reports;
 pub mod search;
 pub mod users;
 mod validate;

@@ -685,6 +685,8 @@ impl Service {
                     left_at: None,
                     outcome: None,
                     working_days: None,
+                    process,
+                    priority: priority.as_str(),
                 },
             )?;
             self.record(
@@ -823,6 +825,8 @@ impl Service {
                 left_at: None,
                 outcome: None,
                 working_days: None,
+                process: &l.q.process,
+                priority: &l.q.priority,
             },
         )?;
         Ok(())

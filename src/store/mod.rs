@@ -4,6 +4,7 @@
 pub mod models;
 pub mod org;
 pub mod questions;
+pub mod reports;
 pub mod schema;
 pub mod users;
 

@@ -125,6 +125,8 @@ pub struct StageRow {
     pub left_at: Option<NaiveDateTime>,
     pub outcome: Option<String>,
     pub working_days: Option<f64>,
+    pub process: String,
+    pub priority: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -139,6 +141,8 @@ pub struct NewStage<'a> {
     pub left_at: Option<NaiveDateTime>,
     pub outcome: Option<&'a str>,
     pub working_days: Option<f64>,
+    pub process: &'a str,
+    pub priority: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable)]

@@ -99,6 +99,8 @@ diesel::table! {
         left_at -> Nullable<Timestamp>,
         outcome -> Nullable<Text>,
         working_days -> Nullable<Double>,
+        process -> Text,
+        priority -> Text,
     }
 }
 

@@ -8,6 +8,10 @@ use serde::Serialize;
 use super::auth::Caller;
 use super::error::{invalid, ApiError, Problem};
 use crate::service::questions::*;
+use crate::service::reports::{
+    parse_format, BacklogQuery, BacklogReport, BacklogRow, Format, Metrics, SlaReport,
+    SlaReportQuery,
+};
 use crate::service::search::{SearchQuery, SearchResponse, SimilarHit, SimilarQuery};
 use crate::service::views::*;
 use crate::service::{Service, ServiceResult};
@@ -308,4 +312,98 @@ pub async fn similar(
     let q = q.into_inner();
     let r = blocking(move || s.similar(&c.0, &q)).await?;
     Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/sla", tag = "reports", security(("bearer" = [])),
+    params(SlaReportQuery),
+    responses((status = 200, description = "Per level, forum or process; counted per stage. CSV and xlsx with format=", body = SlaReport),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn sla_report(
+    svc: Svc,
+    c: Caller,
+    q: web::Query<SlaReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let format = parse_format(&q.format)?;
+    let s = svc.into_inner();
+    let r = blocking(move || s.sla_report(&c.0, &q)).await?;
+    match format {
+        Format::Json => Ok(HttpResponse::Ok().json(r)),
+        f => Ok(super::export::download(&super::export::sla_table(&r), f)?),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/backlog", tag = "reports", security(("bearer" = [])),
+    params(BacklogQuery),
+    responses((status = 200, description = "Open questions by working days at their current stage", body = BacklogReport),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn backlog(
+    svc: Svc,
+    c: Caller,
+    q: web::Query<BacklogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let format = parse_format(&q.format)?;
+    let s = svc.into_inner();
+    let r = blocking(move || s.backlog(&c.0, &q)).await?;
+    match format {
+        Format::Json => Ok(HttpResponse::Ok().json(r)),
+        f => Ok(super::export::download(
+            &super::export::backlog_table(&r),
+            f,
+        )?),
+    }
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text: open, overdue and at-risk questions per level, search index lag")))]
+pub async fn metrics(svc: Svc) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let m = blocking(move || s.metrics()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(prometheus_text(&m)))
+}
+
+/// The Prometheus exposition format: one gauge per count, labelled by level.
+fn prometheus_text(m: &Metrics) -> String {
+    use crate::domain::structure::Level;
+    use crate::domain::Code;
+    use std::fmt::Write;
+    type Gauge = (&'static str, &'static str, fn(&BacklogRow) -> i64);
+    let gauges: [Gauge; 3] = [
+        (
+            "eskalera_questions_open",
+            "Questions waiting at a forum, by level.",
+            |r| r.open,
+        ),
+        (
+            "eskalera_questions_overdue",
+            "Waiting questions past their stage's target, by level.",
+            |r| r.overdue,
+        ),
+        (
+            "eskalera_questions_at_risk",
+            "Waiting questions past the at-risk share of their target, by level.",
+            |r| r.at_risk,
+        ),
+    ];
+    let mut out = String::new();
+    for (name, help, get) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for level in Level::ALL {
+            let v = m
+                .per_level
+                .iter()
+                .find(|r| r.group == level.as_str())
+                .map_or(0, get);
+            let _ = writeln!(out, "{name}{{level=\"{}\"}} {v}", level.as_str());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP eskalera_search_index_lag Changes not yet applied to the search index.\n# TYPE eskalera_search_index_lag gauge\neskalera_search_index_lag {}",
+        m.index_lag
+    );
+    out
 }

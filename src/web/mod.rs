@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod openapi;
 
 use std::net::TcpListener;
@@ -27,6 +28,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
             }),
         )
         .route("/healthz", web::get().to(api::healthz))
+        .route("/metrics", web::get().to(api::metrics))
         .service(
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(openapi::document))
@@ -39,6 +41,8 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 // Before /questions/{id}, which would take "similar" for an id.
                 .route("/questions/similar", web::get().to(api::similar))
                 .route("/search", web::get().to(api::search))
+                .route("/reports/sla", web::get().to(api::sla_report))
+                .route("/reports/backlog", web::get().to(api::backlog))
                 .route("/questions/{id}", web::get().to(api::get))
                 .route("/questions/{id}/claim", web::post().to(api::claim))
                 .route("/questions/{id}/assign", web::post().to(api::assign))

@@ -25,7 +25,7 @@ impl Modify for BearerAuth {
         api::submit, api::list, api::get, api::claim, api::assign, api::escalate,
         api::request_info, api::provide_info, api::answer, api::binding_status,
         api::close, api::withdraw, api::reopen, api::duplicate, api::follow, api::unfollow,
-        api::search, api::similar,
+        api::search, api::similar, api::sla_report, api::backlog, api::metrics,
     ),
     modifiers(&BearerAuth)
 )]

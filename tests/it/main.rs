@@ -13,4 +13,5 @@ mod index_recovery;
 mod lifecycle;
 mod personal_data;
 mod refusals;
+mod reports;
 mod search;

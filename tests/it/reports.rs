@@ -1,0 +1,310 @@
+//! SLA and backlog reports over a known history, every number checked.
+
+use chrono::{DateTime, Utc};
+use eskalera::clock::Clock;
+use eskalera::service::questions::{AnswerInput, EscalateInput, NewQuestionInput, NoteInput};
+use eskalera::service::{Actor, Role, Service};
+use serde_json::{json, Value};
+
+use crate::common::TestApp;
+
+/// An instant given in Stockholm local time (CET, UTC+1, in the months used here).
+fn at(local: &str) -> Service {
+    let t = DateTime::parse_from_rfc3339(&format!("{local}+01:00"))
+        .unwrap()
+        .with_timezone(&Utc);
+    SVC.with(|s| {
+        s.borrow()
+            .as_ref()
+            .unwrap()
+            .with_clock(Clock::starting_at(t))
+    })
+}
+
+thread_local! {
+    static SVC: std::cell::RefCell<Option<Service>> = const { std::cell::RefCell::new(None) };
+}
+
+fn submit(svc: &Service, asker: &Actor, title: &str, process: &str, urgent: bool) -> i64 {
+    let input = NewQuestionInput {
+        title: Some(title.into()),
+        body: Some("Hur ska vi göra?".into()),
+        process: Some(process.into()),
+        priority: urgent.then(|| "urgent".into()),
+        urgent_reason: urgent.then(|| "Beslut inom två dagar".into()),
+        ..Default::default()
+    };
+    svc.submit(asker, &input).unwrap().question.id
+}
+
+fn note(s: &str) -> NoteInput {
+    NoteInput {
+        note: Some(s.into()),
+    }
+}
+
+fn answer(svc: &Service, who: &Actor, id: i64) {
+    let input = AnswerInput {
+        body: Some("Svar.".into()),
+        binding_status: Some("guidance".into()),
+        ..Default::default()
+    };
+    svc.answer(who, id, &input, None).unwrap();
+}
+
+fn escalate(svc: &Service, who: &Actor, id: i64) {
+    svc.escalate(
+        who,
+        id,
+        &EscalateInput {
+            note: Some("Upp.".into()),
+            to_forum: None,
+        },
+        None,
+    )
+    .unwrap();
+}
+
+fn row<'a>(report: &'a Value, group: &str) -> &'a Value {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == group)
+        .unwrap_or_else(|| panic!("no row {group}: {report}"))
+}
+
+#[test]
+fn reports_count_every_stage_exactly() {
+    // "Now" is Wednesday 2025-03-19 12:00 in Stockholm.
+    let now = DateTime::parse_from_rfc3339("2025-03-19T12:00:00+01:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let app = TestApp::start_with_clock(Clock::starting_at(now));
+    SVC.with(|s| *s.borrow_mut() = Some(app.svc.clone()));
+    app.user(
+        "asker@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    app.user(
+        "rg@test.se",
+        "u-lulea-asyl",
+        &["rg-nord-lulea"],
+        Role::Caseworker,
+    );
+    let legal = app.user("legal@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let caseworker = app.user("cw@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let a = app.svc.actor_by_email("asker@test.se").unwrap();
+    let rg = app.svc.actor_by_email("rg@test.se").unwrap();
+
+    // Q1: answered at the unit after exactly two working days (Mon 09:00 → Wed 09:00).
+    let q1 = submit(
+        &at("2025-03-03T09:00:00"),
+        &a,
+        "Q1",
+        "asyl_forstagang",
+        false,
+    );
+    at("2025-03-03T10:00:00").claim(&a, q1, None).unwrap();
+    answer(&at("2025-03-05T09:00:00"), &a, q1);
+    // Q2: paused from Tuesday to the next Monday; 1 + 2 = 3.0 working days at the unit (on target),
+    // then 2.5 at the regional group (Wed 09:00 → Fri 21:00).
+    let q2 = submit(
+        &at("2025-03-03T09:00:00"),
+        &a,
+        "Q2",
+        "asyl_forstagang",
+        false,
+    );
+    at("2025-03-03T09:30:00").claim(&a, q2, None).unwrap();
+    at("2025-03-04T09:00:00")
+        .request_info(&a, q2, &note("Vilket land?"), None)
+        .unwrap();
+    at("2025-03-10T09:00:00")
+        .provide_info(&a, q2, &note("Belarus."), None)
+        .unwrap();
+    escalate(&at("2025-03-12T09:00:00"), &a, q2);
+    answer(&at("2025-03-14T21:00:00"), &rg, q2);
+    // Q3, urgent: 2.0 working days at the unit over a weekend (target 1.0: missed), then open at the
+    // regional group since Monday 09:00: 2.125 working days now, past the urgent target of 2.0.
+    let q3 = submit(&at("2025-03-13T09:00:00"), &a, "Q3", "medborgarskap", true);
+    at("2025-03-13T10:00:00").claim(&a, q3, None).unwrap();
+    escalate(&at("2025-03-17T09:00:00"), &a, q3);
+    // Q4: open at the unit for 0.875 working days: on track.
+    submit(
+        &at("2025-03-18T15:00:00"),
+        &a,
+        "Q4",
+        "asyl_forstagang",
+        false,
+    );
+    // Q5, in January: Friday noon to Tuesday noon over trettondedag jul is 1.0 working day.
+    let q5 = submit(
+        &at("2025-01-03T12:00:00"),
+        &a,
+        "Q5",
+        "asyl_forstagang",
+        false,
+    );
+    answer(&at("2025-01-07T12:00:00"), &a, q5);
+    // Q6: withdrawn the same day; an ended stage, but neither answered nor escalated.
+    let q6 = submit(
+        &at("2025-03-17T09:00:00"),
+        &a,
+        "Q6",
+        "asyl_forstagang",
+        false,
+    );
+    at("2025-03-17T15:00:00")
+        .withdraw(&a, q6, &NoteInput::default(), None)
+        .unwrap();
+
+    let stages = app.get(&format!("/api/v1/questions/{q2}"), &legal);
+    let wd: Vec<f64> = stages.ok()["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["working_days"].as_f64().unwrap())
+        .collect();
+    assert!(
+        (wd[0] - 3.0).abs() < 1e-6 && (wd[1] - 2.5).abs() < 1e-6,
+        "{wd:?}"
+    );
+
+    let march = app.get("/api/v1/reports/sla?from=2025-03-01&to=2025-03-31", &legal);
+    let march = march.ok();
+    assert_eq!(march["group_by"], "level");
+    assert_eq!(
+        row(march, "unit"),
+        &json!({"group": "unit", "received": 5, "answered": 1, "escalated": 2, "median_working_days": 2.0,
+                "p90_working_days": 2.0, "within_target_pct": 66.67, "open": 1, "overdue": 0})
+    );
+    assert_eq!(
+        row(march, "regional_group"),
+        &json!({"group": "regional_group", "received": 2, "answered": 1, "escalated": 0, "median_working_days": 2.5,
+                "p90_working_days": 2.5, "within_target_pct": 100.0, "open": 1, "overdue": 1})
+    );
+    assert_eq!(march["rows"].as_array().unwrap().len(), 2);
+
+    let january = app.get("/api/v1/reports/sla?from=2025-01-01&to=2025-01-31", &legal);
+    assert_eq!(
+        row(january.ok(), "unit"),
+        &json!({"group": "unit", "received": 1, "answered": 1, "escalated": 0, "median_working_days": 1.0,
+                "p90_working_days": 1.0, "within_target_pct": 100.0, "open": 1, "overdue": 0})
+    );
+
+    let by_process = app.get(
+        "/api/v1/reports/sla?from=2025-03-01&to=2025-03-31&group_by=process",
+        &legal,
+    );
+    let by_process = by_process.ok();
+    assert_eq!(
+        row(by_process, "asyl_forstagang"),
+        &json!({"group": "asyl_forstagang", "received": 5, "answered": 2, "escalated": 1, "median_working_days": 2.0,
+                "p90_working_days": 2.5, "within_target_pct": 100.0, "open": 1, "overdue": 0})
+    );
+    assert_eq!(
+        row(by_process, "medborgarskap"),
+        &json!({"group": "medborgarskap", "received": 2, "answered": 0, "escalated": 1, "median_working_days": null,
+                "p90_working_days": null, "within_target_pct": 0.0, "open": 1, "overdue": 1})
+    );
+    let by_forum = app.get(
+        "/api/v1/reports/sla?from=2025-03-01&to=2025-03-31&group_by=forum",
+        &legal,
+    );
+    assert_eq!(row(by_forum.ok(), "rg-nord-lulea")["received"], 2);
+
+    let backlog = app.get("/api/v1/reports/backlog", &legal);
+    let backlog = backlog.ok();
+    let unit = row(backlog, "unit");
+    assert_eq!(
+        (
+            unit["open"].as_i64(),
+            unit["overdue"].as_i64(),
+            unit["at_risk"].as_i64()
+        ),
+        (Some(1), Some(0), Some(0))
+    );
+    assert_eq!(unit["oldest_working_days"], 0.88);
+    assert_eq!(
+        unit["buckets"],
+        json!({"0-2": 1, "3-5": 0, "6-10": 0, "11-20": 0, ">20": 0})
+    );
+    let rgrow = row(backlog, "regional_group");
+    assert_eq!(
+        (rgrow["open"].as_i64(), rgrow["overdue"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(rgrow["oldest_working_days"], 2.13);
+
+    // Downloads.
+    let csv = ureq::get(&format!(
+        "{}/api/v1/reports/sla?from=2025-03-01&to=2025-03-31&format=csv",
+        app.base
+    ))
+    .set("Authorization", &format!("Bearer {legal}"))
+    .call()
+    .unwrap();
+    assert!(csv.content_type().starts_with("text/csv"));
+    let text = csv.into_string().unwrap();
+    assert!(text.starts_with("group,received,answered,escalated,median_working_days,p90_working_days,within_target_pct,open,overdue\r\n"), "{text}");
+    assert!(text.contains("\r\nunit,5,1,2,2,2,66.67,1,0\r\n"), "{text}");
+    assert!(
+        text.contains("\r\nregional_group,2,1,0,2.5,2.5,100,1,1\r\n"),
+        "{text}"
+    );
+    let xlsx = ureq::get(&format!("{}/api/v1/reports/backlog?format=xlsx", app.base))
+        .set("Authorization", &format!("Bearer {legal}"))
+        .call()
+        .unwrap();
+    assert!(xlsx
+        .header("content-disposition")
+        .unwrap()
+        .contains(".xlsx"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut xlsx.into_reader(), &mut bytes).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+
+    // Monitoring.
+    let metrics = ureq::get(&format!("{}/metrics", app.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        metrics.contains("eskalera_questions_open{level=\"unit\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("eskalera_questions_overdue{level=\"regional_group\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("eskalera_questions_open{level=\"process_forum\"} 0"),
+        "{metrics}"
+    );
+
+    // Who may see them, and bad parameters.
+    app.get("/api/v1/reports/sla", &caseworker).status(403);
+    app.get("/api/v1/reports/backlog", &caseworker).status(403);
+    for bad in [
+        "from=2025-13-01",
+        "to=igår",
+        "group_by=region",
+        "format=pdf",
+        "from=2025-04-01&to=2025-03-01",
+    ] {
+        app.get(&format!("/api/v1/reports/sla?{bad}"), &legal)
+            .status(422);
+    }
+    app.get("/api/v1/reports/backlog?group_by=unit", &legal)
+        .status(422);
+
+    // The question's own SLA view agrees: Q3 is overdue at the regional group.
+    let q3v = app.get(&format!("/api/v1/questions/{q3}"), &legal);
+    assert_eq!(q3v.ok()["sla"]["state"], "overdue");
+    let overdue = app.get("/api/v1/questions?overdue=true", &legal);
+    assert_eq!(overdue.ok()["total"], 1);
+}

@@ -108,19 +108,17 @@ fn main() {
     let token = svc.create_token("bench@test.se", None).unwrap();
 
     // In-process: the function the endpoint calls.
-    let direct = |q: &str| {
+    let direct_with = |q: &str, facets: bool| {
         let t = Instant::now();
-        let r = svc
-            .search(
-                &actor,
-                &SearchQuery {
-                    q: Some(q.to_string()),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let query = SearchQuery {
+            q: Some(q.to_string()),
+            facets: Some(facets),
+            ..Default::default()
+        };
+        let r = svc.search(&actor, &query).unwrap();
         (t.elapsed().as_secs_f64() * 1000.0, r.total)
     };
+    let direct = |q: &str| direct_with(q, true);
     // HTTP: a real server on loopback, one client, sequential requests.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -177,7 +175,7 @@ fn main() {
         http(q);
         fts_run(q);
     }
-    let (mut d, mut h, mut f) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut d, mut h, mut f, mut nf) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut totals = 0usize;
     for q in &qs {
         let (ms, total) = direct(q);
@@ -185,10 +183,12 @@ fn main() {
         totals += total;
         h.push(http(q));
         f.push(fts_run(q).0);
+        nf.push(direct_with(q, false).0);
     }
     let (d50, d99, dm) = summary(d);
     let (h50, h99, hm) = summary(h);
     let (f50, f99, fm) = summary(f);
+    let (n50, n99, nm) = summary(nf);
     println!();
     println!(
         "search over {n} questions, {} queries (avg {} matches), 2 cores",
@@ -210,6 +210,14 @@ fn main() {
         h99,
         hm,
         h99 / d99
+    );
+    println!(
+        "{:<42} {:>9.2} {:>9.2} {:>9.2} {:>10.2}",
+        "eskalera in-process, facets=false",
+        n50,
+        n99,
+        nm,
+        n99 / d99
     );
     println!(
         "{:<42} {:>9.2} {:>9.2} {:>9.2} {:>10.2}",

@@ -45,6 +45,17 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Mail that could not be delivered.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// List mails that gave up after their retries.
+    Failed,
+    /// Queue a failed mail again.
+    Retry { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,6 +170,28 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Command::Mail(MailCommand::Failed) => {
+            let svc = open(config)?;
+            println!("id\tcreated\tattempts\tto\ttemplate\tlast error");
+            for m in svc.failed_mail()? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    m.id,
+                    m.created_at.to_rfc3339(),
+                    m.attempts,
+                    m.to,
+                    m.template,
+                    m.last_error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Mail(MailCommand::Retry { id }) => {
+            let svc = open(config)?;
+            svc.retry_mail(id)?;
+            println!("mail {id} queued again");
+            Ok(())
+        }
         Command::Reindex => {
             let svc = open(config)?;
             let n = svc.rebuild_index(&mut std::io::stderr())?;
@@ -267,6 +300,7 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
         }
     }
     let indexer = svc.start_indexer();
+    let mailer = svc.start_mailer()?;
     let listener = TcpListener::bind(&bind)?;
     log::info!("eskalera listens on http://{bind}");
     let workers = std::thread::available_parallelism()
@@ -274,6 +308,7 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
         .max(2);
     actix_web::rt::System::new()
         .block_on(async move { crate::web::server(svc, listener, workers)?.await })?;
+    mailer.stop();
     indexer.stop();
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod demo;
 pub mod indexing;
+pub mod notifications;
 pub mod org;
 pub mod questions;
 pub mod reports;

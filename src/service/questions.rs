@@ -704,6 +704,16 @@ impl Service {
                 },
             )?;
             qs::follow(c, id, actor.id, now)?;
+            let q = qs::get(c, id)?.ok_or_else(|| not_found(id))?;
+            self.notify_event(
+                c,
+                &q,
+                (&q.status, &q.forum, &q.level, None),
+                "submitted",
+                actor,
+                None,
+                None,
+            )?;
             self.detail_in(c, actor, id)
         })
     }
@@ -867,6 +877,19 @@ impl Service {
             state.status = to.as_str().into();
             let answer_id = apply(c, &l, &mut state, to)?;
             qs::update_state(c, id, &state)?;
+            let answer = match answer_id {
+                Some(a) => qs::answer(c, a)?,
+                None => None,
+            };
+            self.notify_event(
+                c,
+                &l.q,
+                (&state.status, &state.forum, &state.level, state.assignee_id),
+                kind,
+                actor,
+                note,
+                answer.as_ref(),
+            )?;
             self.record(
                 c,
                 id,
@@ -1446,6 +1469,15 @@ impl Service {
             )?;
             qs::record_change(c, q.id, now)?;
             let updated = qs::answer(c, a.id)?.ok_or_else(|| not_found(a.id))?;
+            self.notify_event(
+                c,
+                &q,
+                (&q.status, &q.forum, &q.level, q.assignee_id),
+                "binding_status_changed",
+                actor,
+                Some(&note),
+                Some(&updated),
+            )?;
             let people = Self::people(c, [updated.author_id])?;
             self.answer_view(&updated, &people)
         })

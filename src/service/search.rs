@@ -39,6 +39,8 @@ pub struct SearchQuery {
     pub page: Option<i64>,
     /// 1 to 100, default 20.
     pub per_page: Option<i64>,
+    /// Count the facets (default true); false saves most of the time of broad queries.
+    pub facets: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -3,6 +3,7 @@
 
 pub mod models;
 pub mod org;
+pub mod outbox;
 pub mod questions;
 pub mod reports;
 pub mod schema;

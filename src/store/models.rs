@@ -127,6 +127,7 @@ pub struct StageRow {
     pub working_days: Option<f64>,
     pub process: String,
     pub priority: String,
+    pub warned: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -169,6 +170,7 @@ pub struct AnswerRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub review_notified: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -216,5 +218,39 @@ pub struct NewEvent {
     pub forum: Option<String>,
     pub note: Option<String>,
     pub data: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: String,
+    pub template: String,
+    pub recipient_id: Option<i64>,
+    pub to_address: String,
+    pub question_id: Option<i64>,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+pub struct NewOutbox<'a> {
+    pub message_id: &'a str,
+    pub template: &'a str,
+    pub recipient_id: Option<i64>,
+    pub to_address: &'a str,
+    pub question_id: Option<i64>,
+    pub payload: &'a str,
+    pub status: &'a str,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
 }

@@ -101,6 +101,7 @@ diesel::table! {
         working_days -> Nullable<Double>,
         process -> Text,
         priority -> Text,
+        warned -> Nullable<Text>,
     }
 }
 
@@ -129,6 +130,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        review_notified -> Bool,
     }
 }
 

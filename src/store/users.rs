@@ -135,3 +135,17 @@ pub fn revoke_tokens(
     .set(api_tokens::revoked_at.eq(at))
     .execute(conn)?)
 }
+
+pub fn set_mail_preference(conn: &mut DbConnection, id: i64, preference: &str) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::mail_preference.eq(preference))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn with_role(conn: &mut DbConnection, role: &str) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table
+        .filter(users::role.eq(role))
+        .order(users::id)
+        .load(conn)?)
+}

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::auth::Caller;
 use super::error::{invalid, ApiError, Problem};
+use crate::service::notifications::Preferences;
 use crate::service::questions::*;
 use crate::service::reports::{
     parse_format, BacklogQuery, BacklogReport, BacklogRow, Format, Metrics, SlaReport,
@@ -406,4 +407,24 @@ fn prometheus_text(m: &Metrics) -> String {
         m.index_lag
     );
     out
+}
+
+#[utoipa::path(get, path = "/api/v1/me/preferences", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Preferences), (status = 401, body = Problem)))]
+pub async fn preferences(svc: Svc, c: Caller) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.preferences(&c.0)).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/me/preferences", tag = "me", security(("bearer" = [])),
+    request_body = Preferences,
+    responses((status = 200, body = Preferences), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_preferences(
+    svc: Svc,
+    c: Caller,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let p: Preferences = body(&bytes)?;
+    let s = svc.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.set_preferences(&c.0, &p)).await?))
 }

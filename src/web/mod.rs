@@ -34,6 +34,8 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/openapi.json", web::get().to(openapi::document))
                 .route("/forums", web::get().to(api::forums))
                 .route("/units", web::get().to(api::units))
+                .route("/me/preferences", web::get().to(api::preferences))
+                .route("/me/preferences", web::put().to(api::set_preferences))
                 .route("/processes", web::get().to(api::processes))
                 .route("/categories", web::get().to(api::categories))
                 .route("/questions", web::get().to(api::list))

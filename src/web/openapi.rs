@@ -26,6 +26,7 @@ impl Modify for BearerAuth {
         api::request_info, api::provide_info, api::answer, api::binding_status,
         api::close, api::withdraw, api::reopen, api::duplicate, api::follow, api::unfollow,
         api::search, api::similar, api::sla_report, api::backlog, api::metrics,
+        api::preferences, api::set_preferences,
     ),
     modifiers(&BearerAuth)
 )]

@@ -123,6 +123,7 @@ pub fn config(db: &TestDb) -> Config {
 pub struct TestApp {
     pub svc: Service,
     indexer: Option<eskalera::service::indexing::IndexerHandle>,
+    mailer: Option<eskalera::service::notifications::MailerHandle>,
     pub base: String,
     handle: actix_web::dev::ServerHandle,
     pub db: TestDb,
@@ -174,8 +175,14 @@ impl TestApp {
     }
 
     pub fn start_with_clock(clock: Clock) -> TestApp {
+        Self::start_with(clock, |_| {})
+    }
+
+    pub fn start_with(clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new();
-        let svc = Service::open(config(&db), clock).unwrap();
+        let mut cfg = config(&db);
+        adjust(&mut cfg);
+        let svc = Service::open(cfg, clock).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = mpsc::channel();
@@ -189,9 +196,11 @@ impl TestApp {
         });
         let handle = rx.recv().unwrap();
         let indexer = Some(svc.start_indexer());
+        let mailer = Some(svc.start_mailer().unwrap());
         TestApp {
             svc,
             indexer,
+            mailer,
             base,
             handle,
             db,
@@ -273,6 +282,9 @@ impl Drop for TestApp {
         if let Some(i) = self.indexer.take() {
             i.stop();
         }
+        if let Some(m) = self.mailer.take() {
+            m.stop();
+        }
         let h = self.handle.clone();
         actix_web::rt::System::new().block_on(h.stop(false));
     }
@@ -286,6 +298,10 @@ pub struct ChildServer {
 
 impl ChildServer {
     pub fn start(db: &TestDb) -> ChildServer {
+        Self::start_with(db, None, &[])
+    }
+
+    pub fn start_with(db: &TestDb, config: Option<&Path>, env: &[(&str, &str)]) -> ChildServer {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -296,7 +312,12 @@ impl ChildServer {
             .append(true)
             .open(db.dir().join("server.log"))
             .unwrap();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_eskalera"))
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_eskalera"));
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let child = cmd
+            .envs(env.iter().copied())
             .arg("serve")
             .env("ESKALERA_DATABASE_URL", &db.url)
             .env("ESKALERA_DATA_DIR", db.dir().join("data"))
@@ -330,4 +351,99 @@ impl Drop for ChildServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A real SMTP server (aiosmtpd, from PyPI) on a loopback port, as a child process; every
+/// message it accepts is appended to a JSON-lines file.
+pub struct SmtpSink {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+/// Whether aiosmtpd is there; CI installs it and sets ESKALERA_REQUIRE_SMTP so that the mail
+/// tests can never be skipped there.
+pub fn smtp_available() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("ESKALERA_REQUIRE_SMTP").is_err(),
+            "ESKALERA_REQUIRE_SMTP is set but python3 cannot import aiosmtpd"
+        );
+        eprintln!("skipped: the SMTP tests need python3 with aiosmtpd (pip install aiosmtpd)");
+    }
+    ok
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpSink {
+    pub fn start(port: u16, out: &Path) -> SmtpSink {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py"))
+            .arg(port.to_string())
+            .arg(out)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        SmtpSink { child, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The mails a sink has received so far.
+pub fn received(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Waits until at least `n` mails arrived, then a little longer to catch extra ones.
+pub fn wait_for_mail(out: &Path, n: usize, within: std::time::Duration) -> Vec<serde_json::Value> {
+    let started = std::time::Instant::now();
+    while received(out).len() < n {
+        assert!(
+            started.elapsed() < within,
+            "only {} of {n} mails arrived: {:#?}",
+            received(out).len(),
+            received(out)
+                .iter()
+                .map(|m| m["subject"].clone())
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    received(out)
 }

@@ -11,6 +11,7 @@ mod concurrency;
 mod demo;
 mod index_recovery;
 mod lifecycle;
+mod mail;
 mod personal_data;
 mod refusals;
 mod reports;

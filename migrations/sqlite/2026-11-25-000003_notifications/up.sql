@@ -1,0 +1,4 @@
+-- Warnings are sent once per stage and state; review reminders once per answer.
+ALTER TABLE stages ADD COLUMN warned TEXT;
+ALTER TABLE answers ADD COLUMN review_notified BOOLEAN NOT NULL DEFAULT 0;
+CREATE INDEX outbox_recipient_status ON outbox (recipient_id, status);

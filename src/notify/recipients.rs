@@ -1,0 +1,94 @@
+//! Who hears about what: the audience of each kind of change, and the rule that nobody is
+//! mailed about their own action.
+
+use std::collections::BTreeSet;
+
+/// Groups of people a change may concern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Audience {
+    /// The asker and everyone following the question.
+    pub followers: bool,
+    /// The members of the forum the question is at after the change (it arrived there).
+    pub forum_members: bool,
+    /// The person the question is assigned to.
+    pub assignee: bool,
+}
+
+/// The audience of a question event, by its kind (the event kinds of the lifecycle).
+pub fn audience(kind: &str) -> Audience {
+    let followers = Audience {
+        followers: true,
+        ..Default::default()
+    };
+    match kind {
+        "submitted" | "reopened" => Audience {
+            forum_members: true,
+            ..Default::default()
+        },
+        "escalated" => Audience {
+            followers: true,
+            forum_members: true,
+            assignee: false,
+        },
+        "claimed"
+        | "info_requested"
+        | "answered"
+        | "binding_status_changed"
+        | "closed"
+        | "marked_duplicate" => followers,
+        "assigned" | "info_provided" | "withdrawn" => Audience {
+            assignee: true,
+            ..Default::default()
+        },
+        _ => Audience::default(),
+    }
+}
+
+/// The people to mail: the union of the groups, without the actor, each once.
+pub fn select(
+    audience: Audience,
+    followers: &[i64],
+    forum_members: &[i64],
+    assignee: Option<i64>,
+    actor: i64,
+) -> BTreeSet<i64> {
+    let mut out = BTreeSet::new();
+    if audience.followers {
+        out.extend(followers.iter().copied());
+    }
+    if audience.forum_members {
+        out.extend(forum_members.iter().copied());
+    }
+    if audience.assignee {
+        out.extend(assignee);
+    }
+    out.remove(&actor);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_hears_of_their_own_action_and_nobody_twice() {
+        let r = select(audience("escalated"), &[1, 2], &[2, 3, 4], Some(5), 3);
+        assert_eq!(r.into_iter().collect::<Vec<_>>(), vec![1, 2, 4]);
+        assert!(select(audience("claimed"), &[7], &[], None, 7).is_empty());
+    }
+
+    #[test]
+    fn each_kind_reaches_its_people() {
+        assert_eq!(
+            audience("submitted"),
+            Audience {
+                forum_members: true,
+                ..Default::default()
+            }
+        );
+        assert!(audience("answered").followers && !audience("answered").forum_members);
+        assert!(audience("assigned").assignee && !audience("assigned").followers);
+        assert!(audience("binding_status_changed").followers);
+        assert_eq!(audience("followed"), Audience::default());
+    }
+}

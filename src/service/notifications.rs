@@ -1,0 +1,560 @@
+//! E-mail: the use cases write outbox rows in their own transaction; a mailer thread renders
+//! and sends them with retries, holds digests, and warns about SLAs and review dates.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Stockholm;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{Actor, Service, ServiceError, ServiceResult};
+use crate::domain::answer::BindingStatus;
+use crate::domain::question::Status;
+use crate::domain::sla::{self, SlaState, StageTimes};
+use crate::domain::structure::Level;
+use crate::domain::Code;
+use crate::notify::mailer::{Mailer, Templates};
+use crate::notify::recipients;
+use crate::notify::NotifyError;
+use crate::store::models::{AnswerRow, NewOutbox, OutboxRow, QuestionRow, UserRow};
+use crate::store::{self, outbox as ob, questions as qs, users as us, DbConnection, StoreError};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+pub struct Preferences {
+    /// immediate, digest (one mail a day) or off
+    pub mail: Option<String>,
+}
+
+/// A mail that gave up after its retries.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FailedMail {
+    pub id: i64,
+    pub to: String,
+    pub template: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const PREFERENCES: [&str; 3] = ["immediate", "digest", "off"];
+const LEASE_SECONDS: i64 = 120;
+const JOBS_EVERY: StdDuration = StdDuration::from_secs(20);
+
+fn headline(kind: &str, forum: &str, actor: &str, answer: Option<&AnswerRow>) -> String {
+    let binding = answer
+        .and_then(|a| BindingStatus::parse(&a.binding_status))
+        .map(|b| b.label_sv().to_lowercase())
+        .unwrap_or_default();
+    match kind {
+        "submitted" => format!("En ny fråga har kommit till {forum}"),
+        "claimed" => format!("{actor} handlägger nu frågan"),
+        "assigned" => "Frågan har tilldelats dig".into(),
+        "info_requested" => "Frågan behöver kompletteras av dig".into(),
+        "info_provided" => "Frågeställaren har kompletterat frågan".into(),
+        "escalated" => format!("Frågan har lyfts till {forum}"),
+        "answered" => format!("Frågan har besvarats ({binding})"),
+        "binding_status_changed" => format!("Ett svar har fått ny status: {binding}"),
+        "closed" => "Frågan har avslutats".into(),
+        "reopened" => format!("Frågan har öppnats igen hos {forum}"),
+        "marked_duplicate" => "Frågan har markerats som dubblett".into(),
+        "withdrawn" => "Frågan har återkallats".into(),
+        other => other.to_string(),
+    }
+}
+
+fn message_id(question_id: Option<i64>) -> String {
+    let mut b = [0u8; 12];
+    let _ = getrandom::fill(&mut b);
+    format!("<{}.{}@eskalera>", hex::encode(b), question_id.unwrap_or(0))
+}
+
+/// The mailer thread; stops when dropped.
+pub struct MailerHandle {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MailerHandle {
+    pub fn stop(mut self) {
+        self.halt();
+    }
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for MailerHandle {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+impl From<NotifyError> for ServiceError {
+    fn from(e: NotifyError) -> Self {
+        ServiceError::Store(StoreError::Corrupt(e.to_string()))
+    }
+}
+
+impl Service {
+    fn question_link(&self, id: i64) -> String {
+        format!(
+            "{}/questions/{id}",
+            self.config.base_url.trim_end_matches('/')
+        )
+    }
+
+    fn question_payload(
+        &self,
+        q: &QuestionRow,
+        status: &str,
+        forum: &str,
+        level: &str,
+    ) -> serde_json::Value {
+        json!({
+            "id": q.id,
+            "reference": q.reference,
+            "title": q.title,
+            "status_label": Status::parse(status).map_or(status, |s| s.label_sv()),
+            "forum_name": self.config.structure.forum(forum).map_or(forum, |f| f.name.as_str()),
+            "level_label": Level::parse(level).map_or(level, |l| l.label_sv()),
+        })
+    }
+
+    /// Queues a mail for one user as their preference says (immediately, in the digest, or not).
+    fn enqueue(
+        &self,
+        c: &mut DbConnection,
+        user: &UserRow,
+        template: &str,
+        question_id: Option<i64>,
+        mut payload: serde_json::Value,
+    ) -> ServiceResult<()> {
+        let status = match user.mail_preference.as_str() {
+            "off" => return Ok(()),
+            "digest" => "digest",
+            _ => "pending",
+        };
+        payload["recipient_name"] = json!(user.name);
+        let now = self.clock.now_naive();
+        ob::insert(
+            c,
+            &NewOutbox {
+                message_id: &message_id(question_id),
+                template,
+                recipient_id: Some(user.id),
+                to_address: &user.email,
+                question_id,
+                payload: &payload.to_string(),
+                status,
+                attempts: 0,
+                next_attempt_at: now,
+                created_at: now,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Mails everyone a question event concerns, in the transaction that made the change.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn notify_event(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        state: (&str, &str, &str, Option<i64>),
+        kind: &str,
+        actor: &Actor,
+        note: Option<&str>,
+        answer: Option<&AnswerRow>,
+    ) -> ServiceResult<()> {
+        let (status, forum, level, assignee) = state;
+        let audience = recipients::audience(kind);
+        let followers = if audience.followers {
+            qs::followers_of(c, q.id)?
+        } else {
+            Vec::new()
+        };
+        let members: Vec<i64> = if audience.forum_members {
+            us::members_of(c, forum)?
+                .into_iter()
+                .map(|u| u.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let to = recipients::select(audience, &followers, &members, assignee, actor.id);
+        if to.is_empty() {
+            return Ok(());
+        }
+        let forum_name = self
+            .config
+            .structure
+            .forum(forum)
+            .map_or(forum, |f| f.name.as_str())
+            .to_string();
+        let answer_json = answer
+            .and_then(|a| BindingStatus::parse(&a.binding_status))
+            .map(|b| json!({"binding_label": b.label_sv(), "explanation": b.explanation_sv()}));
+        let payload = json!({
+            "kind": kind,
+            "headline": headline(kind, &forum_name, &actor.name, answer),
+            "question": self.question_payload(q, status, forum, level),
+            "answer": answer_json,
+            "note": note,
+            "actor_name": actor.name,
+            "link": self.question_link(q.id),
+        });
+        let ids: Vec<i64> = to.into_iter().collect();
+        for user in us::by_ids(c, &ids)? {
+            self.enqueue(c, &user, "change", Some(q.id), payload.clone())?;
+        }
+        Ok(())
+    }
+
+    pub fn preferences(&self, actor: &Actor) -> ServiceResult<Preferences> {
+        let mut c = self.conn()?;
+        let u = us::by_id(&mut c, actor.id)?
+            .ok_or_else(|| ServiceError::Unauthenticated("the user no longer exists".into()))?;
+        Ok(Preferences {
+            mail: Some(u.mail_preference),
+        })
+    }
+
+    pub fn set_preferences(&self, actor: &Actor, p: &Preferences) -> ServiceResult<Preferences> {
+        let mail = p.mail.as_deref().map(str::trim).unwrap_or("");
+        if !PREFERENCES.contains(&mail) {
+            return Err(ServiceError::invalid(
+                "mail",
+                format!("'{mail}' is not one of: immediate, digest, off"),
+            ));
+        }
+        let mut c = self.conn()?;
+        store::write_tx(&mut c, |c| us::set_mail_preference(c, actor.id, mail))?;
+        Ok(Preferences {
+            mail: Some(mail.to_string()),
+        })
+    }
+
+    pub fn failed_mail(&self) -> ServiceResult<Vec<FailedMail>> {
+        let mut c = self.conn()?;
+        Ok(ob::failed(&mut c)?
+            .into_iter()
+            .map(|r| FailedMail {
+                id: r.id,
+                to: r.to_address,
+                template: r.template,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                created_at: r.created_at.and_utc(),
+            })
+            .collect())
+    }
+
+    pub fn retry_mail(&self, id: i64) -> ServiceResult<()> {
+        let mut c = self.conn()?;
+        let now = self.clock.now_naive();
+        store::write_tx(&mut c, |c| {
+            let row = ob::get(c, id)?
+                .ok_or_else(|| ServiceError::NotFound(format!("there is no mail {id}")))?;
+            if row.status != "failed" {
+                return Err(ServiceError::Conflict(format!(
+                    "mail {id} is {}, not failed",
+                    row.status
+                )));
+            }
+            ob::requeue(c, id, now)?;
+            Ok(())
+        })
+    }
+
+    /// How long to wait before attempt `attempts + 1`: doubling from 2 s, capped, with jitter.
+    fn backoff(&self, attempts: i32) -> Duration {
+        let cap = self.config.mail.max_backoff_seconds.max(1) as f64;
+        let base = 2f64.powi(attempts.clamp(0, 20)).min(cap);
+        let mut b = [0u8; 2];
+        let _ = getrandom::fill(&mut b);
+        let jitter = 0.5 + f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) * 0.5;
+        Duration::milliseconds((base * jitter * 1000.0) as i64)
+    }
+
+    /// Sends what is due; returns how many rows it handled.
+    pub fn deliver_due(
+        &self,
+        mailer: &Mailer,
+        templates: &Templates,
+        rt: &tokio::runtime::Runtime,
+        instance: &str,
+    ) -> ServiceResult<usize> {
+        let mut c = self.conn()?;
+        let now = self.clock.now_naive();
+        let due = ob::due(&mut c, now, 50)?;
+        let mut handled = 0;
+        for row in due {
+            let until = now + Duration::seconds(LEASE_SECONDS);
+            if !ob::claim(&mut c, row.id, instance, now, until)? {
+                continue;
+            }
+            handled += 1;
+            match self.send_row(&row, mailer, templates, rt) {
+                Ok(()) => ob::mark_sent(&mut c, row.id, instance, self.clock.now_naive())?,
+                Err(e) => {
+                    let permanent = !matches!(e, NotifyError::Send(_));
+                    let attempts = row.attempts + 1;
+                    let next = (!permanent && attempts < self.config.mail.max_attempts)
+                        .then(|| self.clock.now_naive() + self.backoff(row.attempts));
+                    log::warn!("mail {} attempt {attempts} failed: {e}", row.id);
+                    ob::mark_failed_attempt(&mut c, row.id, &e.to_string(), next)?;
+                }
+            }
+        }
+        Ok(handled)
+    }
+
+    fn send_row(
+        &self,
+        row: &OutboxRow,
+        mailer: &Mailer,
+        templates: &Templates,
+        rt: &tokio::runtime::Runtime,
+    ) -> Result<(), NotifyError> {
+        let payload: serde_json::Value = serde_json::from_str(&row.payload)
+            .map_err(|e| NotifyError::Build(format!("payload: {e}")))?;
+        let mail = templates.render(&row.template, &payload)?;
+        let name = payload["recipient_name"].as_str().unwrap_or("");
+        rt.block_on(mailer.send(name, &row.to_address, &row.message_id, &mail))
+    }
+
+    /// Today's digest instant (the configured hour, Stockholm) if it has passed, else None.
+    fn digest_due(&self, now: DateTime<Utc>) -> Option<NaiveDateTime> {
+        let local = now.with_timezone(&Stockholm);
+        let due = Stockholm
+            .from_local_datetime(&local.date_naive().and_hms_opt(
+                self.config.mail.digest_hour.min(23),
+                0,
+                0,
+            )?)
+            .earliest()?;
+        (now >= due).then(|| due.naive_utc())
+    }
+
+    /// Sends each user who chose the digest one mail listing what was held since the last one.
+    pub fn run_digests(&self) -> ServiceResult<usize> {
+        let now = self.clock.now();
+        let Some(due) = self.digest_due(now) else {
+            return Ok(0);
+        };
+        let mut c = self.conn()?;
+        let mut sent = 0;
+        for user_id in ob::digest_recipients(&mut c)? {
+            sent += store::write_tx(&mut c, |c| {
+                if !ob::claim_digest(c, user_id, due, now.naive_utc())? {
+                    return Ok::<usize, ServiceError>(0);
+                }
+                let Some(user) = us::by_id(c, user_id)? else {
+                    return Ok(0);
+                };
+                let items = ob::digest_items(c, user_id)?;
+                if items.is_empty() {
+                    return Ok(0);
+                }
+                let list: Vec<serde_json::Value> = items
+                    .iter()
+                    .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.payload).ok())
+                    .map(|p| {
+                        json!({
+                            "headline": p["headline"], "reference": p["question"]["reference"],
+                            "title": p["question"]["title"], "link": p["link"],
+                        })
+                    })
+                    .collect();
+                let ids: Vec<i64> = items.iter().map(|r| r.id).collect();
+                ob::mark_digested(c, &ids)?;
+                let payload = json!({"items": list, "link": format!("{}/", self.config.base_url.trim_end_matches('/'))});
+                let immediate = UserRow {
+                    mail_preference: "immediate".into(),
+                    ..user
+                };
+                self.enqueue(c, &immediate, "digest", None, payload)?;
+                Ok(1)
+            })?;
+        }
+        Ok(sent)
+    }
+
+    /// Warns the forum and the legal department once per stage when it becomes at risk, and
+    /// once more when it becomes overdue.
+    pub fn run_sla_warnings(&self) -> ServiceResult<usize> {
+        let now = self.clock.now();
+        let mut c = self.conn()?;
+        let open = store::reports::open_stages(&mut c)?;
+        let pauses = store::reports::open_stage_pauses(&mut c)?;
+        let legal = us::with_role(&mut c, "legal")?;
+        let mut warned = 0;
+        for s in open {
+            let times = StageTimes {
+                entered_at: s.entered_at.and_utc(),
+                first_response_at: s.first_response_at.map(|t| t.and_utc()),
+                left_at: None,
+                pauses: pauses
+                    .iter()
+                    .filter(|p| p.stage_id == s.id)
+                    .map(|p| (p.started_at.and_utc(), p.ended_at.map(|e| e.and_utc())))
+                    .collect(),
+            };
+            let level = Level::parse(&s.level).unwrap_or(Level::Unit);
+            let t = self.config.target(level);
+            let targets = if s.priority == "urgent" {
+                sla::StageTargets {
+                    first_response: t.urgent_first_response,
+                    resolve: t.urgent_resolve,
+                }
+            } else {
+                sla::StageTargets {
+                    first_response: t.first_response,
+                    resolve: t.resolve,
+                }
+            };
+            let e = sla::evaluate(
+                &times,
+                targets,
+                self.config.sla.at_risk_share,
+                now,
+                self.config.sla.working_time,
+            );
+            let state = match e.state {
+                SlaState::Overdue => "overdue",
+                SlaState::AtRisk => "at_risk",
+                _ => continue,
+            };
+            warned += store::write_tx(&mut c, |c| {
+                if !ob::claim_stage_warning(c, s.id, state)? {
+                    return Ok::<usize, ServiceError>(0);
+                }
+                let Some(q) = qs::get(c, s.question_id)? else {
+                    return Ok(0);
+                };
+                let payload = json!({
+                    "question": self.question_payload(&q, &q.status, &s.forum, &s.level),
+                    "state_label": if state == "overdue" { "försenad" } else { "i riskzonen" },
+                    "working_days": e.working_days,
+                    "target_days": e.target_days,
+                    "link": self.question_link(q.id),
+                });
+                let mut people = us::members_of(c, &s.forum)?;
+                people.extend(legal.iter().cloned());
+                people.sort_by_key(|u| u.id);
+                people.dedup_by_key(|u| u.id);
+                for u in &people {
+                    self.enqueue(c, u, "sla_warning", Some(q.id), payload.clone())?;
+                }
+                Ok(1)
+            })?;
+        }
+        Ok(warned)
+    }
+
+    /// Reminds the authors of temporary answers whose review date has come, once.
+    pub fn run_review_reminders(&self) -> ServiceResult<usize> {
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&Stockholm)
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut c = self.conn()?;
+        let mut n = 0;
+        for (answer_id, question_id, author) in ob::reviews_due(&mut c, &today)? {
+            n += store::write_tx(&mut c, |c| {
+                if !ob::claim_review(c, answer_id)? {
+                    return Ok::<usize, ServiceError>(0);
+                }
+                let (Some(q), Some(a), Some(author)) =
+                    (qs::get(c, question_id)?, qs::answer(c, answer_id)?, author)
+                else {
+                    return Ok(0);
+                };
+                let Some(user) = us::by_id(c, author)? else {
+                    return Ok(0);
+                };
+                let payload = json!({
+                    "question": self.question_payload(&q, &q.status, &q.forum, &q.level),
+                    "review_date": a.review_date,
+                    "link": self.question_link(q.id),
+                });
+                self.enqueue(c, &user, "review_due", Some(q.id), payload)?;
+                Ok(1)
+            })?;
+        }
+        Ok(n)
+    }
+
+    /// Starts the thread that sends mail and runs the digest, SLA and review jobs.
+    pub fn start_mailer(&self) -> ServiceResult<MailerHandle> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| NotifyError::Setup(e.to_string()))?;
+        let spool = self.config.data_dir.join("mail");
+        let mailer = {
+            let _guard = rt.enter();
+            Mailer::new(
+                self.config.smtp_url.as_deref(),
+                &spool,
+                &self.config.mail.from,
+            )?
+        };
+        let templates = Templates::load()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let svc = self.clone();
+        let mut b = [0u8; 6];
+        let _ = getrandom::fill(&mut b);
+        let instance = format!("{}-{}", std::process::id(), hex::encode(b));
+        let thread = std::thread::Builder::new()
+            .name("mailer".into())
+            .spawn(move || {
+                let mut last_jobs: Option<std::time::Instant> = None;
+                while !flag.load(Ordering::SeqCst) {
+                    if last_jobs.is_none_or(|t| t.elapsed() >= JOBS_EVERY) {
+                        last_jobs = Some(std::time::Instant::now());
+                        for (name, r) in [
+                            ("digests", svc.run_digests()),
+                            ("sla warnings", svc.run_sla_warnings()),
+                            ("review reminders", svc.run_review_reminders()),
+                        ] {
+                            if let Err(e) = r {
+                                log::error!("mail job {name}: {e}");
+                            }
+                        }
+                    }
+                    match svc.deliver_due(&mailer, &templates, &rt, &instance) {
+                        Ok(0) => std::thread::sleep(StdDuration::from_millis(100)),
+                        Ok(_) => {}
+                        Err(e) => {
+                            log::error!("mailer: {e}");
+                            std::thread::sleep(StdDuration::from_secs(1));
+                        }
+                    }
+                }
+            })
+            .map_err(|e| NotifyError::Setup(e.to_string()))?;
+        Ok(MailerHandle {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Outbox rows not yet sent (pending), for /metrics and tests.
+    pub fn mail_pending(&self) -> ServiceResult<i64> {
+        let mut c = self.conn()?;
+        Ok(ob::count_by_status(&mut c, "pending")?)
+    }
+}

@@ -1,0 +1,466 @@
+//! Mail through a real SMTP server: who gets what, digests and "off", and nothing lost or
+//! doubled when the SMTP server and eskalera itself go down.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use eskalera::clock::Clock;
+use eskalera::service::Role;
+use serde_json::{json, Value};
+
+use crate::common::{
+    free_port, received, smtp_available, wait_for_mail, ChildServer, SmtpSink, TestApp, TestDb,
+};
+
+fn to(m: &Value) -> String {
+    m["rcpt"][0].as_str().unwrap().to_string()
+}
+
+fn mails_for<'a>(all: &'a [Value], who: &str) -> Vec<&'a Value> {
+    all.iter().filter(|m| to(m) == who).collect()
+}
+
+#[test]
+fn a_question_lifecycle_mails_the_right_people() {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mail.jsonl");
+    let sink = SmtpSink::start(free_port(), &out);
+    let url = sink.url();
+    let app = TestApp::start_with(Clock::system(), |c| {
+        c.smtp_url = Some(url);
+        c.base_url = "https://eskalera.example".into();
+    });
+    let asker = app.user("asker@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let member = app.user(
+        "member@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let follower = app.user("follower@test.se", "u-umea-asyl", &[], Role::Caseworker);
+    let rg = app.user(
+        "rg@test.se",
+        "u-umea-asyl",
+        &["rg-nord-lulea"],
+        Role::Caseworker,
+    );
+
+    let id = app.ask(
+        &asker,
+        "Dopintyg från frikyrkor i konvertitärenden",
+        "asyl_forstagang",
+    );
+    app.request(
+        "POST",
+        &format!("/api/v1/questions/{id}/follow"),
+        Some(&follower),
+        None,
+        &[],
+    );
+    let p = |a: &str| format!("/api/v1/questions/{id}/{a}");
+    app.post(&p("claim"), &member, json!({})).status(200);
+    app.post(
+        &p("request-info"),
+        &member,
+        json!({"note": "Vilket samfund?"}),
+    )
+    .status(200);
+    app.post(&p("provide-info"), &asker, json!({"note": "Pingstkyrkan."}))
+        .status(200);
+    app.post(
+        &p("escalate"),
+        &member,
+        json!({"note": "Behöver regional bedömning."}),
+    )
+    .status(200);
+    app.post(
+        &p("answers"),
+        &rg,
+        json!({"body": "Intyget är en omständighet bland andra.", "binding_status": "guidance"}),
+    )
+    .status(201);
+    app.post(&p("close"), &asker, json!({"note": "Tack."}))
+        .status(200);
+
+    // submitted → member; claimed, info requested → asker, follower; info provided → member;
+    // escalated → asker, follower, rg; answered → asker, follower; closed → follower.
+    let all = wait_for_mail(&out, 12, Duration::from_secs(20));
+    assert_eq!(
+        all.len(),
+        12,
+        "{:#?}",
+        all.iter()
+            .map(|m| (to(m), m["subject"].clone()))
+            .collect::<Vec<_>>()
+    );
+    let subjects = |who: &str| {
+        mails_for(&all, who)
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let reference = app.get(&format!("/api/v1/questions/{id}"), &asker).ok()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        subjects("member@test.se"),
+        [
+            format!("[{reference}] En ny fråga har kommit till Asylprövningsenheten i Luleå"),
+            format!("[{reference}] Frågeställaren har kompletterat frågan")
+        ]
+    );
+    let asker_subjects = subjects("asker@test.se");
+    assert_eq!(asker_subjects.len(), 4, "{asker_subjects:?}");
+    assert!(asker_subjects[0].ends_with("handlägger nu frågan"));
+    assert!(asker_subjects[1].ends_with("Frågan behöver kompletteras av dig"));
+    assert!(asker_subjects[2].contains("Frågan har lyfts till Regionala gruppen"));
+    assert!(asker_subjects[3].ends_with("Frågan har besvarats (vägledande)"));
+    assert_eq!(subjects("follower@test.se").len(), 5);
+    assert!(subjects("follower@test.se")[4].ends_with("Frågan har avslutats"));
+    assert_eq!(subjects("rg@test.se").len(), 1);
+
+    let answered = mails_for(&all, "asker@test.se")[3];
+    let text = answered["text"].as_str().unwrap();
+    assert!(
+        text.contains("Vägledande") && text.contains("beslutsfattaren gör sin egen bedömning"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("https://eskalera.example/questions/{id}")),
+        "{text}"
+    );
+    assert!(answered["html"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("href=\"https://eskalera.example/questions/{id}\"")));
+    assert!(answered["to"].as_str().unwrap().contains("asker@test.se"));
+    assert!(answered["from"].as_str().unwrap().contains("noreply@"));
+    assert_eq!(answered["auto_submitted"], "auto-generated");
+    let info = mails_for(&all, "asker@test.se")[1];
+    assert!(info["text"].as_str().unwrap().contains("Vilket samfund?"));
+    let mut ids: Vec<&str> = all
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "every mail has its own Message-ID");
+    // Nobody hears of their own action.
+    assert!(mails_for(&all, "asker@test.se")
+        .iter()
+        .all(|m| !m["subject"].as_str().unwrap().contains("avslutats")));
+    sink.stop();
+}
+
+#[test]
+fn digest_and_off() {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mail.jsonl");
+    let sink = SmtpSink::start(free_port(), &out);
+    let url = sink.url();
+    // 10:00 in Stockholm, after the 07:00 digest hour.
+    let t = DateTime::parse_from_rfc3339("2026-03-02T10:00:00+01:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let app = TestApp::start_with(Clock::starting_at(t), |c| c.smtp_url = Some(url));
+    let digest = app.user("digest@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let off = app.user("off@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let member = app.user(
+        "member@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let r = app.request(
+        "PUT",
+        "/api/v1/me/preferences",
+        Some(&digest),
+        Some(&json!({"mail": "digest"})),
+        &[],
+    );
+    assert_eq!(r.ok()["mail"], "digest");
+    app.request(
+        "PUT",
+        "/api/v1/me/preferences",
+        Some(&off),
+        Some(&json!({"mail": "off"})),
+        &[],
+    )
+    .ok();
+    app.request(
+        "PUT",
+        "/api/v1/me/preferences",
+        Some(&off),
+        Some(&json!({"mail": "weekly"})),
+        &[],
+    )
+    .status(422);
+    assert_eq!(app.get("/api/v1/me/preferences", &off).ok()["mail"], "off");
+
+    for (token, title) in [
+        (&digest, "Första frågan"),
+        (&digest, "Andra frågan"),
+        (&off, "Tredje frågan"),
+    ] {
+        let id = app.ask(token, title, "asyl_forstagang");
+        app.post(&format!("/api/v1/questions/{id}/claim"), &member, json!({}))
+            .status(200);
+    }
+    // The member gets three immediate "arrived" mails; the digest user and "off" nothing yet.
+    let all = wait_for_mail(&out, 3, Duration::from_secs(10));
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|m| to(m) == "member@test.se"));
+
+    assert_eq!(app.svc.run_digests().unwrap(), 1);
+    assert_eq!(app.svc.run_digests().unwrap(), 0, "one digest a day");
+    let all = wait_for_mail(&out, 4, Duration::from_secs(10));
+    assert_eq!(all.len(), 4);
+    let d = mails_for(&all, "digest@test.se");
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0]["subject"], "Sammanfattning från eskalera: 2 händelser");
+    let text = d[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Första frågan") && text.contains("Andra frågan") && !text.contains("Tredje"),
+        "{text}"
+    );
+    assert!(mails_for(&all, "off@test.se").is_empty());
+    sink.stop();
+}
+
+#[test]
+fn nothing_is_lost_or_doubled_when_smtp_and_eskalera_go_down() {
+    if !smtp_available() {
+        return;
+    }
+    let db = TestDb::new();
+    let port = free_port();
+    let out = db.dir().join("mail.jsonl");
+    // A config whose retry delay is capped at 2 s, so the test need not wait a minute.
+    let default = std::fs::read_to_string("config/default.toml").unwrap();
+    let cfg = default
+        .replace("max_backoff_seconds = 60", "max_backoff_seconds = 2")
+        .replace(
+            "structure = \"structure.toml\"",
+            &format!(
+                "structure = \"{}/config/structure.toml\"",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        );
+    let cfg_path = db.dir().join("eskalera.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let env = [("ESKALERA_SMTP_URL", smtp.as_str())];
+
+    let svc =
+        eskalera::service::Service::open(crate::common::config(&db), Clock::system()).unwrap();
+    for (email, members) in [
+        ("asker@test.se", vec![]),
+        ("member@test.se", vec!["u-lulea-asyl".to_string()]),
+        ("rg@test.se", vec!["rg-nord-lulea".to_string()]),
+    ] {
+        svc.add_user(&eskalera::service::users::NewUserInput {
+            email: email.into(),
+            name: email.into(),
+            unit: "u-lulea-asyl".into(),
+            members,
+            role: Role::Caseworker,
+            password: None,
+        })
+        .unwrap();
+    }
+    let asker = svc.create_token("asker@test.se", None).unwrap();
+    let member = svc.create_token("member@test.se", None).unwrap();
+
+    // The SMTP server is down: 100 status changes, then eskalera is killed.
+    let server = ChildServer::start_with(&db, Some(&cfg_path), &env);
+    let post = |path: &str, token: &str, body: Value| {
+        let r = ureq::post(&format!("{}{path}", server.base))
+            .set("Authorization", &format!("Bearer {token}"))
+            .send_json(body);
+        r.map(|r| r.into_json::<Value>().unwrap())
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    for i in 0..20 {
+        let q = post(
+            "/api/v1/questions",
+            &asker,
+            json!({"title": format!("Fråga {i}"), "body": "Text", "process": "asyl_forstagang"}),
+        );
+        let p = |a: &str| format!("/api/v1/questions/{}/{a}", q["id"]);
+        post(&p("claim"), &member, json!({}));
+        post(&p("request-info"), &member, json!({"note": "Mer?"}));
+        post(&p("provide-info"), &asker, json!({"note": "Här."}));
+        post(&p("escalate"), &member, json!({"note": "Upp."}));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    server.kill();
+    assert!(received(&out).is_empty());
+
+    // eskalera comes back first, still without SMTP; then the SMTP server.
+    let server = ChildServer::start_with(&db, Some(&cfg_path), &env);
+    std::thread::sleep(Duration::from_millis(800));
+    let sink = SmtpSink::start(port, &out);
+    // 20 × (arrived + claimed + info requested + info provided + escalated to asker and rg).
+    let all = wait_for_mail(&out, 120, Duration::from_secs(60));
+    let mut ids: Vec<&str> = all
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let unique = {
+        let mut u = ids.clone();
+        u.dedup();
+        u
+    };
+    assert_eq!(unique.len(), 120, "every expected mail arrived");
+    assert_eq!(ids.len(), unique.len(), "and none twice");
+    assert_eq!(svc.mail_pending().unwrap(), 0);
+    server.kill();
+    sink.stop();
+}
+
+#[test]
+fn sla_warnings_and_review_reminders_go_out_once() {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mail.jsonl");
+    let sink = SmtpSink::start(free_port(), &out);
+    let url = sink.url();
+    let app = TestApp::start_with(Clock::system(), |c| c.smtp_url = Some(url));
+    let path = [
+        "u-lulea-asyl",
+        "rg-nord-lulea",
+        "ng-asyl-forstagang",
+        "nn-landinfo",
+    ];
+    let all_the_way = app.user("member@test.se", "u-lulea-asyl", &path, Role::Caseworker);
+    app.user("legal@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let asker = app.svc.actor_by_email("member@test.se").unwrap();
+    // Submitted ten days ago and never touched: overdue at the unit.
+    let old = app
+        .svc
+        .with_clock(Clock::system().shifted(chrono::Duration::days(-10)));
+    let q = old
+        .submit(
+            &asker,
+            &eskalera::service::questions::NewQuestionInput {
+                title: Some("Gammal fråga".into()),
+                body: Some("Text".into()),
+                process: Some("asyl_forstagang".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(app.svc.run_sla_warnings().unwrap(), 1);
+    assert_eq!(
+        app.svc.run_sla_warnings().unwrap(),
+        0,
+        "once per stage and state"
+    );
+    // A temporary answer whose review date is tomorrow.
+    let id = app.ask(&all_the_way, "Tillfälligt stöd om Sudan", "asyl_forstagang");
+    let p = |a: &str| format!("/api/v1/questions/{id}/{a}");
+    app.post(&p("escalate"), &all_the_way, json!({"note": "upp"}))
+        .status(200);
+    app.post(&p("escalate"), &all_the_way, json!({"note": "upp"}))
+        .status(200);
+    app.post(
+        &p("escalate"),
+        &all_the_way,
+        json!({"note": "upp", "to_forum": "nn-landinfo"}),
+    )
+    .status(200);
+    // The answer was given three days ago with a review date that passed yesterday.
+    let yesterday = (Utc::now() - chrono::Duration::days(1))
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive();
+    let before = app
+        .svc
+        .with_clock(Clock::system().shifted(chrono::Duration::days(-3)));
+    let answer = eskalera::service::questions::AnswerInput {
+        body: Some("Tillfälligt.".into()),
+        binding_status: Some("temporary".into()),
+        review_date: Some(yesterday.to_string()),
+        ..Default::default()
+    };
+    before.answer(&asker, id, &answer, None).unwrap();
+    assert_eq!(
+        before.run_review_reminders().unwrap(),
+        0,
+        "not due three days ago"
+    );
+    assert_eq!(app.svc.run_review_reminders().unwrap(), 1);
+    assert_eq!(app.svc.run_review_reminders().unwrap(), 0);
+
+    let all = wait_for_mail(&out, 3, Duration::from_secs(20));
+    let warnings: Vec<&Value> = all
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().contains("Svarstiden"))
+        .collect();
+    let mut who: Vec<String> = warnings.iter().map(|m| to(m)).collect();
+    who.sort();
+    assert_eq!(who, ["legal@test.se", "member@test.se"]);
+    assert!(warnings[0]["subject"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("[{}]", q.question.reference)));
+    assert!(warnings[0]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("försenad"));
+    let review: Vec<&Value> = all
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().contains("omprövas"))
+        .collect();
+    assert_eq!(review.len(), 1);
+    assert_eq!(to(review[0]), "member@test.se");
+    sink.stop();
+}
+
+#[test]
+fn failed_mail_is_listed_and_can_be_retried() {
+    // No SMTP server listens on this port: every attempt fails, and one attempt is allowed.
+    let port = free_port();
+    let app = TestApp::start_with(Clock::system(), |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.mail.max_attempts = 1;
+    });
+    let asker = app.user("asker@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    app.user(
+        "member@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    app.ask(&asker, "En fråga", "asyl_forstagang");
+    let started = std::time::Instant::now();
+    let failed = loop {
+        let f = app.svc.failed_mail().unwrap();
+        if !f.is_empty() {
+            break f;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the mail never failed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].to, "member@test.se");
+    assert!(failed[0].last_error.is_some());
+    app.svc.retry_mail(failed[0].id).unwrap();
+    assert!(
+        app.svc.retry_mail(failed[0].id).is_err() || app.svc.failed_mail().unwrap().len() == 1,
+        "a queued mail is not failed"
+    );
+    assert!(app.svc.retry_mail(424242).is_err());
+}

@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::domain::answer::{BindingStatus, IssueRules};
 use crate::domain::calendar::WorkingTime;
+use crate::domain::question::Priority;
+use crate::domain::sla::StageTargets;
 use crate::domain::structure::{Forum, Level, Named, Region, Structure, StructureError, Unit};
 use crate::domain::Code;
 
@@ -291,6 +293,22 @@ impl Config {
             mail: raw.mail,
             structure,
         })
+    }
+
+    /// The targets of a stage at `level` for a question of `priority` (urgent ones are shorter).
+    pub fn stage_targets(&self, level: Level, priority: &str) -> StageTargets {
+        let t = self.target(level);
+        if priority == Priority::Urgent.as_str() {
+            StageTargets {
+                first_response: t.urgent_first_response,
+                resolve: t.urgent_resolve,
+            }
+        } else {
+            StageTargets {
+                first_response: t.first_response,
+                resolve: t.resolve,
+            }
+        }
     }
 
     /// The SLA targets of a level; every level has one (checked at load).

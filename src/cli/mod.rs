@@ -299,7 +299,7 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
             log::info!("the database already holds data: the demo was not loaded again");
         }
     }
-    let indexer = svc.start_indexer();
+    let indexer = svc.start_indexer()?;
     let mailer = svc.start_mailer()?;
     let listener = TcpListener::bind(&bind)?;
     log::info!("eskalera listens on http://{bind}");

@@ -59,23 +59,17 @@ pub struct StageSla {
     pub paused: bool,
 }
 
-/// Evaluates a stage at `now`.
-pub fn evaluate(
+/// Working days used and the state of a stage at `now`, without the due times: the cheap part
+/// of `evaluate`, for reports over every open stage.
+pub fn state_at(
     t: &StageTimes,
     targets: StageTargets,
     at_risk_share: f64,
     now: DateTime<Utc>,
     mode: WorkingTime,
-) -> StageSla {
+) -> (f64, SlaState) {
     let end = t.left_at.unwrap_or(now).max(t.entered_at);
     let used = calendar::working_days_excluding(t.entered_at, end, &t.pauses, mode);
-    let elapsed = calendar::working_days_between(t.entered_at, end, mode);
-    let paused_days = (elapsed - used).max(0.0);
-    let due_at = calendar::add_working_days(t.entered_at, targets.resolve + paused_days, mode);
-    let paused = t.left_at.is_none() && t.pauses.iter().any(|(_, to)| to.is_none());
-    let first_response_due_at = t.first_response_at.is_none().then(|| {
-        calendar::add_working_days(t.entered_at, targets.first_response + paused_days, mode)
-    });
     let late_first_response =
         t.first_response_at.is_none() && t.left_at.is_none() && used > targets.first_response;
     let state = if t.left_at.is_some() {
@@ -91,6 +85,26 @@ pub fn evaluate(
     } else {
         SlaState::OnTrack
     };
+    (used, state)
+}
+
+/// Evaluates a stage at `now`, due times included.
+pub fn evaluate(
+    t: &StageTimes,
+    targets: StageTargets,
+    at_risk_share: f64,
+    now: DateTime<Utc>,
+    mode: WorkingTime,
+) -> StageSla {
+    let (used, state) = state_at(t, targets, at_risk_share, now, mode);
+    let end = t.left_at.unwrap_or(now).max(t.entered_at);
+    let elapsed = calendar::working_days_between(t.entered_at, end, mode);
+    let paused_days = (elapsed - used).max(0.0);
+    let due_at = calendar::add_working_days(t.entered_at, targets.resolve + paused_days, mode);
+    let paused = t.left_at.is_none() && t.pauses.iter().any(|(_, to)| to.is_none());
+    let first_response_due_at = t.first_response_at.is_none().then(|| {
+        calendar::add_working_days(t.entered_at, targets.first_response + paused_days, mode)
+    });
     StageSla {
         working_days: used,
         target_days: targets.resolve,

@@ -4,13 +4,11 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-use super::{Service, ServiceError, ServiceResult};
+use super::{Service, ServiceError, ServiceResult, Worker};
 use crate::search::index::IndexedAnswer;
 use crate::search::{QuestionDoc, SearchError, SearchIndex};
 use crate::store::models::{AnswerRow, QuestionRow};
@@ -43,31 +41,6 @@ pub struct IndexCheck {
 impl IndexCheck {
     pub fn converged(&self) -> bool {
         self.missing.is_empty() && self.stale.is_empty() && self.extra.is_empty()
-    }
-}
-
-/// The indexer thread; stops when dropped or told to.
-pub struct IndexerHandle {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl IndexerHandle {
-    pub fn stop(mut self) {
-        self.halt();
-    }
-
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for IndexerHandle {
-    fn drop(&mut self) {
-        self.halt();
     }
 }
 
@@ -145,15 +118,13 @@ fn commit(writer: &mut IndexWriter<TantivyDocument>, cursor: i64) -> ServiceResu
 
 impl Service {
     /// Starts the thread that applies the change log to the index.
-    pub fn start_indexer(&self) -> IndexerHandle {
-        let stop = Arc::new(AtomicBool::new(false));
+    pub fn start_indexer(&self) -> ServiceResult<Worker> {
         let svc = self.clone();
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("indexer".into())
-            .spawn(move || svc.indexer_loop(&flag))
-            .ok();
-        IndexerHandle { stop, thread }
+        Worker::spawn("indexer", move |stop| svc.indexer_loop(stop)).map_err(|e| {
+            ServiceError::Store(StoreError::Corrupt(format!(
+                "cannot start the indexer: {e}"
+            )))
+        })
     }
 
     fn indexer_loop(&self, stop: &AtomicBool) {

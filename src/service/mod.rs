@@ -12,6 +12,7 @@ pub mod search;
 pub mod users;
 mod validate;
 pub mod views;
+pub mod worker;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use crate::search::IndexRoot;
 use crate::store::{self, DbPool, PooledConn, StoreError};
 
 pub use access::{Actor, Role};
+pub use worker::Worker;
 
 /// One invalid input field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -1,9 +1,7 @@
 //! E-mail: the use cases write outbox rows in their own transaction; a mailer thread renders
 //! and sends them with retries, holds digests, and warns about SLAs and review dates.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::sync::atomic::Ordering;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
@@ -12,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{Actor, Service, ServiceError, ServiceResult};
+use super::{Actor, Service, ServiceError, ServiceResult, Worker};
 use crate::domain::answer::BindingStatus;
 use crate::domain::question::Status;
-use crate::domain::sla::{self, SlaState, StageTimes};
+use crate::domain::sla::SlaState;
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::notify::mailer::{Mailer, Templates};
@@ -71,30 +69,6 @@ fn message_id(question_id: Option<i64>) -> String {
     let mut b = [0u8; 12];
     let _ = getrandom::fill(&mut b);
     format!("<{}.{}@eskalera>", hex::encode(b), question_id.unwrap_or(0))
-}
-
-/// The mailer thread; stops when dropped.
-pub struct MailerHandle {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl MailerHandle {
-    pub fn stop(mut self) {
-        self.halt();
-    }
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for MailerHandle {
-    fn drop(&mut self) {
-        self.halt();
-    }
 }
 
 impl From<NotifyError> for ServiceError {
@@ -391,43 +365,12 @@ impl Service {
     /// Warns the forum and the legal department once per stage when it becomes at risk, and
     /// once more when it becomes overdue.
     pub fn run_sla_warnings(&self) -> ServiceResult<usize> {
-        let now = self.clock.now();
         let mut c = self.conn()?;
-        let open = store::reports::open_stages(&mut c)?;
-        let pauses = store::reports::open_stage_pauses(&mut c)?;
+        let open = self.open_stages_now(&mut c)?;
         let legal = us::with_role(&mut c, "legal")?;
         let mut warned = 0;
-        for s in open {
-            let times = StageTimes {
-                entered_at: s.entered_at.and_utc(),
-                first_response_at: s.first_response_at.map(|t| t.and_utc()),
-                left_at: None,
-                pauses: pauses
-                    .iter()
-                    .filter(|p| p.stage_id == s.id)
-                    .map(|p| (p.started_at.and_utc(), p.ended_at.map(|e| e.and_utc())))
-                    .collect(),
-            };
-            let level = Level::parse(&s.level).unwrap_or(Level::Unit);
-            let t = self.config.target(level);
-            let targets = if s.priority == "urgent" {
-                sla::StageTargets {
-                    first_response: t.urgent_first_response,
-                    resolve: t.urgent_resolve,
-                }
-            } else {
-                sla::StageTargets {
-                    first_response: t.first_response,
-                    resolve: t.resolve,
-                }
-            };
-            let e = sla::evaluate(
-                &times,
-                targets,
-                self.config.sla.at_risk_share,
-                now,
-                self.config.sla.working_time,
-            );
+        for e in open {
+            let s = &e.stage;
             let state = match e.state {
                 SlaState::Overdue => "overdue",
                 SlaState::AtRisk => "at_risk",
@@ -497,7 +440,7 @@ impl Service {
     }
 
     /// Starts the thread that sends mail and runs the digest, SLA and review jobs.
-    pub fn start_mailer(&self) -> ServiceResult<MailerHandle> {
+    pub fn start_mailer(&self) -> ServiceResult<Worker> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -512,44 +455,36 @@ impl Service {
             )?
         };
         let templates = Templates::load()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
         let svc = self.clone();
         let mut b = [0u8; 6];
         let _ = getrandom::fill(&mut b);
         let instance = format!("{}-{}", std::process::id(), hex::encode(b));
-        let thread = std::thread::Builder::new()
-            .name("mailer".into())
-            .spawn(move || {
-                let mut last_jobs: Option<std::time::Instant> = None;
-                while !flag.load(Ordering::SeqCst) {
-                    if last_jobs.is_none_or(|t| t.elapsed() >= JOBS_EVERY) {
-                        last_jobs = Some(std::time::Instant::now());
-                        for (name, r) in [
-                            ("digests", svc.run_digests()),
-                            ("sla warnings", svc.run_sla_warnings()),
-                            ("review reminders", svc.run_review_reminders()),
-                        ] {
-                            if let Err(e) = r {
-                                log::error!("mail job {name}: {e}");
-                            }
-                        }
-                    }
-                    match svc.deliver_due(&mailer, &templates, &rt, &instance) {
-                        Ok(0) => std::thread::sleep(StdDuration::from_millis(100)),
-                        Ok(_) => {}
-                        Err(e) => {
-                            log::error!("mailer: {e}");
-                            std::thread::sleep(StdDuration::from_secs(1));
+        Worker::spawn("mailer", move |flag| {
+            let mut last_jobs: Option<std::time::Instant> = None;
+            while !flag.load(Ordering::SeqCst) {
+                if last_jobs.is_none_or(|t| t.elapsed() >= JOBS_EVERY) {
+                    last_jobs = Some(std::time::Instant::now());
+                    for (name, r) in [
+                        ("digests", svc.run_digests()),
+                        ("sla warnings", svc.run_sla_warnings()),
+                        ("review reminders", svc.run_review_reminders()),
+                    ] {
+                        if let Err(e) = r {
+                            log::error!("mail job {name}: {e}");
                         }
                     }
                 }
-            })
-            .map_err(|e| NotifyError::Setup(e.to_string()))?;
-        Ok(MailerHandle {
-            stop,
-            thread: Some(thread),
+                match svc.deliver_due(&mailer, &templates, &rt, &instance) {
+                    Ok(0) => std::thread::sleep(StdDuration::from_millis(100)),
+                    Ok(_) => {}
+                    Err(e) => {
+                        log::error!("mailer: {e}");
+                        std::thread::sleep(StdDuration::from_secs(1));
+                    }
+                }
+            }
         })
+        .map_err(|e| NotifyError::Setup(e.to_string()).into())
     }
 
     /// Outbox rows not yet sent (pending), for /metrics and tests.

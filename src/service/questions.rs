@@ -11,7 +11,7 @@ use super::views::*;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
 use crate::domain::question::{decide, Action, Priority, StateFacts, Status};
-use crate::domain::sla::{self, StageTargets, StageTimes};
+use crate::domain::sla::{self, StageTimes};
 use crate::domain::structure::{EscalationTarget, Level};
 use crate::domain::Code;
 use crate::store::models::*;
@@ -190,21 +190,6 @@ impl Service {
             .unwrap_or_else(|| code.to_string())
     }
 
-    fn targets(&self, level: Level, priority: &str) -> StageTargets {
-        let t = self.config.target(level);
-        if priority == Priority::Urgent.as_str() {
-            StageTargets {
-                first_response: t.urgent_first_response,
-                resolve: t.urgent_resolve,
-            }
-        } else {
-            StageTargets {
-                first_response: t.first_response,
-                resolve: t.resolve,
-            }
-        }
-    }
-
     fn stage_times(stage: &StageRow, pauses: &[PauseRow]) -> StageTimes {
         StageTimes {
             entered_at: utc(stage.entered_at),
@@ -243,7 +228,7 @@ impl Service {
         let level = Level::parse(&stage.level)?;
         let s = sla::evaluate(
             &Self::stage_times(stage, pauses),
-            self.targets(level, &q.priority),
+            self.config.stage_targets(level, &q.priority),
             self.config.sla.at_risk_share,
             now,
             self.config.sla.working_time,
@@ -532,7 +517,7 @@ impl Service {
                 };
                 let s = sla::evaluate(
                     &Self::stage_times(&stage, &pauses),
-                    self.targets(level, &q.priority),
+                    self.config.stage_targets(level, &q.priority),
                     self.config.sla.at_risk_share,
                     now,
                     self.config.sla.working_time,

@@ -139,7 +139,15 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Where an open stage stands now.
+/// An open stage and where it stands now.
+pub(crate) struct OpenEval {
+    pub stage: OpenStage,
+    pub working_days: f64,
+    pub state: SlaState,
+    pub target_days: f64,
+}
+
+/// Where an open stage stands now, in a report's grouping.
 struct OpenStatus {
     group: String,
     working_days: f64,
@@ -157,27 +165,15 @@ impl Service {
     }
 
     fn stage_targets(&self, level: &str, priority: &str) -> StageTargets {
-        let level = Level::parse(level).unwrap_or(Level::Unit);
-        let t = self.config.target(level);
-        if priority == "urgent" {
-            StageTargets {
-                first_response: t.urgent_first_response,
-                resolve: t.urgent_resolve,
-            }
-        } else {
-            StageTargets {
-                first_response: t.first_response,
-                resolve: t.resolve,
-            }
-        }
+        self.config
+            .stage_targets(Level::parse(level).unwrap_or(Level::Unit), priority)
     }
 
-    /// Every open stage evaluated at now, with its group.
-    fn open_statuses(
+    /// Every open stage with the working days it has used and its state now.
+    pub(crate) fn open_stages_now(
         &self,
         c: &mut store::DbConnection,
-        by: GroupBy,
-    ) -> ServiceResult<Vec<OpenStatus>> {
+    ) -> ServiceResult<Vec<OpenEval>> {
         let stages = rs::open_stages(c)?;
         let pauses = rs::open_stage_pauses(c)?;
         let mut by_stage: HashMap<i64, Vec<sla::Pause>> = HashMap::new();
@@ -197,23 +193,41 @@ impl Service {
                     left_at: None,
                     pauses: by_stage.remove(&s.id).unwrap_or_default(),
                 };
-                let e = sla::evaluate(
+                let targets = self.stage_targets(&s.level, &s.priority);
+                let (working_days, state) = sla::state_at(
                     &times,
-                    self.stage_targets(&s.level, &s.priority),
+                    targets,
                     self.config.sla.at_risk_share,
                     now,
                     self.config.sla.working_time,
                 );
-                let group = match by {
-                    GroupBy::Level => s.level,
-                    GroupBy::Forum => s.forum,
-                    GroupBy::Process => s.process,
-                };
-                OpenStatus {
-                    group,
-                    working_days: e.working_days,
-                    state: e.state,
+                OpenEval {
+                    stage: s,
+                    working_days,
+                    state,
+                    target_days: targets.resolve,
                 }
+            })
+            .collect())
+    }
+
+    /// Every open stage evaluated at now, with its group.
+    fn open_statuses(
+        &self,
+        c: &mut store::DbConnection,
+        by: GroupBy,
+    ) -> ServiceResult<Vec<OpenStatus>> {
+        Ok(self
+            .open_stages_now(c)?
+            .into_iter()
+            .map(|e| OpenStatus {
+                group: match by {
+                    GroupBy::Level => e.stage.level,
+                    GroupBy::Forum => e.stage.forum,
+                    GroupBy::Process => e.stage.process,
+                },
+                working_days: e.working_days,
+                state: e.state,
             })
             .collect())
     }

@@ -122,8 +122,8 @@ pub fn config(db: &TestDb) -> Config {
 
 pub struct TestApp {
     pub svc: Service,
-    indexer: Option<eskalera::service::indexing::IndexerHandle>,
-    mailer: Option<eskalera::service::notifications::MailerHandle>,
+    indexer: Option<eskalera::service::Worker>,
+    mailer: Option<eskalera::service::Worker>,
     pub base: String,
     handle: actix_web::dev::ServerHandle,
     pub db: TestDb,
@@ -195,7 +195,7 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        let indexer = Some(svc.start_indexer());
+        let indexer = Some(svc.start_indexer().unwrap());
         let mailer = Some(svc.start_mailer().unwrap());
         TestApp {
             svc,

@@ -316,13 +316,14 @@ impl ChildServer {
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
+        // The caller's variables come last so that they can override the defaults.
         let child = cmd
-            .envs(env.iter().copied())
             .arg("serve")
             .env("ESKALERA_DATABASE_URL", &db.url)
             .env("ESKALERA_DATA_DIR", db.dir().join("data"))
             .env("ESKALERA_BIND", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(log)
             .spawn()

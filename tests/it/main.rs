@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod demo;
 mod index_recovery;
+mod instances;
 mod lifecycle;
 mod mail;
 mod personal_data;

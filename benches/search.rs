@@ -185,6 +185,12 @@ fn main() {
         f.push(fts_run(q).0);
         nf.push(direct_with(q, false).0);
     }
+    // The slowest queries, to see what the tail is made of.
+    let mut slowest: Vec<(f64, &String)> = d.iter().copied().zip(qs.iter()).collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, q) in slowest.iter().take(5) {
+        println!("slow query {ms:>8.1} ms  {q}");
+    }
     let (d50, d99, dm) = summary(d);
     let (h50, h99, hm) = summary(h);
     let (f50, f99, fm) = summary(f);

@@ -448,3 +448,31 @@ pub fn wait_for_mail(out: &Path, n: usize, within: std::time::Duration) -> Vec<s
     std::thread::sleep(std::time::Duration::from_millis(600));
     received(out)
 }
+
+/// An SMTP sink writing to a fresh temporary folder: (folder, output file, sink).
+pub fn fresh_sink() -> (tempfile::TempDir, std::path::PathBuf, SmtpSink) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mail.jsonl");
+    let sink = SmtpSink::start(free_port(), &out);
+    (dir, out, sink)
+}
+
+/// Adds caseworkers at u-lulea-asyl with the given memberships straight through the service
+/// (for tests that run eskalera as a child process) and returns a token for each.
+pub fn seed_users(svc: &Service, users: &[(&str, &[&str])]) -> Vec<String> {
+    users
+        .iter()
+        .map(|(email, members)| {
+            svc.add_user(&NewUserInput {
+                email: (*email).into(),
+                name: (*email).into(),
+                unit: "u-lulea-asyl".into(),
+                members: members.iter().map(|m| m.to_string()).collect(),
+                role: Role::Caseworker,
+                password: None,
+            })
+            .unwrap();
+            svc.create_token(email, None).unwrap()
+        })
+        .collect()
+}

@@ -5,12 +5,11 @@
 use std::time::{Duration, Instant};
 
 use eskalera::clock::Clock;
-use eskalera::service::users::NewUserInput;
-use eskalera::service::{Role, Service};
+use eskalera::service::Service;
 use serde_json::{json, Value};
 
 use crate::common::{
-    config, free_port, smtp_available, wait_for_mail, ChildServer, SmtpSink, TestDb,
+    config, fresh_sink, seed_users, smtp_available, wait_for_mail, ChildServer, TestDb,
 };
 
 fn post(base: &str, path: &str, token: &str, body: Value) -> Value {
@@ -39,24 +38,15 @@ fn two_instances_share_one_database() {
     }
     let db = TestDb::new();
     let svc = Service::open(config(&db), Clock::system()).unwrap();
-    for (email, members) in [
-        ("asker@test.se", vec![]),
-        ("member@test.se", vec!["u-lulea-asyl".to_string()]),
-    ] {
-        svc.add_user(&NewUserInput {
-            email: email.into(),
-            name: email.into(),
-            unit: "u-lulea-asyl".into(),
-            members,
-            role: Role::Caseworker,
-            password: None,
-        })
-        .unwrap();
-    }
-    let asker = svc.create_token("asker@test.se", None).unwrap();
-    let member = svc.create_token("member@test.se", None).unwrap();
-    let out = db.dir().join("mail.jsonl");
-    let sink = SmtpSink::start(free_port(), &out);
+    let tokens = seed_users(
+        &svc,
+        &[
+            ("asker@test.se", &[]),
+            ("member@test.se", &["u-lulea-asyl"]),
+        ],
+    );
+    let (asker, member) = (tokens[0].clone(), tokens[1].clone());
+    let (_dir, out, sink) = fresh_sink();
     let smtp = sink.url();
     let dir_a = db.dir().join("a").display().to_string();
     let dir_b = db.dir().join("b").display().to_string();

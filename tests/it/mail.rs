@@ -9,7 +9,8 @@ use eskalera::service::Role;
 use serde_json::{json, Value};
 
 use crate::common::{
-    free_port, received, smtp_available, wait_for_mail, ChildServer, SmtpSink, TestApp, TestDb,
+    free_port, fresh_sink, received, seed_users, smtp_available, wait_for_mail, ChildServer,
+    SmtpSink, TestApp, TestDb,
 };
 
 fn to(m: &Value) -> String {
@@ -25,9 +26,7 @@ fn a_question_lifecycle_mails_the_right_people() {
     if !smtp_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("mail.jsonl");
-    let sink = SmtpSink::start(free_port(), &out);
+    let (_dir, out, sink) = fresh_sink();
     let url = sink.url();
     let app = TestApp::start_with(Clock::system(), |c| {
         c.smtp_url = Some(url);
@@ -161,9 +160,7 @@ fn digest_and_off() {
     if !smtp_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("mail.jsonl");
-    let sink = SmtpSink::start(free_port(), &out);
+    let (_dir, out, sink) = fresh_sink();
     let url = sink.url();
     // 10:00 in Stockholm, after the 07:00 digest hour.
     let t = DateTime::parse_from_rfc3339("2026-03-02T10:00:00+01:00")
@@ -260,23 +257,15 @@ fn nothing_is_lost_or_doubled_when_smtp_and_eskalera_go_down() {
 
     let svc =
         eskalera::service::Service::open(crate::common::config(&db), Clock::system()).unwrap();
-    for (email, members) in [
-        ("asker@test.se", vec![]),
-        ("member@test.se", vec!["u-lulea-asyl".to_string()]),
-        ("rg@test.se", vec!["rg-nord-lulea".to_string()]),
-    ] {
-        svc.add_user(&eskalera::service::users::NewUserInput {
-            email: email.into(),
-            name: email.into(),
-            unit: "u-lulea-asyl".into(),
-            members,
-            role: Role::Caseworker,
-            password: None,
-        })
-        .unwrap();
-    }
-    let asker = svc.create_token("asker@test.se", None).unwrap();
-    let member = svc.create_token("member@test.se", None).unwrap();
+    let tokens = seed_users(
+        &svc,
+        &[
+            ("asker@test.se", &[]),
+            ("member@test.se", &["u-lulea-asyl"]),
+            ("rg@test.se", &["rg-nord-lulea"]),
+        ],
+    );
+    let (asker, member) = (tokens[0].clone(), tokens[1].clone());
 
     // The SMTP server is down: 100 status changes, then eskalera is killed.
     let server = ChildServer::start_with(&db, Some(&cfg_path), &env);
@@ -331,9 +320,7 @@ fn sla_warnings_and_review_reminders_go_out_once() {
     if !smtp_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("mail.jsonl");
-    let sink = SmtpSink::start(free_port(), &out);
+    let (_dir, out, sink) = fresh_sink();
     let url = sink.url();
     let app = TestApp::start_with(Clock::system(), |c| c.smtp_url = Some(url));
     let path = [

@@ -44,7 +44,23 @@ impl IndexRoot {
                 n
             }
         };
-        let index = SearchIndex::open(&root.join(&name))?;
+        let (name, index) = match SearchIndex::open(&root.join(&name)) {
+            Ok(index) => (name, index),
+            // An index this version cannot open (written with another schema, or damaged) is
+            // replaced by an empty generation: the indexer rebuilds it from the change log.
+            Err(e) => {
+                log::warn!("search index {name} cannot be opened ({e}); starting a new one, rebuilt from the database");
+                let fresh = new_generation_name();
+                let index = SearchIndex::open(&root.join(&fresh))?;
+                write_pointer(root, &fresh)?;
+                if let Err(err) = std::fs::remove_dir_all(root.join(&name)) {
+                    log::warn!("could not remove the unreadable index {name}: {err}");
+                }
+                (fresh, index)
+            }
+        };
+        // Other generations are left alone here: one may be a rebuild that `eskalera reindex`
+        // is writing right now; the server removes them when it switches.
         Ok(IndexRoot {
             root: root.to_path_buf(),
             current: RwLock::new((name, Arc::new(index))),

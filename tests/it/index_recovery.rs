@@ -138,3 +138,46 @@ fn a_rebuild_switches_the_running_server_to_a_new_index() {
     }
     wait_converged(&app.svc);
 }
+
+#[test]
+fn an_index_that_cannot_be_opened_is_rebuilt_from_the_database() {
+    let db = TestDb::new();
+    let svc = Service::open(config(&db), Clock::system()).unwrap();
+    svc.add_user(&NewUserInput {
+        email: "a@test.se".into(),
+        name: "A".into(),
+        unit: "u-lulea-asyl".into(),
+        members: vec![],
+        role: Role::Caseworker,
+        password: None,
+    })
+    .unwrap();
+    let a = svc.actor_by_email("a@test.se").unwrap();
+    for i in 0..5 {
+        let q = eskalera::service::questions::NewQuestionInput {
+            title: Some(format!("Fråga {i} om Eritrea")),
+            body: Some("Text".into()),
+            process: Some("asyl_forstagang".into()),
+            ..Default::default()
+        };
+        svc.submit(&a, &q).unwrap();
+    }
+    drop(svc);
+    // Damage the current generation's metadata, as an older or newer schema would look.
+    let index_dir = db.dir().join("data").join("index");
+    let current = std::fs::read_to_string(index_dir.join("CURRENT")).unwrap();
+    std::fs::write(
+        index_dir.join(current.trim()).join("meta.json"),
+        "{not json",
+    )
+    .unwrap();
+    let svc = Service::open(config(&db), Clock::system()).unwrap();
+    let indexer = svc.start_indexer().unwrap();
+    wait_converged(&svc);
+    assert_eq!(svc.check_index().unwrap().indexed, 5);
+    assert!(
+        !index_dir.join(current.trim()).exists(),
+        "the damaged generation is removed"
+    );
+    indexer.stop();
+}

@@ -75,8 +75,40 @@ pub struct BacklogRow {
     pub at_risk: i64,
     /// Working days the longest-waiting question has spent at its current stage.
     pub oldest_working_days: f64,
-    /// Open questions by working days at their current stage: "0-2", "3-5", "6-10", "11-20", ">20".
-    pub buckets: BTreeMap<String, i64>,
+    /// Open questions by working days at their current stage.
+    pub buckets: AgeBuckets,
+}
+
+/// Open questions by whole working days at their current stage, in ladder order.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, PartialEq, Eq)]
+pub struct AgeBuckets {
+    #[serde(rename = "0-2")]
+    pub d0_2: i64,
+    #[serde(rename = "3-5")]
+    pub d3_5: i64,
+    #[serde(rename = "6-10")]
+    pub d6_10: i64,
+    #[serde(rename = "11-20")]
+    pub d11_20: i64,
+    #[serde(rename = ">20")]
+    pub over_20: i64,
+}
+
+impl AgeBuckets {
+    /// The counts in the order of `sla::BUCKETS`.
+    pub fn counts(&self) -> [i64; 5] {
+        [self.d0_2, self.d3_5, self.d6_10, self.d11_20, self.over_20]
+    }
+
+    fn add(&mut self, working_days: f64) {
+        match sla::bucket(working_days) {
+            0 => self.d0_2 += 1,
+            1 => self.d3_5 += 1,
+            2 => self.d6_10 += 1,
+            3 => self.d11_20 += 1,
+            _ => self.over_20 += 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -371,7 +403,7 @@ impl Service {
                 overdue: 0,
                 at_risk: 0,
                 oldest_working_days: 0.0,
-                buckets: sla::BUCKETS.iter().map(|b| (b.to_string(), 0)).collect(),
+                buckets: AgeBuckets::default(),
             });
             row.open += 1;
             match o.state {
@@ -380,12 +412,7 @@ impl Service {
                 _ => {}
             }
             row.oldest_working_days = row.oldest_working_days.max(round2(o.working_days));
-            if let Some(n) = sla::BUCKETS
-                .get(sla::bucket(o.working_days))
-                .and_then(|b| row.buckets.get_mut(*b))
-            {
-                *n += 1;
-            }
+            row.buckets.add(o.working_days);
         }
         rows.into_values().collect()
     }

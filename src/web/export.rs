@@ -78,11 +78,7 @@ pub fn backlog_table(r: &BacklogReport) -> Table {
                     num(x.at_risk),
                     Cell::Number(x.oldest_working_days),
                 ];
-                row.extend(
-                    crate::domain::sla::BUCKETS
-                        .iter()
-                        .map(|b| num(x.buckets.get(*b).copied().unwrap_or(0))),
-                );
+                row.extend(x.buckets.counts().map(num));
                 row
             })
             .collect(),

@@ -215,8 +215,9 @@ fn digest_and_off() {
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|m| to(m) == "member@test.se"));
 
-    assert_eq!(app.svc.run_digests().unwrap(), 1);
-    assert_eq!(app.svc.run_digests().unwrap(), 0, "one digest a day");
+    // The mailer thread may run the digest job too; either way one digest goes out today.
+    let runs = app.svc.run_digests().unwrap() + app.svc.run_digests().unwrap();
+    assert!(runs <= 1, "one digest a day");
     let all = wait_for_mail(&out, 4, Duration::from_secs(10));
     assert_eq!(all.len(), 4);
     let d = mails_for(&all, "digest@test.se");
@@ -347,12 +348,10 @@ fn sla_warnings_and_review_reminders_go_out_once() {
             },
         )
         .unwrap();
-    assert_eq!(app.svc.run_sla_warnings().unwrap(), 1);
-    assert_eq!(
-        app.svc.run_sla_warnings().unwrap(),
-        0,
-        "once per stage and state"
-    );
+    // The mailer thread runs the same job in the background: between it and these two calls the
+    // stage is warned once (the mails below prove it).
+    let runs = app.svc.run_sla_warnings().unwrap() + app.svc.run_sla_warnings().unwrap();
+    assert!(runs <= 1, "once per stage and state");
     // A temporary answer whose review date is tomorrow.
     let id = app.ask(&all_the_way, "Tillfälligt stöd om Sudan", "asyl_forstagang");
     let p = |a: &str| format!("/api/v1/questions/{id}/{a}");
@@ -385,8 +384,8 @@ fn sla_warnings_and_review_reminders_go_out_once() {
         0,
         "not due three days ago"
     );
-    assert_eq!(app.svc.run_review_reminders().unwrap(), 1);
-    assert_eq!(app.svc.run_review_reminders().unwrap(), 0);
+    let runs = app.svc.run_review_reminders().unwrap() + app.svc.run_review_reminders().unwrap();
+    assert!(runs <= 1, "one reminder per answer");
 
     let all = wait_for_mail(&out, 3, Duration::from_secs(20));
     let warnings: Vec<&Value> = all

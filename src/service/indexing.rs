@@ -89,6 +89,26 @@ fn docs_for(c: &mut DbConnection, ids: &[i64]) -> ServiceResult<Vec<QuestionDoc>
         .collect()
 }
 
+/// Every question's document, read page by page in id order (each page one snapshot).
+fn each_page(
+    conn: &mut DbConnection,
+    mut f: impl FnMut(Vec<QuestionDoc>) -> ServiceResult<()>,
+) -> ServiceResult<()> {
+    let mut after = 0;
+    loop {
+        let docs = store::read_tx(conn, |c| {
+            let page = qs::page_after(c, after, 2000)?;
+            let ids: Vec<i64> = page.iter().map(|q| q.id).collect();
+            docs_for(c, &ids)
+        })?;
+        let Some(last) = docs.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        f(docs)?;
+    }
+}
+
 fn replace_docs(
     writer: &IndexWriter<TantivyDocument>,
     index: &SearchIndex,
@@ -199,15 +219,7 @@ impl Service {
         let mut conn = self.conn()?;
         let mut check = IndexCheck::default();
         let mut seen = std::collections::BTreeSet::new();
-        let mut after = 0;
-        loop {
-            let docs = store::read_tx(&mut conn, |c| {
-                let page = qs::page_after(c, after, 2000)?;
-                let ids: Vec<i64> = page.iter().map(|q| q.id).collect();
-                docs_for(c, &ids)
-            })?;
-            let Some(last) = docs.last() else { break };
-            after = last.id;
+        each_page(&mut conn, |docs| {
             for d in docs {
                 check.in_database += 1;
                 seen.insert(d.id);
@@ -217,7 +229,8 @@ impl Service {
                     Some(_) => {}
                 }
             }
-        }
+            Ok(())
+        })?;
         check.indexed = indexed.len();
         check.extra = indexed
             .keys()
@@ -240,15 +253,8 @@ impl Service {
         let cursor = qs::last_change_id(&mut conn)?;
         let total = qs::count(&mut conn)?.max(1);
         let started = Instant::now();
-        let (mut after, mut done) = (0i64, 0usize);
-        loop {
-            let docs = store::read_tx(&mut conn, |c| {
-                let page = qs::page_after(c, after, 2000)?;
-                let ids: Vec<i64> = page.iter().map(|q| q.id).collect();
-                docs_for(c, &ids)
-            })?;
-            let Some(last) = docs.last() else { break };
-            after = last.id;
+        let mut done = 0usize;
+        each_page(&mut conn, |docs| {
             for d in &docs {
                 writer
                     .add_document(d.to_document(&index.fields))
@@ -256,7 +262,8 @@ impl Service {
             }
             done += docs.len();
             draw_bar(progress, done, total, started);
-        }
+            Ok(())
+        })?;
         commit(&mut writer, cursor)?;
         writer.wait_merging_threads().map_err(SearchError::from)?;
         self.search.publish(&name)?;

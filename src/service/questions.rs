@@ -502,6 +502,8 @@ impl Service {
         rows: &[QuestionRow],
     ) -> ServiceResult<HashMap<i64, SlaView>> {
         let ids: Vec<i64> = rows.iter().map(|q| q.id).collect();
+        // The overdue filter passes every waiting question here: look them up, do not scan.
+        let by_id: HashMap<i64, &QuestionRow> = rows.iter().map(|q| (q.id, q)).collect();
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
             let stages = qs::last_stages(c, chunk)?;
@@ -509,7 +511,7 @@ impl Service {
             let pauses = qs::pauses_of(c, &stage_ids)?;
             let now = self.clock.now();
             for stage in stages {
-                let Some(q) = rows.iter().find(|q| q.id == stage.question_id) else {
+                let Some(q) = by_id.get(&stage.question_id) else {
                     continue;
                 };
                 let Some(level) = Level::parse(&stage.level) else {

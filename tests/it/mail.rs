@@ -240,10 +240,12 @@ fn nothing_is_lost_or_doubled_when_smtp_and_eskalera_go_down() {
     let db = TestDb::new();
     let port = free_port();
     let out = db.dir().join("mail.jsonl");
-    // A config whose retry delay is capped at 2 s, so the test need not wait a minute.
+    // A config whose retry delay is capped at 2 s, so the test need not wait a minute, and
+    // which never gives up: with 2 s retries, 10 attempts would end within a slow outage.
     let default = std::fs::read_to_string("config/default.toml").unwrap();
     let cfg = default
         .replace("max_backoff_seconds = 60", "max_backoff_seconds = 2")
+        .replace("max_attempts = 10", "max_attempts = 100000")
         .replace(
             "structure = \"structure.toml\"",
             &format!(

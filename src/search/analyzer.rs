@@ -1,5 +1,6 @@
 //! Swedish text analysis for the index: lower-casing, the Snowball stemmer, a rule for the
-//! definite endings it leaves, diacritic folding, and a reversed variant for compound heads.
+//! definite endings it leaves, diacritic folding, a reversed variant for compound heads, and
+//! adjacent word pairs for phrases.
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -11,6 +12,11 @@ pub const SWEDISH: &str = "sv";
 /// The same terms written backwards, so that a prefix query finds compound heads:
 /// "nätverk" finds "prövningsstödsnätverket" through the prefix "krevtan".
 pub const SWEDISH_REVERSED: &str = "sv_rev";
+
+/// Adjacent pairs of Swedish terms ("rattslig kvalitet"), each at its first word's position:
+/// a two-word phrase is then one term, whose postings are short and which block-max WAND can
+/// prune like any word, instead of a position check on every document holding both words.
+pub const SWEDISH_PAIRS: &str = "sv_pairs";
 
 /// Definite and plural endings the Snowball stemmer leaves on (frågan, nätverket, byrån).
 /// Longest first; a stem keeps at least three letters.
@@ -116,6 +122,80 @@ pub fn swedish(reverse: bool) -> TextAnalyzer {
         .build()
 }
 
+/// Emits the pairs of adjacent tokens of the Swedish analyzer (see [`SWEDISH_PAIRS`]).
+#[derive(Clone)]
+pub struct PairTokenizer {
+    words: TextAnalyzer,
+    pairs: Vec<Token>,
+}
+
+impl PairTokenizer {
+    pub fn new() -> PairTokenizer {
+        PairTokenizer {
+            words: swedish(false),
+            pairs: Vec::new(),
+        }
+    }
+}
+
+impl Default for PairTokenizer {
+    fn default() -> Self {
+        PairTokenizer::new()
+    }
+}
+
+impl Tokenizer for PairTokenizer {
+    type TokenStream<'a> = PairStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream<'a> {
+        self.pairs.clear();
+        let mut words = self.words.token_stream(text);
+        let mut previous: Option<Token> = None;
+        while words.advance() {
+            let word = words.token();
+            if let Some(p) = &previous {
+                self.pairs.push(Token {
+                    offset_from: p.offset_from,
+                    offset_to: word.offset_to,
+                    position: p.position,
+                    text: pair(&p.text, &word.text),
+                    position_length: 1,
+                });
+            }
+            previous = Some(word.clone());
+        }
+        PairStream {
+            pairs: &mut self.pairs,
+            next: 0,
+        }
+    }
+}
+
+pub struct PairStream<'a> {
+    pairs: &'a mut [Token],
+    next: usize,
+}
+
+impl TokenStream for PairStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.pairs.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.pairs[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.pairs[self.next - 1]
+    }
+}
+
+/// The pair term of two adjacent analyzed terms.
+pub fn pair(first: &str, second: &str) -> String {
+    format!("{first} {second}")
+}
+
 /// The terms `text` gives under an analyzer, in order.
 pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -130,6 +210,9 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(SWEDISH, swedish(false));
     index.tokenizers().register(SWEDISH_REVERSED, swedish(true));
+    index
+        .tokenizers()
+        .register(SWEDISH_PAIRS, TextAnalyzer::from(PairTokenizer::new()));
 }
 
 #[cfg(test)]
@@ -164,6 +247,21 @@ mod tests {
         let rev = terms(&mut swedish(true), "prövningsstödsnätverket");
         let head: String = sv("nätverk")[0].chars().rev().collect();
         assert!(rev[0].starts_with(&head), "{rev:?} {head}");
+    }
+
+    #[test]
+    fn pairs_are_adjacent_terms_at_the_first_position() {
+        let mut pairs = TextAnalyzer::from(PairTokenizer::new());
+        let mut seen = Vec::new();
+        let mut stream = pairs.token_stream("Den rättsliga kvaliteten");
+        while stream.advance() {
+            let t = stream.token();
+            seen.push((t.text.clone(), t.position));
+        }
+        drop(stream);
+        let w = sv("Den rättsliga kvaliteten");
+        assert_eq!(seen, vec![(pair(&w[0], &w[1]), 0), (pair(&w[1], &w[2]), 1)]);
+        assert!(terms(&mut pairs, "ensam").is_empty());
     }
 
     #[test]

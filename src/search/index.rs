@@ -1,16 +1,14 @@
 //! The search index: one document per question with all its answers; queries, filters,
 //! facets and snippets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::path::Path;
 
 use serde::Serialize;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::{AggContextParams, AggregationCollector};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
-    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery, Weight,
+    AllQuery, BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
@@ -22,7 +20,7 @@ use tantivy::{
 };
 use utoipa::ToSchema;
 
-use super::analyzer::{self, SWEDISH, SWEDISH_REVERSED};
+use super::analyzer::{self, SWEDISH, SWEDISH_PAIRS, SWEDISH_REVERSED};
 use super::SearchError;
 
 /// Field handles, looked up once.
@@ -36,6 +34,9 @@ pub struct Fields {
     pub answers_old: Field,
     pub keywords: Field,
     pub compound_rev: Field,
+    pub title_pairs: Field,
+    pub body_pairs: Field,
+    pub answers_pairs: Field,
     pub answers_json: Field,
     pub process: Field,
     pub category: Field,
@@ -92,6 +93,9 @@ pub fn schema() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
+        title_pairs: b.add_text_field("title_pairs", text(SWEDISH_PAIRS, false)),
+        body_pairs: b.add_text_field("body_pairs", text(SWEDISH_PAIRS, false)),
+        answers_pairs: b.add_text_field("answers_pairs", text(SWEDISH_PAIRS, false)),
         answers_json: b.add_text_field("answers_json", STORED),
         process: b.add_text_field("process", STRING | FAST | STORED),
         category: b.add_text_field("category", STRING | FAST),
@@ -137,6 +141,9 @@ pub struct QuestionDoc {
     pub fingerprint: String,
 }
 
+/// The largest [`boost`]: top-k pruning needs an upper bound of the multiplier.
+const MAX_BOOST: f32 = 1.6;
+
 /// Answers in force rank their question higher, binding most.
 fn boost(answers: &[IndexedAnswer]) -> f64 {
     answers
@@ -168,6 +175,9 @@ impl QuestionDoc {
                 f.answers_old
             };
             d.add_text(field, &a.body);
+            if is_current(&a.binding_status) {
+                d.add_text(f.answers_pairs, &a.body);
+            }
             d.add_text(f.binding, &a.binding_status);
             d.add_text(f.compound_rev, &a.body);
         }
@@ -180,6 +190,8 @@ impl QuestionDoc {
         }
         d.add_text(f.compound_rev, &self.title);
         d.add_text(f.compound_rev, &self.body);
+        d.add_text(f.title_pairs, &self.title);
+        d.add_text(f.body_pairs, &self.body);
         d.add_text(
             f.answers_json,
             serde_json::to_string(&self.answers).unwrap_or_default(),
@@ -257,6 +269,8 @@ pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// False when the facets were counted over the first [`FACET_SAMPLE`] matches only.
+    pub facets_exact: bool,
 }
 
 /// An open index with its reader; cheap to share between threads.
@@ -304,8 +318,10 @@ impl SearchIndex {
     }
 
     /// The text part of a query: bare words are OR'ed (BM25 ranks the best matches first),
-    /// quoted phrases are required; compound parts match through prefixes, ranked lower.
-    fn text_query(&self, q: &str) -> Option<Box<dyn Query>> {
+    /// quoted phrases are required; compound parts match through their expansions, ranked
+    /// lower. Wherever it can, the result is one flat union of term queries: that is the shape
+    /// block-max WAND prunes, so a broad query does not score every document it matches.
+    fn text_query(&self, searcher: &Searcher, q: &str) -> Option<TextQuery> {
         let f = &self.fields;
         let weighted = [
             (f.title, 3.0),
@@ -314,96 +330,115 @@ impl SearchIndex {
             (f.body, 1.0),
             (f.answers_old, 0.3),
         ];
-        let mut should: Vec<Box<dyn Query>> = Vec::new();
-        let mut must: Vec<Box<dyn Query>> = Vec::new();
+        let pair_fields = [
+            (f.title_pairs, 3.0),
+            (f.answers_pairs, 1.5),
+            (f.body_pairs, 1.0),
+        ];
+        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut required: Vec<Vec<(Occur, Box<dyn Query>)>> = Vec::new();
+        let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut seen = BTreeSet::new();
         for (part, quoted) in split_quoted(q) {
             let terms = self.analyze(SWEDISH, part);
+            for t in &terms {
+                for field in [f.title, f.body, f.answers] {
+                    highlight.push(term_clause(field, t, 1.0));
+                }
+            }
             if quoted && terms.len() > 1 {
-                let per_field: Vec<(Occur, Box<dyn Query>)> = [f.title, f.body, f.answers]
+                // A phrase is a sequence of adjacent pairs: one pair term for two words, a
+                // phrase of pair terms for more.
+                let pairs: Vec<String> = terms
+                    .windows(2)
+                    .map(|w| analyzer::pair(&w[0], &w[1]))
+                    .collect();
+                let alternatives = pair_fields
                     .iter()
-                    .map(|field| {
-                        let ts = terms
-                            .iter()
-                            .map(|t| Term::from_field_text(*field, t))
-                            .collect();
-                        (
-                            Occur::Should,
-                            Box::new(PhraseQuery::new(ts)) as Box<dyn Query>,
-                        )
+                    .map(|(field, w)| match pairs.as_slice() {
+                        [one] => term_clause(*field, one, *w),
+                        _ => {
+                            let phrase = PhraseQuery::new(
+                                pairs
+                                    .iter()
+                                    .map(|p| Term::from_field_text(*field, p))
+                                    .collect(),
+                            );
+                            (
+                                Occur::Should,
+                                Box::new(BoostQuery::new(Box::new(phrase), *w)) as Box<dyn Query>,
+                            )
+                        }
                     })
                     .collect();
-                must.push(Box::new(BooleanQuery::new(per_field)));
+                required.push(alternatives);
                 continue;
             }
             for term in &terms {
-                let mut per_term: Vec<(Occur, Box<dyn Query>)> = weighted
-                    .iter()
-                    .map(|(field, w)| {
-                        let tq = TermQuery::new(
-                            Term::from_field_text(*field, term),
-                            IndexRecordOption::WithFreqs,
-                        );
-                        (
-                            Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(tq), *w)) as Box<dyn Query>,
-                        )
-                    })
-                    .collect();
-                if let Some(parts) = self.compound_parts(term) {
-                    per_term.extend(parts.into_iter().map(|p| (Occur::Should, p)));
+                if !quoted && !seen.insert(term.clone()) {
+                    continue;
                 }
-                let clause: Box<dyn Query> = Box::new(BooleanQuery::new(per_term));
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> = weighted
+                    .iter()
+                    .map(|(field, w)| term_clause(*field, term, *w))
+                    .collect();
+                alternatives.extend(self.compound_parts(searcher, term));
                 if quoted {
-                    must.push(clause);
+                    required.push(alternatives);
                 } else {
-                    should.push(clause);
+                    words.extend(alternatives);
                 }
             }
         }
-        if should.is_empty() && must.is_empty() {
-            return None;
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            must.into_iter().map(|q| (Occur::Must, q)).collect();
-        if !should.is_empty() {
-            let any: Vec<(Occur, Box<dyn Query>)> =
-                should.into_iter().map(|q| (Occur::Should, q)).collect();
-            let occur = if clauses.is_empty() {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
-            clauses.push((occur, Box::new(BooleanQuery::new(any))));
-        }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        let scoring: Box<dyn Query> = if required.is_empty() {
+            if words.is_empty() {
+                return None;
+            }
+            Box::new(BooleanQuery::new(words))
+        } else if required.len() == 1 && words.is_empty() {
+            // One required part alone: its alternatives, of which one must match, are a union.
+            Box::new(BooleanQuery::new(required.into_iter().flatten().collect()))
+        } else {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = required
+                .into_iter()
+                .map(|alternatives| {
+                    (
+                        Occur::Must,
+                        Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            if !words.is_empty() {
+                clauses.push((Occur::Should, Box::new(BooleanQuery::new(words))));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        };
+        Some(TextQuery {
+            scoring,
+            highlight: Box::new(BooleanQuery::new(highlight)),
+        })
     }
 
-    /// Compound words: the term as the first part (prefix of an indexed word: konvertit →
-    /// konvertitärenden) or the last part (suffix, through the reversed field: nätverk →
-    /// prövningsstödsnätverket). Short terms would match too much.
-    fn compound_parts(&self, term: &str) -> Option<Vec<Box<dyn Query>>> {
+    /// Compound words: the term as the first part (konvertit → konvertitärenden) or the last
+    /// part (through the reversed field: nätverk → prövningsstödsnätverket), each expanded to
+    /// the indexed words it is part of. Short terms would match too much.
+    fn compound_parts(&self, searcher: &Searcher, term: &str) -> Vec<(Occur, Box<dyn Query>)> {
         if term.chars().count() < 5 || !term.chars().all(char::is_alphanumeric) {
-            return None;
+            return Vec::new();
         }
         let f = &self.fields;
         let reversed: String = term.chars().rev().collect();
-        let parts = [
-            (f.title, term.to_string()),
-            (f.body, term.to_string()),
-            (f.compound_rev, reversed),
-        ];
-        Some(
-            parts
-                .into_iter()
-                .map(|(field, prefix)| {
-                    let q = LongerThanPrefix {
-                        field,
-                        prefix: prefix.into_bytes(),
-                    };
-                    Box::new(BoostQuery::new(Box::new(q), 0.3)) as Box<dyn Query>
-                })
-                .collect(),
-        )
+        let mut out = Vec::new();
+        for (field, prefix) in [
+            (f.title, term),
+            (f.body, term),
+            (f.compound_rev, reversed.as_str()),
+        ] {
+            for word in longer_words(searcher, field, prefix) {
+                out.push(term_clause(field, &word, COMPOUND_WEIGHT));
+            }
+        }
+        out
     }
 
     fn filter_queries(&self, filters: &Filters) -> Vec<(Occur, Box<dyn Query>)> {
@@ -468,88 +503,155 @@ impl SearchIndex {
         with_facets: bool,
     ) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
-        let text = self.text_query(q);
+        let text = self.text_query(&searcher, q);
         let mut clauses = self.filter_queries(filters);
-        let has_text = text.is_some();
-        match text {
-            Some(t) => clauses.push((Occur::Must, t)),
-            None if clauses.is_empty() => clauses.push((Occur::Must, Box::new(AllQuery))),
-            None => {}
-        }
-        let query = BooleanQuery::new(clauses);
         let limit = limit.max(1);
-        let aggs = with_facets.then(facet_request).transpose()?;
-        let (docs, total, facets) = if has_text {
-            let top = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
-                |segment: &tantivy::SegmentReader| {
-                    let boosts = segment
-                        .fast_fields()
-                        .f64("boost")
-                        .ok()
-                        .map(|c| c.first_or_default_col(1.0));
-                    move |doc: tantivy::DocId, score: tantivy::Score| {
-                        score * boosts.as_ref().map_or(1.0, |b| b.get_val(doc) as f32)
-                    }
-                },
-            );
-            self.collect(&searcher, &query, top, aggs)?
+        let (query, highlight): (Box<dyn Query>, Option<Box<dyn Query>>) = match text {
+            // Alone, the text query stays the top-level union that block-max WAND prunes.
+            Some(t) if clauses.is_empty() => (t.scoring, Some(t.highlight)),
+            Some(t) => {
+                clauses.push((Occur::Must, t.scoring));
+                (Box::new(BooleanQuery::new(clauses)), Some(t.highlight))
+            }
+            None if clauses.is_empty() => (Box::new(AllQuery), None),
+            None => (Box::new(BooleanQuery::new(clauses)), None),
+        };
+        let docs: Vec<(f32, DocAddress)> = if highlight.is_some() {
+            let mut best = self.top_by_score(&searcher, query.as_ref(), offset + limit)?;
+            best.drain(..offset.min(best.len()));
+            best
         } else {
             let top = TopDocs::with_limit(limit)
                 .and_offset(offset)
                 .order_by_fast_field::<DateTime>("created", Order::Desc);
-            let (docs, total, facets) = self.collect(&searcher, &query, top, aggs)?;
-            (
-                docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
-                total,
-                facets,
-            )
+            searcher
+                .search(query.as_ref(), &top)?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect()
         };
-        let hits = self.hits(&searcher, &query, &docs)?;
+        let counted = self.count(&searcher, query.as_ref(), with_facets)?;
+        let highlight = highlight.unwrap_or_else(|| Box::new(AllQuery));
+        let hits = self.hits(&searcher, highlight.as_ref(), &docs)?;
         Ok(SearchResults {
-            total,
+            total: counted.total,
             hits,
-            facets,
+            facets: counted.facets,
+            facets_exact: counted.facets_exact,
         })
     }
 
-    #[allow(clippy::type_complexity)]
-    fn collect<C, K>(
+    /// The `k` best documents by BM25 × their binding boost, best first. tantivy's TopDocs with
+    /// a score tweak would score every match; here the weight prunes on the unboosted score
+    /// (block-max WAND for a union of terms) against the k-th boosted score divided by the
+    /// largest boost, a bound below which no document can still reach the top k.
+    fn top_by_score(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
-        top: C,
-        aggs: Option<Aggregations>,
-    ) -> Result<
-        (
-            Vec<(K, DocAddress)>,
-            usize,
-            BTreeMap<String, Vec<FacetCount>>,
-        ),
-        SearchError,
-    >
-    where
-        C: tantivy::collector::Collector<Fruit = Vec<(K, DocAddress)>>,
-    {
-        match aggs {
-            Some(a) => {
-                let agg = AggregationCollector::from_aggs(a, AggContextParams::default());
-                let (docs, total, res) = searcher.search(query, &(top, Count, agg))?;
-                let json =
-                    serde_json::to_value(&res).map_err(|e| SearchError::Index(e.to_string()))?;
-                Ok((docs, total, facets_from_json(&json)))
-            }
-            None => {
-                let (docs, total) = searcher.search(query, &(top, Count))?;
-                Ok((docs, total, BTreeMap::new()))
-            }
+        k: usize,
+    ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+        let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        let mut top: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+        let threshold = |top: &BinaryHeap<Ranked>| match top.peek() {
+            Some(worst) if top.len() >= k => worst.score / MAX_BOOST,
+            _ => f32::MIN,
+        };
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let segment_ord = u32::try_from(ord).unwrap_or(u32::MAX);
+            let boosts = segment
+                .fast_fields()
+                .f64("boost")
+                .ok()
+                .map(|c| c.first_or_default_col(1.0));
+            let alive = segment.alive_bitset();
+            let start = threshold(&top);
+            weight.for_each_pruning(start, segment, &mut |doc, score| {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    let boost = boosts.as_ref().map_or(1.0, |b| b.get_val(doc) as f32);
+                    let ranked = Ranked {
+                        score: score * boost,
+                        address: DocAddress::new(segment_ord, doc),
+                    };
+                    if top.len() < k {
+                        top.push(ranked);
+                    } else if top.peek().is_some_and(|worst| ranked < *worst) {
+                        top.pop();
+                        top.push(ranked);
+                    }
+                }
+                threshold(&top)
+            })?;
         }
+        Ok(top
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| (r.score, r.address))
+            .collect())
     }
 
-    fn hits<K: Into<f64> + Copy>(
+    /// Counts every match and the facet values of the first [`FACET_SAMPLE`] of them (all of
+    /// them for all but the broadest queries), without scoring.
+    fn count(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
-        docs: &[(K, DocAddress)],
+        with_facets: bool,
+    ) -> Result<Counted, SearchError> {
+        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+        let mut total = 0usize;
+        let mut sampled = 0usize;
+        let mut values: BTreeMap<&'static str, HashMap<String, u64>> = BTreeMap::new();
+        for segment in searcher.segment_readers() {
+            if !with_facets || sampled >= FACET_SAMPLE {
+                total += weight.count(segment)? as usize;
+                continue;
+            }
+            let mut columns = FacetColumns::open(segment);
+            let alive = segment.alive_bitset();
+            weight.for_each_no_score(segment, &mut |docs| {
+                for &doc in docs {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        total += 1;
+                        if sampled < FACET_SAMPLE {
+                            sampled += 1;
+                            columns.count(doc);
+                        }
+                    }
+                }
+            })?;
+            columns.add_to(&mut values);
+        }
+        let facets = if with_facets {
+            FACETS
+                .iter()
+                .map(|name| {
+                    let mut counts: Vec<FacetCount> = values
+                        .remove(name)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(value, count)| FacetCount { value, count })
+                        .collect();
+                    counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+                    counts.truncate(FACET_VALUES);
+                    ((*name).to_string(), counts)
+                })
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        Ok(Counted {
+            total,
+            facets,
+            facets_exact: with_facets && sampled == total,
+        })
+    }
+
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        docs: &[(f32, DocAddress)],
     ) -> Result<Vec<Hit>, SearchError> {
         let f = &self.fields;
         let mut title_gen = SnippetGenerator::create(searcher, query, f.title)?;
@@ -596,7 +698,7 @@ impl SearchIndex {
                 forum: text(f.forum),
                 process: text(f.process),
                 answers: hit_answers,
-                score: (*score).into() as f32,
+                score: *score,
             });
         }
         Ok(hits)
@@ -656,53 +758,146 @@ impl SearchIndex {
     }
 }
 
-/// Terms that start with `prefix` and are longer than it: the parts of compound words.
-/// A hand-made automaton instead of a regex, whose compilation cost a millisecond a query.
-#[derive(Debug, Clone)]
-struct LongerThanPrefix {
-    field: Field,
-    prefix: Vec<u8>,
+/// A document in the running top k. Ordered worst first (lower score, then later address), so
+/// that the max-heap's top is the one to drop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ranked {
+    score: f32,
+    address: DocAddress,
 }
 
-#[derive(Debug, Clone)]
-struct PrefixAutomaton(Vec<u8>);
+impl Eq for Ranked {}
 
-impl tantivy_fst::Automaton for PrefixAutomaton {
-    /// Bytes of the prefix matched so far; `len + 1` once past it; None when off the prefix.
-    type State = Option<usize>;
-
-    fn start(&self) -> Option<usize> {
-        Some(0)
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
+}
 
-    fn is_match(&self, state: &Option<usize>) -> bool {
-        *state == Some(self.0.len() + 1)
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.address.cmp(&other.address))
     }
+}
 
-    fn can_match(&self, state: &Option<usize>) -> bool {
-        state.is_some()
-    }
+/// A text query in its two uses: `scoring` finds and ranks; `highlight` holds the plain words
+/// for the snippets (the pair terms of phrases live in fields no snippet shows).
+struct TextQuery {
+    scoring: Box<dyn Query>,
+    highlight: Box<dyn Query>,
+}
 
-    fn will_always_match(&self, state: &Option<usize>) -> bool {
-        self.is_match(state)
-    }
+struct Counted {
+    total: usize,
+    facets: BTreeMap<String, Vec<FacetCount>>,
+    facets_exact: bool,
+}
 
-    fn accept(&self, state: &Option<usize>, byte: u8) -> Option<usize> {
-        let len = self.0.len();
-        match *state {
-            Some(i) if i < len => (self.0.get(i) == Some(&byte)).then_some(i + 1),
-            Some(_) => Some(len + 1),
-            None => None,
+/// Facet values are counted over at most this many matches: beyond it the counts are lower
+/// bounds (flagged `facets_exact: false`), since counting every value of half a million
+/// matches would cost more than the whole rest of the search.
+pub const FACET_SAMPLE: usize = 20_000;
+/// Values listed per facet, most frequent first.
+const FACET_VALUES: usize = 60;
+/// Weight of a compound-word match relative to the exact word.
+const COMPOUND_WEIGHT: f32 = 0.3;
+/// Compound expansions per query word and field, the most frequent first: a common stem
+/// must not turn one word into thousands of clauses.
+const MAX_EXPANSIONS: usize = 24;
+
+fn term_clause(field: Field, text: &str, weight: f32) -> (Occur, Box<dyn Query>) {
+    let query = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    (
+        Occur::Should,
+        Box::new(BoostQuery::new(Box::new(query), weight)),
+    )
+}
+
+/// The indexed words of `field` that start with `prefix` and are longer than it, most
+/// frequent first, at most [`MAX_EXPANSIONS`].
+fn longer_words(searcher: &Searcher, field: Field, prefix: &str) -> Vec<String> {
+    let mut freq: HashMap<Vec<u8>, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().range().gt(prefix.as_bytes()).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            if !stream.key().starts_with(prefix.as_bytes()) {
+                break;
+            }
+            *freq.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
         }
     }
+    let mut words: Vec<(u64, Vec<u8>)> = freq.into_iter().map(|(w, n)| (n, w)).collect();
+    words.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    words
+        .into_iter()
+        .take(MAX_EXPANSIONS)
+        .filter_map(|(_, w)| String::from_utf8(w).ok())
+        .collect()
 }
 
-impl Query for LongerThanPrefix {
-    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(AutomatonWeight::new(
-            self.field,
-            PrefixAutomaton(self.prefix.clone()),
-        )))
+/// The facet columns of one segment with a counter per dictionary entry.
+struct FacetColumns {
+    columns: Vec<(&'static str, tantivy::columnar::StrColumn, Vec<u64>)>,
+    seen: Vec<u64>,
+}
+
+impl FacetColumns {
+    fn open(segment: &tantivy::SegmentReader) -> FacetColumns {
+        let columns = FACETS
+            .iter()
+            .filter_map(|name| {
+                let column = segment.fast_fields().str(name).ok().flatten()?;
+                let counts = vec![0; column.num_terms()];
+                Some((*name, column, counts))
+            })
+            .collect();
+        FacetColumns {
+            columns,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Counts the document once per distinct value (an answer status may occur twice).
+    fn count(&mut self, doc: tantivy::DocId) {
+        for (_, column, counts) in &mut self.columns {
+            self.seen.clear();
+            for ord in column.term_ords(doc) {
+                if self.seen.contains(&ord) {
+                    continue;
+                }
+                self.seen.push(ord);
+                if let Some(c) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
+                    *c += 1;
+                }
+            }
+        }
+    }
+
+    fn add_to(self, out: &mut BTreeMap<&'static str, HashMap<String, u64>>) {
+        let mut value = String::new();
+        for (name, column, counts) in self.columns {
+            let target = out.entry(name).or_default();
+            for (ord, n) in counts.into_iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                value.clear();
+                if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
+                    *target.entry(value.clone()).or_default() += n;
+                }
+            }
+        }
     }
 }
 
@@ -743,36 +938,6 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-fn facet_request() -> Result<Aggregations, SearchError> {
-    let mut req = serde_json::Map::new();
-    for name in FACETS {
-        req.insert(
-            (*name).to_string(),
-            serde_json::json!({"terms": {"field": name, "size": 60}}),
-        );
-    }
-    serde_json::from_value(serde_json::Value::Object(req))
-        .map_err(|e| SearchError::Index(e.to_string()))
-}
-
-fn facets_from_json(v: &serde_json::Value) -> BTreeMap<String, Vec<FacetCount>> {
-    let mut out = BTreeMap::new();
-    for name in FACETS {
-        let buckets = v[name]["buckets"].as_array().cloned().unwrap_or_default();
-        let counts = buckets
-            .iter()
-            .filter_map(|b| {
-                Some(FacetCount {
-                    value: b["key"].as_str()?.to_string(),
-                    count: b["doc_count"].as_u64()?,
-                })
-            })
-            .collect();
-        out.insert((*name).to_string(), counts);
-    }
-    out
-}
-
 /// Splits a query into bare and quoted parts; an unclosed quote runs to the end.
 pub fn split_quoted(q: &str) -> Vec<(&str, bool)> {
     let mut out = Vec::new();
@@ -787,6 +952,130 @@ pub fn split_quoted(q: &str) -> Vec<(&str, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const WORDS: [&str; 12] = [
+        "frågan",
+        "nätverket",
+        "konvertiter",
+        "trovärdighet",
+        "beslut",
+        "och",
+        "i",
+        "att",
+        "prövningsstödsnätverket",
+        "belarus",
+        "rättsliga",
+        "kvaliteten",
+    ];
+
+    /// An index of generated questions with every binding status, in several segments and
+    /// with deleted documents, so that pruning meets all its cases.
+    fn generated_index(dir: &Path) -> SearchIndex {
+        let index = SearchIndex::open(dir).unwrap();
+        let mut writer: tantivy::IndexWriter = index.index.writer(50_000_000).unwrap();
+        let statuses = [
+            "guidance",
+            "temporary",
+            "binding",
+            "superseded",
+            "withdrawn",
+        ];
+        let mut x: u64 = 7;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for id in 0..1500i64 {
+            let text = |next: &mut dyn FnMut(usize) -> usize, len: usize| {
+                (0..len)
+                    .map(|_| WORDS[next(WORDS.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let answers = (0..next(3))
+                .map(|i| IndexedAnswer {
+                    id: id * 10 + i as i64,
+                    binding_status: statuses[next(statuses.len())].to_string(),
+                    forum: "nn-asyl".into(),
+                    body: text(&mut next, 8),
+                })
+                .collect();
+            let doc = QuestionDoc {
+                id,
+                reference: format!("PS-{id}"),
+                title: text(&mut next, 4),
+                body: text(&mut next, 12),
+                process: "asyl".into(),
+                status: "answered".into(),
+                level: "unit".into(),
+                forum: "u-x".into(),
+                answers,
+                ..Default::default()
+            };
+            writer.add_document(doc.to_document(&index.fields)).unwrap();
+            if id % 500 == 499 {
+                writer.commit().unwrap();
+            }
+        }
+        for id in (0..1500u64).step_by(7) {
+            writer.delete_term(Term::from_field_u64(index.fields.id, id));
+        }
+        writer.commit().unwrap();
+        index.reader.reload().unwrap();
+        index
+    }
+
+    #[test]
+    fn pruned_top_k_is_the_exhaustive_ranking() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = generated_index(dir.path());
+        let searcher = index.reader.searcher();
+        assert!(searcher.segment_readers().len() > 1);
+        for q in [
+            "frågan",
+            "nätverk konvertit",
+            "och i att",
+            "\"rättsliga kvaliteten\"",
+            "\"och i att\"",
+            "belarus \"beslut och\"",
+        ] {
+            let query = index.text_query(&searcher, q).unwrap().scoring;
+            for k in [1, 5, 20, 100] {
+                let pruned = index.top_by_score(&searcher, query.as_ref(), k).unwrap();
+                let exhaustive =
+                    TopDocs::with_limit(k).tweak_score(|segment: &tantivy::SegmentReader| {
+                        let boosts = segment
+                            .fast_fields()
+                            .f64("boost")
+                            .unwrap()
+                            .first_or_default_col(1.0);
+                        move |doc: tantivy::DocId, score: tantivy::Score| {
+                            score * boosts.get_val(doc) as f32
+                        }
+                    });
+                let expected = searcher.search(query.as_ref(), &exhaustive).unwrap();
+                // Block-max WAND sums the terms in another order: equal up to rounding.
+                assert_eq!(pruned.len(), expected.len(), "{q} k={k}");
+                for (p, e) in pruned.iter().zip(&expected) {
+                    assert!(
+                        (p.0 - e.0).abs() <= 1e-5 * e.0.abs(),
+                        "{q} k={k}: {p:?} {e:?}"
+                    );
+                }
+                assert!(!pruned.is_empty(), "{q}");
+            }
+            let counted = index.count(&searcher, query.as_ref(), true).unwrap();
+            let all = searcher
+                .search(query.as_ref(), &tantivy::collector::Count)
+                .unwrap();
+            assert_eq!(counted.total, all, "{q}");
+            assert!(counted.facets_exact);
+            let statuses: u64 = counted.facets["status"].iter().map(|c| c.count).sum();
+            assert_eq!(statuses as usize, all, "{q}");
+        }
+    }
 
     #[test]
     fn quotes_split_into_phrases() {

@@ -50,9 +50,12 @@ pub struct SearchResponse {
     pub page: i64,
     pub per_page: i64,
     pub hits: Vec<Hit>,
-    /// Counts per value of each filter among all matching questions: process, category, tags,
+    /// Counts per value of each filter among the matching questions: process, category, tags,
     /// countries, level, forum, binding_status, status.
     pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// True when the facets count every match; false when the query matched more than
+    /// 20,000 questions and they count the first 20,000 (each count is then a lower bound).
+    pub facets_exact: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -189,10 +192,13 @@ impl Service {
         checks.finish()?;
         let offset = usize::try_from((page - 1) * per_page).unwrap_or(0);
         let limit = usize::try_from(per_page).unwrap_or(20);
-        let results = self
-            .search
-            .current()
-            .search(text, &filters, offset, limit, true)?;
+        let results = self.search.current().search(
+            text,
+            &filters,
+            offset,
+            limit,
+            q.facets.unwrap_or(true),
+        )?;
         Ok(SearchResponse {
             total: results.total,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -200,6 +206,7 @@ impl Service {
             per_page,
             hits: results.hits,
             facets: results.facets,
+            facets_exact: results.facets_exact,
         })
     }
 

@@ -48,6 +48,13 @@ pub enum Command {
     /// Mail that could not be delivered.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Import historic questions with their answers from CSV or JSON Lines. Every row is
+    /// checked first (errors name their lines) and nothing is written unless all are valid;
+    /// references imported before are skipped.
+    Import {
+        /// The file: JSON Lines when it starts with `{`, else CSV with a header row.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +127,21 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// The message for stderr: invalid input lists one problem per line (an import may have
+    /// many).
+    pub fn report(&self) -> String {
+        match self {
+            CliError::Service(ServiceError::Invalid(errors)) if errors.len() > 1 => {
+                let mut out = format!("the input was refused ({} problems):", errors.len());
+                for e in errors {
+                    out.push_str(&format!("\n  {}: {}", e.field, e.message));
+                }
+                out
+            }
+            other => other.to_string(),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Service(
@@ -190,6 +212,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let svc = open(config)?;
             svc.retry_mail(id)?;
             println!("mail {id} queued again");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+            let svc = open(config)?;
+            let source = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().to_string(),
+            );
+            let s = svc.import(&source, &text, &mut std::io::stderr())?;
+            println!(
+                "imported {} questions with {} answers; {} were imported before and left as they are",
+                s.imported, s.answers, s.already_present
+            );
             Ok(())
         }
         Command::Reindex => {

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod calendar;
+pub mod consistency;
 pub mod pii;
 pub mod question;
 pub mod sla;

@@ -295,6 +295,22 @@ impl Structure {
             _ => EscalationTarget::Choice(candidates),
         }
     }
+
+    /// The forum at the top of `forum`'s ladder for `process`: where a divergence between
+    /// answers is settled. Where the ladder forks, the first parent is followed (the forks of
+    /// the structure meet again at the same top). None when `forum` is unknown.
+    pub fn top_forum(&self, forum: &str, process: &str) -> Option<&Forum> {
+        let mut here = self.forums.get(forum)?;
+        // Parents sit higher, so the walk ends within the number of levels.
+        for _ in 0..<Level as crate::domain::Code>::ALL.len() {
+            here = match self.escalation_target(&here.code, process) {
+                EscalationTarget::Top => return Some(here),
+                EscalationTarget::One(f) => f,
+                EscalationTarget::Choice(v) => v.first().copied()?,
+            };
+        }
+        Some(here)
+    }
 }
 
 #[cfg(test)]
@@ -391,6 +407,23 @@ mod tests {
         );
         assert_eq!(s.escalation_target("pf", "asyl_a"), EscalationTarget::Top);
         assert_eq!(s.escalation_target("nope", "asyl_a"), EscalationTarget::Top);
+    }
+
+    #[test]
+    fn the_top_of_every_ladder_is_the_process_forum() {
+        let s = sample(vec![]).unwrap();
+        for (from, process) in [
+            ("u1", "asyl_a"),
+            ("u1", "med"),
+            ("nn-2", "asyl_a"),
+            ("pf", "med"),
+        ] {
+            assert_eq!(
+                s.top_forum(from, process).map(|f| f.code.as_str()),
+                Some("pf")
+            );
+        }
+        assert!(s.top_forum("nope", "med").is_none());
     }
 
     #[test]

@@ -758,6 +758,55 @@ impl SearchIndex {
     }
 }
 
+impl SearchIndex {
+    /// The words of a question's title and body that say most about it, title first, for
+    /// finding questions like it.
+    pub fn question_terms(&self, title: &str, body: &str) -> Vec<String> {
+        let mut terms = self.significant_terms(title, 12);
+        for t in self.significant_terms(body, 20) {
+            if !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+        terms
+    }
+
+    /// A question's analysed words with weights for comparing questions: sublinear term
+    /// frequency (title words count double) × inverse document frequency in the index. Words
+    /// found in most questions say nothing about one and are left out.
+    pub fn term_weights(&self, title: &str, body: &str) -> BTreeMap<String, f64> {
+        let searcher = self.reader.searcher();
+        let docs = searcher.num_docs().max(1) as f64;
+        let mut tf: BTreeMap<String, f64> = BTreeMap::new();
+        for (text, weight) in [(title, 2.0), (body, 1.0)] {
+            for t in self.analyze(SWEDISH, text) {
+                if t.chars().count() >= 3 {
+                    *tf.entry(t).or_default() += weight;
+                }
+            }
+        }
+        let f = &self.fields;
+        tf.into_iter()
+            .filter_map(|(t, n)| {
+                let df = [f.title, f.body]
+                    .iter()
+                    .map(|field| {
+                        searcher
+                            .doc_freq(&Term::from_field_text(*field, &t))
+                            .unwrap_or(0)
+                    })
+                    .max()
+                    .unwrap_or(0) as f64;
+                if df * 3.0 > docs && docs >= 20.0 {
+                    return None;
+                }
+                let idf = (1.0 + docs / (df + 1.0)).ln();
+                Some((t, (1.0 + n.ln()) * idf))
+            })
+            .collect()
+    }
+}
+
 /// A document in the running top k. Ordered worst first (lower score, then later address), so
 /// that the max-heap's top is the one to drop.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -154,6 +154,11 @@ impl Service {
             match self.index_step(&mut writer) {
                 Ok(0) => {
                     failures = 0;
+                    // Answers are compared once the index has caught up, so that each one meets
+                    // every question answered before it.
+                    if let Err(e) = self.run_consistency_checks() {
+                        log::error!("consistency watch: {e}; retrying");
+                    }
                     std::thread::sleep(IDLE_POLL);
                 }
                 Ok(_) => failures = 0,
@@ -272,7 +277,7 @@ impl Service {
     }
 }
 
-fn draw_bar(out: &mut dyn Write, done: usize, total: i64, started: Instant) {
+pub(crate) fn draw_bar(out: &mut dyn Write, done: usize, total: i64, started: Instant) {
     let total = usize::try_from(total).unwrap_or(1).max(done).max(1);
     let width = 40;
     let filled = done * width / total;

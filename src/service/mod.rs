@@ -2,7 +2,9 @@
 //! The web and CLI layers call only this layer.
 
 pub mod access;
+pub mod consistency;
 pub mod demo;
+pub mod import;
 pub mod indexing;
 pub mod notifications;
 pub mod org;

@@ -61,6 +61,11 @@ fn headline(kind: &str, forum: &str, actor: &str, answer: Option<&AnswerRow>) ->
         "reopened" => format!("Frågan har öppnats igen hos {forum}"),
         "marked_duplicate" => "Frågan har markerats som dubblett".into(),
         "withdrawn" => "Frågan har återkallats".into(),
+        "divergence_routed" => {
+            format!(
+                "Rättsavdelningen har sett olika svar på samma fråga och skickat den till {forum}"
+            )
+        }
         other => other.to_string(),
     }
 }
@@ -148,7 +153,7 @@ impl Service {
         note: Option<&str>,
         answer: Option<&AnswerRow>,
     ) -> ServiceResult<()> {
-        let (status, forum, level, assignee) = state;
+        let (_, forum, _, assignee) = state;
         let audience = recipients::audience(kind);
         let followers = if audience.followers {
             qs::followers_of(c, q.id)?
@@ -164,9 +169,47 @@ impl Service {
             Vec::new()
         };
         let to = recipients::select(audience, &followers, &members, assignee, actor.id);
-        if to.is_empty() {
-            return Ok(());
+        let payload = self.change_payload(q, state, kind, actor, note, answer);
+        self.enqueue_change(c, to, q.id, &payload)
+    }
+
+    /// Mails the members of `forums` (each once, never the actor) about `q`: the forums that
+    /// gave answers which the legal department found divergent.
+    pub(crate) fn notify_forums(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        forums: &[&str],
+        kind: &str,
+        actor: &Actor,
+        note: Option<&str>,
+    ) -> ServiceResult<()> {
+        let mut to = std::collections::BTreeSet::new();
+        for forum in forums {
+            to.extend(us::members_of(c, forum)?.into_iter().map(|u| u.id));
         }
+        to.remove(&actor.id);
+        let payload = self.change_payload(
+            q,
+            (&q.status, &q.forum, &q.level, q.assignee_id),
+            kind,
+            actor,
+            note,
+            None,
+        );
+        self.enqueue_change(c, to, q.id, &payload)
+    }
+
+    fn change_payload(
+        &self,
+        q: &QuestionRow,
+        state: (&str, &str, &str, Option<i64>),
+        kind: &str,
+        actor: &Actor,
+        note: Option<&str>,
+        answer: Option<&AnswerRow>,
+    ) -> serde_json::Value {
+        let (status, forum, level, _) = state;
         let forum_name = self
             .config
             .structure
@@ -176,7 +219,7 @@ impl Service {
         let answer_json = answer
             .and_then(|a| BindingStatus::parse(&a.binding_status))
             .map(|b| json!({"binding_label": b.label_sv(), "explanation": b.explanation_sv()}));
-        let payload = json!({
+        json!({
             "kind": kind,
             "headline": headline(kind, &forum_name, &actor.name, answer),
             "question": self.question_payload(q, status, forum, level),
@@ -184,10 +227,22 @@ impl Service {
             "note": note,
             "actor_name": actor.name,
             "link": self.question_link(q.id),
-        });
+        })
+    }
+
+    fn enqueue_change(
+        &self,
+        c: &mut DbConnection,
+        to: std::collections::BTreeSet<i64>,
+        question_id: i64,
+        payload: &serde_json::Value,
+    ) -> ServiceResult<()> {
+        if to.is_empty() {
+            return Ok(());
+        }
         let ids: Vec<i64> = to.into_iter().collect();
         for user in us::by_ids(c, &ids)? {
-            self.enqueue(c, &user, "change", Some(q.id), payload.clone())?;
+            self.enqueue(c, &user, "change", Some(question_id), payload.clone())?;
         }
         Ok(())
     }

@@ -17,9 +17,9 @@ use crate::domain::Code;
 use crate::store::models::*;
 use crate::store::{self, questions as qs, users as us, DbConnection, StoreError};
 
-const TITLE_MAX: usize = 200;
-const TEXT_MAX: usize = 20_000;
-const NOTE_MAX: usize = 5_000;
+pub(crate) const TITLE_MAX: usize = 200;
+pub(crate) const TEXT_MAX: usize = 20_000;
+pub(crate) const NOTE_MAX: usize = 5_000;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewQuestionInput {
@@ -170,13 +170,13 @@ fn optional_note(note: &Option<String>) -> ServiceResult<Option<String>> {
         .map(String::from))
 }
 
-struct EventDraft<'a> {
-    kind: &'a str,
-    from: Option<Status>,
-    to: Option<Status>,
-    forum: Option<&'a str>,
-    note: Option<&'a str>,
-    answer_id: Option<i64>,
+pub(crate) struct EventDraft<'a> {
+    pub kind: &'a str,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+    pub forum: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub answer_id: Option<i64>,
 }
 
 impl Service {
@@ -248,7 +248,7 @@ impl Service {
         })
     }
 
-    fn people(
+    pub(crate) fn people(
         conn: &mut DbConnection,
         ids: impl IntoIterator<Item = Option<i64>>,
     ) -> ServiceResult<HashMap<i64, PersonView>> {
@@ -706,7 +706,11 @@ impl Service {
     }
 
     /// Inserts a question and gives it its reference, which needs the id.
-    fn insert_question(&self, c: &mut DbConnection, q: &NewQuestion<'_>) -> ServiceResult<i64> {
+    pub(crate) fn insert_question(
+        &self,
+        c: &mut DbConnection,
+        q: &NewQuestion<'_>,
+    ) -> ServiceResult<i64> {
         let id = qs::insert(c, q)?;
         let year = chrono::Datelike::year(&q.created_at);
         qs::set_reference(c, id, &format!("PS-{year}-{id:06}"))?;
@@ -763,11 +767,24 @@ impl Service {
         }
     }
 
-    fn record(
+    pub(crate) fn record(
         &self,
         c: &mut DbConnection,
         question_id: i64,
         actor: &Actor,
+        now: NaiveDateTime,
+        e: EventDraft<'_>,
+    ) -> ServiceResult<()> {
+        self.record_as(c, question_id, Some(actor.id), now, e)
+    }
+
+    /// Records an event and the change the indexer picks up; `actor_id` is None for history
+    /// whose people are unknown (imports).
+    pub(crate) fn record_as(
+        &self,
+        c: &mut DbConnection,
+        question_id: i64,
+        actor_id: Option<i64>,
         now: NaiveDateTime,
         e: EventDraft<'_>,
     ) -> ServiceResult<()> {
@@ -776,7 +793,7 @@ impl Service {
             &NewEvent {
                 question_id: Some(question_id),
                 answer_id: e.answer_id,
-                actor_id: Some(actor.id),
+                actor_id,
                 kind: e.kind.to_string(),
                 from_status: e.from.map(|s| s.as_str().to_string()),
                 to_status: e.to.map(|s| s.as_str().to_string()),
@@ -1176,6 +1193,8 @@ impl Service {
                     },
                 )?;
                 answer_id = id;
+                // Compared with earlier answers once the indexer has it (consistency watch).
+                store::consistency::enqueue_check(c, id, l.now)?;
                 self.end_stage(c, l, "answered")?;
                 if st.claimed_by.is_none() {
                     st.claimed_by = Some(actor.id);
@@ -1484,7 +1503,7 @@ impl Service {
     }
 }
 
-fn not_found(id: i64) -> ServiceError {
+pub(crate) fn not_found(id: i64) -> ServiceError {
     ServiceError::NotFound(format!("there is no question {id}"))
 }
 

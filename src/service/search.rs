@@ -220,12 +220,7 @@ impl Service {
         }
         checks.finish()?;
         let index = self.search.current();
-        let mut terms = index.significant_terms(title, 12);
-        for t in index.significant_terms(body, 20) {
-            if !terms.contains(&t) {
-                terms.push(t);
-            }
-        }
+        let terms = index.question_terms(title, body);
         if terms.is_empty() {
             return Ok(Vec::new());
         }

@@ -1,6 +1,7 @@
 //! Storage: the SQLite/PostgreSQL connection, pool, embedded migrations and transactions.
 //! Table groups live in their own files; every query there runs on both backends.
 
+pub mod consistency;
 pub mod models;
 pub mod org;
 pub mod outbox;

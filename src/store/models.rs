@@ -254,3 +254,34 @@ pub struct NewOutbox<'a> {
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ConsistencyCaseRow {
+    pub id: i64,
+    pub question_a: i64,
+    pub question_b: i64,
+    pub answer_a: i64,
+    pub answer_b: i64,
+    pub score: f64,
+    pub reasons: String,
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub note: Option<String>,
+    pub routed_question: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = consistency_cases, treat_none_as_default_value = false)]
+pub struct NewConsistencyCase<'a> {
+    pub question_a: i64,
+    pub question_b: i64,
+    pub answer_a: i64,
+    pub answer_b: i64,
+    pub score: f64,
+    pub reasons: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+}

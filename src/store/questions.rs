@@ -21,6 +21,23 @@ pub fn set_reference(conn: &mut DbConnection, id: i64, reference: &str) -> Store
     Ok(())
 }
 
+/// Which of `references` are taken already (imports skip them).
+pub fn existing_references(
+    conn: &mut DbConnection,
+    references: &[String],
+) -> StoreResult<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in references.chunks(500) {
+        out.extend(
+            questions::table
+                .filter(questions::reference.eq_any(chunk))
+                .select(questions::reference)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<QuestionRow>> {
     Ok(questions::table.find(id).first(conn).optional()?)
 }

@@ -186,6 +186,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consistency_checks (id) {
+        id -> BigInt,
+        answer_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consistency_cases (id) {
+        id -> BigInt,
+        question_a -> BigInt,
+        question_b -> BigInt,
+        answer_a -> BigInt,
+        answer_b -> BigInt,
+        score -> Double,
+        reasons -> Text,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        routed_question -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(stages -> questions (question_id));
@@ -207,4 +234,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     followers,
     changes,
     outbox,
+    consistency_checks,
+    consistency_cases,
 );

@@ -21,6 +21,10 @@ pub fn by_email(conn: &mut DbConnection, email: &str) -> StoreResult<Option<User
         .optional()?)
 }
 
+pub fn all(conn: &mut DbConnection) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table.order(users::id).load(conn)?)
+}
+
 pub fn by_id(conn: &mut DbConnection, id: i64) -> StoreResult<Option<UserRow>> {
     Ok(users::table.find(id).first(conn).optional()?)
 }

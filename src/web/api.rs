@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::auth::Caller;
 use super::error::{invalid, ApiError, Problem};
+use crate::service::consistency::{CaseQuery, CaseView, DecisionInput};
 use crate::service::notifications::Preferences;
 use crate::service::questions::*;
 use crate::service::reports::{
@@ -427,4 +428,53 @@ pub async fn set_preferences(
     let p: Preferences = body(&bytes)?;
     let s = svc.into_inner();
     Ok(HttpResponse::Ok().json(blocking(move || s.set_preferences(&c.0, &p)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/consistency-cases", tag = "consistency", security(("bearer" = [])),
+    params(CaseQuery),
+    responses((status = 200, description = "Pairs of similar questions that different forums answered, oldest first", body = Vec<CaseView>),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn consistency_cases(
+    svc: Svc,
+    c: Caller,
+    q: web::Query<CaseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let s = svc.into_inner();
+    let r = blocking(move || s.consistency_cases(&c.0, &q)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(get, path = "/api/v1/consistency-cases/{id}", tag = "consistency", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    responses((status = 200, description = "The case", body = CaseView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn consistency_case(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let r = blocking(move || s.consistency_case(&c.0, id)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(post, path = "/api/v1/consistency-cases/{id}/decision", tag = "consistency", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")),
+    request_body = DecisionInput,
+    responses((status = 200, description = "The case, decided", body = CaseView),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide_case(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: DecisionInput = body(&bytes)?;
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let r = blocking(move || s.decide_case(&c.0, id, &input)).await?;
+    Ok(HttpResponse::Ok().json(r))
 }

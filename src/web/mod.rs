@@ -67,6 +67,15 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/answers/{id}/binding-status",
                     web::post().to(api::binding_status),
+                )
+                .route("/consistency-cases", web::get().to(api::consistency_cases))
+                .route(
+                    "/consistency-cases/{id}",
+                    web::get().to(api::consistency_case),
+                )
+                .route(
+                    "/consistency-cases/{id}/decision",
+                    web::post().to(api::decide_case),
                 ),
         )
         .default_service(web::to(not_found));

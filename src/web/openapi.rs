@@ -27,6 +27,7 @@ impl Modify for BearerAuth {
         api::close, api::withdraw, api::reopen, api::duplicate, api::follow, api::unfollow,
         api::search, api::similar, api::sla_report, api::backlog, api::metrics,
         api::preferences, api::set_preferences,
+        api::consistency_cases, api::consistency_case, api::decide_case,
     ),
     modifiers(&BearerAuth)
 )]

@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use crate::common::TestApp;
 
-fn eskalera(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
+pub fn eskalera(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_eskalera"));
     cmd.args(args)

@@ -8,6 +8,7 @@ mod common;
 mod api;
 mod cli;
 mod concurrency;
+mod consistency;
 mod demo;
 mod index_recovery;
 mod instances;

@@ -1,0 +1,2 @@
+DROP TABLE consistency_cases;
+DROP TABLE consistency_checks;

@@ -1,0 +1,250 @@
+//! Consistency watch: when two answered questions are the same question, said in a way a
+//! reviewer can check (the shared words, countries and tags), and what the reviewer decided.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::text_enum;
+
+/// Where a case stands: waiting for review, or what the legal department decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStatus {
+    Open,
+    Consistent,
+    Divergent,
+    NotComparable,
+}
+
+text_enum!(CaseStatus {
+    Open => "open",
+    Consistent => "consistent",
+    Divergent => "divergent",
+    NotComparable => "not_comparable",
+});
+
+/// A reviewer's decision on an open case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The answers agree: no action.
+    Consistent,
+    /// The answers differ: the question goes to the process forum for one answer.
+    Divergent,
+    /// Not the same question after all.
+    NotComparable,
+}
+
+text_enum!(Decision {
+    Consistent => "consistent",
+    Divergent => "divergent",
+    NotComparable => "not_comparable",
+});
+
+impl Decision {
+    pub fn status(self) -> CaseStatus {
+        match self {
+            Decision::Consistent => CaseStatus::Consistent,
+            Decision::Divergent => CaseStatus::Divergent,
+            Decision::NotComparable => CaseStatus::NotComparable,
+        }
+    }
+}
+
+/// What the detector compares of a question.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub process: String,
+    /// Analysed words with their weight (term frequency × rarity in the index).
+    pub terms: BTreeMap<String, f64>,
+    pub countries: BTreeSet<String>,
+    pub tags: BTreeSet<String>,
+}
+
+/// How alike two questions are, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Similarity {
+    pub score: f64,
+    /// Swedish lines for the reviewer: the shared words, countries, tags.
+    pub reasons: Vec<String>,
+}
+
+/// A pair at or above this score is recorded as a case. Tuned on the labelled pairs in
+/// tests/data/consistency/pairs.toml (see the README for precision and recall).
+pub const THRESHOLD: f64 = 0.40;
+/// Each shared country adds this much (a country question is about that country).
+const COUNTRY_WEIGHT: f64 = 0.10;
+/// Each shared tag adds this much, at most two of them.
+const TAG_WEIGHT: f64 = 0.05;
+/// Both name countries but none in common: the answer depends on the country.
+const COUNTRY_CONFLICT: f64 = 0.25;
+/// Shared words listed as reasons.
+const REASON_WORDS: usize = 8;
+
+/// The cosine of the two weighted word vectors plus what shared countries and tags add.
+/// Questions of different processes are never the same question.
+pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
+    if a.process != b.process {
+        return Similarity {
+            score: 0.0,
+            reasons: vec![format!("olika processer: {} och {}", a.process, b.process)],
+        };
+    }
+    let norm = |p: &Profile| p.terms.values().map(|w| w * w).sum::<f64>().sqrt();
+    let (na, nb) = (norm(a), norm(b));
+    let mut shared: Vec<(f64, &str)> = a
+        .terms
+        .iter()
+        .filter_map(|(t, wa)| b.terms.get(t).map(|wb| (wa * wb, t.as_str())))
+        .collect();
+    let dot: f64 = shared.iter().map(|(w, _)| w).sum();
+    let cosine = if na > 0.0 && nb > 0.0 {
+        dot / (na * nb)
+    } else {
+        0.0
+    };
+    shared.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(y.1)));
+    let countries: Vec<&String> = a.countries.intersection(&b.countries).collect();
+    let tags: Vec<&String> = a.tags.intersection(&b.tags).collect();
+    let conflict = countries.is_empty() && !a.countries.is_empty() && !b.countries.is_empty();
+    let mut score =
+        cosine + COUNTRY_WEIGHT * countries.len() as f64 + TAG_WEIGHT * tags.len().min(2) as f64;
+    if conflict {
+        score -= COUNTRY_CONFLICT;
+    }
+    let mut reasons = vec![format!("samma process: {}", a.process)];
+    if !shared.is_empty() {
+        let words: Vec<&str> = shared.iter().take(REASON_WORDS).map(|(_, t)| *t).collect();
+        reasons.push(format!(
+            "gemensamma ord (textlikhet {:.2}): {}",
+            cosine,
+            words.join(", ")
+        ));
+    }
+    if !countries.is_empty() {
+        reasons.push(format!("samma land: {}", join(&countries)));
+    }
+    if !tags.is_empty() {
+        reasons.push(format!("gemensamma taggar: {}", join(&tags)));
+    }
+    if conflict {
+        reasons.push(format!(
+            "olika länder: {} och {}",
+            join(&a.countries.iter().collect::<Vec<_>>()),
+            join(&b.countries.iter().collect::<Vec<_>>())
+        ));
+    }
+    Similarity {
+        score: score.max(0.0),
+        reasons,
+    }
+}
+
+fn join(v: &[&String]) -> String {
+    v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Precision and recall of the detector at `threshold` over labelled (score, same) pairs.
+pub fn precision_recall(scored: &[(f64, bool)], threshold: f64) -> (f64, f64) {
+    let flagged = scored.iter().filter(|(s, _)| *s >= threshold);
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for (_, same) in flagged {
+        if *same {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+    }
+    let positives = scored.iter().filter(|(_, same)| *same).count();
+    let precision = if tp + fp == 0 {
+        1.0
+    } else {
+        tp as f64 / (tp + fp) as f64
+    };
+    let recall = if positives == 0 {
+        1.0
+    } else {
+        tp as f64 / positives as f64
+    };
+    (precision, recall)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Code;
+
+    fn profile(process: &str, terms: &[(&str, f64)], countries: &[&str], tags: &[&str]) -> Profile {
+        Profile {
+            process: process.into(),
+            terms: terms.iter().map(|(t, w)| (t.to_string(), *w)).collect(),
+            countries: countries.iter().map(|c| c.to_string()).collect(),
+            tags: tags.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_same_words_score_one_and_say_which() {
+        let a = profile("asyl", &[("dopintyg", 2.0), ("konvertit", 1.0)], &[], &[]);
+        let s = similarity(&a, &a.clone());
+        assert!((s.score - 1.0).abs() < 1e-9);
+        assert!(
+            s.reasons[1].contains("dopintyg, konvertit"),
+            "{:?}",
+            s.reasons
+        );
+    }
+
+    #[test]
+    fn other_processes_are_never_alike() {
+        let a = profile("asyl", &[("pass", 1.0)], &["BY"], &[]);
+        let b = profile("medborgarskap", &[("pass", 1.0)], &["BY"], &[]);
+        assert_eq!(similarity(&a, &b).score, 0.0);
+    }
+
+    #[test]
+    fn countries_and_tags_weigh_in_and_a_country_conflict_weighs_against() {
+        let words = [("militärtjänst", 1.0), ("vägran", 1.0)];
+        let plain = similarity(
+            &profile("asyl", &words, &[], &[]),
+            &profile("asyl", &words[..1], &[], &[]),
+        )
+        .score;
+        let same_country = similarity(
+            &profile("asyl", &words, &["BY"], &["belarus"]),
+            &profile("asyl", &words[..1], &["BY"], &["belarus"]),
+        );
+        assert!((same_country.score - plain - COUNTRY_WEIGHT - TAG_WEIGHT).abs() < 1e-9);
+        assert!(same_country.reasons.iter().any(|r| r == "samma land: BY"));
+        let other_country = similarity(
+            &profile("asyl", &words, &["BY"], &[]),
+            &profile("asyl", &words[..1], &["RU"], &[]),
+        );
+        assert!(other_country.score < plain);
+        assert!(other_country
+            .reasons
+            .iter()
+            .any(|r| r.contains("olika länder")));
+    }
+
+    #[test]
+    fn precision_and_recall_count_flagged_pairs() {
+        let scored = [
+            (0.9, true),
+            (0.8, false),
+            (0.5, true),
+            (0.1, true),
+            (0.05, false),
+        ];
+        assert_eq!(precision_recall(&scored, 0.4), (2.0 / 3.0, 2.0 / 3.0));
+        assert_eq!(precision_recall(&scored, 2.0), (1.0, 0.0));
+    }
+
+    #[test]
+    fn decisions_parse_and_map_to_statuses() {
+        assert_eq!(Decision::parse("divergent"), Some(Decision::Divergent));
+        assert_eq!(Decision::parse("open"), None);
+        assert_eq!(Decision::NotComparable.status(), CaseStatus::NotComparable);
+        assert_eq!(
+            CaseStatus::parse("not_comparable"),
+            Some(CaseStatus::NotComparable)
+        );
+    }
+}

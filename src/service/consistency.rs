@@ -1,0 +1,572 @@
+//! Consistency watch: every new answer is compared with the earlier answered questions of its
+//! process; a similar question that another forum answered becomes a case that the legal
+//! department decides, and a divergence goes to the process forum for one answer.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::questions::{not_found, EventDraft, NOTE_MAX, TITLE_MAX};
+use super::validate::Checks;
+use super::views::PersonView;
+use super::{Actor, Role, Service, ServiceError, ServiceResult};
+use crate::domain::answer::BindingStatus;
+use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
+use crate::domain::question::Status;
+use crate::domain::Code;
+use crate::search::{Filters, SearchIndex};
+use crate::store::models::{
+    AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, NewQuestion, NewStage, QuestionRow,
+};
+use crate::store::{self, consistency as cs, questions as qs, DbConnection, StoreError};
+
+/// Earlier questions looked at for each new answer: the best matches of the search index.
+const CANDIDATES: usize = 20;
+/// Queued answers compared per round of the indexer thread.
+const CHECKS_PER_ROUND: i64 = 50;
+
+/// One side of a case: a question and the answer it got.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseSide {
+    pub question_id: i64,
+    pub reference: String,
+    pub title: String,
+    /// The question's status now.
+    pub status: String,
+    pub answer_id: i64,
+    /// The forum that gave the answer.
+    pub forum: String,
+    pub forum_name: String,
+    pub level: String,
+    pub region: Option<String>,
+    pub binding_status: String,
+    pub answer: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// Two similar questions that different forums answered, side by side.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: i64,
+    /// The earlier question of the pair.
+    pub question_a: i64,
+    pub question_b: i64,
+    pub answer_a: i64,
+    pub answer_b: i64,
+    /// Similarity: text cosine plus shared countries and tags (0 to about 1.3).
+    pub score: f64,
+    /// Why the two look alike: the shared words, countries and tags.
+    pub reasons: Vec<String>,
+    /// open, consistent, divergent or not_comparable
+    pub status: String,
+    pub a: CaseSide,
+    pub b: CaseSide,
+    pub created_at: DateTime<Utc>,
+    pub decided_by: Option<PersonView>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The reviewer's reason.
+    pub note: Option<String>,
+    /// For a divergence: the question at the process forum that settles it.
+    pub routed_question: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
+    /// open, consistent, divergent or not_comparable (default: all, oldest first)
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct DecisionInput {
+    /// consistent, divergent or not_comparable
+    pub decision: Option<String>,
+    /// Why: required, and recorded on both questions.
+    pub note: Option<String>,
+}
+
+/// A similar pair found for a new answer, before it is stored.
+struct Found {
+    a: (i64, i64),
+    b: (i64, i64),
+    score: f64,
+    reasons: String,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// The answer a question stands by: the most binding current one, the latest among equals.
+fn standing_answer<'a>(answers: impl Iterator<Item = &'a AnswerRow>) -> Option<&'a AnswerRow> {
+    let rank = |a: &AnswerRow| match BindingStatus::parse(&a.binding_status) {
+        Some(BindingStatus::Binding) => 3,
+        Some(BindingStatus::Temporary) => 2,
+        Some(BindingStatus::Guidance) => 1,
+        _ => 0,
+    };
+    answers
+        .filter(|a| rank(a) > 0)
+        .max_by_key(|a| (rank(a), a.created_at, a.id))
+}
+
+fn profile(index: &SearchIndex, q: &QuestionRow) -> ServiceResult<Profile> {
+    Ok(Profile {
+        process: q.process.clone(),
+        terms: index.term_weights(&q.title, &q.body),
+        countries: store::from_json_list(&q.countries)?.into_iter().collect(),
+        tags: store::from_json_list(&q.tags)?.into_iter().collect(),
+    })
+}
+
+impl Service {
+    /// Compares the queued answers with earlier ones and records the cases found; run by the
+    /// indexer thread once the index has caught up. Returns how many cases were recorded.
+    pub fn run_consistency_checks(&self) -> ServiceResult<usize> {
+        let mut conn = self.conn()?;
+        let pending = store::read_tx(&mut conn, |c| cs::pending_checks(c, CHECKS_PER_ROUND))?;
+        let mut recorded = 0;
+        for (check, answer_id) in pending {
+            let found = store::read_tx(&mut conn, |c| self.compare_answer(c, answer_id))?;
+            let now = self.clock.now_naive();
+            recorded += store::write_tx(&mut conn, |c| -> ServiceResult<usize> {
+                // Whoever takes the check off the queue records its cases: several instances
+                // never record them twice.
+                if !cs::take_check(c, check)? {
+                    return Ok(0);
+                }
+                let mut n = 0;
+                for f in &found {
+                    let new = NewConsistencyCase {
+                        question_a: f.a.0,
+                        question_b: f.b.0,
+                        answer_a: f.a.1,
+                        answer_b: f.b.1,
+                        score: f.score,
+                        reasons: &f.reasons,
+                        status: CaseStatus::Open.as_str(),
+                        created_at: now,
+                    };
+                    if cs::insert_case_if_new(c, &new)? {
+                        n += 1;
+                    }
+                }
+                Ok(n)
+            })?;
+        }
+        if recorded > 0 {
+            log::info!("consistency watch: {recorded} new case(s)");
+        }
+        Ok(recorded)
+    }
+
+    /// The earlier answered questions like the one `answer_id` answers, answered elsewhere.
+    fn compare_answer(&self, c: &mut DbConnection, answer_id: i64) -> ServiceResult<Vec<Found>> {
+        let Some(answer) = qs::answer(c, answer_id)? else {
+            return Ok(Vec::new());
+        };
+        let Some(q) = qs::get(c, answer.question_id)? else {
+            return Ok(Vec::new());
+        };
+        if !BindingStatus::parse(&answer.binding_status).is_some_and(|b| b.is_current()) {
+            return Ok(Vec::new());
+        }
+        let index = self.search.current();
+        let terms = index.question_terms(&q.title, &q.body);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filters = Filters {
+            process: Some(q.process.clone()),
+            ..Default::default()
+        };
+        let hits = index.search(&terms.join(" "), &filters, 0, CANDIDATES, false)?;
+        let ids: Vec<i64> = hits
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .filter(|id| *id != q.id && Some(*id) != q.duplicate_of)
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let candidates = qs::by_ids(c, &ids)?;
+        let answers = qs::answers_for(c, &ids)?;
+        let mine = profile(&index, &q)?;
+        let mut found = Vec::new();
+        for other in candidates
+            .iter()
+            .filter(|o| o.duplicate_of != Some(q.id) && o.id < q.id)
+        {
+            // Answered by the same forum, the forum knows both answers already.
+            let Some(theirs) = standing_answer(
+                answers
+                    .iter()
+                    .filter(|a| a.question_id == other.id && a.forum != answer.forum),
+            ) else {
+                continue;
+            };
+            let s = consistency::similarity(&profile(&index, other)?, &mine);
+            if s.score < consistency::THRESHOLD {
+                continue;
+            }
+            found.push(Found {
+                a: (other.id, theirs.id),
+                b: (q.id, answer.id),
+                score: (s.score * 1000.0).round() / 1000.0,
+                reasons: serde_json::to_string(&s.reasons)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            });
+        }
+        Ok(found)
+    }
+
+    fn may_review(actor: &Actor) -> ServiceResult<()> {
+        match actor.role {
+            Role::Legal | Role::Admin => Ok(()),
+            Role::Caseworker => Err(ServiceError::Forbidden(
+                "consistency cases are for the legal department (role legal or admin)".into(),
+            )),
+        }
+    }
+
+    /// Cases, oldest first; for the legal department.
+    pub fn consistency_cases(&self, actor: &Actor, q: &CaseQuery) -> ServiceResult<Vec<CaseView>> {
+        Self::may_review(actor)?;
+        let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(CaseStatus::parse(s).ok_or_else(|| {
+                ServiceError::invalid(
+                    "status",
+                    format!(
+                        "unknown status '{s}', expected one of: {}",
+                        CaseStatus::choices()
+                    ),
+                )
+            })?),
+        };
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| {
+            let rows = cs::list(c, status.map(CaseStatus::as_str))?;
+            self.case_views(c, &rows)
+        })
+    }
+
+    /// One case.
+    pub fn consistency_case(&self, actor: &Actor, id: i64) -> ServiceResult<CaseView> {
+        Self::may_review(actor)?;
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| self.case_view(c, id))
+    }
+
+    fn case_view(&self, c: &mut DbConnection, id: i64) -> ServiceResult<CaseView> {
+        let row = cs::get(c, id)?.ok_or_else(|| case_not_found(id))?;
+        self.case_views(c, std::slice::from_ref(&row))?
+            .pop()
+            .ok_or_else(|| case_not_found(id))
+    }
+
+    /// Views of `rows`, their questions, answers and reviewers read in three queries.
+    fn case_views(
+        &self,
+        c: &mut DbConnection,
+        rows: &[ConsistencyCaseRow],
+    ) -> ServiceResult<Vec<CaseView>> {
+        let mut ids: Vec<i64> = rows
+            .iter()
+            .flat_map(|r| [r.question_a, r.question_b])
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let questions: HashMap<i64, QuestionRow> = qs::by_ids(c, &ids)?
+            .into_iter()
+            .map(|q| (q.id, q))
+            .collect();
+        let answers: HashMap<i64, AnswerRow> = qs::answers_for(c, &ids)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let people = Self::people(c, rows.iter().map(|r| r.decided_by))?;
+        let side = |question: i64, answer: i64| -> ServiceResult<CaseSide> {
+            let q = questions
+                .get(&question)
+                .ok_or_else(|| StoreError::Corrupt(format!("case names question {question}")))?;
+            let a = answers
+                .get(&answer)
+                .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")))?;
+            let forum = self.config.structure.forum(&a.forum);
+            Ok(CaseSide {
+                question_id: q.id,
+                reference: q.reference.clone(),
+                title: q.title.clone(),
+                status: q.status.clone(),
+                answer_id: a.id,
+                forum: a.forum.clone(),
+                forum_name: forum.map_or_else(|| a.forum.clone(), |f| f.name.clone()),
+                level: a.level.clone(),
+                region: forum.and_then(|f| f.region.clone()),
+                binding_status: a.binding_status.clone(),
+                answer: a.body.clone(),
+                answered_at: utc(a.created_at),
+            })
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(CaseView {
+                    id: r.id,
+                    question_a: r.question_a,
+                    question_b: r.question_b,
+                    answer_a: r.answer_a,
+                    answer_b: r.answer_b,
+                    score: r.score,
+                    reasons: store::from_json_list(&r.reasons)?,
+                    status: r.status.clone(),
+                    a: side(r.question_a, r.answer_a)?,
+                    b: side(r.question_b, r.answer_b)?,
+                    created_at: utc(r.created_at),
+                    decided_by: r.decided_by.and_then(|u| people.get(&u).cloned()),
+                    decided_at: r.decided_at.map(utc),
+                    note: r.note.clone(),
+                    routed_question: r.routed_question,
+                })
+            })
+            .collect()
+    }
+
+    /// Decides an open case. A divergence opens a question at the process forum above the
+    /// answering forums (or links the one already open about either question) and tells the
+    /// forums that answered. Every decision is an event on both questions.
+    pub fn decide_case(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &DecisionInput,
+    ) -> ServiceResult<CaseView> {
+        if !actor.is_legal() {
+            return Err(ServiceError::Forbidden(
+                "only the legal department (role legal) decides consistency cases".into(),
+            ));
+        }
+        let mut checks = Checks::default();
+        let decision = match input.decision.as_deref().map(str::trim) {
+            None | Some("") => {
+                checks.fail(
+                    "decision",
+                    "is required: consistent, divergent or not_comparable",
+                );
+                None
+            }
+            Some(d) => Decision::parse(d).or_else(|| {
+                checks.fail(
+                    "decision",
+                    format!(
+                        "unknown decision '{d}', expected one of: {}",
+                        Decision::choices()
+                    ),
+                );
+                None
+            }),
+        };
+        checks.required_text("note", input.note.as_deref(), NOTE_MAX);
+        checks.finish()?;
+        let (Some(decision), Some(note)) = (decision, input.note.as_deref().map(str::trim)) else {
+            return Err(ServiceError::invalid("decision", "is required"));
+        };
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let row = cs::get(c, id)?.ok_or_else(|| case_not_found(id))?;
+            if row.status != CaseStatus::Open.as_str() {
+                return Err(ServiceError::Conflict(format!(
+                    "consistency case {id} is already decided ({})",
+                    row.status
+                )));
+            }
+            let now = self.clock.now_naive();
+            let routed = match decision {
+                Decision::Divergent => Some(self.route_divergence(c, actor, &row, note, now)?),
+                _ => None,
+            };
+            let status = decision.status().as_str();
+            if !cs::decide(c, id, row.version, status, actor.id, now, note, routed)? {
+                return Err(ServiceError::Conflict(format!(
+                    "consistency case {id} was decided by someone else at the same time; reload it"
+                )));
+            }
+            let data = json!({"case": id, "decision": status, "routed_question": routed});
+            for question in [row.question_a, row.question_b] {
+                qs::insert_event(
+                    c,
+                    &NewEvent {
+                        question_id: Some(question),
+                        answer_id: None,
+                        actor_id: Some(actor.id),
+                        kind: "consistency_decided".into(),
+                        from_status: None,
+                        to_status: None,
+                        forum: None,
+                        note: Some(note.to_string()),
+                        data: Some(data.to_string()),
+                        created_at: now,
+                    },
+                )?;
+            }
+            self.case_view(c, id)
+        })
+    }
+
+    /// The question at the process forum that settles a divergence: an open one already routed
+    /// about either question, or a new one asked by the reviewer.
+    fn route_divergence(
+        &self,
+        c: &mut DbConnection,
+        actor: &Actor,
+        row: &ConsistencyCaseRow,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<i64> {
+        let a = qs::get(c, row.question_a)?.ok_or_else(|| not_found(row.question_a))?;
+        let b = qs::get(c, row.question_b)?.ok_or_else(|| not_found(row.question_b))?;
+        let answer_a = qs::answer(c, row.answer_a)?
+            .ok_or_else(|| StoreError::Corrupt(format!("case names answer {}", row.answer_a)))?;
+        let answer_b = qs::answer(c, row.answer_b)?
+            .ok_or_else(|| StoreError::Corrupt(format!("case names answer {}", row.answer_b)))?;
+        let forums = [answer_a.forum.as_str(), answer_b.forum.as_str()];
+        if let Some(existing) = cs::open_routed_question(c, &[a.id, b.id])? {
+            self.record(
+                c,
+                existing,
+                actor,
+                now,
+                EventDraft {
+                    kind: "consistency_linked",
+                    from: None,
+                    to: None,
+                    forum: None,
+                    note: Some(note),
+                    answer_id: None,
+                },
+            )?;
+            if let Some(q) = qs::get(c, existing)? {
+                self.notify_forums(c, &q, &forums, "divergence_routed", actor, Some(note))?;
+            }
+            return Ok(existing);
+        }
+        let structure = &self.config.structure;
+        let top = structure
+            .top_forum(&answer_b.forum, &b.process)
+            .ok_or_else(|| {
+                ServiceError::Conflict(format!(
+                    "no process forum is above {} for process {}",
+                    answer_b.forum, b.process
+                ))
+            })?;
+        if !structure.units.contains_key(&actor.unit) {
+            return Err(ServiceError::Conflict(format!(
+                "your home unit '{}' is not in the structure",
+                actor.unit
+            )));
+        }
+        let title: String = format!("Olika svar: {}", b.title)
+            .chars()
+            .take(TITLE_MAX)
+            .collect();
+        let body = format!(
+            "Rättsavdelningen har bedömt att svaren på två likadana frågor skiljer sig åt och \
+             behöver ett enhetligt svar.\n\n{} ({}): {}\n{} ({}): {}\n\nRättsavdelningens \
+             bedömning: {note}",
+            a.reference,
+            structure
+                .forum(&answer_a.forum)
+                .map_or(answer_a.forum.as_str(), |f| f.name.as_str()),
+            a.title,
+            b.reference,
+            structure
+                .forum(&answer_b.forum)
+                .map_or(answer_b.forum.as_str(), |f| f.name.as_str()),
+            b.title,
+        );
+        let mut tags = store::from_json_list(&a.tags)?;
+        tags.extend(store::from_json_list(&b.tags)?);
+        tags.sort();
+        tags.dedup();
+        let mut countries = store::from_json_list(&a.countries)?;
+        countries.extend(store::from_json_list(&b.countries)?);
+        countries.sort();
+        countries.dedup();
+        let id = self.insert_question(
+            c,
+            &NewQuestion {
+                reference: &format!("tmp-consistency-{}", row.id),
+                title: &title,
+                body: &body,
+                process: &b.process,
+                category: b.category.as_deref(),
+                tags: &store::to_json_list(&tags),
+                countries: &store::to_json_list(&countries),
+                priority: "normal",
+                urgent_reason: None,
+                status: Status::Open.as_str(),
+                forum: &top.code,
+                level: top.level.as_str(),
+                unit: &actor.unit,
+                asker_id: Some(actor.id),
+                assignee_id: None,
+                claimed_by: None,
+                duplicate_of: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        qs::insert_stage(
+            c,
+            &NewStage {
+                question_id: id,
+                seq: 1,
+                forum: &top.code,
+                level: top.level.as_str(),
+                entered_at: now,
+                first_response_at: None,
+                left_at: None,
+                outcome: None,
+                working_days: None,
+                process: &b.process,
+                priority: "normal",
+            },
+        )?;
+        self.record(
+            c,
+            id,
+            actor,
+            now,
+            EventDraft {
+                kind: "submitted",
+                from: None,
+                to: Some(Status::Open),
+                forum: Some(&top.code),
+                note: Some(note),
+                answer_id: None,
+            },
+        )?;
+        qs::follow(c, id, actor.id, now)?;
+        let q = qs::get(c, id)?.ok_or_else(|| not_found(id))?;
+        self.notify_event(
+            c,
+            &q,
+            (&q.status, &q.forum, &q.level, None),
+            "submitted",
+            actor,
+            Some(note),
+            None,
+        )?;
+        self.notify_forums(c, &q, &forums, "divergence_routed", actor, Some(note))?;
+        Ok(id)
+    }
+}
+
+fn case_not_found(id: i64) -> ServiceError {
+    ServiceError::NotFound(format!("no consistency case {id}"))
+}

@@ -1,0 +1,482 @@
+//! Consistency watch: similar questions answered by different forums become cases that the
+//! legal department decides; historic questions come in by import. And the detector's
+//! precision and recall on the hand-labelled pairs.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use eskalera::domain::consistency::{self, precision_recall, Profile, THRESHOLD};
+use eskalera::search::index::{QuestionDoc, SearchIndex};
+use eskalera::service::Role;
+use serde_json::{json, Value};
+
+use crate::cli::eskalera;
+use crate::common::TestApp;
+
+fn cases(app: &TestApp, token: &str, want: usize) -> Value {
+    let started = Instant::now();
+    loop {
+        let r = app.get("/api/v1/consistency-cases?status=open", token);
+        let body = r.ok().clone();
+        if body.as_array().unwrap().len() >= want || started.elapsed() > Duration::from_secs(10) {
+            return body;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn ask(app: &TestApp, token: &str, title: &str, body: &str) -> i64 {
+    let r = app.post(
+        "/api/v1/questions",
+        token,
+        json!({"title": title, "body": body, "process": "asyl_forstagang",
+               "tags": ["konvertiter"], "countries": ["IR"]}),
+    );
+    r.status(201)["id"].as_i64().unwrap()
+}
+
+fn answer(app: &TestApp, token: &str, id: i64, body: &str) -> i64 {
+    let r = app.post(
+        &format!("/api/v1/questions/{id}/answers"),
+        token,
+        json!({"body": body, "binding_status": "guidance"}),
+    );
+    r.status(201)["id"].as_i64().unwrap()
+}
+
+#[test]
+fn a_divergent_pair_is_found_reviewed_and_routed_to_the_process_forum() {
+    let app = TestApp::start();
+    let asker_n = app.user("asker.nord@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let asker_s = app.user("asker.syd@test.se", "u-malmo-asyl", &[], Role::Caseworker);
+    let member_n = app.user(
+        "member.nord@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let member_s = app.user(
+        "member.syd@test.se",
+        "u-malmo-asyl",
+        &["u-malmo-asyl"],
+        Role::Caseworker,
+    );
+    let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let admin = app.user("admin@test.se", "u-lulea-asyl", &[], Role::Admin);
+
+    let a = ask(
+        &app,
+        &asker_n,
+        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
+        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
+         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
+    );
+    let b = ask(
+        &app,
+        &asker_s,
+        "Dopintyg som bevis för konvertering i asylärenden",
+        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
+         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
+    );
+    let unrelated = ask(
+        &app,
+        &asker_s,
+        "Tidsfrist för överklagande vid delgivning via ombud",
+        "När börjar tiden för överklagande löpa om beslutet delgavs ombudet men inte sökanden själv?",
+    );
+    let answer_a = answer(
+        &app,
+        &member_n,
+        a,
+        "Dopintyget räcker inte ensamt; en muntlig utredning om tron behövs.",
+    );
+    // The first answer has nothing earlier to be compared with.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(cases(&app, &legal, 0).as_array().unwrap().is_empty());
+    answer(
+        &app,
+        &member_s,
+        unrelated,
+        "Tiden löper från delgivningen med ombudet.",
+    );
+    let answer_b = answer(
+        &app,
+        &member_s,
+        b,
+        "Ett dopintyg är tillräckligt som bevis för konverteringen.",
+    );
+
+    let list = cases(&app, &legal, 1);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let case = &list[0];
+    assert_eq!(
+        (case["question_a"].as_i64(), case["question_b"].as_i64()),
+        (Some(a), Some(b))
+    );
+    assert_eq!(
+        (case["answer_a"].as_i64(), case["answer_b"].as_i64()),
+        (Some(answer_a), Some(answer_b))
+    );
+    assert_eq!(case["status"], "open");
+    assert!(case["score"].as_f64().unwrap() >= THRESHOLD);
+    let reasons: Vec<&str> = case["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("gemensamma ord") && r.contains("dopintyg")),
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"samma land: IR"), "{reasons:?}");
+    assert_eq!(case["a"]["forum"], "u-lulea-asyl");
+    assert_eq!(case["b"]["forum"], "u-malmo-asyl");
+    assert_eq!(case["a"]["region"], "nord");
+    assert_eq!(case["b"]["region"], "syd");
+    assert!(case["b"]["answer"]
+        .as_str()
+        .unwrap()
+        .contains("tillräckligt"));
+    let id = case["id"].as_i64().unwrap();
+
+    // Only the legal department reviews; admins may read.
+    app.get("/api/v1/consistency-cases", &asker_n).status(403);
+    app.get("/api/v1/consistency-cases", &admin).ok();
+    app.get("/api/v1/consistency-cases?status=maybe", &legal)
+        .status(422);
+    app.post(
+        &format!("/api/v1/consistency-cases/{id}/decision"),
+        &admin,
+        json!({"decision": "divergent", "note": "Olika"}),
+    )
+    .status(403);
+    let r = app.post(
+        &format!("/api/v1/consistency-cases/{id}/decision"),
+        &legal,
+        json!({"decision": "divergent"}),
+    );
+    assert_eq!(r.status(422)["errors"][0]["field"], "note");
+    app.post(
+        &format!("/api/v1/consistency-cases/{id}/decision"),
+        &legal,
+        json!({"decision": "perhaps", "note": "x"}),
+    )
+    .status(422);
+    app.post(
+        "/api/v1/consistency-cases/999999/decision",
+        &legal,
+        json!({"decision": "consistent", "note": "x"}),
+    )
+    .status(404);
+
+    let decided = app.post(
+        &format!("/api/v1/consistency-cases/{id}/decision"),
+        &legal,
+        json!({"decision": "divergent", "note": "Svaren går isär i frågan om dopintygets bevisvärde."}),
+    );
+    let decided = decided.ok();
+    assert_eq!(decided["status"], "divergent");
+    assert_eq!(decided["decided_by"]["email"], "jurist@test.se");
+    let routed = decided["routed_question"].as_i64().unwrap();
+    let q = app.get(&format!("/api/v1/questions/{routed}"), &legal);
+    let q = q.ok();
+    assert_eq!(q["forum"]["code"], "pf-asyl");
+    assert_eq!(q["level"], "process_forum");
+    assert_eq!(q["status"], "open");
+    assert!(q["body"]
+        .as_str()
+        .unwrap()
+        .contains("dopintygets bevisvärde"));
+    // The decision is an event on both questions, with its reason.
+    for question in [a, b] {
+        let d = app.get(&format!("/api/v1/questions/{question}"), &asker_n);
+        let events = d.ok()["events"].as_array().unwrap().clone();
+        let e = events
+            .iter()
+            .find(|e| e["kind"] == "consistency_decided")
+            .unwrap();
+        assert_eq!(
+            e["note"],
+            "Svaren går isär i frågan om dopintygets bevisvärde."
+        );
+    }
+    // Decided once: a second decision is refused, the list of open cases is empty.
+    app.post(
+        &format!("/api/v1/consistency-cases/{id}/decision"),
+        &legal,
+        json!({"decision": "consistent", "note": "Ändå lika"}),
+    )
+    .status(409);
+    assert!(cases(&app, &legal, 0).as_array().unwrap().is_empty());
+    assert_eq!(
+        app.get("/api/v1/consistency-cases?status=divergent", &legal)
+            .ok()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The forums that answered hear of it (mail spool: no SMTP server in this test).
+    let spool = app.db.dir().join("data").join("mail");
+    let started = Instant::now();
+    let mut to: BTreeSet<String> = BTreeSet::new();
+    while started.elapsed() < Duration::from_secs(10) {
+        to = std::fs::read_dir(&spool)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+            .filter(|m| {
+                m.contains("olika svar p=C3=A5 samma fr=C3=A5ga")
+                    || m.contains("olika svar på samma fråga")
+            })
+            .filter_map(|m| m.lines().find(|l| l.starts_with("To:")).map(str::to_string))
+            .collect();
+        if to.len() >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        to.iter().any(|t| t.contains("member.nord@test.se")),
+        "{to:?}"
+    );
+    assert!(
+        to.iter().any(|t| t.contains("member.syd@test.se")),
+        "{to:?}"
+    );
+    assert!(!to.iter().any(|t| t.contains("jurist@test.se")), "{to:?}");
+
+    // A similar question that the same forum answers again is no case: the forum knows both.
+    let c = ask(
+        &app,
+        &asker_n,
+        "Dopintygets betydelse för trovärdigheten i en konvertering",
+        "Räcker ett dopintyg från församlingen för att konverteringen ska anses genuin hos en iransk sökande?",
+    );
+    answer(
+        &app,
+        &member_n,
+        c,
+        "Som tidigare: dopintyget räcker inte ensamt.",
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let open = cases(&app, &legal, 1);
+    let pairs: Vec<(i64, i64)> = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["question_a"].as_i64().unwrap(),
+                c["question_b"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!pairs.contains(&(a, c)), "{pairs:?}");
+}
+
+const BAD: &str = r#"{"reference":"KP-2020-1","created_at":"den 3 mars","unit":"u-lulea-asyl","title":"Rubrik","body":"Text","process":"asyl_forstagang","answers":[]}
+{"reference":"KP-2020-2","created_at":"2020-03-03T10:00:00+01:00","unit":"u-nowhere","title":"Rubrik","body":"Text","process":"asyl_forstagang","answers":[]}
+{"reference":"KP-2020-3","created_at":"2020-03-03T10:00:00+01:00","unit":"u-lulea-asyl","title":"","body":"Ring 070-123 45 67","process":"asyl_forstagang","answers":[{"forum":"nn-nowhere","created_at":"2020-03-01T10:00:00+01:00","body":"Svar","binding_status":"final"}]}
+this is not json
+"#;
+
+const GOOD: &str = "reference,created_at,unit,asker,title,body,process,category,tags,countries,answers.forum,answers.created_at,answers.author,answers.body,answers.binding_status
+KP-2021-17,2021-03-01T09:00:00+01:00,u-lulea-asyl,,Vittnesintyg om hemlandets militärtjänst,Hur värderar vi ett vittnesintyg om vägrad militärtjänst i hemlandet?,asyl_forstagang,trovardighet,militärtjänst;vittnen,ER,nn-trovardighet,2021-03-12T09:00:00+01:00,,Intyget väger lätt utan stödjande uppgifter.,guidance
+KP-2021-17,2021-03-01T09:00:00+01:00,u-lulea-asyl,,Vittnesintyg om hemlandets militärtjänst,Hur värderar vi ett vittnesintyg om vägrad militärtjänst i hemlandet?,asyl_forstagang,trovardighet,militärtjänst;vittnen,ER,pf-asyl,2021-04-15T09:00:00+02:00,,Processforumet fastslår att intyget ska vägas samman med landinformationen.,binding
+KP-2021-18,2021-05-03T09:00:00+02:00,u-malmo-asyl,,Tolkbehov vid muntlig utredning per video,Får den muntliga utredningen hållas med tolk på distans?,asyl_forstagang,forfarande,tolk,,u-malmo-asyl,2021-05-04T09:00:00+02:00,,Ja om rättssäkerheten kan tillgodoses.,guidance
+";
+
+#[test]
+fn import_refuses_bad_rows_all_at_once_and_imports_good_ones_once() {
+    let app = TestApp::start();
+    let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let dir = tempfile::tempdir().unwrap();
+
+    let bad = dir.path().join("gamla.jsonl");
+    std::fs::write(&bad, BAD).unwrap();
+    let o = eskalera(&app, &["import", bad.to_str().unwrap()], None);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for expected in [
+        "line 1: created_at",
+        "line 2: unit: unknown unit 'u-nowhere'",
+        "line 3: title: is required",
+        "line 3: body: contains personal data",
+        "line 3: answers[0].forum: unknown forum 'nn-nowhere'",
+        "line 3: answers[0].created_at: is before the question",
+        "line 3: answers[0].binding_status: unknown binding status 'final'",
+        "line 4: json",
+    ] {
+        assert!(err.contains(expected), "missing '{expected}' in:\n{err}");
+    }
+    assert!(!err.contains("070-123"), "personal data repeated: {err}");
+    assert_eq!(app.get("/api/v1/questions", &legal).ok()["total"], 0);
+
+    let good = dir.path().join("konferens.csv");
+    std::fs::write(&good, GOOD).unwrap();
+    let o = eskalera(&app, &["import", good.to_str().unwrap()], None);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{o:?}");
+    assert!(out.contains("imported 2 questions with 3 answers"), "{out}");
+
+    // Visible in search, with its binding answer current and the superseded history kept.
+    let started = Instant::now();
+    let hit = loop {
+        let r = app.get("/api/v1/search?q=vittnesintyg", &legal);
+        let hits = r.ok()["hits"].as_array().unwrap().clone();
+        if let Some(h) = hits.first() {
+            break h.clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "not searchable");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(hit["reference"], "KP-2021-17");
+    assert_eq!(hit["answers"][0]["binding_status"], "binding");
+    let q = app.get(&format!("/api/v1/questions/{}", hit["id"]), &legal);
+    let q = q.ok();
+    assert_eq!(q["status"], "closed");
+    assert_eq!(q["forum"]["code"], "pf-asyl");
+    assert_eq!(q["created_at"], "2021-03-01T08:00:00Z");
+    let stages: Vec<(&str, &str)> = q["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["forum"].as_str().unwrap(), s["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            ("u-lulea-asyl", "escalated"),
+            ("nn-trovardighet", "answered"),
+            ("pf-asyl", "answered")
+        ]
+    );
+
+    // Counted in the SLA report of 2021, stage by stage.
+    let r = app.get(
+        "/api/v1/reports/sla?from=2021-01-01&to=2021-12-31&group_by=level",
+        &legal,
+    );
+    let rows = r.ok()["rows"].as_array().unwrap().clone();
+    let row = |level: &str| {
+        rows.iter()
+            .find(|r| r["group"] == level)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(row("unit")["received"], 2);
+    assert_eq!(row("unit")["answered"], 1);
+    assert_eq!(row("unit")["escalated"], 1);
+    assert_eq!(row("national_network")["received"], 1);
+    assert_eq!(row("national_network")["answered"], 1);
+    // 2021-03-01 09:00 to 2021-03-12 09:00: two full working weeks.
+    assert_eq!(row("national_network")["median_working_days"], 9.0);
+    assert_eq!(row("process_forum")["answered"], 1);
+
+    // Again: nothing new.
+    let o = eskalera(&app, &["import", good.to_str().unwrap()], None);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        out.contains("imported 0 questions with 0 answers; 2 were imported before"),
+        "{out}"
+    );
+    assert_eq!(app.get("/api/v1/questions", &legal).ok()["total"], 2);
+}
+
+#[derive(serde::Deserialize)]
+struct Side {
+    title: String,
+    body: String,
+    process: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    countries: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Pair {
+    label: String,
+    a: Side,
+    b: Side,
+}
+
+#[derive(serde::Deserialize)]
+struct Pairs {
+    pair: Vec<Pair>,
+}
+
+/// Precision and recall of the detector on the hand-labelled pairs, printed as a table; the
+/// README quotes the line of the threshold in use.
+#[test]
+fn detector_precision_and_recall_on_the_labelled_pairs() {
+    let pairs: Pairs =
+        toml::from_str(&std::fs::read_to_string("tests/data/consistency/pairs.toml").unwrap())
+            .unwrap();
+    assert!(pairs.pair.len() >= 60);
+    // The index gives the words their rarity: every side of every pair is a question in it.
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let mut writer: tantivy::IndexWriter = index.index.writer(50_000_000).unwrap();
+    let mut id = 0;
+    for p in &pairs.pair {
+        for s in [&p.a, &p.b] {
+            id += 1;
+            let doc = QuestionDoc {
+                id,
+                title: s.title.clone(),
+                body: s.body.clone(),
+                process: s.process.clone(),
+                ..Default::default()
+            };
+            writer.add_document(doc.to_document(&index.fields)).unwrap();
+        }
+    }
+    writer.commit().unwrap();
+    index.reader.reload().unwrap();
+    let profile = |s: &Side| Profile {
+        process: s.process.clone(),
+        terms: index.term_weights(&s.title, &s.body),
+        countries: s.countries.iter().cloned().collect(),
+        tags: s.tags.iter().map(|t| t.to_lowercase()).collect(),
+    };
+    let scored: Vec<(f64, bool)> = pairs
+        .pair
+        .iter()
+        .map(|p| {
+            (
+                consistency::similarity(&profile(&p.a), &profile(&p.b)).score,
+                p.label == "same",
+            )
+        })
+        .collect();
+    let same = scored.iter().filter(|(_, s)| *s).count();
+    println!(
+        "consistency detector on {} labelled pairs ({same} same, {} different)",
+        scored.len(),
+        scored.len() - same
+    );
+    println!("{:>9} {:>10} {:>7}", "threshold", "precision", "recall");
+    for t in [0.2, 0.25, 0.3, 0.35, 0.38, 0.4, 0.42, 0.45, 0.5, 0.6] {
+        let (p, r) = precision_recall(&scored, t);
+        let mark = if (t - THRESHOLD).abs() < 1e-9 {
+            "  <- in use"
+        } else {
+            ""
+        };
+        println!("{t:>9.2} {p:>10.2} {r:>7.2}{mark}");
+    }
+    let (p, r) = precision_recall(&scored, THRESHOLD);
+    assert!(
+        p >= 0.85 && r >= 0.75,
+        "precision {p:.2}, recall {r:.2} at {THRESHOLD}"
+    );
+}

@@ -16,7 +16,8 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
-    DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
+    DateTime, DocAddress, DocSet, Index, IndexReader, Order, ReloadPolicy, Searcher,
+    TantivyDocument, Term, TERMINATED,
 };
 use utoipa::ToSchema;
 
@@ -269,8 +270,9 @@ pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: BTreeMap<String, Vec<FacetCount>>,
-    /// False when the facets were counted over the first [`FACET_SAMPLE`] matches only.
-    pub facets_exact: bool,
+    /// False when more than [`COUNT_SAMPLE`] questions matched: `total` is then an estimate
+    /// and the facets count the sample.
+    pub exact: bool,
 }
 
 /// An open index with its reader; cheap to share between threads.
@@ -530,14 +532,14 @@ impl SearchIndex {
                 .map(|(_, a)| (0.0, a))
                 .collect()
         };
-        let counted = self.count(&searcher, query.as_ref(), with_facets)?;
+        let counted = self.count(&searcher, query.as_ref(), with_facets, highlight.is_none())?;
         let highlight = highlight.unwrap_or_else(|| Box::new(AllQuery));
         let hits = self.hits(&searcher, highlight.as_ref(), &docs)?;
         Ok(SearchResults {
             total: counted.total,
             hits,
             facets: counted.facets,
-            facets_exact: counted.facets_exact,
+            exact: counted.exact,
         })
     }
 
@@ -590,37 +592,76 @@ impl SearchIndex {
             .collect())
     }
 
-    /// Counts every match and the facet values of the first [`FACET_SAMPLE`] of them (all of
-    /// them for all but the broadest queries), without scoring.
+    /// Counts the matches and the facet values of the first [`COUNT_SAMPLE`] of them, without
+    /// scoring. Beyond the sample a text query's total is estimated from the share of the
+    /// documents the sample covered (doc-id order, so the sample is spread over the whole
+    /// history); `exact_total` counts on instead, for the filter-only listings whose totals
+    /// people check against other lists.
     fn count(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         with_facets: bool,
+        exact_total: bool,
+    ) -> Result<Counted, SearchError> {
+        self.count_sampling(searcher, query, with_facets, exact_total, COUNT_SAMPLE)
+    }
+
+    fn count_sampling(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        with_facets: bool,
+        exact_total: bool,
+        sample: usize,
     ) -> Result<Counted, SearchError> {
         let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+        let segments = searcher.segment_readers();
         let mut total = 0usize;
         let mut sampled = 0usize;
+        let mut estimate: Option<f64> = None;
         let mut values: BTreeMap<&'static str, HashMap<String, u64>> = BTreeMap::new();
-        for segment in searcher.segment_readers() {
-            if !with_facets || sampled >= FACET_SAMPLE {
+        for (i, segment) in segments.iter().enumerate() {
+            if sampled >= sample {
+                // Only exact counting gets here: the segment's count needs no document visit
+                // for a term without deletions.
                 total += weight.count(segment)? as usize;
                 continue;
             }
-            let mut columns = FacetColumns::open(segment);
+            let mut columns = with_facets.then(|| FacetColumns::open(segment));
             let alive = segment.alive_bitset();
-            weight.for_each_no_score(segment, &mut |docs| {
-                for &doc in docs {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
-                        total += 1;
-                        if sampled < FACET_SAMPLE {
-                            sampled += 1;
-                            columns.count(doc);
+            let mut scorer = weight.scorer(segment, 1.0)?;
+            let mut here = 0usize;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    if sampled == sample && !exact_total {
+                        let density = here as f64 / f64::from(doc.max(1));
+                        let rest = f64::from(segment.max_doc() - doc)
+                            + segments[i + 1..]
+                                .iter()
+                                .map(|s| f64::from(s.num_docs()))
+                                .sum::<f64>();
+                        estimate = Some(total as f64 + density * rest);
+                        break;
+                    }
+                    total += 1;
+                    here += 1;
+                    if sampled < sample {
+                        sampled += 1;
+                        if let Some(c) = columns.as_mut() {
+                            c.count(doc);
                         }
                     }
                 }
-            })?;
-            columns.add_to(&mut values);
+                doc = scorer.advance();
+            }
+            if let Some(c) = columns {
+                c.add_to(&mut values);
+            }
+            if estimate.is_some() {
+                break;
+            }
         }
         let facets = if with_facets {
             FACETS
@@ -641,9 +682,10 @@ impl SearchIndex {
             BTreeMap::new()
         };
         Ok(Counted {
-            total,
+            // Two significant figures: more would pretend a precision the estimate lacks.
+            total: estimate.map_or(total, round_estimate),
             facets,
-            facets_exact: with_facets && sampled == total,
+            exact: sampled == total && estimate.is_none(),
         })
     }
 
@@ -842,20 +884,25 @@ struct TextQuery {
 struct Counted {
     total: usize,
     facets: BTreeMap<String, Vec<FacetCount>>,
-    facets_exact: bool,
+    exact: bool,
 }
 
-/// Facet values are counted over at most this many matches: beyond it the counts are lower
-/// bounds (flagged `facets_exact: false`), since counting every value of half a million
-/// matches would cost more than the whole rest of the search.
-pub const FACET_SAMPLE: usize = 20_000;
+/// Matches visited to count and to count facet values: beyond it a text query's total is an
+/// estimate and the facets count the sample (flagged `exact: false`), since visiting every one
+/// of half a million matches would cost more than the whole rest of the search.
+pub const COUNT_SAMPLE: usize = 20_000;
+
+fn round_estimate(e: f64) -> usize {
+    let magnitude = 10f64.powi((e.max(1.0).log10().floor() as i32 - 1).max(0));
+    ((e / magnitude).round() * magnitude) as usize
+}
 /// Values listed per facet, most frequent first.
 const FACET_VALUES: usize = 60;
 /// Weight of a compound-word match relative to the exact word.
 const COMPOUND_WEIGHT: f32 = 0.3;
 /// Compound expansions per query word and field, the most frequent first: a common stem
 /// must not turn one word into thousands of clauses.
-const MAX_EXPANSIONS: usize = 24;
+const MAX_EXPANSIONS: usize = 16;
 
 fn term_clause(field: Field, text: &str, weight: f32) -> (Occur, Box<dyn Query>) {
     let query = TermQuery::new(
@@ -1115,13 +1162,32 @@ mod tests {
                 }
                 assert!(!pruned.is_empty(), "{q}");
             }
-            let counted = index.count(&searcher, query.as_ref(), true).unwrap();
+            let counted = index.count(&searcher, query.as_ref(), true, false).unwrap();
             let all = searcher
                 .search(query.as_ref(), &tantivy::collector::Count)
                 .unwrap();
             assert_eq!(counted.total, all, "{q}");
-            assert!(counted.facets_exact);
+            assert!(counted.exact);
             let statuses: u64 = counted.facets["status"].iter().map(|c| c.count).sum();
+            // Past a sample the total of a text query is estimated, and close.
+            let sampled = index
+                .count_sampling(&searcher, query.as_ref(), true, false, 100)
+                .unwrap();
+            if all > 150 {
+                assert!(!sampled.exact);
+                let ratio = sampled.total as f64 / all as f64;
+                assert!(
+                    (0.75..1.33).contains(&ratio),
+                    "{q}: {} for {all}",
+                    sampled.total
+                );
+                let in_sample: u64 = sampled.facets["status"].iter().map(|c| c.count).sum();
+                assert_eq!(in_sample, 100);
+            }
+            let exact = index
+                .count_sampling(&searcher, query.as_ref(), false, true, 100)
+                .unwrap();
+            assert_eq!(exact.total, all, "{q}");
             assert_eq!(statuses as usize, all, "{q}");
         }
     }
@@ -1138,6 +1204,13 @@ mod tests {
         );
         assert_eq!(split_quoted(r#""open"#), vec![("open", true)]);
         assert!(split_quoted(r#""""#).is_empty());
+    }
+
+    #[test]
+    fn estimates_keep_two_significant_figures() {
+        assert_eq!(round_estimate(487_321.0), 490_000);
+        assert_eq!(round_estimate(20_449.0), 20_000);
+        assert_eq!(round_estimate(7.4), 7);
     }
 
     #[test]

@@ -53,9 +53,10 @@ pub struct SearchResponse {
     /// Counts per value of each filter among the matching questions: process, category, tags,
     /// countries, level, forum, binding_status, status.
     pub facets: BTreeMap<String, Vec<FacetCount>>,
-    /// True when the facets count every match; false when the query matched more than
-    /// 20,000 questions and they count the first 20,000 (each count is then a lower bound).
-    pub facets_exact: bool,
+    /// True when `total` and the facets count every match. False when more than 20,000
+    /// questions matched: `total` is then an estimate (two significant figures) from the first
+    /// 20,000, and the facets count those 20,000.
+    pub exact: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -206,7 +207,7 @@ impl Service {
             per_page,
             hits: results.hits,
             facets: results.facets,
-            facets_exact: results.facets_exact,
+            exact: results.exact,
         })
     }
 

@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod consistency;
 mod demo;
+mod fuzz;
 mod index_recovery;
 mod instances;
 mod lifecycle;

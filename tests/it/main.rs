@@ -5,6 +5,7 @@
 
 mod common;
 
+mod access;
 mod api;
 mod cli;
 mod concurrency;

@@ -5,7 +5,8 @@
 -- (those are evaluated in Rust). Filled for existing open stages by the start-up step that
 -- rebuilds the rollups.
 ALTER TABLE stages ADD COLUMN sla_clock DOUBLE PRECISION;
-CREATE INDEX stages_open_clock ON stages (level, priority, forum, process, first_response_at, sla_clock, id) WHERE left_at IS NULL;
+-- left_at leads (all NULL) so that SQLite prefers this covering index for "left_at IS NULL".
+CREATE INDEX stages_open_clock ON stages (left_at, level, priority, forum, process, first_response_at, sla_clock, id) WHERE left_at IS NULL;
 CREATE INDEX stages_open_level_clock ON stages (level, sla_clock) WHERE left_at IS NULL;
 CREATE INDEX stages_open_forum_clock ON stages (forum, sla_clock) WHERE left_at IS NULL;
 CREATE INDEX stages_open_process_clock ON stages (process, sla_clock) WHERE left_at IS NULL;

@@ -300,8 +300,24 @@ impl Service {
         by: GroupBy,
     ) -> ServiceResult<BTreeMap<String, BacklogRow>> {
         let q = self.open_query(self.clock.now());
+        let mut counts = rs::open_counts(c, by, &q, false)?;
+        // Stages evaluated one by one and counted: those without a clock, and (rarely) those
+        // within the margin of a limit, which the counts must then leave out.
+        let mut counted = rs::open_unclocked(c)?;
+        if counts.iter().any(|n| n.near > 0) {
+            counts = rs::open_counts(c, by, &q, true)?;
+            counted.extend(rs::open_near_limit(c, &q)?);
+        }
         let mut rows: BTreeMap<String, BacklogRow> = BTreeMap::new();
-        for n in rs::open_counts(c, by, &q)? {
+        let mut ids = counted.clone();
+        for n in counts {
+            // Its longest-waiting stages, for the exact oldest.
+            ids.extend(rs::open_oldest(
+                c,
+                by,
+                &n.grp,
+                n.earliest_clock + sla::CLOCK_MARGIN,
+            )?);
             let row = rows
                 .entry(n.grp.clone())
                 .or_insert_with(|| blank_backlog(&n.grp));
@@ -314,11 +330,7 @@ impl Service {
             row.buckets.d11_20 += n.b3;
             row.buckets.over_20 += n.b4;
         }
-        let undecided = rs::open_undecided(c, &q)?;
-        let oldest = rs::open_oldest(c, by, sla::CLOCK_MARGIN)?;
-        let counted: std::collections::HashSet<i64> = undecided.iter().copied().collect();
-        let mut ids = undecided;
-        ids.extend(oldest);
+        let counted: std::collections::HashSet<i64> = counted.into_iter().collect();
         ids.sort_unstable();
         ids.dedup();
         for e in self.open_stages_by_id(c, &ids)? {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 
 use super::models::PauseRow;
 use super::schema::{stage_pauses, stages};
@@ -186,7 +186,7 @@ pub struct OpenQuery {
     pub margin: f64,
 }
 
-/// Open stages per group, decided in SQL (every open stage with a clock and not near a limit).
+/// Open stages with a clock per group, counted in SQL.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct OpenCounts {
     #[diesel(sql_type = Text)]
@@ -207,6 +207,12 @@ pub struct OpenCounts {
     pub b3: i64,
     #[diesel(sql_type = BigInt)]
     pub b4: i64,
+    /// Stages of the group that SQL must not decide (see `near_limit`); 0 almost always.
+    #[diesel(sql_type = BigInt)]
+    pub near: i64,
+    /// The group's earliest clock: its longest-waiting stage.
+    #[diesel(sql_type = Double)]
+    pub earliest_clock: f64,
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -229,8 +235,8 @@ fn text_lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Every open stage with its clock, its limits (NULL when its level or priority is unknown) and
-/// whether it has had a first response; `{col}` is the grouping column.
+/// Every open stage with a clock, with its limits (NULL when its level or priority is unknown)
+/// and whether it has had a first response; `{col}` is the grouping column.
 fn open_base(q: &OpenQuery, col: &str) -> String {
     let limits = if q.limits.is_empty() {
         "SELECT '' AS level, '' AS priority, 0.0 AS lo, 0.0 AS lr, 0.0 AS lf".to_string()
@@ -255,13 +261,13 @@ fn open_base(q: &OpenQuery, col: &str) -> String {
                 CASE WHEN s.first_response_at IS NULL THEN 1 ELSE 0 END AS nofr, \
                 t.lo AS lo, t.lr AS lr, t.lf AS lf \
          FROM stages s LEFT JOIN ({limits}) t ON t.level = s.level AND t.priority = s.priority \
-         WHERE s.left_at IS NULL"
+         WHERE s.left_at IS NULL AND s.sla_clock IS NOT NULL"
     )
 }
 
-/// True for the stages of `open_base` that SQL must not decide: no clock (paused, or not yet
-/// filled), unknown limits, or a clock within the margin of any limit or of zero time used.
-fn undecided(q: &OpenQuery) -> String {
+/// True for the stages of `open_base` that SQL must not decide: unknown limits, or a clock
+/// within the margin of any limit or of zero time used.
+fn near_limit(q: &OpenQuery) -> String {
     let m = lit(q.margin);
     let mut near = vec![
         format!("ABS(x.k - x.lo) < {m}"),
@@ -272,17 +278,26 @@ fn undecided(q: &OpenQuery) -> String {
     for a in q.age_at_or_below {
         near.push(format!("ABS(x.k - {}) < {m}", lit(a)));
     }
-    format!("(x.k IS NULL OR x.lo IS NULL OR {})", near.join(" OR "))
+    format!("(x.lo IS NULL OR {})", near.join(" OR "))
 }
 
-/// Counts of the open stages that the clock decides, per group.
+/// The open stages with a clock per group, in one pass. With `decided_only`, the stages near a
+/// limit are left out (they are evaluated in Rust); otherwise they are counted by the clock
+/// like the others, and `near` says whether that matters.
 pub fn open_counts(
     conn: &mut DbConnection,
     by: GroupBy,
     q: &OpenQuery,
+    decided_only: bool,
 ) -> StoreResult<Vec<OpenCounts>> {
     let overdue = "(x.k < x.lo OR (x.nofr = 1 AND x.k < x.lf))";
     let [a3, a6, a11, a21] = q.age_at_or_below.map(lit);
+    let near = near_limit(q);
+    let filter = if decided_only {
+        format!("WHERE NOT {near}")
+    } else {
+        String::new()
+    };
     let sql = format!(
         "SELECT x.grp AS grp, COUNT(*) AS open, \
                 SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END) AS overdue, \
@@ -291,54 +306,69 @@ pub fn open_counts(
                 SUM(CASE WHEN x.k <= {a3} AND x.k > {a6} THEN 1 ELSE 0 END) AS b1, \
                 SUM(CASE WHEN x.k <= {a6} AND x.k > {a11} THEN 1 ELSE 0 END) AS b2, \
                 SUM(CASE WHEN x.k <= {a11} AND x.k > {a21} THEN 1 ELSE 0 END) AS b3, \
-                SUM(CASE WHEN x.k <= {a21} THEN 1 ELSE 0 END) AS b4 \
-         FROM ({base}) x WHERE NOT {undecided} GROUP BY x.grp",
+                SUM(CASE WHEN x.k <= {a21} THEN 1 ELSE 0 END) AS b4, \
+                SUM(CASE WHEN {near} THEN 1 ELSE 0 END) AS near, \
+                MIN(x.k) AS earliest_clock \
+         FROM ({base}) x {filter} GROUP BY x.grp",
         base = open_base(q, by.column()),
-        undecided = undecided(q),
     );
     Ok(diesel::sql_query(sql).load(conn)?)
 }
 
-/// Ids of the open stages that `open_counts` leaves to Rust.
-pub fn open_undecided(conn: &mut DbConnection, q: &OpenQuery) -> StoreResult<Vec<i64>> {
+/// Ids of the open stages with a clock that `open_counts` must not decide.
+pub fn open_near_limit(conn: &mut DbConnection, q: &OpenQuery) -> StoreResult<Vec<i64>> {
     let sql = format!(
-        "SELECT x.id AS id FROM ({base}) x WHERE {undecided} ORDER BY x.id",
+        "SELECT x.id AS id FROM ({base}) x WHERE {near} ORDER BY x.id",
         base = open_base(q, "level"),
-        undecided = undecided(q),
+        near = near_limit(q),
     );
     let ids: Vec<Id> = diesel::sql_query(sql).load(conn)?;
     Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
+/// Ids of the open stages without a clock: paused, or not filled yet.
+pub fn open_unclocked(conn: &mut DbConnection) -> StoreResult<Vec<i64>> {
+    let ids: Vec<Id> = diesel::sql_query(
+        "SELECT id FROM stages WHERE left_at IS NULL AND sla_clock IS NULL ORDER BY id",
+    )
+    .load(conn)?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
+}
+
 /// Ids of the open stages that may be at risk or overdue now and have not yet been warned
-/// about being overdue (the mail job's candidates), undecided ones included.
+/// about being overdue (the mail job's candidates), those without a clock included.
 pub fn open_warnable(conn: &mut DbConnection, q: &OpenQuery) -> StoreResult<Vec<i64>> {
     let m = lit(q.margin);
     let sql = format!(
         "SELECT x.id AS id FROM ({base}) x JOIN stages w ON w.id = x.id \
          WHERE (w.warned IS NULL OR w.warned <> 'overdue') \
-           AND (x.k IS NULL OR x.lo IS NULL OR x.k <= x.lr + {m} OR x.k < x.lo + {m} \
+           AND (x.lo IS NULL OR x.k <= x.lr + {m} OR x.k < x.lo + {m} \
                 OR (x.nofr = 1 AND x.k < x.lf + {m})) \
          ORDER BY x.id",
         base = open_base(q, "level"),
     );
     let ids: Vec<Id> = diesel::sql_query(sql).load(conn)?;
-    Ok(ids.into_iter().map(|i| i.id).collect())
+    let mut ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
+    ids.extend(open_unclocked(conn)?);
+    Ok(ids)
 }
 
-/// Per group, the running stages whose clock is within `margin` of the group's earliest: the
-/// ones that have used the most time, evaluated in Rust for the backlog's oldest.
-pub fn open_oldest(conn: &mut DbConnection, by: GroupBy, margin: f64) -> StoreResult<Vec<i64>> {
+/// The running stages of group `group` whose clock is at most `clock_at_most`: with the
+/// group's earliest clock plus a margin, its longest-waiting ones.
+pub fn open_oldest(
+    conn: &mut DbConnection,
+    by: GroupBy,
+    group: &str,
+    clock_at_most: f64,
+) -> StoreResult<Vec<i64>> {
     let sql = format!(
-        "SELECT s.id AS id FROM stages s \
-         JOIN (SELECT {c} AS g, MIN(sla_clock) AS m FROM stages \
-               WHERE left_at IS NULL AND sla_clock IS NOT NULL GROUP BY {c}) mm ON s.{c} = mm.g \
-         WHERE s.left_at IS NULL AND s.sla_clock IS NOT NULL AND s.sla_clock <= mm.m + {m} \
-         ORDER BY s.id",
-        c = by.column(),
-        m = lit(margin),
+        "SELECT id FROM stages WHERE left_at IS NULL AND {c} = $1 AND sla_clock <= $2",
+        c = by.column()
     );
-    let ids: Vec<Id> = diesel::sql_query(sql).load(conn)?;
+    let ids: Vec<Id> = diesel::sql_query(sql)
+        .bind::<Text, _>(group)
+        .bind::<Double, _>(clock_at_most)
+        .load(conn)?;
     Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
@@ -593,19 +623,23 @@ pub fn rollup_sums(
         .load(conn)?)
 }
 
-/// The first and last month that has rollup rows.
+/// The first and last month that has rollup rows ('*' sorts before every 'YYYY-MM', so the
+/// months are the rows above it: two index lookups).
 pub fn rollup_span(conn: &mut DbConnection) -> StoreResult<Option<(String, String)>> {
     #[derive(QueryableByName)]
-    struct S {
-        #[diesel(sql_type = Nullable<Text>)]
-        lo: Option<String>,
-        #[diesel(sql_type = Nullable<Text>)]
-        hi: Option<String>,
+    struct M {
+        #[diesel(sql_type = Text)]
+        month: String,
     }
-    let rows: Vec<S> = diesel::sql_query(
-        "SELECT MIN(month) AS lo, MAX(month) AS hi FROM sla_rollups \
-         WHERE dim = 'level' AND month <> '*'",
-    )
-    .load(conn)?;
-    Ok(rows.into_iter().next().and_then(|s| s.lo.zip(s.hi)))
+    let mut edge = |order: &str| -> StoreResult<Option<String>> {
+        let sql = format!(
+            "SELECT month FROM sla_rollups WHERE dim = 'level' AND month > '*' \
+             ORDER BY month {order} LIMIT 1"
+        );
+        let rows: Vec<M> = diesel::sql_query(sql).load(conn)?;
+        Ok(rows.into_iter().next().map(|m| m.month))
+    };
+    let lo = edge("ASC")?;
+    let hi = edge("DESC")?;
+    Ok(lo.zip(hi))
 }

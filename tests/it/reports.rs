@@ -316,8 +316,9 @@ fn reports_count_every_stage_exactly() {
 #[test]
 fn reports_from_rollups_and_clocks_equal_the_stage_by_stage_reports() {
     use eskalera::service::reports::{BacklogQuery, SlaReportQuery};
-    // "Now" is Wednesday 2025-06-18 12:00 in Stockholm (CEST).
-    let now = DateTime::parse_from_rfc3339("2025-06-18T12:00:00+02:00")
+    // "Now" is Saturday 2025-06-21 12:00 in Stockholm (CEST): no working time passes while the
+    // reports are computed twice, so both see the same states.
+    let now = DateTime::parse_from_rfc3339("2025-06-21T12:00:00+02:00")
         .unwrap()
         .with_timezone(&Utc);
     let app = TestApp::start_with_clock(Clock::starting_at(now));
@@ -416,12 +417,20 @@ fn reports_from_rollups_and_clocks_equal_the_stage_by_stage_reports() {
         }
     }
 
-    // One at risk for sure: claimed, 2.5 of its 3 working days used.
-    let monday = DateTime::parse_from_rfc3339("2025-06-16T00:00:00+02:00")
+    // One at risk for sure: claimed on Tuesday noon, 2.5 of its 3 working days used by Saturday
+    // (midsommarafton on Friday does not count).
+    let tuesday = DateTime::parse_from_rfc3339("2025-06-17T12:00:00+02:00")
         .unwrap()
         .with_timezone(&Utc);
-    let risky = submit(&svc_at(monday), &who, "Risk", "asyl_forstagang", false);
-    svc_at(monday).claim(&who, risky, None).unwrap();
+    let risky = submit(&svc_at(tuesday), &who, "Risk", "asyl_forstagang", false);
+    svc_at(tuesday).claim(&who, risky, None).unwrap();
+    // And one a hair's breadth (microseconds) under its target and under three working days:
+    // too close to its limits for the clock, so it is evaluated on its own.
+    let midnight = DateTime::parse_from_rfc3339("2025-06-17T00:00:00+02:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let edge = submit(&svc_at(midnight), &who, "Kant", "asyl_forstagang", false);
+    svc_at(midnight).claim(&who, edge, None).unwrap();
 
     let periods = [
         ("2024-04-01", "2025-06-18"), // everything, whole months inside

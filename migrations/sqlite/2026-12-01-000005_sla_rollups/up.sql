@@ -7,6 +7,9 @@
 ALTER TABLE stages ADD COLUMN sla_clock DOUBLE PRECISION;
 -- left_at leads (all NULL) so that SQLite prefers this covering index for "left_at IS NULL".
 CREATE INDEX stages_open_clock ON stages (left_at, level, priority, forum, process, first_response_at, sla_clock, id) WHERE left_at IS NULL;
+-- Paused (or not yet filled) open stages, evaluated one by one.
+CREATE INDEX stages_open_unclocked ON stages (left_at, sla_clock) WHERE left_at IS NULL AND sla_clock IS NULL;
+-- Each group's longest-waiting stages.
 CREATE INDEX stages_open_level_clock ON stages (level, sla_clock) WHERE left_at IS NULL;
 CREATE INDEX stages_open_forum_clock ON stages (forum, sla_clock) WHERE left_at IS NULL;
 CREATE INDEX stages_open_process_clock ON stages (process, sla_clock) WHERE left_at IS NULL;

@@ -271,11 +271,24 @@ impl Service {
                 });
             }
         }
+        let limits_low = limits
+            .iter()
+            .flat_map(|l| {
+                [
+                    l.overdue_below,
+                    l.at_risk_at_or_below,
+                    l.first_response_below,
+                ]
+            })
+            .chain(sla::BUCKET_FLOORS.map(|d| w - d))
+            .fold(w, f64::min);
         rs::OpenQuery {
             now_clock: w,
-            limits,
             age_at_or_below: sla::BUCKET_FLOORS.map(|d| w - d),
             margin: sla::CLOCK_MARGIN,
+            // Further back than the largest target and the last bucket floor, by ten margins.
+            past_everything_below: limits_low - 10.0 * sla::CLOCK_MARGIN,
+            limits,
         }
     }
 
@@ -445,21 +458,31 @@ impl Service {
             return Ok(());
         }
         let t = std::time::Instant::now();
-        let stages = self.rebuild_sla_rollups()?;
-        log::info!(
-            "rebuilt the SLA rollups and clocks ({stages} open stages) in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
+        if let Some(stages) = self.rebuild(false)? {
+            log::info!(
+                "rebuilt the SLA rollups and clocks ({stages} open stages) in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
         Ok(())
     }
 
     /// Recomputes the rollups from every stage and the clock of every open stage, in one
-    /// transaction; returns the number of open stages. For start-up, bulk loads and tests.
+    /// transaction; returns the number of open stages. For bulk loads and tests (start-up
+    /// does it when the configuration changed).
     pub fn rebuild_sla_rollups(&self) -> ServiceResult<usize> {
+        Ok(self.rebuild(true)?.unwrap_or(0))
+    }
+
+    /// The rebuild; unless `force`, skipped (None) when another instance did it meanwhile.
+    fn rebuild(&self, force: bool) -> ServiceResult<Option<usize>> {
         let mut conn = self.conn()?;
         let fingerprint = self.rollup_fingerprint();
         store::write_tx(&mut conn, |c| {
             rs::lock_rollups(c)?;
+            if !force && rs::rollup_fingerprint(c)?.as_deref() == Some(fingerprint.as_str()) {
+                return Ok(None);
+            }
             let months = match rs::stage_span(c)? {
                 None => Vec::new(),
                 Some((lo, hi)) => months_spanning(lo, hi)?,
@@ -489,7 +512,7 @@ impl Service {
                 .collect();
             rs::set_open_clocks(c, &clocks)?;
             rs::set_rollup_fingerprint(c, &fingerprint)?;
-            Ok::<_, ServiceError>(clocks.len())
+            Ok::<_, ServiceError>(Some(clocks.len()))
         })
     }
 

@@ -176,14 +176,17 @@ pub struct OpenLimits {
 }
 
 /// What the counting query needs: the clock now, the limits per (level, priority), the age
-/// buckets' lower bounds as clock values (used >= 3, 6, 11, 21 working days), and the margin
-/// within which a stage is handed to Rust instead of being decided by a float comparison.
+/// buckets' lower bounds as clock values (used >= 3, 6, 11, 21 working days), the margin
+/// within which a stage is handed to Rust instead of being decided by a float comparison, and
+/// the clock below which a stage is past every limit and every bucket floor by more than the
+/// margin (overdue, over 20 days: most of a large backlog, counted from an index alone).
 #[derive(Debug, Clone)]
 pub struct OpenQuery {
     pub now_clock: f64,
     pub limits: Vec<OpenLimits>,
     pub age_at_or_below: [f64; 4],
     pub margin: f64,
+    pub past_everything_below: f64,
 }
 
 /// Open stages with a clock per group, counted in SQL.
@@ -235,9 +238,10 @@ fn text_lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Every open stage with a clock, with its limits (NULL when its level or priority is unknown)
-/// and whether it has had a first response; `{col}` is the grouping column.
-fn open_base(q: &OpenQuery, col: &str) -> String {
+/// The open stages with a clock (only those not past everything, if `young_only`), with their limits (NULL when
+/// their level or priority is unknown) and whether they have had a first response; `{col}` is
+/// the grouping column.
+fn open_base(q: &OpenQuery, col: &str, young_only: bool) -> String {
     let limits = if q.limits.is_empty() {
         "SELECT '' AS level, '' AS priority, 0.0 AS lo, 0.0 AS lr, 0.0 AS lf".to_string()
     } else {
@@ -261,7 +265,12 @@ fn open_base(q: &OpenQuery, col: &str) -> String {
                 CASE WHEN s.first_response_at IS NULL THEN 1 ELSE 0 END AS nofr, \
                 t.lo AS lo, t.lr AS lr, t.lf AS lf \
          FROM stages s LEFT JOIN ({limits}) t ON t.level = s.level AND t.priority = s.priority \
-         WHERE s.left_at IS NULL AND s.sla_clock IS NOT NULL"
+         WHERE s.left_at IS NULL AND s.sla_clock >= {from}",
+        from = if young_only {
+            lit(q.past_everything_below)
+        } else {
+            "-1e300".to_string()
+        },
     )
 }
 
@@ -281,15 +290,27 @@ fn near_limit(q: &OpenQuery) -> String {
     format!("(x.lo IS NULL OR {})", near.join(" OR "))
 }
 
-/// The open stages with a clock per group, in one pass. With `decided_only`, the stages near a
-/// limit are left out (they are evaluated in Rust); otherwise they are counted by the clock
-/// like the others, and `near` says whether that matters.
+/// The open stages with a clock per group: those past everything from the grouping's clock
+/// index alone, the others in one pass that compares each with its limits. With
+/// `decided_only`, the stages near a limit are left out (they are evaluated in Rust);
+/// otherwise they are counted by the clock like the others, and `near` says whether that
+/// matters.
 pub fn open_counts(
     conn: &mut DbConnection,
     by: GroupBy,
     q: &OpenQuery,
     decided_only: bool,
 ) -> StoreResult<Vec<OpenCounts>> {
+    let old = format!(
+        "SELECT {c} AS grp, COUNT(*) AS open, COUNT(*) AS overdue, {z} AS at_risk, {z} AS b0, \
+                {z} AS b1, {z} AS b2, {z} AS b3, COUNT(*) AS b4, {z} AS near, \
+                MIN(sla_clock) AS earliest_clock \
+         FROM stages WHERE left_at IS NULL AND sla_clock < {below} GROUP BY {c}",
+        c = by.column(),
+        below = lit(q.past_everything_below),
+        z = "CAST(0 AS BIGINT)",
+    );
+    let mut counts: Vec<OpenCounts> = diesel::sql_query(old).load(conn)?;
     let overdue = "(x.k < x.lo OR (x.nofr = 1 AND x.k < x.lf))";
     let [a3, a6, a11, a21] = q.age_at_or_below.map(lit);
     let near = near_limit(q);
@@ -310,28 +331,46 @@ pub fn open_counts(
                 SUM(CASE WHEN {near} THEN 1 ELSE 0 END) AS near, \
                 MIN(x.k) AS earliest_clock \
          FROM ({base}) x {filter} GROUP BY x.grp",
-        base = open_base(q, by.column()),
+        base = open_base(q, by.column(), true),
     );
-    Ok(diesel::sql_query(sql).load(conn)?)
+    let young: Vec<OpenCounts> = diesel::sql_query(sql).load(conn)?;
+    for y in young {
+        match counts.iter_mut().find(|c| c.grp == y.grp) {
+            Some(c) => {
+                c.open += y.open;
+                c.overdue += y.overdue;
+                c.at_risk += y.at_risk;
+                c.b0 += y.b0;
+                c.b1 += y.b1;
+                c.b2 += y.b2;
+                c.b3 += y.b3;
+                c.b4 += y.b4;
+                c.near += y.near;
+                c.earliest_clock = c.earliest_clock.min(y.earliest_clock);
+            }
+            None => counts.push(y),
+        }
+    }
+    Ok(counts)
 }
 
 /// Ids of the open stages with a clock that `open_counts` must not decide.
 pub fn open_near_limit(conn: &mut DbConnection, q: &OpenQuery) -> StoreResult<Vec<i64>> {
     let sql = format!(
-        "SELECT x.id AS id FROM ({base}) x WHERE {near} ORDER BY x.id",
-        base = open_base(q, "level"),
+        "SELECT x.id AS id FROM ({base}) x WHERE {near}",
+        base = open_base(q, "level", true),
         near = near_limit(q),
     );
     let ids: Vec<Id> = diesel::sql_query(sql).load(conn)?;
     Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
-/// Ids of the open stages without a clock: paused, or not filled yet.
+/// Ids of the open stages without a clock: paused, or not filled yet. In no particular order:
+/// with ORDER BY id SQLite walks the plain left_at index and reads every open row.
 pub fn open_unclocked(conn: &mut DbConnection) -> StoreResult<Vec<i64>> {
-    let ids: Vec<Id> = diesel::sql_query(
-        "SELECT id FROM stages WHERE left_at IS NULL AND sla_clock IS NULL ORDER BY id",
-    )
-    .load(conn)?;
+    let ids: Vec<Id> =
+        diesel::sql_query("SELECT id FROM stages WHERE left_at IS NULL AND sla_clock IS NULL")
+            .load(conn)?;
     Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
@@ -344,12 +383,13 @@ pub fn open_warnable(conn: &mut DbConnection, q: &OpenQuery) -> StoreResult<Vec<
          WHERE (w.warned IS NULL OR w.warned <> 'overdue') \
            AND (x.lo IS NULL OR x.k <= x.lr + {m} OR x.k < x.lo + {m} \
                 OR (x.nofr = 1 AND x.k < x.lf + {m})) \
-         ORDER BY x.id",
-        base = open_base(q, "level"),
+",
+        base = open_base(q, "level", false),
     );
     let ids: Vec<Id> = diesel::sql_query(sql).load(conn)?;
     let mut ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
     ids.extend(open_unclocked(conn)?);
+    ids.sort_unstable();
     Ok(ids)
 }
 
@@ -561,11 +601,13 @@ pub fn set_rollup_fingerprint(conn: &mut DbConnection, fingerprint: &str) -> Sto
     Ok(())
 }
 
-/// Serialises rebuilds of instances that start together (PostgreSQL; SQLite's write
-/// transaction already does).
+/// Keeps every other writer of the rollups out until this transaction ends, so that a rebuild
+/// neither races another one nor loses or doubles a stage that a use case starts or ends
+/// meanwhile (their upserts wait, then apply on top). SQLite's write transaction already
+/// excludes every other writer.
 pub fn lock_rollups(conn: &mut DbConnection) -> StoreResult<()> {
     if let DbConnection::Pg(_) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(727276)").execute(conn)?;
+        diesel::sql_query("LOCK TABLE sla_rollups IN EXCLUSIVE MODE").execute(conn)?;
     }
     Ok(())
 }

@@ -5,10 +5,10 @@
 -- (those are evaluated in Rust). Filled for existing open stages by the start-up step that
 -- rebuilds the rollups.
 ALTER TABLE stages ADD COLUMN sla_clock DOUBLE PRECISION;
--- left_at leads (all NULL) so that SQLite prefers this covering index for "left_at IS NULL".
-CREATE INDEX stages_open_clock ON stages (left_at, level, priority, forum, process, first_response_at, sla_clock, id) WHERE left_at IS NULL;
--- Paused (or not yet filled) open stages, evaluated one by one.
-CREATE INDEX stages_open_unclocked ON stages (left_at, sla_clock) WHERE left_at IS NULL AND sla_clock IS NULL;
+-- Open stages by clock, covering what the counts read: the paused ones (NULL) and the recent
+-- ones are ranges of it. left_at leads (all NULL) so that SQLite prefers it for
+-- "left_at IS NULL" over the plain index on left_at.
+CREATE INDEX stages_open_clock ON stages (left_at, sla_clock, level, priority, forum, process, first_response_at, id) WHERE left_at IS NULL;
 -- Each group's longest-waiting stages.
 CREATE INDEX stages_open_level_clock ON stages (level, sla_clock) WHERE left_at IS NULL;
 CREATE INDEX stages_open_forum_clock ON stages (forum, sla_clock) WHERE left_at IS NULL;

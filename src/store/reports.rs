@@ -643,14 +643,10 @@ pub fn rollup_sums(
     by: GroupBy,
     months: &Months,
 ) -> StoreResult<Vec<RollupBin>> {
-    let (filter, a, b) = match months {
-        Months::Between(a, b) => ("month >= $2 AND month <= $3", a.as_str(), b.as_str()),
-        Months::Outside(a, b) => (
-            "month <> '*' AND (month < $2 OR month > $3)",
-            a.as_str(),
-            b.as_str(),
-        ),
-        Months::AllTime => ("month = '*' AND $2 = $3", "", ""),
+    let filter = match months {
+        Months::Between(..) => "month >= $2 AND month <= $3",
+        Months::Outside(..) => "month <> '*' AND (month < $2 OR month > $3)",
+        Months::AllTime => "month = '*'",
     };
     let sql = format!(
         "SELECT grp, kind, CAST(within_target AS BIGINT) AS within_target, bin, \
@@ -658,11 +654,14 @@ pub fn rollup_sums(
          FROM sla_rollups WHERE dim = $1 AND {filter} \
          GROUP BY grp, kind, within_target, bin"
     );
-    Ok(diesel::sql_query(sql)
-        .bind::<Text, _>(by.column())
-        .bind::<Text, _>(a)
-        .bind::<Text, _>(b)
-        .load(conn)?)
+    let query = diesel::sql_query(sql).bind::<Text, _>(by.column());
+    Ok(match months {
+        Months::Between(a, b) | Months::Outside(a, b) => query
+            .bind::<Text, _>(a.as_str())
+            .bind::<Text, _>(b.as_str())
+            .load(conn)?,
+        Months::AllTime => query.load(conn)?,
+    })
 }
 
 /// The first and last month that has rollup rows ('*' sorts before every 'YYYY-MM', so the

@@ -1,4 +1,5 @@
-//! SLA and backlog reports for the legal department, and the numbers /metrics exposes.
+//! SLA and backlog reports for the legal department, the numbers /metrics exposes, and the
+//! upkeep of the stage rollups and SLA clocks they are computed from.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -580,11 +581,11 @@ impl Service {
         let mut acc = Tally::default();
         let open = store::read_tx(&mut conn, |c| {
             if by_stages {
-                self.tally_raw(c, by, start, end, 1, &mut acc)?;
+                self.tally_raw(c, by, start, end, &mut acc)?;
                 return self.open_groups_by_stages(c, by);
             }
             match full_months(from, to) {
-                None => self.tally_raw(c, by, start, end, 1, &mut acc)?,
+                None => self.tally_raw(c, by, start, end, &mut acc)?,
                 Some(((first, inner_start), (last, inner_end))) => {
                     // The whole months from the rollups, directly or, when fewer months lie
                     // outside them, as everything minus those (the all-time rows are the sum
@@ -596,8 +597,8 @@ impl Service {
                     } else {
                         acc.add_rollups(rs::rollup_sums(c, by, &Months::Between(first, last))?, 1);
                     }
-                    self.tally_raw(c, by, start, inner_start, 1, &mut acc)?;
-                    self.tally_raw(c, by, inner_end, end, 1, &mut acc)?;
+                    self.tally_raw(c, by, start, inner_start, &mut acc)?;
+                    self.tally_raw(c, by, inner_end, end, &mut acc)?;
                 }
             }
             self.open_groups(c, by)
@@ -612,27 +613,25 @@ impl Service {
         })
     }
 
-    /// Adds (sign 1) or subtracts (-1) the stages entered and ended in [from, to), read from
-    /// the stages themselves.
+    /// Adds the stages entered and ended in [from, to), read from the stages themselves.
     fn tally_raw(
         &self,
         c: &mut store::DbConnection,
         by: GroupBy,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        sign: i64,
         acc: &mut Tally,
     ) -> ServiceResult<()> {
         if from >= to {
             return Ok(());
         }
         for r in rs::received(c, by, from, to)? {
-            acc.group(&r.grp).received += sign * r.n;
+            acc.group(&r.grp).received += r.n;
         }
         for e in rs::ended(c, by, from, to)? {
             let target = self.stage_targets(&e.level, &e.priority).resolve;
             let within = (e.bin as f64) / 100.0 <= target + 1e-9;
-            acc.ended(&e.grp, &e.outcome, within, e.bin, sign * e.n);
+            acc.ended(&e.grp, &e.outcome, within, e.bin, e.n);
         }
         Ok(())
     }

@@ -115,6 +115,51 @@ pub fn evaluate(
     }
 }
 
+/// Within this many working days (~0.09 s) of a limit, a running stage's state is decided by
+/// `state_at` rather than by comparing clocks: the clock difference and `state_at` agree to
+/// ~1e-11 days, far inside it, so the two ways of counting give the same numbers.
+pub const CLOCK_MARGIN: f64 = 1e-6;
+
+/// The lower bounds of the backlog's age buckets above the first, in working days.
+pub const BUCKET_FLOORS: [f64; 4] = [3.0, 6.0, 11.0, 21.0];
+
+/// Where a stage's SLA clock stands at `at`: the working clock (`calendar::working_clock`)
+/// minus the working days used by then, so that while it keeps running the time used at any
+/// later instant is `working_clock(now) - clock`. None when the stage has ended or is paused
+/// (or has a pause that is not over by `at`): its time is then evaluated with `state_at`.
+pub fn clock_start(t: &StageTimes, at: DateTime<Utc>, mode: WorkingTime) -> Option<f64> {
+    if t.left_at.is_some() {
+        return None;
+    }
+    let at = at.max(t.entered_at);
+    if t.pauses
+        .iter()
+        .any(|&(from, to)| from > at || to.is_none_or(|to| to > at))
+    {
+        return None;
+    }
+    let used = calendar::working_days_excluding(t.entered_at, at, &t.pauses, mode);
+    Some(calendar::working_clock(at, mode) - used)
+}
+
+/// The largest number of hundredths of a working day that is within a target of `resolve`
+/// days, by the report's rule (`bin / 100 <= resolve + 1e-9`), so that stored rollups can
+/// say "within target" with an integer comparison that agrees with it exactly.
+pub fn within_max_bin(resolve: f64) -> i64 {
+    let within = |b: i64| (b as f64) / 100.0 <= resolve + 1e-9;
+    if !resolve.is_finite() {
+        return if resolve > 0.0 { i64::MAX / 2 } else { -1 };
+    }
+    let mut b = ((resolve + 1e-9) * 100.0).floor() as i64;
+    while within(b + 1) {
+        b += 1;
+    }
+    while !within(b) {
+        b -= 1;
+    }
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +423,67 @@ mod report_tests {
         assert_eq!(bucket(20.99), 3);
         assert_eq!(bucket(21.0), 4);
         assert_eq!(bucket(-1.0), 0);
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_clock_gives_the_time_used_at_any_later_instant() {
+        let mode = WorkingTime::FullDays;
+        let st = StageTimes {
+            entered_at: t("2025-03-03T08:00:00Z"),
+            first_response_at: None,
+            left_at: None,
+            pauses: vec![(t("2025-03-04T08:00:00Z"), Some(t("2025-03-10T08:00:00Z")))],
+        };
+        let k = clock_start(&st, t("2025-03-10T08:00:00Z"), mode).unwrap();
+        for now in [
+            "2025-03-10T09:00:00Z",
+            "2025-03-14T17:30:00Z",
+            "2025-06-30T12:00:00Z",
+        ] {
+            let (used, _) = state_at(&st, TARGETS_ONE, 0.75, t(now), mode);
+            let by_clock = calendar::working_clock(t(now), mode) - k;
+            assert!(
+                (used - by_clock).abs() < 1e-9,
+                "{now}: {used} vs {by_clock}"
+            );
+        }
+        // Paused or ended: no clock.
+        let mut paused = st.clone();
+        paused.pauses.push((t("2025-03-11T08:00:00Z"), None));
+        assert_eq!(clock_start(&paused, t("2025-03-12T08:00:00Z"), mode), None);
+        let mut ended = st;
+        ended.left_at = Some(t("2025-03-12T08:00:00Z"));
+        assert_eq!(clock_start(&ended, t("2025-03-12T08:00:00Z"), mode), None);
+    }
+
+    const TARGETS_ONE: StageTargets = StageTargets {
+        first_response: 1.0,
+        resolve: 4.0,
+    };
+
+    #[test]
+    fn within_max_bin_agrees_with_the_report_rule() {
+        for resolve in [
+            0.0, 0.5, 1.0, 2.0, 2.5, 3.0, 0.07, 10.0, 15.0, 20.0, 0.29, 1.15,
+        ] {
+            let max = within_max_bin(resolve);
+            for b in (max - 3)..=(max + 3) {
+                assert_eq!(
+                    b <= max,
+                    (b as f64) / 100.0 <= resolve + 1e-9,
+                    "{resolve} {b}"
+                );
+            }
+        }
+        assert_eq!(within_max_bin(3.0), 300);
     }
 }

@@ -103,6 +103,8 @@ impl Service {
         };
         let mut conn = svc.conn()?;
         store::write_tx(&mut conn, |c| store::org::sync(c, &svc.config.structure))?;
+        drop(conn);
+        svc.ensure_sla_rollups()?;
         Ok(svc)
     }
 

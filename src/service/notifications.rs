@@ -421,7 +421,7 @@ impl Service {
     /// once more when it becomes overdue.
     pub fn run_sla_warnings(&self) -> ServiceResult<usize> {
         let mut c = self.conn()?;
-        let open = self.open_stages_now(&mut c)?;
+        let open = self.open_stages_to_warn(&mut c)?;
         let legal = us::with_role(&mut c, "legal")?;
         let mut warned = 0;
         for e in open {

@@ -660,7 +660,7 @@ impl Service {
                     updated_at: now,
                 },
             )?;
-            qs::insert_stage(
+            let stage = qs::insert_stage(
                 c,
                 &NewStage {
                     question_id: id,
@@ -674,8 +674,10 @@ impl Service {
                     working_days: None,
                     process,
                     priority: priority.as_str(),
+                    sla_clock: self.new_stage_clock(now),
                 },
             )?;
+            self.count_stage_entered(c, stage, now)?;
             self.record(
                 c,
                 id,
@@ -816,8 +818,20 @@ impl Service {
             ended.left_at = Some(l.now);
             let days = self.stage_working_days(&ended, &pauses, utc(l.now));
             qs::end_stage(c, stage.id, l.now, outcome, days)?;
+            if outcome == "answered" || outcome == "escalated" {
+                self.count_stage_ended(c, stage.id, &stage.level, &stage.priority, l.now)?;
+            }
         }
         Ok(())
+    }
+
+    /// The clock of a stage entered at `at`: it has used nothing yet.
+    fn new_stage_clock(&self, at: NaiveDateTime) -> Option<f64> {
+        let times = StageTimes {
+            entered_at: utc(at),
+            ..Default::default()
+        };
+        self.stage_clock(&times, at)
     }
 
     fn start_stage(
@@ -827,7 +841,7 @@ impl Service {
         forum: &str,
         level: Level,
     ) -> ServiceResult<()> {
-        qs::insert_stage(
+        let stage = qs::insert_stage(
             c,
             &NewStage {
                 question_id: l.q.id,
@@ -841,8 +855,10 @@ impl Service {
                 working_days: None,
                 process: &l.q.process,
                 priority: &l.q.priority,
+                sla_clock: self.new_stage_clock(l.now),
             },
         )?;
+        self.count_stage_entered(c, stage, l.now)?;
         Ok(())
     }
 
@@ -986,6 +1002,8 @@ impl Service {
                 self.first_response(c, l)?;
                 if let Some(stage) = l.open_stage() {
                     qs::start_pause(c, stage.id, l.now)?;
+                    // A paused stage's time stands still: it is evaluated on its own.
+                    qs::set_sla_clock(c, stage.id, None)?;
                 }
                 Ok(None)
             },
@@ -1010,6 +1028,10 @@ impl Service {
             |c, l, _, _| {
                 if let Some(stage) = l.open_stage() {
                     qs::end_pauses(c, stage.id, l.now)?;
+                    // The clock runs again from the time used so far.
+                    let pauses = qs::pauses_of(c, &[stage.id])?;
+                    let clock = self.stage_clock(&Self::stage_times(stage, &pauses), l.now);
+                    qs::set_sla_clock(c, stage.id, clock)?;
                 }
                 Ok(None)
             },

@@ -1,19 +1,23 @@
-//! SLA and backlog reports for the legal department, and the numbers /metrics exposes.
+//! SLA and backlog reports for the legal department, the numbers /metrics exposes, and the
+//! upkeep of the stage rollups and SLA clocks they are computed from.
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::validate::Checks;
 use super::{Actor, Role, Service, ServiceError, ServiceResult};
+use crate::domain::calendar;
+use crate::domain::question::Priority;
 use crate::domain::sla::{self, SlaState, StageTargets, StageTimes};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::store;
-use crate::store::reports::{self as rs, GroupBy, OpenStage};
+use crate::store::models::PauseRow;
+use crate::store::reports::{self as rs, GroupBy, Months, OpenStage};
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -179,13 +183,6 @@ pub(crate) struct OpenEval {
     pub target_days: f64,
 }
 
-/// Where an open stage stands now, in a report's grouping.
-struct OpenStatus {
-    group: String,
-    working_days: f64,
-    state: SlaState,
-}
-
 impl Service {
     fn require_reports(actor: &Actor) -> ServiceResult<()> {
         match actor.role {
@@ -201,13 +198,28 @@ impl Service {
             .stage_targets(Level::parse(level).unwrap_or(Level::Unit), priority)
     }
 
-    /// Every open stage with the working days it has used and its state now.
+    /// Every open stage with the working days it has used and its state now, each evaluated
+    /// on its own: the reference that the clock-based counts agree with.
     pub(crate) fn open_stages_now(
         &self,
         c: &mut store::DbConnection,
     ) -> ServiceResult<Vec<OpenEval>> {
         let stages = rs::open_stages(c)?;
         let pauses = rs::open_stage_pauses(c)?;
+        Ok(self.evaluate_open(stages, pauses))
+    }
+
+    /// The open stages `ids` evaluated now, one by one.
+    fn open_stages_by_id(
+        &self,
+        c: &mut store::DbConnection,
+        ids: &[i64],
+    ) -> ServiceResult<Vec<OpenEval>> {
+        let (stages, pauses) = rs::open_stages_by_id(c, ids)?;
+        Ok(self.evaluate_open(stages, pauses))
+    }
+
+    fn evaluate_open(&self, stages: Vec<OpenStage>, pauses: Vec<PauseRow>) -> Vec<OpenEval> {
         let mut by_stage: HashMap<i64, Vec<sla::Pause>> = HashMap::new();
         for p in pauses {
             by_stage
@@ -216,7 +228,7 @@ impl Service {
                 .push((p.started_at.and_utc(), p.ended_at.map(|e| e.and_utc())));
         }
         let now = self.clock.now();
-        Ok(stages
+        stages
             .into_iter()
             .map(|s: OpenStage| {
                 let times = StageTimes {
@@ -240,28 +252,269 @@ impl Service {
                     target_days: targets.resolve,
                 }
             })
-            .collect())
+            .collect()
     }
 
-    /// Every open stage evaluated at now, with its group.
-    fn open_statuses(
+    /// The limits of every (level, priority) on the working clock now.
+    fn open_query(&self, now: DateTime<Utc>) -> rs::OpenQuery {
+        let w = calendar::working_clock(now, self.config.sla.working_time);
+        let share = self.config.sla.at_risk_share;
+        let mut limits = Vec::new();
+        for level in Level::ALL {
+            for priority in Priority::ALL {
+                let t = self.config.stage_targets(*level, priority.as_str());
+                limits.push(rs::OpenLimits {
+                    level: level.as_str().into(),
+                    priority: priority.as_str().into(),
+                    overdue_below: w - t.resolve,
+                    at_risk_at_or_below: w - t.resolve * share,
+                    first_response_below: w - t.first_response,
+                });
+            }
+        }
+        let limits_low = limits
+            .iter()
+            .flat_map(|l| {
+                [
+                    l.overdue_below,
+                    l.at_risk_at_or_below,
+                    l.first_response_below,
+                ]
+            })
+            .chain(sla::BUCKET_FLOORS.map(|d| w - d))
+            .fold(w, f64::min);
+        rs::OpenQuery {
+            now_clock: w,
+            age_at_or_below: sla::BUCKET_FLOORS.map(|d| w - d),
+            margin: sla::CLOCK_MARGIN,
+            // Further back than the largest target and the last bucket floor, by ten margins.
+            past_everything_below: limits_low - 10.0 * sla::CLOCK_MARGIN,
+            limits,
+        }
+    }
+
+    /// Open stages that may need an SLA warning now, evaluated one by one (the others are on
+    /// track or were warned as overdue already).
+    pub(crate) fn open_stages_to_warn(
+        &self,
+        c: &mut store::DbConnection,
+    ) -> ServiceResult<Vec<OpenEval>> {
+        let q = self.open_query(self.clock.now());
+        let ids = rs::open_warnable(c, &q)?;
+        self.open_stages_by_id(c, &ids)
+    }
+
+    /// Open stages per group as of now: counted in SQL on their clocks, except the few that are
+    /// paused, lack a clock or lie within `CLOCK_MARGIN` of a limit, and the longest-waiting
+    /// ones per group, which are evaluated one by one. The same numbers as evaluating every
+    /// open stage (`open_groups_by_stages`).
+    fn open_groups(
         &self,
         c: &mut store::DbConnection,
         by: GroupBy,
-    ) -> ServiceResult<Vec<OpenStatus>> {
-        Ok(self
-            .open_stages_now(c)?
-            .into_iter()
-            .map(|e| OpenStatus {
-                group: match by {
-                    GroupBy::Level => e.stage.level,
-                    GroupBy::Forum => e.stage.forum,
-                    GroupBy::Process => e.stage.process,
-                },
-                working_days: e.working_days,
-                state: e.state,
-            })
-            .collect())
+    ) -> ServiceResult<BTreeMap<String, BacklogRow>> {
+        let q = self.open_query(self.clock.now());
+        let mut counts = rs::open_counts(c, by, &q, false)?;
+        // Stages evaluated one by one and counted: those without a clock, and (rarely) those
+        // within the margin of a limit, which the counts must then leave out.
+        let mut counted = rs::open_unclocked(c)?;
+        if counts.iter().any(|n| n.near > 0) {
+            counts = rs::open_counts(c, by, &q, true)?;
+            counted.extend(rs::open_near_limit(c, &q)?);
+        }
+        let mut rows: BTreeMap<String, BacklogRow> = BTreeMap::new();
+        let mut ids = counted.clone();
+        for n in counts {
+            // Its longest-waiting stages, for the exact oldest.
+            ids.extend(rs::open_oldest(
+                c,
+                by,
+                &n.grp,
+                n.earliest_clock + sla::CLOCK_MARGIN,
+            )?);
+            let row = rows
+                .entry(n.grp.clone())
+                .or_insert_with(|| blank_backlog(&n.grp));
+            row.open += n.open;
+            row.overdue += n.overdue;
+            row.at_risk += n.at_risk;
+            row.buckets.d0_2 += n.b0;
+            row.buckets.d3_5 += n.b1;
+            row.buckets.d6_10 += n.b2;
+            row.buckets.d11_20 += n.b3;
+            row.buckets.over_20 += n.b4;
+        }
+        let counted: std::collections::HashSet<i64> = counted.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for e in self.open_stages_by_id(c, &ids)? {
+            let group = group_of(by, &e.stage);
+            let row = rows
+                .entry(group.clone())
+                .or_insert_with(|| blank_backlog(&group));
+            if counted.contains(&e.stage.id) {
+                add_open(row, e.working_days, e.state);
+            }
+            row.oldest_working_days = row.oldest_working_days.max(round2(e.working_days));
+        }
+        Ok(rows)
+    }
+
+    /// The same as `open_groups`, evaluating every open stage one by one (the reference).
+    fn open_groups_by_stages(
+        &self,
+        c: &mut store::DbConnection,
+        by: GroupBy,
+    ) -> ServiceResult<BTreeMap<String, BacklogRow>> {
+        let mut rows: BTreeMap<String, BacklogRow> = BTreeMap::new();
+        for e in self.open_stages_now(c)? {
+            let group = group_of(by, &e.stage);
+            let row = rows
+                .entry(group.clone())
+                .or_insert_with(|| blank_backlog(&group));
+            add_open(row, e.working_days, e.state);
+            row.oldest_working_days = row.oldest_working_days.max(round2(e.working_days));
+        }
+        Ok(rows)
+    }
+
+    // ---- upkeep of the rollups and clocks --------------------------------------------------
+
+    /// The hundredths within target per level and priority, as the rollups store "within".
+    fn within_bins(&self) -> rs::WithinBins {
+        let bins = |level: Level| {
+            (
+                sla::within_max_bin(
+                    self.config
+                        .stage_targets(level, Priority::Normal.as_str())
+                        .resolve,
+                ),
+                sla::within_max_bin(
+                    self.config
+                        .stage_targets(level, Priority::Urgent.as_str())
+                        .resolve,
+                ),
+            )
+        };
+        rs::WithinBins {
+            by_level: Level::ALL
+                .iter()
+                .map(|l| {
+                    let (n, u) = bins(*l);
+                    (l.as_str().to_string(), n, u)
+                })
+                .collect(),
+            fallback: bins(Level::Unit),
+        }
+    }
+
+    /// What the rollups and clocks depend on in the configuration: when it changes, they are
+    /// rebuilt at start-up.
+    fn rollup_fingerprint(&self) -> String {
+        let w = self.within_bins();
+        let levels: Vec<String> = w
+            .by_level
+            .iter()
+            .map(|(l, n, u)| format!("{l}={n}/{u}"))
+            .collect();
+        format!("v1 {:?} {}", self.config.sla.working_time, levels.join(","))
+    }
+
+    /// Counts a stage that was just entered.
+    pub(crate) fn count_stage_entered(
+        &self,
+        c: &mut store::DbConnection,
+        stage_id: i64,
+        entered_at: NaiveDateTime,
+    ) -> ServiceResult<()> {
+        rs::count_received(c, &month_of(entered_at), stage_id)?;
+        Ok(())
+    }
+
+    /// Counts a stage that just ended by an answer or an escalation.
+    pub(crate) fn count_stage_ended(
+        &self,
+        c: &mut store::DbConnection,
+        stage_id: i64,
+        level: &str,
+        priority: &str,
+        left_at: NaiveDateTime,
+    ) -> ServiceResult<()> {
+        let within = sla::within_max_bin(self.stage_targets(level, priority).resolve);
+        rs::count_ended(c, within, &month_of(left_at), stage_id)?;
+        Ok(())
+    }
+
+    /// Where a stage's clock stands at `at` (None when paused or ended).
+    pub(crate) fn stage_clock(&self, times: &StageTimes, at: NaiveDateTime) -> Option<f64> {
+        sla::clock_start(times, at.and_utc(), self.config.sla.working_time)
+    }
+
+    /// Rebuilds the rollups from the stages unless they were made with this configuration
+    /// (start-up; a database from before the rollups has none).
+    pub(crate) fn ensure_sla_rollups(&self) -> ServiceResult<()> {
+        let mut conn = self.conn()?;
+        let current = rs::rollup_fingerprint(&mut conn)?;
+        if current.as_deref() == Some(self.rollup_fingerprint().as_str()) {
+            return Ok(());
+        }
+        let t = std::time::Instant::now();
+        if let Some(stages) = self.rebuild(false)? {
+            log::info!(
+                "rebuilt the SLA rollups and clocks ({stages} open stages) in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Ok(())
+    }
+
+    /// Recomputes the rollups from every stage and the clock of every open stage, in one
+    /// transaction; returns the number of open stages. For bulk loads and tests (start-up
+    /// does it when the configuration changed).
+    pub fn rebuild_sla_rollups(&self) -> ServiceResult<usize> {
+        Ok(self.rebuild(true)?.unwrap_or(0))
+    }
+
+    /// The rebuild; unless `force`, skipped (None) when another instance did it meanwhile.
+    fn rebuild(&self, force: bool) -> ServiceResult<Option<usize>> {
+        let mut conn = self.conn()?;
+        let fingerprint = self.rollup_fingerprint();
+        store::write_tx(&mut conn, |c| {
+            rs::lock_rollups(c)?;
+            if !force && rs::rollup_fingerprint(c)?.as_deref() == Some(fingerprint.as_str()) {
+                return Ok(None);
+            }
+            let months = match rs::stage_span(c)? {
+                None => Vec::new(),
+                Some((lo, hi)) => months_spanning(lo, hi)?,
+            };
+            rs::rebuild_rollups(c, &months, &self.within_bins())?;
+            let stages = rs::open_stages(c)?;
+            let pauses = rs::open_stage_pauses(c)?;
+            let mut by_stage: HashMap<i64, Vec<sla::Pause>> = HashMap::new();
+            for p in pauses {
+                by_stage
+                    .entry(p.stage_id)
+                    .or_default()
+                    .push((p.started_at.and_utc(), p.ended_at.map(|e| e.and_utc())));
+            }
+            let now = self.clock.now_naive();
+            let clocks: Vec<(i64, Option<f64>)> = stages
+                .iter()
+                .map(|s| {
+                    let times = StageTimes {
+                        entered_at: s.entered_at.and_utc(),
+                        first_response_at: s.first_response_at.map(|t| t.and_utc()),
+                        left_at: None,
+                        pauses: by_stage.remove(&s.id).unwrap_or_default(),
+                    };
+                    (s.id, self.stage_clock(&times, now))
+                })
+                .collect();
+            rs::set_open_clocks(c, &clocks)?;
+            rs::set_rollup_fingerprint(c, &fingerprint)?;
+            Ok::<_, ServiceError>(Some(clocks.len()))
+        })
     }
 
     /// Rows in a stable order: levels up the ladder, forums and processes by code.
@@ -276,8 +529,29 @@ impl Service {
         });
     }
 
-    /// The SLA report over a period (see API.md for the counting rules).
+    /// The SLA report over a period (see API.md for the counting rules), from the monthly
+    /// rollups, the raw stages of the partial months at its edges, and the open stages'
+    /// clocks.
     pub fn sla_report(&self, actor: &Actor, q: &SlaReportQuery) -> ServiceResult<SlaReport> {
+        self.sla_report_with(actor, q, false)
+    }
+
+    /// The same report computed from every stage of the period and every open stage one by one,
+    /// without rollups or clocks: the reference the tests and the benchmark compare with.
+    pub fn sla_report_by_stages(
+        &self,
+        actor: &Actor,
+        q: &SlaReportQuery,
+    ) -> ServiceResult<SlaReport> {
+        self.sla_report_with(actor, q, true)
+    }
+
+    fn sla_report_with(
+        &self,
+        actor: &Actor,
+        q: &SlaReportQuery,
+        by_stages: bool,
+    ) -> ServiceResult<SlaReport> {
         Self::require_reports(actor)?;
         let mut checks = Checks::default();
         let by = parse_group(&q.group_by, &mut checks);
@@ -302,73 +576,34 @@ impl Service {
         let (Some(start), Some(end)) = (day_start(from), to.succ_opt().and_then(day_start)) else {
             return Err(ServiceError::invalid("to", "is out of range"));
         };
+        let (start, end) = (start.naive_utc(), end.naive_utc());
         let mut conn = self.conn()?;
-        let (received, ended, open) = store::read_tx(&mut conn, |c| {
-            Ok::<_, ServiceError>((
-                rs::received(c, by, start.naive_utc(), end.naive_utc())?,
-                rs::ended(c, by, start.naive_utc(), end.naive_utc())?,
-                self.open_statuses(c, by)?,
-            ))
+        let mut acc = Tally::default();
+        let open = store::read_tx(&mut conn, |c| {
+            if by_stages {
+                self.tally_raw(c, by, start, end, &mut acc)?;
+                return self.open_groups_by_stages(c, by);
+            }
+            match full_months(from, to) {
+                None => self.tally_raw(c, by, start, end, &mut acc)?,
+                Some(((first, inner_start), (last, inner_end))) => {
+                    // The whole months from the rollups, directly or, when fewer months lie
+                    // outside them, as everything minus those (the all-time rows are the sum
+                    // of the monthly ones); the partial months at the edges from the stages.
+                    let span = rs::rollup_span(c)?;
+                    if use_complement(span.as_ref(), &first, &last) {
+                        acc.add_rollups(rs::rollup_sums(c, by, &Months::AllTime)?, 1);
+                        acc.add_rollups(rs::rollup_sums(c, by, &Months::Outside(first, last))?, -1);
+                    } else {
+                        acc.add_rollups(rs::rollup_sums(c, by, &Months::Between(first, last))?, 1);
+                    }
+                    self.tally_raw(c, by, start, inner_start, &mut acc)?;
+                    self.tally_raw(c, by, inner_end, end, &mut acc)?;
+                }
+            }
+            self.open_groups(c, by)
         })?;
-        // Per group: the row, the histogram of answered stages, and how many ended within target.
-        type Acc = (SlaRow, Vec<(i64, i64)>, i64);
-        let mut rows: BTreeMap<String, Acc> = BTreeMap::new();
-        let blank = |g: &str| {
-            (
-                SlaRow {
-                    group: g.to_string(),
-                    received: 0,
-                    answered: 0,
-                    escalated: 0,
-                    median_working_days: None,
-                    p90_working_days: None,
-                    within_target_pct: None,
-                    open: 0,
-                    overdue: 0,
-                },
-                Vec::new(),
-                0,
-            )
-        };
-        for r in received {
-            rows.entry(r.grp.clone())
-                .or_insert_with(|| blank(&r.grp))
-                .0
-                .received += r.n;
-        }
-        for e in ended {
-            let entry = rows.entry(e.grp.clone()).or_insert_with(|| blank(&e.grp));
-            if e.outcome == "answered" {
-                entry.0.answered += e.n;
-                entry.1.push((e.bin, e.n));
-            } else {
-                entry.0.escalated += e.n;
-            }
-            let target = self.stage_targets(&e.level, &e.priority).resolve;
-            if (e.bin as f64) / 100.0 <= target + 1e-9 {
-                entry.2 += e.n;
-            }
-        }
-        for o in open {
-            let entry = rows
-                .entry(o.group.clone())
-                .or_insert_with(|| blank(&o.group));
-            entry.0.open += 1;
-            if o.state == SlaState::Overdue {
-                entry.0.overdue += 1;
-            }
-        }
-        let mut out: Vec<SlaRow> = rows
-            .into_values()
-            .map(|(mut row, bins, within)| {
-                row.median_working_days = sla::histogram_percentile(&bins, 50.0);
-                row.p90_working_days = sla::histogram_percentile(&bins, 90.0);
-                let ended = row.answered + row.escalated;
-                row.within_target_pct =
-                    (ended > 0).then(|| round2(100.0 * within as f64 / ended as f64));
-                row
-            })
-            .collect();
+        let mut out = acc.rows(open);
         Self::order_rows(by, &mut out, |r| &r.group);
         Ok(SlaReport {
             from,
@@ -378,15 +613,62 @@ impl Service {
         })
     }
 
+    /// Adds the stages entered and ended in [from, to), read from the stages themselves.
+    fn tally_raw(
+        &self,
+        c: &mut store::DbConnection,
+        by: GroupBy,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        acc: &mut Tally,
+    ) -> ServiceResult<()> {
+        if from >= to {
+            return Ok(());
+        }
+        for r in rs::received(c, by, from, to)? {
+            acc.group(&r.grp).received += r.n;
+        }
+        for e in rs::ended(c, by, from, to)? {
+            let target = self.stage_targets(&e.level, &e.priority).resolve;
+            let within = (e.bin as f64) / 100.0 <= target + 1e-9;
+            acc.ended(&e.grp, &e.outcome, within, e.bin, e.n);
+        }
+        Ok(())
+    }
+
     /// Open questions by how long they have waited at their current stage.
     pub fn backlog(&self, actor: &Actor, q: &BacklogQuery) -> ServiceResult<BacklogReport> {
+        self.backlog_with(actor, q, false)
+    }
+
+    /// The backlog with every open stage evaluated one by one (the reference).
+    pub fn backlog_by_stages(
+        &self,
+        actor: &Actor,
+        q: &BacklogQuery,
+    ) -> ServiceResult<BacklogReport> {
+        self.backlog_with(actor, q, true)
+    }
+
+    fn backlog_with(
+        &self,
+        actor: &Actor,
+        q: &BacklogQuery,
+        by_stages: bool,
+    ) -> ServiceResult<BacklogReport> {
         Self::require_reports(actor)?;
         let mut checks = Checks::default();
         let by = parse_group(&q.group_by, &mut checks);
         checks.finish()?;
         let mut conn = self.conn()?;
-        let open = store::read_tx(&mut conn, |c| self.open_statuses(c, by))?;
-        let mut rows = self.backlog_rows(open);
+        let open = store::read_tx(&mut conn, |c| {
+            if by_stages {
+                self.open_groups_by_stages(c, by)
+            } else {
+                self.open_groups(c, by)
+            }
+        })?;
+        let mut rows: Vec<BacklogRow> = open.into_values().collect();
         Self::order_rows(by, &mut rows, |r| &r.group);
         Ok(BacklogReport {
             group_by: group_name(by).into(),
@@ -394,41 +676,212 @@ impl Service {
         })
     }
 
-    fn backlog_rows(&self, open: Vec<OpenStatus>) -> Vec<BacklogRow> {
-        let mut rows: BTreeMap<String, BacklogRow> = BTreeMap::new();
-        for o in open {
-            let row = rows.entry(o.group.clone()).or_insert_with(|| BacklogRow {
-                group: o.group.clone(),
-                open: 0,
-                overdue: 0,
-                at_risk: 0,
-                oldest_working_days: 0.0,
-                buckets: AgeBuckets::default(),
-            });
-            row.open += 1;
-            match o.state {
-                SlaState::Overdue => row.overdue += 1,
-                SlaState::AtRisk => row.at_risk += 1,
-                _ => {}
-            }
-            row.oldest_working_days = row.oldest_working_days.max(round2(o.working_days));
-            row.buckets.add(o.working_days);
-        }
-        rows.into_values().collect()
-    }
-
     /// Open, overdue and at-risk stages per level, and how far the search index lags, for
     /// monitoring. Counts only: nothing personal.
     pub fn metrics(&self) -> ServiceResult<Metrics> {
         let mut conn = self.conn()?;
-        let open = store::read_tx(&mut conn, |c| self.open_statuses(c, GroupBy::Level))?;
-        let mut per_level = self.backlog_rows(open);
+        let open = store::read_tx(&mut conn, |c| self.open_groups(c, GroupBy::Level))?;
+        let mut per_level: Vec<BacklogRow> = open.into_values().collect();
         Self::order_rows(GroupBy::Level, &mut per_level, |r| &r.group);
         let index_lag = self.index_lag().unwrap_or(-1);
         Ok(Metrics {
             per_level,
             index_lag,
         })
+    }
+}
+
+/// The Stockholm month of an instant (stored as naive UTC), as the rollups name it.
+pub(crate) fn month_of(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .with_timezone(&Stockholm)
+        .format("%Y-%m")
+        .to_string()
+}
+
+fn month_name(d: NaiveDate) -> String {
+    d.format("%Y-%m").to_string()
+}
+
+fn first_of_next_month(d: NaiveDate) -> Option<NaiveDate> {
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1)
+}
+
+/// The whole Stockholm months inside [from, to] (inclusive dates): the first and last month's
+/// names with the instants where they start and end, or None when there is none.
+#[allow(clippy::type_complexity)]
+fn full_months(
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Option<((String, NaiveDateTime), (String, NaiveDateTime))> {
+    let first = if from.day() == 1 {
+        from
+    } else {
+        first_of_next_month(from)?
+    };
+    let after = to.succ_opt()?;
+    // The first day of the month after the last whole one.
+    let end_first = NaiveDate::from_ymd_opt(after.year(), after.month(), 1)?;
+    if end_first <= first {
+        return None;
+    }
+    let last = end_first.pred_opt()?;
+    Some((
+        (month_name(first), day_start(first)?.naive_utc()),
+        (month_name(last), day_start(end_first)?.naive_utc()),
+    ))
+}
+
+/// Every Stockholm month from the one holding `lo` to the one holding `hi`.
+fn months_spanning(lo: NaiveDateTime, hi: NaiveDateTime) -> ServiceResult<Vec<rs::Month>> {
+    let local = |t: NaiveDateTime| t.and_utc().with_timezone(&Stockholm).date_naive();
+    let out_of_range = || ServiceError::invalid("stages", "a stage's time is out of range");
+    let (lo, hi) = (local(lo), local(hi));
+    let mut first = NaiveDate::from_ymd_opt(lo.year(), lo.month(), 1).ok_or_else(out_of_range)?;
+    let mut months = Vec::new();
+    while first <= hi {
+        let next = first_of_next_month(first).ok_or_else(out_of_range)?;
+        let (Some(start), Some(end)) = (day_start(first), day_start(next)) else {
+            return Err(out_of_range());
+        };
+        months.push(rs::Month {
+            name: month_name(first),
+            start: start.naive_utc(),
+            end: end.naive_utc(),
+        });
+        first = next;
+    }
+    Ok(months)
+}
+
+/// Months are 'YYYY-MM'; their count in [a, b] (0 when b < a).
+fn months_between(a: &str, b: &str) -> i64 {
+    let num = |m: &str| {
+        let (y, mo) = m.split_once('-').unwrap_or(("0", "0"));
+        y.parse::<i64>().unwrap_or(0) * 12 + mo.parse::<i64>().unwrap_or(0)
+    };
+    (num(b) - num(a) + 1).max(0)
+}
+
+/// Whether the months of the rollups outside [first, last] are fewer than those inside.
+fn use_complement(span: Option<&(String, String)>, first: &str, last: &str) -> bool {
+    let Some((lo, hi)) = span else {
+        return false;
+    };
+    let inside_lo = if first > lo.as_str() { first } else { lo };
+    let inside_hi = if last < hi.as_str() { last } else { hi };
+    let inside = months_between(inside_lo, inside_hi);
+    let outside = months_between(lo, hi) - inside;
+    outside < inside
+}
+
+fn group_of(by: GroupBy, s: &OpenStage) -> String {
+    match by {
+        GroupBy::Level => s.level.clone(),
+        GroupBy::Forum => s.forum.clone(),
+        GroupBy::Process => s.process.clone(),
+    }
+}
+
+fn blank_backlog(group: &str) -> BacklogRow {
+    BacklogRow {
+        group: group.to_string(),
+        open: 0,
+        overdue: 0,
+        at_risk: 0,
+        oldest_working_days: 0.0,
+        buckets: AgeBuckets::default(),
+    }
+}
+
+fn add_open(row: &mut BacklogRow, working_days: f64, state: SlaState) {
+    row.open += 1;
+    match state {
+        SlaState::Overdue => row.overdue += 1,
+        SlaState::AtRisk => row.at_risk += 1,
+        _ => {}
+    }
+    row.buckets.add(working_days);
+}
+
+/// The counts of one report group, and its histogram of answered stages' working days.
+#[derive(Debug, Default)]
+struct GroupTally {
+    received: i64,
+    answered: i64,
+    escalated: i64,
+    within: i64,
+    bins: HashMap<i64, i64>,
+}
+
+/// Report groups being summed from rollups and raw stages (counts may be subtracted).
+#[derive(Debug, Default)]
+struct Tally {
+    groups: BTreeMap<String, GroupTally>,
+}
+
+impl Tally {
+    fn group(&mut self, g: &str) -> &mut GroupTally {
+        self.groups.entry(g.to_string()).or_default()
+    }
+
+    fn ended(&mut self, g: &str, outcome: &str, within: bool, bin: i64, n: i64) {
+        let t = self.group(g);
+        if outcome == "answered" {
+            t.answered += n;
+            *t.bins.entry(bin).or_default() += n;
+        } else {
+            t.escalated += n;
+        }
+        if within {
+            t.within += n;
+        }
+    }
+
+    fn add_rollups(&mut self, rows: Vec<rs::RollupBin>, sign: i64) {
+        for r in rows {
+            if r.kind == "received" {
+                self.group(&r.grp).received += sign * r.n;
+            } else {
+                self.ended(&r.grp, &r.kind, r.within_target != 0, r.bin, sign * r.n);
+            }
+        }
+    }
+
+    /// The report rows: every group with a stage received, ended or open.
+    fn rows(self, open: BTreeMap<String, BacklogRow>) -> Vec<SlaRow> {
+        let mut groups = self.groups;
+        for g in open.keys() {
+            groups.entry(g.clone()).or_default();
+        }
+        groups
+            .into_iter()
+            .filter_map(|(group, t)| {
+                let (open_now, overdue) = open.get(&group).map_or((0, 0), |o| (o.open, o.overdue));
+                if t.received == 0 && t.answered == 0 && t.escalated == 0 && open_now == 0 {
+                    return None;
+                }
+                let bins: Vec<(i64, i64)> = t.bins.into_iter().filter(|(_, n)| *n != 0).collect();
+                let ended = t.answered + t.escalated;
+                Some(SlaRow {
+                    group,
+                    received: t.received,
+                    answered: t.answered,
+                    escalated: t.escalated,
+                    median_working_days: sla::histogram_percentile(&bins, 50.0),
+                    p90_working_days: sla::histogram_percentile(&bins, 90.0),
+                    within_target_pct: (ended > 0)
+                        .then(|| round2(100.0 * t.within as f64 / ended as f64)),
+                    open: open_now,
+                    overdue,
+                })
+            })
+            .collect()
     }
 }
 

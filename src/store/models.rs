@@ -128,6 +128,8 @@ pub struct StageRow {
     pub process: String,
     pub priority: String,
     pub warned: Option<String>,
+    /// Working clock at which the running stage's time used is zero (see the migration).
+    pub sla_clock: Option<f64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -144,6 +146,7 @@ pub struct NewStage<'a> {
     pub working_days: Option<f64>,
     pub process: &'a str,
     pub priority: &'a str,
+    pub sla_clock: Option<f64>,
 }
 
 #[derive(Debug, Clone, Queryable)]

@@ -178,7 +178,20 @@ pub fn end_stage(
             stages::left_at.eq(at),
             stages::outcome.eq(outcome),
             stages::working_days.eq(working_days),
+            stages::sla_clock.eq(None::<f64>),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores where a running stage's clock stands (None while it is paused).
+pub fn set_sla_clock(
+    conn: &mut DbConnection,
+    stage_id: i64,
+    sla_clock: Option<f64>,
+) -> StoreResult<()> {
+    diesel::update(stages::table.find(stage_id))
+        .set(stages::sla_clock.eq(sla_clock))
         .execute(conn)?;
     Ok(())
 }

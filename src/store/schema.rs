@@ -102,6 +102,7 @@ diesel::table! {
         process -> Text,
         priority -> Text,
         warned -> Nullable<Text>,
+        sla_clock -> Nullable<Double>,
     }
 }
 

@@ -521,7 +521,7 @@ impl Service {
                 updated_at: now,
             },
         )?;
-        qs::insert_stage(
+        let stage = qs::insert_stage(
             c,
             &NewStage {
                 question_id: id,
@@ -535,8 +535,10 @@ impl Service {
                 working_days: None,
                 process: &b.process,
                 priority: "normal",
+                sla_clock: self.new_stage_clock(now),
             },
         )?;
+        self.count_stage_entered(c, stage, now)?;
         self.record(
             c,
             id,

@@ -572,8 +572,12 @@ impl Service {
                     working_days: Some(days),
                     process: q.process.trim(),
                     priority: "normal",
+                    sla_clock: None,
                 },
             )?;
+            // Imported stages are all closed: they count in the rollups like live ones.
+            self.count_stage_entered(c, stage, naive(st.entered))?;
+            self.count_stage_ended(c, stage, level.as_str(), "normal", naive(st.left))?;
             stage_ids.insert(st.forum.clone(), stage);
         }
         let mut previous: Option<(i64, &str)> = None;

@@ -826,7 +826,7 @@ impl Service {
     }
 
     /// The clock of a stage entered at `at`: it has used nothing yet.
-    fn new_stage_clock(&self, at: NaiveDateTime) -> Option<f64> {
+    pub(crate) fn new_stage_clock(&self, at: NaiveDateTime) -> Option<f64> {
         let times = StageTimes {
             entered_at: utc(at),
             ..Default::default()

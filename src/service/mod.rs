@@ -6,6 +6,7 @@ pub mod demo;
 pub mod indexing;
 pub mod notifications;
 pub mod org;
+pub mod pages;
 pub mod questions;
 pub mod reports;
 pub mod search;

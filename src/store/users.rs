@@ -149,3 +149,7 @@ pub fn with_role(conn: &mut DbConnection, role: &str) -> StoreResult<Vec<UserRow
         .order(users::id)
         .load(conn)?)
 }
+
+pub fn all(conn: &mut DbConnection) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table.order(users::name).load(conn)?)
+}

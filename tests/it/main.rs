@@ -6,6 +6,7 @@
 mod common;
 
 mod api;
+mod browser;
 mod cli;
 mod concurrency;
 mod demo;
@@ -17,3 +18,4 @@ mod personal_data;
 mod refusals;
 mod reports;
 mod search;
+mod web;

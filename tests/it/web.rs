@@ -1,0 +1,361 @@
+//! The HTML pages over plain HTTP: sign-in, sessions, CSRF, slowing down guessing, security
+//! headers, escaping and error pages. The browser tests (browser.rs) drive the same pages.
+
+use eskalera::service::Role;
+use serde_json::json;
+
+use crate::common::TestApp;
+
+pub const PASSWORD: &str = "rätt-lösenord-1";
+
+/// A browser-like client: no redirects followed, cookies kept by hand.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    cookie: Option<String>,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+    pub set_cookie: Vec<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("a csrf field");
+        let rest = &self.body[at + 19..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+}
+
+impl Client {
+    pub fn new(app: &TestApp) -> Client {
+        Client {
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            base: app.base.clone(),
+            cookie: None,
+        }
+    }
+
+    fn finish(&mut self, res: Result<ureq::Response, ureq::Error>) -> Page {
+        let res = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{e}"),
+        };
+        let headers = res
+            .headers_names()
+            .into_iter()
+            .flat_map(|n| {
+                res.all(&n)
+                    .into_iter()
+                    .map(|v| (n.clone(), v.to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>();
+        let set_cookie: Vec<String> = res
+            .all("set-cookie")
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for c in &set_cookie {
+            let pair = c.split(';').next().unwrap_or("").to_string();
+            if pair.ends_with('=') {
+                self.cookie = None;
+            } else {
+                self.cookie = Some(pair);
+            }
+        }
+        Page {
+            status: res.status(),
+            location: res.header("location").map(String::from),
+            set_cookie,
+            headers,
+            body: res.into_string().unwrap_or_default(),
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Page {
+        let mut req = self.agent.get(&format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.set("Cookie", c);
+        }
+        let res = req.call();
+        self.finish(res)
+    }
+
+    pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut req = self.agent.post(&format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.set("Cookie", c);
+        }
+        let res = req.send_form(form);
+        self.finish(res)
+    }
+
+    pub fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let csrf = self.get("/logga-in").csrf();
+        self.post(
+            "/logga-in",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+    }
+}
+
+#[test]
+fn pages_carry_security_headers_lang_and_a_skip_link() {
+    let app = TestApp::start();
+    let mut c = Client::new(&app);
+    let p = c.get("/logga-in");
+    assert_eq!(p.status, 200);
+    let csp = p.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(p.header("x-content-type-options"), Some("nosniff"));
+    assert!(p.header("referrer-policy").is_some());
+    assert!(p.body.contains("<html lang=\"sv\">"));
+    assert!(p.body.contains("href=\"#main\""));
+    assert!(!p.body.contains("<script>"), "no inline script");
+    let css = c.get("/static/style.css");
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert!(css.body.contains(":focus-visible"));
+}
+
+#[test]
+fn pages_need_a_session_and_send_you_back_after_signing_in() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "anna@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut c = Client::new(&app);
+    let p = c.get("/fragor/ny");
+    assert_eq!(p.status, 303);
+    assert_eq!(p.location.as_deref(), Some("/logga-in?next=%2Ffragor%2Fny"));
+    let form = c.get("/logga-in?next=%2Ffragor%2Fny");
+    let session = form.set_cookie.join(" ");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    assert!(!session.contains("Secure"), "plain http base URL");
+    let csrf = form.csrf();
+    let done = c.post(
+        "/logga-in",
+        &[
+            ("csrf", &csrf),
+            ("email", "Anna@Test.se"),
+            ("password", PASSWORD),
+            ("next", "/fragor/ny"),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/fragor/ny"));
+    // A new session (and CSRF token) at sign-in.
+    let after = c.get("/fragor/ny");
+    assert_eq!(after.status, 200);
+    assert_ne!(after.csrf(), csrf);
+    assert!(after.body.contains("Ställ en fråga"));
+    // Signing out ends it.
+    let out = c.post("/logga-ut", &[("csrf", &after.csrf())]);
+    assert_eq!(out.status, 303);
+    assert_eq!(c.get("/").status, 303);
+}
+
+#[test]
+fn a_wrong_password_is_an_error_on_its_field_and_repeated_failures_are_slowed_down() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "bo@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut c = Client::new(&app);
+    let p = c.sign_in("bo@test.se", "fel");
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("aria-describedby=\"password-error\""));
+    assert!(p.body.contains("id=\"password-error\""));
+    // An unknown e-mail reads exactly like a wrong password.
+    let unknown = c.sign_in("ingen@test.se", "fel");
+    assert_eq!(unknown.status, 401);
+    assert!(unknown.body.contains("Fel e-postadress eller lösenord"));
+    // Empty fields are named before anything is checked.
+    let csrf = c.get("/logga-in").csrf();
+    let empty = c.post(
+        "/logga-in",
+        &[("csrf", &csrf), ("email", ""), ("password", "")],
+    );
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("id=\"email-error\""));
+    c.sign_in("bo@test.se", "fel");
+    c.sign_in("bo@test.se", "fel");
+    let slowed = c.sign_in("bo@test.se", PASSWORD);
+    assert_eq!(slowed.status, 429, "{}", slowed.body);
+    assert!(slowed.header("retry-after").is_some());
+    // Another user from the same client is not held up by bo's failures.
+    app.user_with_password(
+        "cia@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    assert_eq!(c.sign_in("cia@test.se", PASSWORD).status, 303);
+}
+
+#[test]
+fn every_form_post_without_the_right_csrf_token_is_refused() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "dan@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut c = Client::new(&app);
+    assert_eq!(c.sign_in("dan@test.se", PASSWORD).status, 303);
+    let form = [
+        ("title", "Fråga om uppehållstillstånd"),
+        ("body", "Hur bedömer vi detta?"),
+        ("process", "asyl_forstagang"),
+        ("step", "submit"),
+    ];
+    let none = c.post("/fragor/ny", &form);
+    assert_eq!(none.status, 403);
+    assert!(none.body.contains("säkerhetskod"));
+    let mut wrong = form.to_vec();
+    wrong.push(("csrf", "0000"));
+    assert_eq!(c.post("/fragor/ny", &wrong).status, 403);
+    // Signing in without the token is refused too.
+    let mut other = Client::new(&app);
+    let p = other.post(
+        "/logga-in",
+        &[("email", "dan@test.se"), ("password", PASSWORD)],
+    );
+    assert_eq!(p.status, 403);
+    let csrf = c.get("/fragor/ny").csrf();
+    let mut right = form.to_vec();
+    right.push(("csrf", &csrf));
+    let ok = c.post("/fragor/ny", &right);
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(ok.location.unwrap().starts_with("/fragor/"));
+}
+
+#[test]
+fn field_errors_are_tied_to_their_fields_and_values_are_kept() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "eva@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut c = Client::new(&app);
+    c.sign_in("eva@test.se", PASSWORD);
+    let csrf = c.get("/fragor/ny").csrf();
+    let p = c.post(
+        "/fragor/ny",
+        &[
+            ("csrf", &csrf),
+            ("title", ""),
+            ("body", "Ring mig på 070-123 45 67 om detta."),
+            ("process", "asyl_forstagang"),
+            ("countries", "XX1"),
+            ("step", "submit"),
+        ],
+    );
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.body.contains("id=\"title-error\""));
+    assert!(p.body.contains("aria-describedby=\"title-error\""));
+    assert!(p.body.contains("id=\"body-error\""));
+    assert!(p.body.contains("id=\"countries-error\""));
+    assert!(p.body.contains("Måste fyllas i"));
+    // What was typed stays in the form.
+    assert!(p
+        .body
+        .contains("<option value=\"asyl_forstagang\" selected>"));
+}
+
+#[test]
+fn titles_are_escaped_everywhere_and_unknown_pages_are_html_404s() {
+    let app = TestApp::start();
+    let token = app.user("fia@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    app.user_with_password(
+        "gus@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let q = app.post(
+        "/api/v1/questions",
+        &token,
+        json!({"title": "<script>alert(1)</script> i rubriken", "body": "Text", "process": "asyl_forstagang"}),
+    );
+    let id = q.status(201)["id"].as_i64().unwrap();
+    let mut c = Client::new(&app);
+    c.sign_in("gus@test.se", PASSWORD);
+    let p = c.get(&format!("/fragor/{id}"));
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body
+            .contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || p.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("<script>alert"));
+    let missing = c.get("/fragor/999999");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("<html lang=\"sv\">"));
+    let nowhere = c.get("/ingenstans");
+    assert_eq!(nowhere.status, 404);
+    assert!(nowhere
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    let api = app.get("/api/v1/ingenstans", &token);
+    assert_eq!(api.content_type, "application/problem+json");
+}
+
+#[test]
+fn the_session_cookie_also_reads_the_api_but_never_writes_through_it() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "hugo@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut c = Client::new(&app);
+    c.sign_in("hugo@test.se", PASSWORD);
+    let similar = c.get("/api/v1/questions/similar?title=uppeh%C3%A5llstillst%C3%A5nd&body=x");
+    assert_eq!(similar.status, 200, "{}", similar.body);
+    let write = c.post("/api/v1/questions", &[("title", "x")]);
+    assert_eq!(write.status, 401);
+}

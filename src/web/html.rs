@@ -47,6 +47,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         "search.html",
         include_str!("../../templates/pages/search.html"),
     ),
+    (
+        "overview.html",
+        include_str!("../../templates/pages/overview.html"),
+    ),
+    (
+        "reports.html",
+        include_str!("../../templates/pages/reports.html"),
+    ),
+    (
+        "settings.html",
+        include_str!("../../templates/pages/settings.html"),
+    ),
+    (
+        "admin_mail.html",
+        include_str!("../../templates/pages/admin_mail.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/pages/admin_users.html"),
+    ),
 ];
 
 pub const STYLE_CSS: &str = include_str!("../../static/style.css");

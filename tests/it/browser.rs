@@ -412,6 +412,20 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
         Role::Caseworker,
         PASSWORD,
     );
+    app.user_with_password(
+        "lars.legal@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Legal,
+        PASSWORD,
+    );
+    app.user_with_password(
+        "maja.admin@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Admin,
+        PASSWORD,
+    );
     // An answered question already in the index, so that "similar questions" finds something.
     let token = app.svc.create_token("erik.enhet@test.se", None).unwrap();
     app.ask(
@@ -561,4 +575,28 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     assert!(b.text(".hit h3").contains("hur bedöms trovärdigheten"));
     assert!(b.find_all(".facet strong[aria-current]").len() == 1);
     b.sign_out();
+
+    // The legal department's overview and reports, with charts.
+    b.sign_in(base, "lars.legal@test.se");
+    b.goto(&format!("{base}/oversikt"));
+    assert!(b.page_text().contains("Per nivå"));
+    b.check_accessibility("overview");
+    b.screenshots("overview");
+    b.goto(&format!("{base}/rapporter"));
+    assert_eq!(b.find_all("svg.chart[role=img]").len(), 2);
+    b.check_accessibility("reports");
+    b.screenshots("reports");
+    b.goto(&format!("{base}/installningar"));
+    b.check_accessibility("settings");
+    b.screenshots("settings");
+    b.sign_out();
+
+    // The administrator's pages.
+    b.sign_in(base, "maja.admin@test.se");
+    b.goto(&format!("{base}/admin/anvandare"));
+    assert!(b.page_text().contains("erik.enhet@test.se"));
+    b.check_accessibility("admin users");
+    b.screenshots("admin-users");
+    b.goto(&format!("{base}/admin/mail"));
+    b.check_accessibility("admin mail");
 }

@@ -340,6 +340,8 @@ fn titles_are_escaped_everywhere_and_unknown_pages_are_html_404s() {
         .starts_with("text/html"));
     let api = app.get("/api/v1/ingenstans", &token);
     assert_eq!(api.content_type, "application/problem+json");
+    // Reports pages are the legal department's.
+    assert_eq!(c.get("/oversikt").status, 403);
 }
 
 #[test]
@@ -358,4 +360,124 @@ fn the_session_cookie_also_reads_the_api_but_never_writes_through_it() {
     assert_eq!(similar.status, 200, "{}", similar.body);
     let write = c.post("/api/v1/questions", &[("title", "x")]);
     assert_eq!(write.status, 401);
+}
+
+#[test]
+fn the_legal_department_sees_the_backlog_reviews_and_reports_with_downloads() {
+    let app = TestApp::start();
+    let asker = app.user("ida@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    app.user_with_password("jan@test.se", "u-lulea-asyl", &[], Role::Legal, PASSWORD);
+    app.user_with_password(
+        "kim@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    app.ask(
+        &asker,
+        "Vilket beviskrav gäller för identitet?",
+        "asyl_forstagang",
+    );
+    let mut legal = Client::new(&app);
+    legal.sign_in("jan@test.se", PASSWORD);
+    let o = legal.get("/oversikt");
+    assert_eq!(o.status, 200, "{}", o.body);
+    assert!(
+        o.body.contains("href=\"/ko?forum=u-lulea-asyl\""),
+        "drill-down to the forum"
+    );
+    let queue = legal.get("/ko?forum=u-lulea-asyl");
+    assert!(queue
+        .body
+        .contains("Vilket beviskrav gäller för identitet?"));
+    let r = legal.get("/rapporter");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.matches("<svg class=\"chart\"").count(), 2);
+    assert!(r.body.contains("<title id=\"times-title\">"));
+    let csv = legal.get("/rapporter/sla?format=csv");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let xlsx = legal.get("/rapporter/backlog?format=xlsx");
+    assert_eq!(xlsx.status, 200);
+    assert_eq!(legal.get("/rapporter/sla?format=pdf").status, 422);
+    let bad = legal.get("/rapporter?from=igår");
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("YYYY-MM-DD"));
+    let mut caseworker = Client::new(&app);
+    caseworker.sign_in("kim@test.se", PASSWORD);
+    assert_eq!(caseworker.get("/oversikt").status, 403);
+    assert_eq!(caseworker.get("/rapporter").status, 403);
+    assert_eq!(caseworker.get("/rapporter/sla?format=csv").status, 403);
+}
+
+#[test]
+fn settings_keep_the_mail_preference_and_admins_manage_memberships() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "lo@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    app.user_with_password("max@test.se", "u-lulea-asyl", &[], Role::Admin, PASSWORD);
+    let mut c = Client::new(&app);
+    c.sign_in("lo@test.se", PASSWORD);
+    let page = c.get("/installningar");
+    assert!(page
+        .body
+        .contains("id=\"mail-immediate\" name=\"mail\" value=\"immediate\" checked"));
+    let saved = c.post(
+        "/installningar",
+        &[("csrf", &page.csrf()), ("mail", "digest")],
+    );
+    assert_eq!(saved.status, 200);
+    assert!(saved.body.contains("value=\"digest\" checked"));
+    let wrong = c.post(
+        "/installningar",
+        &[("csrf", &page.csrf()), ("mail", "ofta")],
+    );
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("id=\"mail-error\""));
+    assert_eq!(c.get("/admin/anvandare").status, 403);
+    assert_eq!(c.get("/admin/mail").status, 403);
+
+    let mut admin = Client::new(&app);
+    admin.sign_in("max@test.se", PASSWORD);
+    let users = admin.get("/admin/anvandare");
+    assert_eq!(users.status, 200);
+    assert!(users.body.contains("lo@test.se"));
+    let added = admin.post(
+        "/admin/anvandare",
+        &[
+            ("csrf", &users.csrf()),
+            ("email", "lo@test.se"),
+            ("forum", "rg-nord-lulea"),
+            ("op", "add"),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let lo = app.svc.actor_by_email("lo@test.se").unwrap();
+    assert!(lo.memberships.contains("rg-nord-lulea"));
+    let not_member = admin.post(
+        "/admin/anvandare",
+        &[
+            ("csrf", &users.csrf()),
+            ("email", "lo@test.se"),
+            ("forum", "pf-asyl"),
+            ("op", "remove"),
+        ],
+    );
+    assert_eq!(not_member.status, 422);
+    assert!(not_member.body.contains("id=\"forum-error\""));
+    let mail = admin.get("/admin/mail");
+    assert_eq!(mail.status, 200);
+    assert!(mail.body.contains("Inga meddelanden har misslyckats"));
+    assert_eq!(
+        admin
+            .post("/admin/mail/999/retry", &[("csrf", &users.csrf())])
+            .status,
+        404
+    );
 }

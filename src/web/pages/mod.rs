@@ -1,6 +1,8 @@
 //! The HTML pages: routes, the context every page shares, and signing in and out. Each
 //! handler calls one use case off the executor and renders a template; no rules live here.
 
+mod admin;
+mod oversight;
 mod questions;
 mod queue;
 mod search;
@@ -59,7 +61,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(questions::binding_status),
             )
             .route("/ko", web::get().to(queue::queue))
-            .route("/sok", web::get().to(search::search)),
+            .route("/sok", web::get().to(search::search))
+            .route("/oversikt", web::get().to(oversight::overview))
+            .route("/rapporter", web::get().to(oversight::reports))
+            .route("/rapporter/sla", web::get().to(oversight::sla_download))
+            .route(
+                "/rapporter/backlog",
+                web::get().to(oversight::backlog_download),
+            )
+            .route("/installningar", web::get().to(admin::settings))
+            .route("/installningar", web::post().to(admin::save_settings))
+            .route("/admin/mail", web::get().to(admin::failed_mail))
+            .route("/admin/mail/{id}/retry", web::post().to(admin::retry_mail))
+            .route("/admin/anvandare", web::get().to(admin::users))
+            .route("/admin/anvandare", web::post().to(admin::change_membership)),
     );
 }
 

@@ -33,12 +33,11 @@
   function look() {
     var q = title.value.trim() + "\n" + body.value.trim();
     if (q.trim().length < 8 || q === last) { return; }
-    last = q;
     var url = "/api/v1/questions/similar?title=" + encodeURIComponent(title.value) +
       "&body=" + encodeURIComponent(body.value.slice(0, 2000));
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (hits) { if (hits) { render(hits); } })
+      .then(function (hits) { if (hits) { last = q; render(hits); } })
       .catch(function () { /* the button still works */ });
   }
   function soon() { clearTimeout(timer); timer = setTimeout(look, 600); }

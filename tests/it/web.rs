@@ -481,3 +481,253 @@ fn settings_keep_the_mail_preference_and_admins_manage_memberships() {
         404
     );
 }
+
+fn audit_count(app: &TestApp, kind: &str) -> i64 {
+    use diesel::prelude::*;
+    use eskalera::store::schema::events;
+    let pool = eskalera::store::connect(&app.db.url).unwrap();
+    let mut c = pool.get().unwrap();
+    events::table
+        .filter(events::kind.eq(kind))
+        .count()
+        .get_result(&mut *c)
+        .unwrap()
+}
+
+#[test]
+fn sign_ins_and_failed_sign_ins_are_audited() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "nea@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut c = Client::new(&app);
+    c.sign_in("nea@test.se", "fel");
+    c.sign_in("nea@test.se", PASSWORD);
+    assert_eq!(audit_count(&app, "sign_in_failed"), 1);
+    assert_eq!(audit_count(&app, "signed_in"), 1);
+}
+
+/// The question id a page URL points at.
+fn id_of(location: &str) -> i64 {
+    location.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// The version field of the question page's forms (none when only following is left).
+fn version_of(page: &Page) -> String {
+    let Some(at) = page.body.find("name=\"version\" value=\"") else {
+        return String::new();
+    };
+    let rest = &page.body[at + 23..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[test]
+fn every_step_of_the_lifecycle_works_from_the_question_page() {
+    let app = TestApp::start();
+    app.user_with_password(
+        "olle@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    app.user_with_password(
+        "pia@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    app.user_with_password(
+        "rut@test.se",
+        "u-umea-asyl",
+        &["rg-nord-lulea"],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut asker = Client::new(&app);
+    asker.sign_in("olle@test.se", PASSWORD);
+    let csrf = asker.get("/fragor/ny").csrf();
+    let ask = |c: &mut Client, title: &str| {
+        let p = c.post(
+            "/fragor/ny",
+            &[
+                ("csrf", &csrf),
+                ("title", title),
+                ("body", "Hur ska vi bedöma detta?"),
+                ("process", "asyl_forstagang"),
+                ("tags", "identitet, pass"),
+                ("countries", "sy"),
+                ("step", "submit"),
+            ],
+        );
+        assert_eq!(p.status, 303, "{}", p.body);
+        id_of(&p.location.unwrap())
+    };
+    let id = ask(&mut asker, "Identitet utan pass");
+    let other = ask(&mut asker, "Identitet utan pass, igen");
+    let page = asker.get(&format!("/fragor/{id}"));
+    assert!(
+        page.body.contains("Återkalla frågan"),
+        "the asker may withdraw"
+    );
+    assert!(!page.body.contains("/claim\""), "the asker may not claim");
+
+    let mut member = Client::new(&app);
+    member.sign_in("pia@test.se", PASSWORD);
+    let step = |c: &mut Client, q: i64, action: &str, fields: &[(&str, &str)]| {
+        let page = c.get(&format!("/fragor/{q}"));
+        let (csrf, version) = (page.csrf(), version_of(&page));
+        let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+        form.extend_from_slice(fields);
+        c.post(&format!("/fragor/{q}/{action}"), &form)
+    };
+    // A step on a version someone else moved on is a 409 page, not an action.
+    let stale = asker.get(&format!("/fragor/{id}"));
+    assert_eq!(step(&mut member, id, "claim", &[]).status, 303);
+    let late = member.post(
+        &format!("/fragor/{id}/assign"),
+        &[
+            ("csrf", &stale.csrf()),
+            ("version", &version_of(&stale)),
+            ("assignee", "pia@test.se"),
+        ],
+    );
+    assert_eq!(late.status, 403, "another session's token is refused first");
+    let mine = member.get(&format!("/fragor/{id}"));
+    let late = member.post(
+        &format!("/fragor/{id}/assign"),
+        &[
+            ("csrf", &mine.csrf()),
+            ("version", "1"),
+            ("assignee", "pia@test.se"),
+        ],
+    );
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert!(late.body.contains("Ladda om sidan"));
+
+    assert_eq!(
+        step(
+            &mut member,
+            id,
+            "request-info",
+            &[("note", "Vilket land gäller det?")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        step(&mut asker, id, "provide-info", &[("note", "Syrien.")]).status,
+        303
+    );
+    let page = member.get(&format!("/fragor/{id}"));
+    assert!(page.body.contains("Komplettering begärdes") && page.body.contains("Syrien."));
+    // Escalating without a note names the note field.
+    let e = step(&mut member, id, "escalate", &[]);
+    assert_eq!(e.status, 422);
+    assert!(e.body.contains("id=\"escalate-note-error\""));
+    assert!(e.body.contains("aria-describedby=\"escalate-note-error\""));
+    assert!(e
+        .body
+        .contains("<details class=\"action\" id=\"action-escalate\" open>"));
+    assert_eq!(
+        step(
+            &mut member,
+            id,
+            "escalate",
+            &[("note", "Behöver regional bedömning.")]
+        )
+        .status,
+        303
+    );
+    let page = asker.get(&format!("/fragor/{id}"));
+    assert!(page.body.contains("Frågan lyftes"));
+    assert!(
+        page.body.contains("lyftes vidare"),
+        "the unit's stage ended escalated"
+    );
+
+    let mut region = Client::new(&app);
+    region.sign_in("rut@test.se", PASSWORD);
+    let a = step(
+        &mut region,
+        id,
+        "answer",
+        &[
+            ("body", "Identiteten kan göras sannolik på annat sätt."),
+            ("binding_status", "guidance"),
+            ("references", "MIG 2018:4"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert_eq!(step(&mut asker, id, "close", &[]).status, 303);
+    assert_eq!(
+        step(&mut asker, id, "reopen", &[("note", "Nya omständigheter.")]).status,
+        303
+    );
+    // The answering forum withdraws its answer; a missing reason is named on the answer's form.
+    let page = region.get(&format!("/fragor/{id}"));
+    let at = page.body.find("action=\"/svar/").unwrap();
+    let answer: i64 = page.body[at + 14..]
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bs = |c: &mut Client, note: &str| {
+        let csrf = c.get(&format!("/fragor/{id}")).csrf();
+        c.post(
+            &format!("/svar/{answer}/status"),
+            &[
+                ("csrf", &csrf),
+                ("question", &id.to_string()),
+                ("binding_status", "withdrawn"),
+                ("note", note),
+            ],
+        )
+    };
+    let missing = bs(&mut region, "");
+    assert_eq!(missing.status, 422);
+    assert!(missing
+        .body
+        .contains(&format!("id=\"binding-{answer}-note-error\"")));
+    assert_eq!(
+        bs(&mut region, "Ersätts av nytt ställningstagande.").status,
+        303
+    );
+    let page = asker.get(&format!("/fragor/{id}"));
+    assert!(page.body.contains("badge-withdrawn"));
+    assert!(page.body.contains("Ett svar fick ny status"));
+
+    // Duplicate, withdraw and follow.
+    assert_eq!(
+        step(&mut member, other, "duplicate", &[("of", "x")]).status,
+        422
+    );
+    assert_eq!(
+        step(&mut member, other, "duplicate", &[("of", &id.to_string())]).status,
+        303
+    );
+    let third = ask(&mut asker, "En tredje fråga om identitet");
+    assert_eq!(step(&mut asker, third, "withdraw", &[]).status, 303);
+    assert!(asker
+        .get(&format!("/fragor/{third}"))
+        .body
+        .contains("Återkallad"));
+    assert_eq!(step(&mut member, third, "follow", &[]).status, 303);
+    assert!(member
+        .get(&format!("/fragor/{third}"))
+        .body
+        .contains("Sluta följa frågan"));
+    assert_eq!(
+        member
+            .post(&format!("/fragor/{third}/fly"), &[("csrf", &csrf)])
+            .status,
+        403,
+        "another session's token"
+    );
+}

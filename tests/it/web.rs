@@ -731,3 +731,47 @@ fn every_step_of_the_lifecycle_works_from_the_question_page() {
         "another session's token"
     );
 }
+
+#[test]
+fn the_queue_puts_overdue_first_then_urgent_and_says_the_sla_state_in_words() {
+    use eskalera::service::questions::NewQuestionInput;
+    let app = TestApp::start();
+    app.user_with_password(
+        "stina@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    app.user("tor@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let tor = app.svc.actor_by_email("tor@test.se").unwrap();
+    let submit = |days_ago: i64, title: &str, urgent: bool| {
+        let svc = app
+            .svc
+            .with_clock(app.svc.clock().shifted(chrono::Duration::days(-days_ago)));
+        svc.submit(
+            &tor,
+            &NewQuestionInput {
+                title: Some(title.into()),
+                body: Some("Hur ska vi bedöma detta?".into()),
+                process: Some("asyl_forstagang".into()),
+                priority: Some(if urgent { "urgent" } else { "normal" }.into()),
+                urgent_reason: urgent.then(|| "Tidsfrist i ärendet".to_string()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    submit(0, "Ny och normal", false);
+    submit(0, "Ny och brådskande", true);
+    submit(30, "Gammal och försenad", false);
+    let mut c = Client::new(&app);
+    c.sign_in("stina@test.se", PASSWORD);
+    let q = c.get("/ko");
+    assert_eq!(q.status, 200);
+    let at = |t: &str| q.body.find(t).unwrap_or_else(|| panic!("{t} missing"));
+    assert!(at("Gammal och försenad") < at("Ny och brådskande"));
+    assert!(at("Ny och brådskande") < at("Ny och normal"));
+    assert!(q.body.contains("Försenad</span>"), "the state in words");
+    assert!(q.body.contains("1 försenade"));
+}

@@ -99,9 +99,10 @@ pub async fn reports(
         .map(|r| {
             (
                 level_name(&r.group),
+                // No answered stage: no bar, and a dash instead of a misleading zero.
                 vec![
-                    r.median_working_days.unwrap_or(0.0),
-                    r.p90_working_days.unwrap_or(0.0),
+                    r.median_working_days.unwrap_or(f64::NAN),
+                    r.p90_working_days.unwrap_or(f64::NAN),
                 ],
             )
         })
@@ -221,6 +222,7 @@ pub fn bar_chart(
     let max = groups
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max)
         .max(1.0);
     // Whole-number charts get whole-number grid lines.
@@ -265,8 +267,18 @@ pub fn bar_chart(
         let x0 = LEFT + slot * gi as f64 + (slot - bar_w * series.len() as f64) / 2.0;
         for (si, v) in values.iter().enumerate().take(series.len()) {
             let (fill, stroke) = &fills[si % fills.len()];
-            let h = plot_h * v / max;
             let x = x0 + bar_w * si as f64;
+            if !v.is_finite() {
+                let _ = write!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#111111">–<title>{}: inga värden</title></text>"##,
+                    x + bar_w / 2.0 - 1.0,
+                    TOP + plot_h - 3.0,
+                    escape(&format!("{label}, {}", series[si])),
+                );
+                continue;
+            }
+            let h = plot_h * v / max;
             let y = TOP + plot_h - h;
             let _ = write!(
                 s,
@@ -322,6 +334,7 @@ mod tests {
             &[
                 ("jan".into(), vec![3.0, 1.5]),
                 ("feb".into(), vec![0.0, 2.0]),
+                ("mar".into(), vec![f64::NAN, 1.0]),
             ],
             &["Inkomna", "Besvarade"],
             1,
@@ -331,5 +344,6 @@ mod tests {
         assert!(svg.contains(">1,5<") && svg.contains(">3,0<"));
         assert!(svg.contains("url(#t-hatch)"));
         assert!(svg.contains("Besvarade"));
+        assert!(svg.contains("mar, Inkomna: inga värden") && !svg.contains("NaN"));
     }
 }

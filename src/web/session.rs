@@ -74,20 +74,30 @@ impl SessionKeys {
         (s.expires > now).then_some(s)
     }
 
+    /// Secure cookies behind an https base URL, or when this request came over TLS (directly
+    /// or as a proxy says with X-Forwarded-Proto / Forwarded; saying so only adds protection).
+    fn secure_for(&self, req: &HttpRequest) -> bool {
+        self.secure || req.connection_info().scheme() == "https"
+    }
+
     /// The Set-Cookie value that stores `s`.
-    pub fn cookie(&self, s: &Session) -> String {
+    pub fn cookie(&self, s: &Session, req: &HttpRequest) -> String {
+        self.cookie_with(s, self.secure_for(req))
+    }
+
+    fn cookie_with(&self, s: &Session, secure: bool) -> String {
         format!(
             "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={LIFETIME_SECS}{}",
             self.encode(s),
-            if self.secure { "; Secure" } else { "" }
+            if secure { "; Secure" } else { "" }
         )
     }
 
     /// The Set-Cookie value that removes the session.
-    pub fn clear(&self) -> String {
+    pub fn clear(&self, req: &HttpRequest) -> String {
         format!(
             "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-            if self.secure { "; Secure" } else { "" }
+            if self.secure_for(req) { "; Secure" } else { "" }
         )
     }
 }
@@ -355,11 +365,22 @@ mod tests {
 
     #[test]
     fn cookies_are_http_only_lax_and_secure_behind_https() {
+        use actix_web::test::TestRequest;
         let mut k = keys();
-        let c = k.cookie(&Session::new(None, 0));
+        let plain = TestRequest::default().to_http_request();
+        let c = k.cookie(&Session::new(None, 0), &plain);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
+        let proxied = TestRequest::default()
+            .insert_header(("X-Forwarded-Proto", "https"))
+            .to_http_request();
+        assert!(k
+            .cookie(&Session::new(None, 0), &proxied)
+            .ends_with("; Secure"));
         k.secure = true;
-        assert!(k.cookie(&Session::new(None, 0)).ends_with("; Secure"));
+        assert!(k
+            .cookie(&Session::new(None, 0), &plain)
+            .ends_with("; Secure"));
+        assert!(k.clear(&plain).ends_with("; Secure"));
     }
 
     #[test]

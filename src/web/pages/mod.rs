@@ -211,7 +211,7 @@ async fn sign_in_form(
     }
     let mut res = sign_in_page(&session.csrf, &next, "", BTreeMap::new(), StatusCode::OK)?;
     if fresh {
-        let cookie = keys.cookie(&session);
+        let cookie = keys.cookie(&session, &req);
         if let Ok(v) = header::HeaderValue::from_str(&cookie) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -267,7 +267,7 @@ async fn sign_in(
             // A new session, and so a new CSRF token, at every sign-in.
             let session = new_session(&req, Some(actor.id));
             let mut res = see_other(&next);
-            if let Ok(v) = header::HeaderValue::from_str(&keys.cookie(&session)) {
+            if let Ok(v) = header::HeaderValue::from_str(&keys.cookie(&session, &req)) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
             Ok(res)
@@ -285,9 +285,9 @@ async fn sign_in(
     }
 }
 
-async fn sign_out(keys: web::Data<SessionKeys>, _form: Posted) -> HttpResponse {
+async fn sign_out(req: HttpRequest, keys: web::Data<SessionKeys>, _form: Posted) -> HttpResponse {
     let mut res = see_other("/logga-in");
-    if let Ok(v) = header::HeaderValue::from_str(&keys.clear()) {
+    if let Ok(v) = header::HeaderValue::from_str(&keys.clear(&req)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res

@@ -265,6 +265,27 @@ impl Browser {
         )
     }
 
+    fn press_tab(&self) {
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(
+                json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                    {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}
+                ]}]}),
+            ),
+        );
+    }
+
+    /// What has keyboard focus: its class, id, where it is and how its outline is drawn.
+    fn focused(&self) -> Value {
+        self.run(
+            r#"const a = document.activeElement; const r = a.getBoundingClientRect();
+            const cs = getComputedStyle(a);
+            return {class: a.className, id: a.id, top: r.top, outline: cs.outlineStyle, width: cs.outlineWidth};"#,
+        )
+    }
+
     fn page_text(&self) -> String {
         self.text("body")
     }
@@ -493,6 +514,21 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     b.wait_for_url(|u| u.contains("/logga-in"));
     b.check_accessibility("sign-in");
     b.screenshots("signin");
+    // The keyboard: the first Tab shows the skip link, and focus is visible on what it reaches.
+    b.press_tab();
+    let focus = b.focused();
+    assert_eq!(focus["class"], json!("skip-link"), "{focus}");
+    assert!(
+        focus["top"].as_f64().unwrap_or(-1.0) >= 0.0,
+        "the skip link shows: {focus}"
+    );
+    assert_ne!(focus["outline"], json!("none"), "{focus}");
+    b.screenshot("signin-focus-skip-link");
+    b.press_tab();
+    b.press_tab();
+    let focus = b.focused();
+    assert_eq!(focus["id"], json!("email"), "{focus}");
+    assert_ne!(focus["outline"], json!("none"), "{focus}");
     b.sign_in(base, "anna.asker@test.se");
     assert!(b.page_text().contains("Mina frågor"));
     b.check_accessibility("start (empty)");

@@ -775,3 +775,51 @@ fn the_queue_puts_overdue_first_then_urgent_and_says_the_sla_state_in_words() {
     assert!(q.body.contains("Försenad</span>"), "the state in words");
     assert!(q.body.contains("1 försenade"));
 }
+
+#[test]
+fn search_pages_through_the_hits_and_facet_links_keep_the_query() {
+    let app = TestApp::start();
+    let token = app.user("ulf@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    app.user_with_password(
+        "vera@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    for i in 0..25 {
+        let process = if i % 5 == 0 {
+            "medborgarskap"
+        } else {
+            "asyl_forstagang"
+        };
+        app.ask(&token, &format!("Språkanalys i ärende nummer {i}"), process);
+    }
+    let mut c = Client::new(&app);
+    c.sign_in("vera@test.se", PASSWORD);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let first = loop {
+        let p = c.get("/sok?q=spr%C3%A5kanalys");
+        if p.body.contains("25 träffar") {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index never caught up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(first.body.contains("Sida 1 av 2"));
+    assert_eq!(first.body.matches("class=\"hit\"").count(), 20);
+    assert!(first.body.contains("rel=\"next\""));
+    let second = c.get("/sok?q=spr%C3%A5kanalys&page=2");
+    assert!(second.body.contains("Sida 2 av 2"));
+    assert_eq!(second.body.matches("class=\"hit\"").count(), 5);
+    assert!(second.body.contains("rel=\"prev\""));
+    // The process facet narrows the same query; its link names both.
+    assert!(first.body.contains("process=medborgarskap"));
+    let narrowed = c.get("/sok?q=spr%C3%A5kanalys&process=medborgarskap");
+    assert!(narrowed.body.contains("5 träffar"), "{}", narrowed.body);
+    assert!(narrowed.body.contains("aria-current=\"true\""));
+    assert!(narrowed.body.contains("Ta bort filtret process"));
+}

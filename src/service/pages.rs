@@ -211,6 +211,16 @@ impl Service {
         Ok(items)
     }
 
+    /// Whether the actor may claim the open questions waiting at `forum` (the queue's button).
+    pub fn may_claim_at(&self, actor: &Actor, forum: &str) -> bool {
+        let rel = Relation {
+            member_of_current: actor.is_member(forum),
+            is_legal: actor.is_legal(),
+            ..Default::default()
+        };
+        decide(Action::Claim, Status::Open, &rel, &StateFacts::default()).is_ok()
+    }
+
     /// Temporary answers whose review date is within `within_days` days or has passed.
     pub fn reviews_due(&self, actor: &Actor, within_days: i64) -> ServiceResult<Vec<ReviewDue>> {
         if !actor.may_oversee() {

@@ -391,6 +391,10 @@ fn the_legal_department_sees_the_backlog_reviews_and_reports_with_downloads() {
     assert!(queue
         .body
         .contains("Vilket beviskrav gäller för identitet?"));
+    assert!(
+        queue.body.contains("/claim\""),
+        "the legal department may claim anywhere"
+    );
     let r = legal.get("/rapporter");
     assert_eq!(r.status, 200);
     assert_eq!(r.body.matches("<svg class=\"chart\"").count(), 2);
@@ -406,6 +410,14 @@ fn the_legal_department_sees_the_backlog_reviews_and_reports_with_downloads() {
     assert!(bad.body.contains("YYYY-MM-DD"));
     let mut caseworker = Client::new(&app);
     caseworker.sign_in("kim@test.se", PASSWORD);
+    let other = caseworker.get("/ko?forum=u-lulea-asyl");
+    assert!(other
+        .body
+        .contains("Vilket beviskrav gäller för identitet?"));
+    assert!(
+        !other.body.contains("/claim\""),
+        "no claim button outside one's forums"
+    );
     assert_eq!(caseworker.get("/oversikt").status, 403);
     assert_eq!(caseworker.get("/rapporter").status, 403);
     assert_eq!(caseworker.get("/rapporter/sla?format=csv").status, 403);

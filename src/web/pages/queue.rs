@@ -37,6 +37,7 @@ pub async fn queue(
                     "code": f,
                     "name": forum.map_or(f.as_str(), |x| x.name.as_str()),
                     "level": forum.map(|x| crate::domain::Code::as_str(x.level)),
+                    "may_claim": s.may_claim_at(&actor, f),
                     "items": items,
                     "overdue": items.iter().filter(|i| i.sla.as_ref().is_some_and(|s| s.state == "overdue")).count(),
                 }))

@@ -177,7 +177,8 @@ impl PageError {
             PageError::Api(e) => {
                 let p = e.problem();
                 match status.as_u16() {
-                    409 => format!("Frågan har ändrats eller befinner sig i ett läge som inte tillåter det ({}). Ladda om sidan.", p.detail),
+                    409 => format!("{} Ladda om sidan och försök igen.", conflict_sv(&p.detail)),
+                    403 => forbidden_sv(&p.detail),
                     s if s >= 500 => "Det som hände har loggats. Försök igen om en stund.".to_string(),
                     _ => p.detail,
                 }
@@ -220,6 +221,63 @@ impl ResponseError for PageError {
         }
         res.body(super::html::error_page(status.as_u16(), &title, &detail))
     }
+}
+
+/// A 409 from the service said in Swedish: a step the question's state does not allow, or a
+/// version someone else moved on. Other conflicts are shown as they are.
+fn conflict_sv(detail: &str) -> String {
+    use crate::domain::question::Status;
+    use crate::domain::Code;
+    if detail.contains("was changed by someone else") {
+        return "Någon annan har ändrat frågan medan du hade sidan öppen.".to_string();
+    }
+    let parsed = detail
+        .strip_prefix("a question that is ")
+        .and_then(|r| r.split_once(" cannot be "));
+    let Some((status, step)) = parsed else {
+        return format!("Det går inte i frågans nuvarande läge ({detail}).");
+    };
+    let step = step.split(" (").next().unwrap_or(step);
+    let verb = match step {
+        "claimed" => "tas för handläggning",
+        "assigned" => "tilldelas",
+        "sent back for more information" => "skickas tillbaka för komplettering",
+        "given more information" => "kompletteras",
+        "answered" => "besvaras",
+        "escalated" => "lyftas",
+        "closed" => "avslutas",
+        "withdrawn" => "återkallas",
+        "reopened" => "öppnas igen",
+        "marked as a duplicate" => "markeras som dubblett",
+        _ => return format!("Det går inte i frågans nuvarande läge ({detail})."),
+    };
+    let status = Status::parse(status).map_or(status.to_string(), |s| s.label_sv().to_lowercase());
+    format!("En fråga som är {status} kan inte {verb}.")
+}
+
+/// A 403 from the service said in Swedish: the access rules of the question lifecycle, the
+/// reports and administration. Others are shown as they are.
+fn forbidden_sv(detail: &str) -> String {
+    const RULES: &[(&str, &str)] = &[
+        ("only members of the forum holding the question or the legal department may claim it", "Bara medlemmar i forumet där frågan ligger, eller rättsavdelningen, kan ta frågan."),
+        ("only members of the forum holding the question or the legal department may assign it", "Bara medlemmar i forumet där frågan ligger, eller rättsavdelningen, kan tilldela frågan."),
+        ("only members of the forum holding the question may ask the asker for more information", "Bara medlemmar i forumet där frågan ligger kan begära komplettering."),
+        ("only members of the forum holding the question may answer it", "Bara medlemmar i forumet där frågan ligger kan svara på den."),
+        ("only members of the forum holding the question may escalate it", "Bara medlemmar i forumet där frågan ligger kan lyfta den."),
+        ("only members of the forum holding the question may mark it as a duplicate", "Bara medlemmar i forumet där frågan ligger kan markera den som dubblett."),
+        ("only the asker may provide the information that was requested", "Bara den som ställde frågan kan komplettera den."),
+        ("only the asker may withdraw a question", "Bara den som ställde frågan kan återkalla den."),
+        ("only the asker, members of the forum that answered, or the legal department may close a question", "Bara den som ställde frågan, medlemmar i forumet som svarade eller rättsavdelningen kan avsluta frågan."),
+        ("only the asker or members of the forum that answered may reopen a question", "Bara den som ställde frågan eller medlemmar i forumet som svarade kan öppna den igen."),
+        ("reports and the backlog are for the legal department", "Rapporterna och översikten är till för rättsavdelningen och administratörer."),
+        ("the review list is for the legal department", "Omprövningslistan är till för rättsavdelningen och administratörer."),
+        ("only administrators", "Bara administratörer hanterar användare och e-post."),
+        ("only members of the forum that gave the answer", "Bara medlemmar i forumet som gav svaret, i ett forum ovanför det på frågans väg, eller rättsavdelningen kan ändra svarets status."),
+    ];
+    RULES
+        .iter()
+        .find(|(en, _)| detail.starts_with(en))
+        .map_or_else(|| detail.to_string(), |(_, sv)| sv.to_string())
 }
 
 /// The Swedish wording of a field error from the service, for the form it belongs to. The
@@ -283,5 +341,25 @@ mod tests {
             "'XX1' är ingen landkod enligt ISO 3166-1, t.ex. BY eller SD."
         );
         assert_eq!(field_message_sv("something else"), "something else");
+    }
+
+    #[test]
+    fn refusals_are_said_in_swedish() {
+        assert_eq!(
+            conflict_sv("a question that is in_progress cannot be claimed"),
+            "En fråga som är under handläggning kan inte tas för handläggning."
+        );
+        assert_eq!(
+            conflict_sv("a question that is answered cannot be escalated (an answered question can only be escalated while its current answer is temporary)"),
+            "En fråga som är besvarad kan inte lyftas."
+        );
+        assert!(conflict_sv("question 3 was changed by someone else (version 4 now, you had 1); reload it and try again")
+            .starts_with("Någon annan har ändrat frågan"));
+        assert!(conflict_sv("pf-asyl is the top of the structure").contains("pf-asyl"));
+        assert_eq!(
+            forbidden_sv("only the asker may withdraw a question"),
+            "Bara den som ställde frågan kan återkalla den."
+        );
+        assert_eq!(forbidden_sv("some other rule"), "some other rule");
     }
 }

@@ -630,6 +630,7 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     assert!(described.contains("escalate-note-error"), "{described}");
     assert!(b.text("#escalate-note-error").contains("Måste fyllas i"));
     b.check_accessibility("question (escalate error)");
+    b.screenshots("question-escalate-error");
     b.click("#action-answer summary");
     b.type_into(
         "#answer-body",

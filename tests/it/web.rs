@@ -645,6 +645,9 @@ fn every_step_of_the_lifecycle_works_from_the_question_page() {
     let e = step(&mut member, id, "escalate", &[]);
     assert_eq!(e.status, 422);
     assert!(e.body.contains("id=\"escalate-note-error\""));
+    assert!(e
+        .body
+        .contains("<a href=\"#escalate-note\">Kommentar: Måste fyllas i.</a>"));
     assert!(e.body.contains("aria-describedby=\"escalate-note-error\""));
     assert!(e
         .body

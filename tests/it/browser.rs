@@ -492,6 +492,13 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
         Role::Legal,
         PASSWORD,
     );
+    for (email, forum) in [
+        ("rut.region@test.se", "rg-nord-lulea"),
+        ("nils.nationell@test.se", "ng-asyl-forstagang"),
+        ("nora.natverk@test.se", "nn-landinfo"),
+    ] {
+        app.user_with_password(email, "u-umea-asyl", &[forum], Role::Caseworker, PASSWORD);
+    }
     app.user_with_password(
         "maja.admin@test.se",
         "u-lulea-asyl",
@@ -656,6 +663,69 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     assert!(b.page_text().contains("Besvarad"));
     b.screenshots("start");
 
+    // A second question climbs: the unit and the regional group pass it on (over the API), the
+    // national group chooses the network in the page, and the network gives temporary support.
+    let asker_token = app.svc.create_token("anna.asker@test.se", None).unwrap();
+    let climbing = app.ask(
+        &asker_token,
+        "Språkanalys när passet saknas",
+        "asyl_forstagang",
+    );
+    let rg_token = app.svc.create_token("rut.region@test.se", None).unwrap();
+    for (token, note) in [
+        (&token, "Enheten behöver stöd."),
+        (&rg_token, "Nationell fråga."),
+    ] {
+        app.post(
+            &format!("/api/v1/questions/{climbing}/escalate"),
+            token,
+            json!({ "note": note }),
+        )
+        .ok();
+    }
+    b.sign_out();
+    b.sign_in(base, "nils.nationell@test.se");
+    b.goto(&format!("{base}/fragor/{climbing}"));
+    b.click("#action-escalate summary");
+    b.click("#escalate-to-nn-landinfo");
+    b.type_into("#escalate-note", "Landinformation behövs.");
+    b.click("#action-escalate button[type=submit]");
+    b.wait_for_text("dl.facts", "Prövningsstödsnätverket för landinformation");
+    b.sign_out();
+    b.sign_in(base, "nora.natverk@test.se");
+    b.goto(&format!("{base}/ko"));
+    assert!(b.page_text().contains("Språkanalys när passet saknas"));
+    b.goto(&format!("{base}/fragor/{climbing}"));
+    b.click("#action-answer summary");
+    b.type_into(
+        "#answer-body",
+        "Tills vidare: en språkanalys kan användas som stöd för identiteten men inte ensam.",
+    );
+    b.click("#answer-bs-temporary");
+    let review = (chrono::Utc::now() + chrono::Duration::days(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    // A date field's typed format follows the browser's locale; set the value directly.
+    b.run_with(
+        "document.getElementById('answer-review_date').value = arguments[0];",
+        json!([review]),
+    );
+    b.click("#action-answer button[type=submit]");
+    b.wait_for_text("dl.facts", "Besvarad");
+    b.sign_out();
+    b.sign_in(base, "anna.asker@test.se");
+    b.goto(&format!("{base}/fragor/{climbing}"));
+    assert_eq!(b.text(".answer .badge"), "◆ Tillfälligt stöd");
+    assert!(b
+        .text(".answer .binding-explanation")
+        .contains("omprövningsdatumet"));
+    assert!(b
+        .page_text()
+        .contains(&format!("Omprövas senast {review}.")));
+    assert_eq!(b.find_all("table.list tbody tr").len(), 4, "four stages");
+    b.check_accessibility("question (temporary support)");
+    b.screenshots("question-temporary");
+
     // Search, and a facet link that narrows it.
     b.goto(&format!("{base}/sok?q=konvertit"));
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -686,6 +756,10 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     b.sign_in(base, "lars.legal@test.se");
     b.goto(&format!("{base}/oversikt"));
     assert!(b.page_text().contains("Per nivå"));
+    // The temporary support due in 20 days is on the review list.
+    assert!(b
+        .text("#reviews-heading + p + div")
+        .contains("Språkanalys när passet saknas"));
     b.check_accessibility("overview");
     b.screenshots("overview");
     b.goto(&format!("{base}/rapporter"));

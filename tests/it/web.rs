@@ -329,6 +329,10 @@ fn titles_are_escaped_everywhere_and_unknown_pages_are_html_404s() {
         p.body
     );
     assert!(!p.body.contains("<script>alert"));
+    // The links in mail lead to the page.
+    let from_mail = c.get(&format!("/questions/{id}"));
+    assert_eq!(from_mail.status, 301);
+    assert_eq!(from_mail.location, Some(format!("/fragor/{id}")));
     let missing = c.get("/fragor/999999");
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("<html lang=\"sv\">"));

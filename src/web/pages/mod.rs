@@ -55,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/fragor/ny", web::get().to(questions::ask_form))
             .route("/fragor/ny", web::post().to(questions::ask))
             .route("/fragor/{id}", web::get().to(questions::show))
+            // The links in mail (service::notifications) name /questions/{id}.
+            .route("/questions/{id}", web::get().to(questions::mail_link))
             .route("/fragor/{id}/{action}", web::post().to(questions::act))
             .route(
                 "/svar/{id}/status",

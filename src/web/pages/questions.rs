@@ -206,6 +206,16 @@ pub async fn show(svc: Svc, v: Viewer, id: web::Path<i64>) -> Result<HttpRespons
     question_page(svc, &v, id.into_inner(), None).await
 }
 
+/// A question's address in mail, sent on to its page.
+pub async fn mail_link(id: web::Path<i64>) -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/fragor/{}", id.into_inner()),
+        ))
+        .finish()
+}
+
 fn number(form: &Posted, field: &str) -> Result<Option<i64>, ServiceError> {
     match form.get(field) {
         None => Ok(None),

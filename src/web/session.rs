@@ -27,7 +27,8 @@ type HmacSha256 = Hmac<Sha256>;
 /// The key that signs session cookies, and whether cookies are marked Secure.
 #[derive(Clone)]
 pub struct SessionKeys {
-    key: Vec<u8>,
+    /// HMAC-SHA256 keyed once at start; each signature starts from a clone.
+    mac: HmacSha256,
     secure: bool,
 }
 
@@ -39,15 +40,17 @@ impl SessionKeys {
             Some(k) => k.clone(),
             None => key_in_data_dir(&config.data_dir)?,
         };
-        Ok(SessionKeys {
-            key,
-            secure: config.base_url.starts_with("https://"),
-        })
+        Self::new(&key, config.base_url.starts_with("https://"))
+    }
+
+    fn new(key: &[u8], secure: bool) -> std::io::Result<SessionKeys> {
+        let mac = <HmacSha256 as Mac>::new_from_slice(key)
+            .map_err(|e| std::io::Error::other(format!("session key: {e}")))?;
+        Ok(SessionKeys { mac, secure })
     }
 
     fn mac(&self) -> HmacSha256 {
-        // HMAC takes a key of any length; this cannot fail.
-        <HmacSha256 as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!())
+        self.mac.clone()
     }
 
     fn sign(&self, payload: &str) -> String {
@@ -329,10 +332,7 @@ mod tests {
     use super::*;
 
     fn keys() -> SessionKeys {
-        SessionKeys {
-            key: vec![7; 64],
-            secure: false,
-        }
+        SessionKeys::new(&[7; 64], false).unwrap()
     }
 
     #[test]
@@ -356,10 +356,7 @@ mod tests {
         // Expired.
         assert!(k.decode(&v, 1000 + LIFETIME_SECS).is_none());
         // Another key.
-        let other = SessionKeys {
-            key: vec![8; 64],
-            secure: false,
-        };
+        let other = SessionKeys::new(&[8; 64], false).unwrap();
         assert!(other.decode(&v, 1001).is_none());
     }
 

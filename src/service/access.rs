@@ -38,6 +38,16 @@ impl Actor {
         self.role == Role::Legal
     }
 
+    /// Users, their memberships and failed mail are managed by administrators only.
+    pub fn may_administer(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The backlog and the review list are the legal department's (and administrators').
+    pub fn may_oversee(&self) -> bool {
+        matches!(self.role, Role::Legal | Role::Admin)
+    }
+
     /// How the actor stands to `q`, whose latest answer is `latest`.
     pub fn relation(&self, q: &QuestionRow, latest: Option<&AnswerRow>) -> Relation {
         Relation {

@@ -8,6 +8,7 @@ pub mod import;
 pub mod indexing;
 pub mod notifications;
 pub mod org;
+pub mod pages;
 pub mod questions;
 pub mod reports;
 pub mod search;

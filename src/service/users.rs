@@ -74,6 +74,19 @@ pub(crate) fn hash_password(password: &str) -> ServiceResult<String> {
         .map_err(|e| ServiceError::invalid("password", format!("cannot be hashed: {e}")))
 }
 
+/// A hash of a random password, made once, to spend the same time on unknown e-mails.
+fn decoy_hash() -> ServiceResult<String> {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(h) = DECOY.get() {
+        return Ok(h.clone());
+    }
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw)
+        .map_err(|e| StoreError::Corrupt(format!("no randomness available: {e}")))?;
+    let h = hash_password(&hex::encode(raw))?;
+    Ok(DECOY.get_or_init(|| h).clone())
+}
+
 impl Service {
     fn audit(
         &self,
@@ -325,6 +338,60 @@ impl Service {
             role,
             unit: u.unit,
         })
+    }
+
+    /// The user with this e-mail and password (argon2id), for the web pages' sign-in. Both a
+    /// wrong password and an unknown e-mail answer the same 401, after the same amount of work,
+    /// so the reply does not tell which e-mail addresses exist. Success and failure are audited.
+    pub fn sign_in(&self, email: &str, password: &str) -> ServiceResult<Actor> {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let email = email.trim().to_lowercase();
+        let mut conn = self.conn()?;
+        let user = us::by_email(&mut conn, &email)?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        // Without a stored hash, verify against a throwaway one so the time spent is the same.
+        let hash = match stored {
+            Some(h) => h,
+            None => decoy_hash()?,
+        };
+        let ok = PasswordHash::new(&hash).is_ok_and(|parsed| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
+        let user = match user {
+            Some(u) if ok && u.password_hash.is_some() => u,
+            other => {
+                if let Some(u) = other {
+                    store::write_tx(&mut conn, |c| {
+                        self.audit(
+                            c,
+                            Some(u.id),
+                            "sign_in_failed",
+                            format!("wrong password for user {}", u.id),
+                        )
+                    })?;
+                }
+                return Err(ServiceError::Unauthenticated(
+                    "the e-mail address or the password is wrong".into(),
+                ));
+            }
+        };
+        store::write_tx(&mut conn, |c| {
+            self.audit(
+                c,
+                Some(user.id),
+                "signed_in",
+                format!("user {} signed in to the web pages", user.id),
+            )
+        })?;
+        self.actor(&mut conn, user.id)
+    }
+
+    /// The actor behind a web session; 401 once the user is gone.
+    pub fn session_actor(&self, user_id: i64) -> ServiceResult<Actor> {
+        let mut conn = self.conn()?;
+        self.actor(&mut conn, user_id)
     }
 
     /// The actor for a user e-mail, for the CLI and demo loading.

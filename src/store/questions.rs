@@ -400,3 +400,13 @@ pub fn followers_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Ve
         .select(followers::user_id)
         .load(conn)?)
 }
+
+/// Temporary answers whose review date (YYYY-MM-DD, so text order is date order) is `until` or
+/// earlier, soonest first.
+pub fn temporary_answers_due(conn: &mut DbConnection, until: &str) -> StoreResult<Vec<AnswerRow>> {
+    Ok(answers::table
+        .filter(answers::binding_status.eq("temporary"))
+        .filter(answers::review_date.le(until))
+        .order((answers::review_date.asc(), answers::id.asc()))
+        .load(conn)?)
+}

@@ -21,10 +21,6 @@ pub fn by_email(conn: &mut DbConnection, email: &str) -> StoreResult<Option<User
         .optional()?)
 }
 
-pub fn all(conn: &mut DbConnection) -> StoreResult<Vec<UserRow>> {
-    Ok(users::table.order(users::id).load(conn)?)
-}
-
 pub fn by_id(conn: &mut DbConnection, id: i64) -> StoreResult<Option<UserRow>> {
     Ok(users::table.find(id).first(conn).optional()?)
 }
@@ -152,4 +148,8 @@ pub fn with_role(conn: &mut DbConnection, role: &str) -> StoreResult<Vec<UserRow
         .filter(users::role.eq(role))
         .order(users::id)
         .load(conn)?)
+}
+
+pub fn all(conn: &mut DbConnection) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table.order(users::name).load(conn)?)
 }

@@ -1,4 +1,5 @@
-//! Who is calling: the bearer token of an API request, resolved to an `Actor`.
+//! Who is calling: the bearer token of an API request, resolved to an `Actor`; for reads, the
+//! pages' session cookie also counts (the pages' script asks for similar questions that way).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,8 +30,21 @@ impl FromRequest for Caller {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(|t| t.trim().to_string());
+        // Only safe methods: a cookie is sent by the browser on its own, so a write through it
+        // would need the CSRF check that only the pages' forms carry.
+        let session_user = if token.is_none() && req.method() == actix_web::http::Method::GET {
+            super::session::session_of(req).and_then(|s| s.user)
+        } else {
+            None
+        };
         Box::pin(async move {
             let svc = svc.ok_or(ApiError::Unavailable)?;
+            if let Some(user) = session_user {
+                let actor = web::block(move || svc.session_actor(user))
+                    .await
+                    .map_err(|_| ApiError::Unavailable)??;
+                return Ok(Caller(actor));
+            }
             let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
                 ServiceError::Unauthenticated(
                     "sign in: send Authorization: Bearer <token> (create one with `eskalera token create`)".into(),

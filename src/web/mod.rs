@@ -1,10 +1,14 @@
-//! HTTP: routes, the JSON API and (later) the pages; thin over the service layer.
+//! HTTP: routes, the JSON API and the HTML pages; thin over the service layer.
 
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
+pub mod html;
 pub mod openapi;
+pub mod pages;
+pub mod session;
+pub mod throttle;
 
 use std::net::TcpListener;
 
@@ -78,23 +82,36 @@ fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(api::decide_case),
                 ),
         )
+        .configure(pages::configure)
         .default_service(web::to(not_found));
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
+/// Unknown paths: problem+json under /api, an error page everywhere else.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let e = ApiError::NotFound(format!(
         "there is nothing at {} {}",
         req.method(),
         req.path()
-    )))
+    ));
+    if req.path().starts_with("/api/") {
+        actix_web::ResponseError::error_response(&e)
+    } else {
+        actix_web::ResponseError::error_response(&error::PageError::Api(e))
+    }
 }
 
 /// The HTTP server on an already bound listener (tests bind port 0).
 pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    html::check_templates().map_err(std::io::Error::other)?;
+    let keys = web::Data::new(session::SessionKeys::load(&svc.config)?);
+    let throttle = web::Data::new(throttle::Throttle::default());
     let data = web::Data::new(svc);
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(keys.clone())
+            .app_data(throttle.clone())
+            .wrap(html::security_headers())
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
             .configure(configure)
     })

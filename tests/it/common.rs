@@ -222,6 +222,27 @@ impl TestApp {
         self.svc.create_token(email, None).unwrap()
     }
 
+    /// Adds a user who can sign in to the pages with `password`.
+    pub fn user_with_password(
+        &self,
+        email: &str,
+        unit: &str,
+        members: &[&str],
+        role: Role,
+        password: &str,
+    ) {
+        self.svc
+            .add_user(&NewUserInput {
+                email: email.into(),
+                name: email.split('@').next().unwrap_or(email).replace('.', " "),
+                unit: unit.into(),
+                members: members.iter().map(|m| m.to_string()).collect(),
+                role,
+                password: Some(password.into()),
+            })
+            .unwrap();
+    }
+
     pub fn request(
         &self,
         method: &str,

@@ -7,6 +7,7 @@ mod common;
 
 mod access;
 mod api;
+mod browser;
 mod cli;
 mod concurrency;
 mod consistency;
@@ -20,3 +21,4 @@ mod personal_data;
 mod refusals;
 mod reports;
 mod search;
+mod web;

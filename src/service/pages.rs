@@ -1,0 +1,379 @@
+//! Read models the web pages need beyond the JSON API: what the actor may do to a question now,
+//! forum queues in working order, temporary support due for review, users and failed mail.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Europe::Stockholm;
+use serde::Serialize;
+
+use super::notifications::FailedMail;
+use super::questions::ListQuery;
+use super::users::{UserChange, UserSummary};
+use super::views::*;
+use super::{Actor, Service, ServiceError, ServiceResult};
+use crate::domain::answer::{self, BindingStatus};
+use crate::domain::question::{decide, Action, Relation, StateFacts, Status};
+use crate::domain::structure::{EscalationTarget, Level};
+use crate::domain::Code;
+use crate::store::{self, questions as qs, users as us, StoreError};
+
+/// What the actor may do to one question now; the service still checks every step.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PermittedActions {
+    /// Lifecycle actions (claim, assign, request_info, …) the actor may take now.
+    pub may: Vec<String>,
+    /// Where an escalation may go; several means the actor chooses.
+    pub escalate_to: Vec<ForumRef>,
+    /// Binding statuses the question's current level may issue when it answers.
+    pub issuable: Vec<String>,
+    /// Members of the current forum, for assigning.
+    pub members: Vec<PersonView>,
+    /// Per answer id: the binding statuses the actor may change it to.
+    pub binding_changes: BTreeMap<i64, Vec<String>>,
+}
+
+/// The question page: the question with its history, and what the actor may do.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionPageView {
+    #[serde(flatten)]
+    pub detail: QuestionDetail,
+    pub permitted: PermittedActions,
+}
+
+/// One month of the SLA report, summed over levels, for the trend chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthTrend {
+    /// YYYY-MM
+    pub month: String,
+    pub received: i64,
+    pub answered: i64,
+    pub escalated: i64,
+}
+
+/// A temporary answer whose review date has come or is near.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewDue {
+    pub answer_id: i64,
+    pub question_id: i64,
+    pub reference: String,
+    pub title: String,
+    pub forum_name: String,
+    pub review_date: String,
+    /// Days until the review date; negative once it has passed.
+    pub days_left: i64,
+}
+
+fn sla_rank(q: &QuestionView) -> u8 {
+    match q.sla.as_ref().map(|s| s.state.as_str()) {
+        Some("overdue") => 0,
+        Some("at_risk") => 1,
+        _ => 2,
+    }
+}
+
+fn not_admin() -> ServiceError {
+    ServiceError::Forbidden("only administrators (role admin) manage users and mail".into())
+}
+
+impl Service {
+    /// A question with answers, events and stages, and the actions open to the actor now.
+    pub fn question_page(&self, actor: &Actor, id: i64) -> ServiceResult<QuestionPageView> {
+        let detail = self.question(actor, id)?;
+        let permitted = self.permitted(actor, &detail)?;
+        Ok(QuestionPageView { detail, permitted })
+    }
+
+    fn permitted(&self, actor: &Actor, d: &QuestionDetail) -> ServiceResult<PermittedActions> {
+        let q = &d.question;
+        let status = Status::parse(&q.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status '{}'", q.status)))?;
+        let latest = d.answers.last();
+        let rel = Relation {
+            is_asker: q.asker.as_ref().is_some_and(|a| a.email == actor.email),
+            member_of_current: actor.is_member(&q.forum.code),
+            member_of_answering: latest.is_some_and(|a| actor.is_member(&a.forum)),
+            is_legal: actor.is_legal(),
+        };
+        let facts = StateFacts {
+            current_answer_temporary: latest
+                .is_some_and(|a| a.binding_status == BindingStatus::Temporary.as_str()),
+        };
+        let mut out = PermittedActions::default();
+        let structure = &self.config.structure;
+        for &action in Action::ALL {
+            if decide(action, status, &rel, &facts).is_err() {
+                continue;
+            }
+            if action == Action::Escalate {
+                out.escalate_to = match structure.escalation_target(&q.forum.code, &q.process) {
+                    EscalationTarget::Top => continue,
+                    EscalationTarget::One(f) => vec![forum_ref(f)],
+                    EscalationTarget::Choice(fs) => fs.into_iter().map(forum_ref).collect(),
+                };
+            }
+            out.may.push(action.as_str().to_string());
+        }
+        let level = Level::parse(&q.level);
+        if let Some(level) = level {
+            out.issuable = self
+                .config
+                .issue_rules
+                .allowed(level)
+                .iter()
+                .map(|b| b.as_str().to_string())
+                .collect();
+        }
+        if out.may.iter().any(|a| a == Action::Assign.as_str()) {
+            let mut conn = self.conn()?;
+            out.members = us::members_of(&mut conn, &q.forum.code)?
+                .into_iter()
+                .map(|u| PersonView {
+                    email: u.email,
+                    name: u.name,
+                })
+                .collect();
+        }
+        for a in &d.answers {
+            let Some(from) = BindingStatus::parse(&a.binding_status) else {
+                continue;
+            };
+            // The forums on the path from the answering one up: they may change its status.
+            let path: Vec<(&str, Option<Level>)> =
+                std::iter::once((a.forum.as_str(), Level::parse(&a.level)))
+                    .chain(
+                        d.stages
+                            .iter()
+                            .filter(|s| s.entered_at > a.created_at)
+                            .map(|s| (s.forum.as_str(), Level::parse(&s.level))),
+                    )
+                    .collect();
+            if !(actor.is_legal() || path.iter().any(|(f, _)| actor.is_member(f))) {
+                continue;
+            }
+            let later_exists = d.answers.iter().any(|b| b.id > a.id);
+            let options: Vec<String> = [
+                BindingStatus::Binding,
+                BindingStatus::Superseded,
+                BindingStatus::Withdrawn,
+            ]
+            .into_iter()
+            .filter(|&to| answer::check_change(from, to).is_ok())
+            .filter(|&to| to != BindingStatus::Superseded || later_exists)
+            .filter(|&to| {
+                to != BindingStatus::Binding
+                    || path.iter().any(|(f, l)| {
+                        actor.is_member(f)
+                            && l.is_some_and(|l| {
+                                self.config.issue_rules.may_issue(l, BindingStatus::Binding)
+                            })
+                    })
+            })
+            .map(|b| b.as_str().to_string())
+            .collect();
+            if !options.is_empty() {
+                out.binding_changes.insert(a.id, options);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The questions waiting at one forum: overdue first, then at risk, urgent before normal,
+    /// then the longest waiting.
+    pub fn queue(&self, actor: &Actor, forum: &str) -> ServiceResult<Vec<QuestionView>> {
+        let mut items = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self.list_questions(
+                actor,
+                &ListQuery {
+                    forum: Some(forum.to_string()),
+                    status: Some("open,in_progress,awaiting_info".into()),
+                    page: Some(page),
+                    per_page: Some(100),
+                    ..Default::default()
+                },
+            )?;
+            let n = p.items.len();
+            items.extend(p.items);
+            if n < 100 || items.len() as i64 >= p.total {
+                break;
+            }
+            page += 1;
+        }
+        items.sort_by(|a, b| {
+            (sla_rank(a), a.priority != "urgent", a.created_at).cmp(&(
+                sla_rank(b),
+                b.priority != "urgent",
+                b.created_at,
+            ))
+        });
+        Ok(items)
+    }
+
+    /// Whether the actor may claim the open questions waiting at `forum` (the queue's button).
+    pub fn may_claim_at(&self, actor: &Actor, forum: &str) -> bool {
+        let rel = Relation {
+            member_of_current: actor.is_member(forum),
+            is_legal: actor.is_legal(),
+            ..Default::default()
+        };
+        decide(Action::Claim, Status::Open, &rel, &StateFacts::default()).is_ok()
+    }
+
+    /// Temporary answers whose review date is within `within_days` days or has passed.
+    pub fn reviews_due(&self, actor: &Actor, within_days: i64) -> ServiceResult<Vec<ReviewDue>> {
+        if !actor.may_oversee() {
+            return Err(ServiceError::Forbidden(
+                "the review list is for the legal department (role legal) and administrators"
+                    .into(),
+            ));
+        }
+        let today = self.clock.now().with_timezone(&Stockholm).date_naive();
+        let until = (today + Duration::days(within_days.clamp(0, 3650)))
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| {
+            let answers = qs::temporary_answers_due(c, &until)?;
+            let ids: Vec<i64> = answers.iter().map(|a| a.question_id).collect();
+            let questions: BTreeMap<i64, _> = qs::by_ids(c, &ids)?
+                .into_iter()
+                .map(|q| (q.id, q))
+                .collect();
+            Ok(answers
+                .into_iter()
+                .filter_map(|a| {
+                    let q = questions.get(&a.question_id)?;
+                    let date = a.review_date.clone()?;
+                    let days_left = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                        .map(|d| (d - today).num_days())
+                        .unwrap_or(0);
+                    Some(ReviewDue {
+                        answer_id: a.id,
+                        question_id: q.id,
+                        reference: q.reference.clone(),
+                        title: q.title.clone(),
+                        forum_name: self
+                            .config
+                            .structure
+                            .forum(&a.forum)
+                            .map_or_else(|| a.forum.clone(), |f| f.name.clone()),
+                        review_date: date,
+                        days_left,
+                    })
+                })
+                .collect())
+        })
+    }
+
+    /// Stages received, answered and escalated per calendar month, the last `months` months up
+    /// to today (Europe/Stockholm), from the SLA report of each month.
+    pub fn sla_trend(&self, actor: &Actor, months: u32) -> ServiceResult<Vec<MonthTrend>> {
+        use chrono::Datelike;
+        let today = self.clock.now().with_timezone(&Stockholm).date_naive();
+        let mut out = Vec::new();
+        for back in (0..months.clamp(1, 36)).rev() {
+            let total = today.year() * 12 + today.month0() as i32 - back as i32;
+            let (year, month0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
+            let Some(first) = NaiveDate::from_ymd_opt(year, month0 + 1, 1) else {
+                continue;
+            };
+            let next = if month0 == 11 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, month0 + 2, 1)
+            };
+            let last = next.map_or(today, |n| (n - Duration::days(1)).min(today));
+            let r = self.sla_report(
+                actor,
+                &super::reports::SlaReportQuery {
+                    from: Some(first.format("%Y-%m-%d").to_string()),
+                    to: Some(last.format("%Y-%m-%d").to_string()),
+                    group_by: Some("level".into()),
+                    format: None,
+                },
+            )?;
+            out.push(MonthTrend {
+                month: first.format("%Y-%m").to_string(),
+                received: r.rows.iter().map(|x| x.received).sum(),
+                answered: r.rows.iter().map(|x| x.answered).sum(),
+                escalated: r.rows.iter().map(|x| x.escalated).sum(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every user with role and memberships, for administrators.
+    pub fn users_overview(&self, actor: &Actor) -> ServiceResult<Vec<UserSummary>> {
+        if !actor.may_administer() {
+            return Err(not_admin());
+        }
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| {
+            us::all(c)?
+                .into_iter()
+                .map(|u| {
+                    Ok(UserSummary {
+                        memberships: us::memberships(c, u.id)?,
+                        id: u.id,
+                        email: u.email,
+                        name: u.name,
+                        unit: u.unit,
+                        role: u.role,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// An administrator adds or removes a forum membership (audited like `user set`).
+    pub fn change_membership(
+        &self,
+        actor: &Actor,
+        email: &str,
+        forum: &str,
+        member: bool,
+    ) -> ServiceResult<UserSummary> {
+        if !actor.may_administer() {
+            return Err(not_admin());
+        }
+        let forum = forum.trim().to_string();
+        let change = if member {
+            UserChange {
+                add_member: vec![forum],
+                ..Default::default()
+            }
+        } else {
+            UserChange {
+                remove_member: vec![forum],
+                ..Default::default()
+            }
+        };
+        self.change_user(email, &change)
+    }
+
+    /// Mails that gave up after their retries, for administrators.
+    pub fn failed_mail_for(&self, actor: &Actor) -> ServiceResult<Vec<FailedMail>> {
+        if !actor.may_administer() {
+            return Err(not_admin());
+        }
+        self.failed_mail()
+    }
+
+    /// An administrator queues a failed mail again.
+    pub fn retry_mail_for(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        if !actor.may_administer() {
+            return Err(not_admin());
+        }
+        self.retry_mail(id)
+    }
+}
+
+fn forum_ref(f: &crate::domain::structure::Forum) -> ForumRef {
+    ForumRef {
+        code: f.code.clone(),
+        name: f.name.clone(),
+        level: f.level.as_str().to_string(),
+    }
+}

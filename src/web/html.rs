@@ -1,0 +1,387 @@
+//! The HTML side: tera templates and static files built into the binary, Swedish labels as
+//! template filters, and the security headers every response carries.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Stockholm;
+use serde_json::Value;
+use tera::{Context, Tera};
+
+use super::error::PageError;
+use crate::domain::answer::BindingStatus;
+use crate::domain::question::Status;
+use crate::domain::structure::Level;
+use crate::domain::Code;
+
+/// Names end in .html, so tera escapes every value (autoescape) unless marked `| safe`.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    (
+        "error.html",
+        include_str!("../../templates/pages/error.html"),
+    ),
+    (
+        "signin.html",
+        include_str!("../../templates/pages/signin.html"),
+    ),
+    (
+        "start.html",
+        include_str!("../../templates/pages/start.html"),
+    ),
+    ("ask.html", include_str!("../../templates/pages/ask.html")),
+    (
+        "question.html",
+        include_str!("../../templates/pages/question.html"),
+    ),
+    (
+        "queue.html",
+        include_str!("../../templates/pages/queue.html"),
+    ),
+    (
+        "search.html",
+        include_str!("../../templates/pages/search.html"),
+    ),
+    (
+        "overview.html",
+        include_str!("../../templates/pages/overview.html"),
+    ),
+    (
+        "reports.html",
+        include_str!("../../templates/pages/reports.html"),
+    ),
+    (
+        "settings.html",
+        include_str!("../../templates/pages/settings.html"),
+    ),
+    (
+        "admin_mail.html",
+        include_str!("../../templates/pages/admin_mail.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/pages/admin_users.html"),
+    ),
+];
+
+pub const STYLE_CSS: &str = include_str!("../../static/style.css");
+pub const SCRIPT_JS: &str = include_str!("../../static/eskalera.js");
+
+/// No inline script or style anywhere: the pages load only what this server serves.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers on every response, pages and API alike.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+}
+
+fn templates() -> Result<&'static Tera, String> {
+    static T: OnceLock<Result<Tera, String>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = Tera::default();
+        t.add_raw_templates(TEMPLATES.iter().copied())
+            .map_err(|e| format!("{e:?}"))?;
+        register_filters(&mut t);
+        Ok(t)
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// Checks at start-up that every template parses, so a broken one fails loudly and early.
+pub fn check_templates() -> Result<(), String> {
+    templates().map(|_| ())
+}
+
+/// Renders a page template into a 200 response (or `status`).
+pub fn render(
+    name: &str,
+    ctx: &Context,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let t = templates().map_err(|e| {
+        log::error!("templates: {e}");
+        PageError::Unavailable
+    })?;
+    let body = t.render(name, ctx).map_err(|e| {
+        log::error!("template {name}: {e:?}");
+        PageError::Unavailable
+    })?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// The error page; plain HTML if even the template fails.
+pub fn error_page(status: u16, title: &str, detail: &str) -> String {
+    let mut ctx = Context::new();
+    ctx.insert("status", &status);
+    ctx.insert("title", title);
+    ctx.insert("detail", detail);
+    templates()
+        .ok()
+        .and_then(|t| t.render("error.html", &ctx).ok())
+        .unwrap_or_else(|| {
+            format!(
+                "<!doctype html><html lang=\"sv\"><title>{}</title><h1>{}</h1><p>{}</p></html>",
+                escape(title),
+                escape(title),
+                escape(detail)
+            )
+        })
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Percent-encodes everything but unreserved characters, for links built in templates.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+type Args = HashMap<String, Value>;
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn status_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    let s = text(v);
+    Ok(Status::parse(&s)
+        .map_or(s, |x| x.label_sv().to_string())
+        .into())
+}
+
+fn level_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    let s = text(v);
+    Ok(Level::parse(&s)
+        .map_or(s, |x| {
+            let l = x.label_sv();
+            let mut c = l.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .into())
+}
+
+fn binding_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    let s = text(v);
+    Ok(BindingStatus::parse(&s)
+        .map_or(s, |x| x.label_sv().to_string())
+        .into())
+}
+
+fn binding_explanation(v: &Value, _: &Args) -> tera::Result<Value> {
+    let s = text(v);
+    Ok(BindingStatus::parse(&s)
+        .map_or(String::new(), |x| x.explanation_sv().to_string())
+        .into())
+}
+
+fn sla_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(match text(v).as_str() {
+        "on_track" => "I tid",
+        "at_risk" => "Riskerar att bli försenad",
+        "overdue" => "Försenad",
+        "met" => "Klar i tid",
+        "missed" => "Klar efter måltiden",
+        _ => "",
+    }
+    .into())
+}
+
+fn event_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(match text(v).as_str() {
+        "submitted" => "Frågan ställdes",
+        "claimed" => "Frågan togs för handläggning",
+        "assigned" => "Frågan tilldelades",
+        "info_requested" => "Komplettering begärdes",
+        "info_provided" => "Frågeställaren kompletterade",
+        "answered" => "Frågan besvarades",
+        "escalated" => "Frågan lyftes",
+        "closed" => "Frågan avslutades",
+        "withdrawn" => "Frågan återkallades",
+        "reopened" => "Frågan öppnades igen",
+        "marked_duplicate" => "Frågan markerades som dubblett",
+        "binding_status_changed" => "Ett svar fick ny status",
+        other => return Ok(other.to_string().into()),
+    }
+    .into())
+}
+
+fn outcome_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(match text(v).as_str() {
+        "answered" => "besvarad här",
+        "escalated" => "lyftes vidare",
+        "withdrawn" => "återkallad",
+        "duplicate" => "dubblett",
+        "" => "pågår",
+        other => return Ok(other.to_string().into()),
+    }
+    .into())
+}
+
+fn action_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(match text(v).as_str() {
+        "claim" => "Ta frågan",
+        "assign" => "Tilldela",
+        "request_info" => "Begär komplettering",
+        "provide_info" => "Komplettera",
+        "answer" => "Svara",
+        "escalate" => "Lyft frågan",
+        "close" => "Avsluta",
+        "withdraw" => "Återkalla frågan",
+        "reopen" => "Öppna igen",
+        "duplicate" => "Markera som dubblett",
+        other => return Ok(other.to_string().into()),
+    }
+    .into())
+}
+
+fn role_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(match text(v).as_str() {
+        "caseworker" => "Handläggare",
+        "legal" => "Rättsavdelningen",
+        "admin" => "Administratör",
+        other => return Ok(other.to_string().into()),
+    }
+    .into())
+}
+
+/// An RFC 3339 instant as Stockholm time, e.g. "2026-12-01 14:03".
+fn when(v: &Value, _: &Args) -> tera::Result<Value> {
+    let s = text(v);
+    Ok(DateTime::parse_from_rfc3339(&s)
+        .map(|t| {
+            t.with_timezone(&Utc)
+                .with_timezone(&Stockholm)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or(s)
+        .into())
+}
+
+/// Working days with one decimal and a Swedish decimal comma.
+fn days(v: &Value, _: &Args) -> tera::Result<Value> {
+    let d = v.as_f64().unwrap_or(0.0);
+    Ok(format!("{d:.1}").replace('.', ",").into())
+}
+
+/// The Swedish label of a form field named in an error ("answer.body" is the answer's body).
+fn field_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    let s = text(v);
+    let field = s.rsplit('.').next().unwrap_or(&s);
+    Ok(match field {
+        "title" => "Rubrik",
+        "body" => "Text",
+        "process" => "Process",
+        "category" => "Kategori",
+        "tags" => "Taggar",
+        "countries" => "Länder",
+        "priority" => "Prioritet",
+        "urgent_reason" => "Skäl för brådska",
+        "email" => "E-postadress",
+        "password" => "Lösenord",
+        "note" => "Kommentar",
+        "binding_status" => "Bindande status",
+        "review_date" => "Omprövningsdatum",
+        "references" => "Referenser",
+        "to_forum" => "Lyft till",
+        "of" => "Dubblett av",
+        "assignee" => "Tilldela till",
+        "mail" => "E-post",
+        "forum" => "Forum",
+        other => return Ok(other.to_string().into()),
+    }
+    .into())
+}
+
+fn urlencode(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(url_encode(&text(v)).into())
+}
+
+fn register_filters(t: &mut Tera) {
+    t.register_filter("status_sv", status_sv);
+    t.register_filter("level_sv", level_sv);
+    t.register_filter("binding_sv", binding_sv);
+    t.register_filter("binding_explanation", binding_explanation);
+    t.register_filter("sla_sv", sla_sv);
+    t.register_filter("event_sv", event_sv);
+    t.register_filter("outcome_sv", outcome_sv);
+    t.register_filter("action_sv", action_sv);
+    t.register_filter("role_sv", role_sv);
+    t.register_filter("when", when);
+    t.register_filter("days", days);
+    t.register_filter("urlencode", urlencode);
+    t.register_filter("field_sv", field_sv);
+}
+
+/// The static files: our own CSS and the small script that only enhances.
+pub async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLE_CSS)
+}
+
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SCRIPT_JS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        check_templates().unwrap();
+    }
+
+    #[test]
+    fn values_are_escaped_in_pages() {
+        let mut ctx = Context::new();
+        ctx.insert("status", &404);
+        ctx.insert("title", "<script>alert(1)</script>");
+        ctx.insert("detail", "x");
+        let html = templates().unwrap().render("error.html", &ctx).unwrap();
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>alert"));
+    }
+
+    #[test]
+    fn urls_encode_all_but_unreserved() {
+        assert_eq!(url_encode("a b&c=å"), "a%20b%26c%3D%C3%A5");
+    }
+}

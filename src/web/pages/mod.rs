@@ -1,0 +1,311 @@
+//! The HTML pages: routes, the context every page shares, and signing in and out. Each
+//! handler calls one use case off the executor and renders a template; no rules live here.
+
+mod admin;
+mod oversight;
+mod questions;
+mod queue;
+mod search;
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use tera::Context;
+
+use super::error::{field_message_sv, PageError};
+use super::html;
+use super::session::{new_session, session_of, session_or_new, Posted, SessionKeys, Viewer};
+use super::throttle::{Kind, Throttle};
+use crate::service::{FieldError, Service, ServiceError, ServiceResult};
+
+type Svc = web::Data<Service>;
+
+/// Form bodies may carry a question's full text.
+const MAX_FORM: usize = 256 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .app_data(
+                web::FormConfig::default()
+                    .limit(MAX_FORM)
+                    .error_handler(|e, _| PageError::BadForm(e.to_string()).into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                PageError::from(ServiceError::invalid("query", e.to_string())).into()
+            }))
+            .app_data(
+                web::PathConfig::default().error_handler(|_, req: &HttpRequest| {
+                    PageError::from(ServiceError::NotFound(format!(
+                        "there is nothing at {}",
+                        req.path()
+                    )))
+                    .into()
+                }),
+            )
+            .route("/static/style.css", web::get().to(html::style))
+            .route("/static/eskalera.js", web::get().to(html::script))
+            .route("/logga-in", web::get().to(sign_in_form))
+            .route("/logga-in", web::post().to(sign_in))
+            .route("/logga-ut", web::post().to(sign_out))
+            .route("/", web::get().to(questions::start))
+            .route("/fragor/ny", web::get().to(questions::ask_form))
+            .route("/fragor/ny", web::post().to(questions::ask))
+            .route("/fragor/{id}", web::get().to(questions::show))
+            // The links in mail (service::notifications) name /questions/{id}.
+            .route("/questions/{id}", web::get().to(questions::mail_link))
+            .route("/fragor/{id}/{action}", web::post().to(questions::act))
+            .route(
+                "/svar/{id}/status",
+                web::post().to(questions::binding_status),
+            )
+            .route("/ko", web::get().to(queue::queue))
+            .route("/sok", web::get().to(search::search))
+            .route("/oversikt", web::get().to(oversight::overview))
+            .route("/rapporter", web::get().to(oversight::reports))
+            .route("/rapporter/sla", web::get().to(oversight::sla_download))
+            .route(
+                "/rapporter/backlog",
+                web::get().to(oversight::backlog_download),
+            )
+            .route("/installningar", web::get().to(admin::settings))
+            .route("/installningar", web::post().to(admin::save_settings))
+            .route("/admin/mail", web::get().to(admin::failed_mail))
+            .route("/admin/mail/{id}/retry", web::post().to(admin::retry_mail))
+            .route("/admin/anvandare", web::get().to(admin::users))
+            .route("/admin/anvandare", web::post().to(admin::change_membership)),
+    );
+}
+
+/// Runs a use case on the thread pool, keeping its error for the page to show in a form.
+async fn run<T: Send + 'static>(
+    f: impl FnOnce() -> ServiceResult<T> + Send + 'static,
+) -> Result<ServiceResult<T>, PageError> {
+    web::block(f).await.map_err(|_| PageError::Unavailable)
+}
+
+/// Runs a use case whose every error becomes the error page.
+async fn call<T: Send + 'static>(
+    f: impl FnOnce() -> ServiceResult<T> + Send + 'static,
+) -> Result<T, PageError> {
+    Ok(run(f).await??)
+}
+
+/// The context every page of a signed-in user has: who they are, the CSRF token, the menu.
+fn page_context(v: &Viewer, nav: &str, title: &str) -> Context {
+    let mut c = Context::new();
+    c.insert(
+        "viewer",
+        &json!({
+            "name": v.actor.name,
+            "email": v.actor.email,
+            "role": v.actor.role.to_string(),
+            "member": !v.actor.memberships.is_empty(),
+            "oversee": v.actor.may_oversee(),
+            "admin": v.actor.may_administer(),
+        }),
+    );
+    c.insert("csrf", &v.csrf);
+    c.insert("nav", nav);
+    c.insert("title", title);
+    c.insert("errors", &BTreeMap::<String, String>::new());
+    c.insert("values", &serde_json::Map::new());
+    c
+}
+
+/// Field errors keyed by field, in Swedish; list items (tags[2]) count for their list.
+fn errors_by_field(prefix: &str, errors: &[FieldError]) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for e in errors {
+        let field = e.field.split('[').next().unwrap_or(&e.field);
+        let key = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        let msg = field_message_sv(&e.message);
+        out.entry(key)
+            .and_modify(|m| {
+                m.push(' ');
+                m.push_str(&msg);
+            })
+            .or_insert(msg);
+    }
+    out
+}
+
+/// Form values for a template with every field it compares present (tera refuses to compare
+/// a missing value).
+fn with_defaults(values: serde_json::Value, keys: &[&str]) -> serde_json::Value {
+    let mut map = match values {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    for k in keys {
+        map.entry(k.to_string())
+            .or_insert_with(|| serde_json::Value::String(String::new()));
+    }
+    serde_json::Value::Object(map)
+}
+
+pub(crate) fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Only paths on this site are followed after sign-in (no "//host" or "/\host").
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.starts_with("/logga-") =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn sign_in_page(
+    csrf: &str,
+    next: &str,
+    email: &str,
+    errors: BTreeMap<String, String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let mut c = Context::new();
+    c.insert("csrf", csrf);
+    c.insert("next", next);
+    c.insert("email", email);
+    c.insert("errors", &errors);
+    c.insert("title", "Logga in");
+    c.insert("nav", "signin");
+    html::render("signin.html", &c, status)
+}
+
+async fn sign_in_form(
+    req: HttpRequest,
+    keys: web::Data<SessionKeys>,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    let next = safe_next(q.next.as_deref());
+    let (session, fresh) = session_or_new(&req);
+    if session.user.is_some() {
+        return Ok(see_other(&next));
+    }
+    let mut res = sign_in_page(&session.csrf, &next, "", BTreeMap::new(), StatusCode::OK)?;
+    if fresh {
+        let cookie = keys.cookie(&session, &req);
+        if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+fn client_of(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string())
+}
+
+async fn sign_in(
+    req: HttpRequest,
+    svc: Svc,
+    keys: web::Data<SessionKeys>,
+    throttle: web::Data<Throttle>,
+    form: Posted,
+) -> Result<HttpResponse, PageError> {
+    let csrf = session_of(&req).map(|s| s.csrf).unwrap_or_default();
+    let next = safe_next(form.get("next").as_deref());
+    let email = form.get("email").unwrap_or_default().to_lowercase();
+    let password = form.raw("password");
+    let mut errors = BTreeMap::new();
+    if email.is_empty() {
+        errors.insert("email".to_string(), "Ange din e-postadress.".to_string());
+    }
+    if password.is_empty() {
+        errors.insert("password".to_string(), "Ange ditt lösenord.".to_string());
+    }
+    if !errors.is_empty() {
+        return sign_in_page(
+            &csrf,
+            &next,
+            &email,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let keys_of = vec![
+        (Kind::Email, email.clone()),
+        (Kind::Client, client_of(&req)),
+    ];
+    let wait = throttle.wait(&keys_of);
+    if !wait.is_zero() {
+        return Err(PageError::TooManyAttempts(wait.as_secs().max(1)));
+    }
+    let s = svc.into_inner();
+    let e = email.clone();
+    match run(move || s.sign_in(&e, &password)).await? {
+        Ok(actor) => {
+            throttle.succeeded(&email);
+            // A new session, and so a new CSRF token, at every sign-in.
+            let session = new_session(&req, Some(actor.id));
+            let mut res = see_other(&next);
+            if let Ok(v) = header::HeaderValue::from_str(&keys.cookie(&session, &req)) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        Err(ServiceError::Unauthenticated(_)) => {
+            throttle.failed(&keys_of);
+            let mut errors = BTreeMap::new();
+            errors.insert(
+                "password".to_string(),
+                "Fel e-postadress eller lösenord.".to_string(),
+            );
+            sign_in_page(&csrf, &next, &email, errors, StatusCode::UNAUTHORIZED)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn sign_out(req: HttpRequest, keys: web::Data<SessionKeys>, _form: Posted) -> HttpResponse {
+    let mut res = see_other("/logga-in");
+    if let Ok(v) = header::HeaderValue::from_str(&keys.clear(&req)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/fragor/3")), "/fragor/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/logga-ut")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

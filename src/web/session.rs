@@ -1,0 +1,399 @@
+//! Web sessions: a signed cookie naming the user and carrying the CSRF token, the extractors
+//! that read it, and the form extractor that refuses any POST without the right token.
+
+use std::future::Future;
+use std::io::Write;
+use std::path::Path;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use super::error::PageError;
+use crate::config::Config;
+use crate::service::{Actor, Service, ServiceError};
+
+pub const COOKIE: &str = "eskalera_session";
+/// A session lasts a working day; then the user signs in again.
+const LIFETIME_SECS: i64 = 12 * 3600;
+const KEY_FILE: &str = "session.key";
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key that signs session cookies, and whether cookies are marked Secure.
+#[derive(Clone)]
+pub struct SessionKeys {
+    /// HMAC-SHA256 keyed once at start; each signature starts from a clone.
+    mac: HmacSha256,
+    secure: bool,
+}
+
+impl SessionKeys {
+    /// `ESKALERA_SESSION_KEY` when set (needed when several instances serve); otherwise a key
+    /// generated once and kept in the data dir, so a restart does not sign everyone out.
+    pub fn load(config: &Config) -> std::io::Result<SessionKeys> {
+        let key = match &config.session_key {
+            Some(k) => k.clone(),
+            None => key_in_data_dir(&config.data_dir)?,
+        };
+        Self::new(&key, config.base_url.starts_with("https://"))
+    }
+
+    fn new(key: &[u8], secure: bool) -> std::io::Result<SessionKeys> {
+        let mac = <HmacSha256 as Mac>::new_from_slice(key)
+            .map_err(|e| std::io::Error::other(format!("session key: {e}")))?;
+        Ok(SessionKeys { mac, secure })
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        self.mac.clone()
+    }
+
+    fn sign(&self, payload: &str) -> String {
+        let mut m = self.mac();
+        m.update(payload.as_bytes());
+        hex::encode(m.finalize().into_bytes())
+    }
+
+    fn encode(&self, s: &Session) -> String {
+        let payload = hex::encode(serde_json::to_vec(s).unwrap_or_default());
+        let sig = self.sign(&payload);
+        format!("{payload}.{sig}")
+    }
+
+    /// The session in a cookie value, if its signature holds and it has not expired.
+    fn decode(&self, value: &str, now: i64) -> Option<Session> {
+        let (payload, sig) = value.split_once('.')?;
+        let sig = hex::decode(sig).ok()?;
+        let mut m = self.mac();
+        m.update(payload.as_bytes());
+        // verify_slice compares in constant time.
+        m.verify_slice(&sig).ok()?;
+        let s: Session = serde_json::from_slice(&hex::decode(payload).ok()?).ok()?;
+        (s.expires > now).then_some(s)
+    }
+
+    /// Secure cookies behind an https base URL, or when this request came over TLS (directly
+    /// or as a proxy says with X-Forwarded-Proto / Forwarded; saying so only adds protection).
+    fn secure_for(&self, req: &HttpRequest) -> bool {
+        self.secure || req.connection_info().scheme() == "https"
+    }
+
+    /// The Set-Cookie value that stores `s`.
+    pub fn cookie(&self, s: &Session, req: &HttpRequest) -> String {
+        self.cookie_with(s, self.secure_for(req))
+    }
+
+    fn cookie_with(&self, s: &Session, secure: bool) -> String {
+        format!(
+            "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={LIFETIME_SECS}{}",
+            self.encode(s),
+            if secure { "; Secure" } else { "" }
+        )
+    }
+
+    /// The Set-Cookie value that removes the session.
+    pub fn clear(&self, req: &HttpRequest) -> String {
+        format!(
+            "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+            if self.secure_for(req) { "; Secure" } else { "" }
+        )
+    }
+}
+
+fn key_in_data_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
+    let path = dir.join(KEY_FILE);
+    let read = |path: &Path| -> std::io::Result<Vec<u8>> {
+        let text = std::fs::read_to_string(path)?;
+        hex::decode(text.trim())
+            .ok()
+            .filter(|k| k.len() == 64)
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "{} must hold 128 hex digits (delete it to make a new key)",
+                        path.display()
+                    ),
+                )
+            })
+    };
+    if path.exists() {
+        return read(&path);
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut key = vec![0u8; 64];
+    getrandom::fill(&mut key).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(&path) {
+        Ok(mut f) => {
+            f.write_all(hex::encode(&key).as_bytes())?;
+            f.sync_all()?;
+            Ok(key)
+        }
+        // Another instance on the same data dir made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the cookie holds: the user (none before sign-in), the CSRF token and the expiry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    #[serde(rename = "u")]
+    pub user: Option<i64>,
+    #[serde(rename = "c")]
+    pub csrf: String,
+    #[serde(rename = "e")]
+    pub expires: i64,
+}
+
+impl Session {
+    /// A new session with a fresh CSRF token (a new one at sign-in, against session fixation).
+    pub fn new(user: Option<i64>, now: i64) -> Session {
+        let mut raw = [0u8; 32];
+        // Without randomness the token is empty and every form is refused, which is safe.
+        let csrf = match getrandom::fill(&mut raw) {
+            Ok(()) => hex::encode(raw),
+            Err(_) => String::new(),
+        };
+        Session {
+            user,
+            csrf,
+            expires: now + LIFETIME_SECS,
+        }
+    }
+}
+
+fn now_secs(req: &HttpRequest) -> i64 {
+    req.app_data::<web::Data<Service>>()
+        .map_or_else(chrono::Utc::now, |s| s.clock().now())
+        .timestamp()
+}
+
+/// The session the request carries, if any and valid.
+pub fn session_of(req: &HttpRequest) -> Option<Session> {
+    let keys = req.app_data::<web::Data<SessionKeys>>()?;
+    let now = now_secs(req);
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .filter(|(name, _)| *name == COOKIE)
+        .find_map(|(_, value)| keys.decode(value, now))
+}
+
+/// A fresh anonymous session, or the one the request has; for pages that show a form before
+/// sign-in. The second value says whether the cookie must be (re)sent.
+pub fn session_or_new(req: &HttpRequest) -> (Session, bool) {
+    match session_of(req) {
+        Some(s) if !s.csrf.is_empty() => (s, false),
+        _ => (Session::new(None, now_secs(req)), true),
+    }
+}
+
+pub fn new_session(req: &HttpRequest, user: Option<i64>) -> Session {
+    Session::new(user, now_secs(req))
+}
+
+/// A signed-in user of the pages; extracting it redirects to the sign-in page otherwise.
+pub struct Viewer {
+    pub actor: Actor,
+    pub csrf: String,
+}
+
+impl FromRequest for Viewer {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Viewer, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let svc = req.app_data::<web::Data<Service>>().cloned();
+        let session = session_of(req);
+        let next = req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        Box::pin(async move {
+            let svc = svc.ok_or(PageError::Unavailable)?;
+            let (Some(session), Some(user)) = (session.clone(), session.and_then(|s| s.user))
+            else {
+                return Err(PageError::SignIn(next));
+            };
+            let actor = web::block(move || svc.session_actor(user))
+                .await
+                .map_err(|_| PageError::Unavailable)?;
+            match actor {
+                Ok(actor) => Ok(Viewer {
+                    actor,
+                    csrf: session.csrf,
+                }),
+                Err(ServiceError::Unauthenticated(_)) => Err(PageError::SignIn(next)),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+}
+
+/// A submitted form whose CSRF token matched the session's; every page POST takes one.
+pub struct Posted {
+    fields: Vec<(String, String)>,
+}
+
+impl Posted {
+    /// The first value of a field, trimmed; None when absent or blank.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The raw first value of a field, untrimmed (passwords).
+    pub fn raw(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// A comma-separated field as a list (tags, countries).
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every field except the token, to fill a form in again after an error.
+    pub fn values(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k != "csrf" && k != "password")
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect()
+    }
+}
+
+fn same(a: &str, b: &str) -> bool {
+    // Constant time over the length of the expected token.
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl FromRequest for Posted {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Posted, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = session_of(req);
+        let form = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        Box::pin(async move {
+            let fields = match form.await {
+                Ok(f) => f.into_inner(),
+                // A form without the token is refused before its content matters.
+                Err(_) if session.is_none() => return Err(PageError::Csrf),
+                Err(e) => return Err(PageError::BadForm(e.to_string())),
+            };
+            let sent = fields
+                .iter()
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
+            match session {
+                Some(s) if !s.csrf.is_empty() && same(sent, &s.csrf) => Ok(Posted { fields }),
+                _ => Err(PageError::Csrf),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> SessionKeys {
+        SessionKeys::new(&[7; 64], false).unwrap()
+    }
+
+    #[test]
+    fn a_signed_session_round_trips_and_a_tampered_one_does_not() {
+        let k = keys();
+        let s = Session::new(Some(42), 1000);
+        let v = k.encode(&s);
+        let back = k.decode(&v, 1001).map(|s| s.user);
+        assert_eq!(back, Some(Some(42)));
+        let (payload, sig) = v.split_once('.').unwrap_or_default();
+        let forged = hex::encode(
+            serde_json::to_vec(&Session {
+                user: Some(1),
+                ..s.clone()
+            })
+            .unwrap_or_default(),
+        );
+        assert!(k.decode(&format!("{forged}.{sig}"), 1001).is_none());
+        assert!(k.decode(&format!("{payload}.00"), 1001).is_none());
+        assert!(k.decode("garbage", 1001).is_none());
+        // Expired.
+        assert!(k.decode(&v, 1000 + LIFETIME_SECS).is_none());
+        // Another key.
+        let other = SessionKeys::new(&[8; 64], false).unwrap();
+        assert!(other.decode(&v, 1001).is_none());
+    }
+
+    #[test]
+    fn cookies_are_http_only_lax_and_secure_behind_https() {
+        use actix_web::test::TestRequest;
+        let mut k = keys();
+        let plain = TestRequest::default().to_http_request();
+        let c = k.cookie(&Session::new(None, 0), &plain);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
+        let proxied = TestRequest::default()
+            .insert_header(("X-Forwarded-Proto", "https"))
+            .to_http_request();
+        assert!(k
+            .cookie(&Session::new(None, 0), &proxied)
+            .ends_with("; Secure"));
+        k.secure = true;
+        assert!(k
+            .cookie(&Session::new(None, 0), &plain)
+            .ends_with("; Secure"));
+        assert!(k.clear(&plain).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn a_key_is_made_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = key_in_data_dir(dir.path()).unwrap_or_default();
+        let b = key_in_data_dir(dir.path()).unwrap_or_default();
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("", "abc"));
+        assert!(!same("abcd", "abc"));
+    }
+}

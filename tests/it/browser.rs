@@ -1,0 +1,782 @@
+//! The pages in a real browser: headless Chromium driven over WebDriver (chromedriver) by a
+//! small client on ureq. Without Chromium the tests say so and pass, unless
+//! ESKALERA_REQUIRE_BROWSER=1 (CI), where a missing browser fails them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use eskalera::service::Role;
+use serde_json::{json, Value};
+
+use crate::common::{free_port, TestApp};
+use crate::web::PASSWORD;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a6e4-4d7c-8c00-4b9d09e56f5b";
+
+/// Where screenshots go: a folder under target/ that survives the test, for a person to look at.
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// axe-core from the npm registry (`npm install axe-core`, done by .ci/run): the accessibility
+/// engine the tests inject into each page. ESKALERA_AXE_JS names the file elsewhere.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("ESKALERA_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) if std::env::var("ESKALERA_REQUIRE_BROWSER").as_deref() == Ok("1") => {
+            panic!("ESKALERA_REQUIRE_BROWSER=1 but axe-core is missing at {} (npm install --prefix {} axe-core)", path.display(), Path::new(env!("CARGO_TARGET_TMPDIR")).join("axe").display())
+        }
+        Err(_) => {
+            eprintln!(
+                "axe-core checks skipped: {} is missing (npm install --prefix {} axe-core)",
+                path.display(),
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("axe").display()
+            );
+            None
+        }
+    }
+}
+
+fn browser_available() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !present {
+        if std::env::var("ESKALERA_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("ESKALERA_REQUIRE_BROWSER=1 but {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)");
+        }
+        eprintln!("browser test skipped: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+    }
+    present
+}
+
+/// One chromedriver with one Chromium session; both end when this is dropped.
+struct Browser {
+    axe: Option<String>,
+    driver: Child,
+    url: String,
+    session: String,
+    agent: ureq::Agent,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .build();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = agent
+                .get(&format!("{url}/status"))
+                .call()
+                .ok()
+                .and_then(|r| r.into_json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == true);
+            if ready {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,800",
+            "--lang=sv-SE",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args}
+        }}});
+        let res: Value = agent
+            .post(&format!("{url}/session"))
+            .send_json(caps)
+            .unwrap_or_else(|e| panic!("new WebDriver session: {e}"))
+            .into_json()
+            .unwrap();
+        let session = res["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {res}"))
+            .to_string();
+        Browser {
+            axe: axe_source(),
+            driver,
+            url,
+            session,
+            agent,
+            _profile: profile,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.url, self.session);
+        let req = self.agent.request(method, &url);
+        let res = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        let res = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = res.status();
+        let text = res.into_string().unwrap_or_default();
+        let v: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {path}: {status} {e}: {text}"));
+        if v["value"]["error"].is_string() {
+            panic!("{method} {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn current_url(&self) -> String {
+        self.cmd("GET", "/url", None).as_str().unwrap().to_string()
+    }
+
+    fn find_all(&self, css: &str) -> Vec<String> {
+        self.cmd(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        )
+        .as_array()
+        .unwrap_or_else(|| panic!("find '{css}': not a list"))
+        .iter()
+        .map(|e| {
+            // The W3C element key; older drivers use another, so take the one value there is.
+            e.get(ELEMENT)
+                .or_else(|| e.as_object().and_then(|o| o.values().next()))
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("find '{css}': no element id in {e}"))
+                .to_string()
+        })
+        .collect()
+    }
+
+    /// The first element matching `css`, waiting a little for it (the page may be loading).
+    fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(e) = self.find_all(css).into_iter().next() {
+                return e;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no element '{css}' on {}",
+                self.current_url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/clear"), Some(json!({})));
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// The rendered text of the first element matching `css`, read in the page so that a
+    /// navigation in between cannot leave a stale element behind.
+    fn text(&self, css: &str) -> String {
+        self.find(css);
+        self.run_with(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+            json!([css]),
+        )
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+    }
+
+    fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css);
+        self.run_with(
+            "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+            json!([css, name]),
+        )
+        .as_str()
+        .map(String::from)
+    }
+
+    fn run_with(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    fn run(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    fn run_async(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    fn press_tab(&self) {
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(
+                json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                    {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}
+                ]}]}),
+            ),
+        );
+    }
+
+    /// What has keyboard focus: its class, id, where it is and how its outline is drawn.
+    fn focused(&self) -> Value {
+        self.run(
+            r#"const a = document.activeElement; const r = a.getBoundingClientRect();
+            const cs = getComputedStyle(a);
+            return {class: a.className, id: a.id, top: r.top, outline: cs.outlineStyle, width: cs.outlineWidth};"#,
+        )
+    }
+
+    fn page_text(&self) -> String {
+        self.text("body")
+    }
+
+    fn resize(&self, width: u32, height: u32) {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
+    }
+
+    /// A screenshot of the page at the current size, to `dir/name.png`.
+    fn screenshot(&self, name: &str) -> PathBuf {
+        let b64 = self.cmd("GET", "/screenshot", None);
+        let png = base64_decode(b64.as_str().unwrap());
+        let path = screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Screenshots at desktop (1280×800) and phone (390×844) sizes; the page must not scroll
+    /// sideways at either.
+    fn screenshots(&self, name: &str) {
+        for (w, h, tag) in [(1280, 800, "desktop"), (390, 844, "mobile")] {
+            self.resize(w, h);
+            self.screenshot(&format!("{name}-{tag}"));
+            // What sticks out past the right edge (scrolling tables scroll inside their box).
+            let wide = self.run(
+                r#"const w = document.documentElement.clientWidth;
+                if (document.documentElement.scrollWidth <= w + 1) return [];
+                return [...document.querySelectorAll("body *")]
+                  .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest(".table-scroll"))
+                  .slice(0, 5).map(e => e.tagName + "." + e.className + ": " + (e.innerText || "").slice(0, 40));"#,
+            );
+            assert_eq!(wide, json!([]), "{name} scrolls sideways at {w}×{h}");
+        }
+        // And the whole page at desktop width, for a person to read through.
+        self.resize(1280, 800);
+        let height = self
+            .run("return document.documentElement.scrollHeight;")
+            .as_u64()
+            .unwrap_or(800)
+            .clamp(800, 4000) as u32;
+        self.resize(1280, height + 140);
+        self.screenshot(&format!("{name}-full"));
+        self.resize(1280, 800);
+    }
+
+    /// Checks the page in the DOM: one `lang="sv"`, no image without alt text, no form field
+    /// without a label, and every aria-describedby pointing at an element that exists.
+    fn check_accessibility(&self, page: &str) {
+        let problems = self.run(
+            r#"
+            const out = [];
+            if (document.documentElement.lang !== "sv") out.push("html lang is not sv");
+            for (const img of document.querySelectorAll("img")) {
+              if (!img.hasAttribute("alt")) out.push("img without alt: " + img.outerHTML);
+            }
+            for (const el of document.querySelectorAll("input, select, textarea")) {
+              const t = (el.getAttribute("type") || "").toLowerCase();
+              if (["hidden", "submit", "button", "reset", "image"].includes(t)) continue;
+              const named = (el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+              if (!named) out.push("field without label: " + el.outerHTML);
+            }
+            for (const el of document.querySelectorAll("[aria-describedby]")) {
+              for (const id of el.getAttribute("aria-describedby").split(/\s+/)) {
+                if (id && !document.getElementById(id)) out.push("aria-describedby to missing " + id);
+              }
+            }
+            if (!document.querySelector("a.skip-link[href='#main']")) out.push("no skip link");
+            if (!document.querySelector("main#main")) out.push("no main landmark");
+            if (!document.querySelector("h1")) out.push("no h1");
+            return out;
+            "#,
+        );
+        assert_eq!(problems, json!([]), "accessibility problems on {page}");
+        self.check_axe(page);
+    }
+
+    /// axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now: no violation allowed.
+    fn check_axe(&self, page: &str) {
+        let Some(axe) = &self.axe else {
+            return;
+        };
+        let loaded = self.run(&format!(
+            "{axe}\n;return (typeof axe !== 'undefined' || typeof window.axe !== 'undefined') ? 'ok' : 'missing';"
+        ));
+        assert_eq!(loaded, json!("ok"), "axe-core did not load on {page}");
+        let result = self.run_async(
+            r#"const done = arguments[arguments.length - 1];
+            (window.axe || axe).run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+              .then(r => done({passes: r.passes.length, violations: r.violations.map(v => ({id: v.id,
+                  impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html)}))}))
+              .catch(e => done({passes: 0, violations: [{id: 'axe-error', help: String(e)}]}));"#,
+        );
+        assert_eq!(
+            result["violations"],
+            json!([]),
+            "axe-core found WCAG 2.1 AA violations on {page}"
+        );
+        // Rules that passed: proof that axe looked at the page at all.
+        assert!(result["passes"].as_u64().unwrap_or(0) > 5, "{result}");
+    }
+
+    fn sign_in(&self, base: &str, email: &str) {
+        self.goto(&format!("{base}/logga-in"));
+        self.type_into("#email", email);
+        self.type_into("#password", PASSWORD);
+        self.click("form[action='/logga-in'] button[type=submit]");
+        self.wait_for_url(|u| !u.contains("/logga-in"));
+    }
+
+    fn sign_out(&self) {
+        self.click("form.signout button");
+        self.wait_for_url(|u| u.contains("/logga-in"));
+    }
+
+    /// Waits until the element matching `css` shows `needle` (after a form was sent).
+    fn wait_for_text(&self, css: &str, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.text(css).contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "'{css}' never showed '{needle}' on {}",
+                self.current_url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for_url(&self, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let u = self.current_url();
+            if ok(&u) {
+                return u;
+            }
+            assert!(Instant::now() < deadline, "still at {u}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self
+            .agent
+            .delete(&format!("{}/session/{}", self.url, self.session))
+            .call();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::start();
+    app.user_with_password(
+        "anna.asker@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    app.user_with_password(
+        "erik.enhet@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    app.user_with_password(
+        "lars.legal@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Legal,
+        PASSWORD,
+    );
+    for (email, forum) in [
+        ("rut.region@test.se", "rg-nord-lulea"),
+        ("nils.nationell@test.se", "ng-asyl-forstagang"),
+        ("nora.natverk@test.se", "nn-landinfo"),
+    ] {
+        app.user_with_password(email, "u-umea-asyl", &[forum], Role::Caseworker, PASSWORD);
+    }
+    app.user_with_password(
+        "maja.admin@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Admin,
+        PASSWORD,
+    );
+    // An answered question already in the index, so that "similar questions" finds something.
+    let token = app.svc.create_token("erik.enhet@test.se", None).unwrap();
+    app.ask(
+        &token,
+        "Konvertiter från Iran och trovärdighetsbedömningen",
+        "asyl_forstagang",
+    );
+    let b = Browser::start();
+    let base = &app.base;
+
+    // Signing in.
+    b.goto(&format!("{base}/"));
+    b.wait_for_url(|u| u.contains("/logga-in"));
+    b.check_accessibility("sign-in");
+    b.screenshots("signin");
+    // The keyboard: the first Tab shows the skip link, and focus is visible on what it reaches.
+    b.press_tab();
+    let focus = b.focused();
+    assert_eq!(focus["class"], json!("skip-link"), "{focus}");
+    assert!(
+        focus["top"].as_f64().unwrap_or(-1.0) >= 0.0,
+        "the skip link shows: {focus}"
+    );
+    assert_ne!(focus["outline"], json!("none"), "{focus}");
+    b.screenshot("signin-focus-skip-link");
+    b.press_tab();
+    b.press_tab();
+    let focus = b.focused();
+    assert_eq!(focus["id"], json!("email"), "{focus}");
+    assert_ne!(focus["outline"], json!("none"), "{focus}");
+    b.sign_in(base, "anna.asker@test.se");
+    assert!(b.page_text().contains("Mina frågor"));
+    b.check_accessibility("start (empty)");
+
+    // Asking: first the preview with similar questions, then a form error, then sending it.
+    b.goto(&format!("{base}/fragor/ny"));
+    b.type_into("#title", "Konvertit från Iran: hur bedöms trovärdigheten?");
+    b.type_into(
+        "#body",
+        "Sökanden har konverterat till kristendomen i Sverige. Hur ska trovärdigheten bedömas när dopet skedde efter avslaget?",
+    );
+    b.click("#process option[value='asyl_forstagang']");
+    b.type_into("#tags", "konvertit, trovärdighet");
+    b.type_into("#countries", "ir");
+    // The script (progressive enhancement) shows similar questions while typing...
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut poked = Instant::now();
+    while !b.text("#similar-results").contains("Konvertiter från Iran") {
+        assert!(
+            Instant::now() < deadline,
+            "the script showed no similar question: {}",
+            b.text("#similar-results")
+        );
+        // The script waits for a pause in typing; poke it now and then until the index is there.
+        std::thread::sleep(Duration::from_millis(250));
+        if poked.elapsed() > Duration::from_secs(2) {
+            b.run("document.getElementById('title').dispatchEvent(new Event('input'));");
+            poked = Instant::now();
+        }
+    }
+    // ...and without it the preview step renders them on the server (with their status).
+    b.click("button[value='preview']");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b.text("#similar-results").contains("Öppen") {
+        assert!(
+            Instant::now() < deadline,
+            "no similar question shown: {}",
+            b.text("#similar-results")
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        b.click("button[value='preview']");
+    }
+    b.check_accessibility("ask (preview)");
+    b.screenshots("ask-similar");
+    // An urgent question needs a reason: the error is tied to its field.
+    b.click("#priority-urgent");
+    b.click("button[value='submit']");
+    b.find("#urgent_reason-error");
+    let described = b
+        .attr("#urgent_reason", "aria-describedby")
+        .unwrap_or_default();
+    assert!(described.contains("urgent_reason-error"), "{described}");
+    assert_eq!(
+        b.attr("#urgent_reason", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(!b.text("#urgent_reason-error").is_empty());
+    assert_eq!(
+        b.run("return document.getElementById('title').value;"),
+        json!("Konvertit från Iran: hur bedöms trovärdigheten?"),
+        "the typed title is kept"
+    );
+    b.check_accessibility("ask (error)");
+    b.screenshots("ask-error");
+    b.click("#priority-normal");
+    b.click("button[value='submit']");
+    let url = b.wait_for_url(|u| u.contains("/fragor/") && !u.ends_with("/ny"));
+    let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    b.wait_for_text("dl.facts", "Öppen");
+    b.check_accessibility("question (asker)");
+
+    // A CSRF-less POST from the page is refused.
+    let status = b.run_async(
+        r#"const done = arguments[arguments.length - 1];
+        fetch('/fragor/ny', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+          body: 'title=x&body=y&process=asyl_forstagang&step=submit'}).then(r => done(r.status));"#,
+    );
+    assert_eq!(status, json!(403));
+    b.sign_out();
+
+    // The unit's member sees it in the queue, claims it, and answers with a binding status.
+    b.sign_in(base, "erik.enhet@test.se");
+    b.goto(&format!("{base}/ko"));
+    assert!(b
+        .page_text()
+        .contains("Konvertit från Iran: hur bedöms trovärdigheten?"));
+    b.check_accessibility("queue");
+    b.screenshots("queue");
+    b.click(&format!("form[action='/fragor/{id}/claim'] button"));
+    b.wait_for_url(|u| u.ends_with(&format!("/fragor/{id}")));
+    b.wait_for_text("dl.facts", "Under handläggning");
+    // Escalating needs a note: the error is tied to the note field.
+    b.click("#action-escalate summary");
+    b.click("#action-escalate button[type=submit]");
+    b.find("#escalate-note-error");
+    let described = b
+        .attr("#escalate-note", "aria-describedby")
+        .unwrap_or_default();
+    assert!(described.contains("escalate-note-error"), "{described}");
+    assert!(b.text("#escalate-note-error").contains("Måste fyllas i"));
+    b.check_accessibility("question (escalate error)");
+    b.screenshots("question-escalate-error");
+    b.click("#action-answer summary");
+    b.type_into(
+        "#answer-body",
+        "Bedöm konversionen utifrån hur sökanden beskriver sin tro och sitt sammanhang, inte tidpunkten för dopet.",
+    );
+    b.click("#answer-bs-guidance");
+    b.type_into("#answer-references", "MIG 2011:29");
+    b.click("#action-answer button[type=submit]");
+    b.wait_for_text("dl.facts", "Besvarad");
+    b.sign_out();
+
+    // The asker sees the answer with its badge and what it means.
+    b.sign_in(base, "anna.asker@test.se");
+    b.goto(&format!("{base}/fragor/{id}"));
+    assert_eq!(b.text(".answer .badge"), "● Vägledande");
+    assert!(b
+        .text(".answer .binding-explanation")
+        .contains("beslutsfattaren gör sin egen bedömning"));
+    assert!(b.page_text().contains("Frågan besvarades"));
+    b.check_accessibility("question (answered)");
+    b.screenshots("question-answered");
+    b.goto(&format!("{base}/"));
+    assert!(b.page_text().contains("Besvarad"));
+    b.screenshots("start");
+
+    // A second question climbs: the unit and the regional group pass it on (over the API), the
+    // national group chooses the network in the page, and the network gives temporary support.
+    let asker_token = app.svc.create_token("anna.asker@test.se", None).unwrap();
+    let climbing = app.ask(
+        &asker_token,
+        "Språkanalys när passet saknas",
+        "asyl_forstagang",
+    );
+    let rg_token = app.svc.create_token("rut.region@test.se", None).unwrap();
+    for (token, note) in [
+        (&token, "Enheten behöver stöd."),
+        (&rg_token, "Nationell fråga."),
+    ] {
+        app.post(
+            &format!("/api/v1/questions/{climbing}/escalate"),
+            token,
+            json!({ "note": note }),
+        )
+        .ok();
+    }
+    b.sign_out();
+    b.sign_in(base, "nils.nationell@test.se");
+    b.goto(&format!("{base}/fragor/{climbing}"));
+    b.click("#action-escalate summary");
+    b.click("#escalate-to-nn-landinfo");
+    b.type_into("#escalate-note", "Landinformation behövs.");
+    b.click("#action-escalate button[type=submit]");
+    b.wait_for_text("dl.facts", "Prövningsstödsnätverket för landinformation");
+    b.sign_out();
+    b.sign_in(base, "nora.natverk@test.se");
+    b.goto(&format!("{base}/ko"));
+    assert!(b.page_text().contains("Språkanalys när passet saknas"));
+    b.goto(&format!("{base}/fragor/{climbing}"));
+    b.click("#action-answer summary");
+    b.type_into(
+        "#answer-body",
+        "Tills vidare: en språkanalys kan användas som stöd för identiteten men inte ensam.",
+    );
+    b.click("#answer-bs-temporary");
+    let review = (chrono::Utc::now() + chrono::Duration::days(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    // A date field's typed format follows the browser's locale; set the value directly.
+    b.run_with(
+        "document.getElementById('answer-review_date').value = arguments[0];",
+        json!([review]),
+    );
+    b.click("#action-answer button[type=submit]");
+    b.wait_for_text("dl.facts", "Besvarad");
+    b.sign_out();
+    b.sign_in(base, "anna.asker@test.se");
+    b.goto(&format!("{base}/fragor/{climbing}"));
+    assert_eq!(b.text(".answer .badge"), "◆ Tillfälligt stöd");
+    assert!(b
+        .text(".answer .binding-explanation")
+        .contains("omprövningsdatumet"));
+    assert!(b
+        .page_text()
+        .contains(&format!("Omprövas senast {review}.")));
+    assert_eq!(b.find_all("table.list tbody tr").len(), 4, "four stages");
+    b.check_accessibility("question (temporary support)");
+    b.screenshots("question-temporary");
+
+    // Search, and a facet link that narrows it.
+    b.goto(&format!("{base}/sok?q=konvertit"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b
+        .find_all(".facet a[href*='binding_status=guidance']")
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "no facets: {}", b.page_text());
+        std::thread::sleep(Duration::from_millis(200));
+        b.goto(&format!("{base}/sok?q=konvertit"));
+    }
+    assert!(!b.find_all(".hit b").is_empty(), "highlighted words");
+    b.check_accessibility("search");
+    b.screenshots("search");
+    b.click(".facet a[href*='binding_status=guidance']");
+    let u = b.wait_for_url(|u| u.contains("binding_status=guidance"));
+    assert!(u.contains("q=konvertit"), "{u}");
+    assert!(
+        b.text("#hits-heading").contains("1 träff"),
+        "{}",
+        b.page_text()
+    );
+    assert!(b.text(".hit h3").contains("hur bedöms trovärdigheten"));
+    assert!(b.find_all(".facet strong[aria-current]").len() == 1);
+    b.sign_out();
+
+    // The legal department's overview and reports, with charts.
+    b.sign_in(base, "lars.legal@test.se");
+    b.goto(&format!("{base}/oversikt"));
+    assert!(b.page_text().contains("Per nivå"));
+    // The temporary support due in 20 days is on the review list.
+    assert!(b
+        .text("#reviews-heading + p + div")
+        .contains("Språkanalys när passet saknas"));
+    b.check_accessibility("overview");
+    b.screenshots("overview");
+    b.goto(&format!("{base}/rapporter"));
+    assert_eq!(b.find_all("svg.chart[role=img]").len(), 2);
+    b.check_accessibility("reports");
+    b.screenshots("reports");
+    b.goto(&format!("{base}/installningar"));
+    b.check_accessibility("settings");
+    b.screenshots("settings");
+    b.sign_out();
+
+    // The administrator's pages.
+    b.sign_in(base, "maja.admin@test.se");
+    b.goto(&format!("{base}/admin/anvandare"));
+    assert!(b.page_text().contains("erik.enhet@test.se"));
+    b.check_accessibility("admin users");
+    b.screenshots("admin-users");
+    b.goto(&format!("{base}/admin/mail"));
+    b.check_accessibility("admin mail");
+}

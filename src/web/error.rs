@@ -271,6 +271,8 @@ fn forbidden_sv(detail: &str) -> String {
         ("only the asker or members of the forum that answered may reopen a question", "Bara den som ställde frågan eller medlemmar i forumet som svarade kan öppna den igen."),
         ("reports and the backlog are for the legal department", "Rapporterna och översikten är till för rättsavdelningen och administratörer."),
         ("the review list is for the legal department", "Omprövningslistan är till för rättsavdelningen och administratörer."),
+        ("consistency cases are for the legal department", "Jämförelserna av svar är till för rättsavdelningen och administratörer."),
+        ("only the legal department (role legal) decides consistency cases", "Bara rättsavdelningen bedömer jämförelser av svar."),
         ("only administrators", "Bara administratörer hanterar användare och e-post."),
         ("only members of the forum that gave the answer", "Bara medlemmar i forumet som gav svaret, i ett forum ovanför det på frågans väg, eller rättsavdelningen kan ändra svarets status."),
     ];

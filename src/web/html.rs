@@ -64,6 +64,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/admin_mail.html"),
     ),
     (
+        "consistency.html",
+        include_str!("../../templates/pages/consistency.html"),
+    ),
+    (
+        "consistency_case.html",
+        include_str!("../../templates/pages/consistency_case.html"),
+    ),
+    (
         "admin_users.html",
         include_str!("../../templates/pages/admin_users.html"),
     ),
@@ -232,7 +240,33 @@ fn event_sv(v: &Value, _: &Args) -> tera::Result<Value> {
         "reopened" => "Frågan öppnades igen",
         "marked_duplicate" => "Frågan markerades som dubblett",
         "binding_status_changed" => "Ett svar fick ny status",
+        "imported" => "Frågan importerades",
+        "consistency_decided" => "Rättsavdelningen jämförde svaret med en liknande fråga",
+        "consistency_linked" => "Olika svar på liknande frågor gick till processforumet",
         other => return Ok(other.to_string().into()),
+    }
+    .into())
+}
+
+fn case_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(match text(v).as_str() {
+        "open" => "Att granska",
+        "consistent" => "Enhetliga",
+        "divergent" => "Olika svar",
+        "not_comparable" => "Inte jämförbara",
+        other => return Ok(other.to_string().into()),
+    }
+    .into())
+}
+
+fn case_explanation(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(match text(v).as_str() {
+        "consistent" => "Svaren säger samma sak.",
+        "divergent" => {
+            "Svaren går isär: en fråga går till processforumet, som avgör vilket svar som gäller."
+        }
+        "not_comparable" => "Frågorna gäller olika saker, så svaren kan inte jämföras.",
+        _ => "",
     }
     .into())
 }
@@ -320,6 +354,7 @@ fn field_sv(v: &Value, _: &Args) -> tera::Result<Value> {
         "assignee" => "Tilldela till",
         "mail" => "E-post",
         "forum" => "Forum",
+        "decision" => "Bedömning",
         other => return Ok(other.to_string().into()),
     }
     .into())
@@ -335,6 +370,8 @@ fn register_filters(t: &mut Tera) {
     t.register_filter("binding_sv", binding_sv);
     t.register_filter("binding_explanation", binding_explanation);
     t.register_filter("sla_sv", sla_sv);
+    t.register_filter("case_sv", case_sv);
+    t.register_filter("case_explanation", case_explanation);
     t.register_filter("event_sv", event_sv);
     t.register_filter("outcome_sv", outcome_sv);
     t.register_filter("action_sv", action_sv);

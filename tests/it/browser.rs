@@ -780,3 +780,158 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     b.goto(&format!("{base}/admin/mail"));
     b.check_accessibility("admin mail");
 }
+
+#[test]
+fn the_legal_department_compares_two_answers_and_sends_a_divergence_on() {
+    use crate::consistency::{answer, ask, cases};
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::start();
+    let asker_n = app.user("asker.nord@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let asker_s = app.user("asker.syd@test.se", "u-malmo-asyl", &[], Role::Caseworker);
+    let member_n = app.user(
+        "member.nord@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let member_s = app.user(
+        "member.syd@test.se",
+        "u-malmo-asyl",
+        &["u-malmo-asyl"],
+        Role::Caseworker,
+    );
+    app.user_with_password(
+        "lars.legal@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Legal,
+        PASSWORD,
+    );
+    app.user_with_password(
+        "maja.admin@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Admin,
+        PASSWORD,
+    );
+    app.user_with_password(
+        "anna.asker@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let a = ask(
+        &app,
+        &asker_n,
+        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
+        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
+         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
+    );
+    let b_id = ask(
+        &app,
+        &asker_s,
+        "Dopintyg som bevis för konvertering i asylärenden",
+        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
+         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
+    );
+    answer(
+        &app,
+        &member_n,
+        a,
+        "Dopintyget räcker inte ensamt; en muntlig utredning om tron behövs.",
+    );
+    answer(
+        &app,
+        &member_s,
+        b_id,
+        "Ett dopintyg är tillräckligt som bevis för konverteringen.",
+    );
+    let token = app.svc.create_token("lars.legal@test.se", None).unwrap();
+    let case = cases(&app, &token, 1)[0]["id"].as_i64().unwrap();
+
+    let b = Browser::start();
+    let base = &app.base;
+    // A caseworker has no way in: no menu item, and the page says why.
+    b.sign_in(base, "anna.asker@test.se");
+    assert!(b.find_all("a[href='/enhetlighet']").is_empty());
+    b.goto(&format!("{base}/enhetlighet"));
+    assert!(
+        b.page_text().contains("till för rättsavdelningen"),
+        "{}",
+        b.page_text()
+    );
+    b.goto(&format!("{base}/"));
+    b.sign_out();
+
+    b.sign_in(base, "lars.legal@test.se");
+    b.click("a[href='/enhetlighet']");
+    b.wait_for_url(|u| u.ends_with("/enhetlighet"));
+    assert!(b.text("h1").contains("Enhetlighet"), "{}", b.page_text());
+    let list = b.text("main table");
+    assert!(list.contains("Räcker ett dopintyg"), "{list}");
+    assert!(list.contains("Dopintyg som bevis"), "{list}");
+    assert!(list.contains("Att granska"), "{list}");
+    b.check_accessibility("consistency list");
+    b.screenshots("consistency-list");
+
+    b.click(&format!("main table a[href='/enhetlighet/{case}']"));
+    b.wait_for_text("h1", &format!("Jämförelse {case}"));
+    let sides = b.find_all(".pair-side");
+    assert_eq!(sides.len(), 2);
+    assert!(b.text(".pair").contains("Dopintyget räcker inte ensamt"));
+    assert!(b.text(".pair").contains("Ett dopintyg är tillräckligt"));
+    assert!(b.page_text().contains("samma land"), "{}", b.page_text());
+    b.check_accessibility("consistency case");
+    b.screenshots("consistency-case");
+
+    // Sent without a choice or a reason: both fields are named, and nothing is decided.
+    b.click("main form button[type=submit]");
+    b.wait_for_text(".error-summary", "Bedömning");
+    assert!(b.text(".error-summary").contains("Motivering"));
+    assert_eq!(
+        b.attr("#note", "aria-invalid").as_deref(),
+        Some("true"),
+        "the note is marked invalid"
+    );
+    b.check_accessibility("consistency case with errors");
+    b.screenshots("consistency-case-error");
+    let still = app.get(&format!("/api/v1/consistency-cases/{case}"), &token);
+    assert_eq!(still.ok()["status"], "open");
+
+    b.click("#decision-divergent");
+    b.type_into("#note", "Svaren går isär om dopintygets värde.");
+    b.click("main form button[type=submit]");
+    b.wait_for_text("h1", "Olika svar");
+    assert!(b
+        .page_text()
+        .contains("Svaren går isär om dopintygets värde."));
+    let routed = b
+        .attr("#decision-heading ~ p a", "href")
+        .unwrap_or_default();
+    assert!(routed.starts_with("/fragor/"), "{routed}");
+    let decided = app.get(&format!("/api/v1/consistency-cases/{case}"), &token);
+    let decided = decided.ok();
+    assert_eq!(decided["status"], "divergent");
+    assert_eq!(
+        routed,
+        format!("/fragor/{}", decided["routed_question"].as_i64().unwrap())
+    );
+    b.check_accessibility("consistency case decided");
+    b.screenshots("consistency-case-decided");
+    b.goto(&format!("{base}{routed}"));
+    assert!(b.page_text().contains("Processforum"), "{}", b.page_text());
+    b.sign_out();
+
+    // An administrator reads the decision but has no form.
+    b.sign_in(base, "maja.admin@test.se");
+    b.goto(&format!("{base}/enhetlighet/{case}"));
+    assert!(b
+        .page_text()
+        .contains("Svaren går isär om dopintygets värde."));
+    assert!(b.find_all("main form").is_empty());
+    b.goto(&format!("{base}/enhetlighet?status=divergent"));
+    assert!(b.text("main table").contains("Olika svar"));
+}

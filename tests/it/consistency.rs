@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::cli::eskalera;
 use crate::common::TestApp;
 
-fn cases(app: &TestApp, token: &str, want: usize) -> Value {
+pub(crate) fn cases(app: &TestApp, token: &str, want: usize) -> Value {
     let started = Instant::now();
     loop {
         let r = app.get("/api/v1/consistency-cases?status=open", token);
@@ -25,7 +25,7 @@ fn cases(app: &TestApp, token: &str, want: usize) -> Value {
     }
 }
 
-fn ask(app: &TestApp, token: &str, title: &str, body: &str) -> i64 {
+pub(crate) fn ask(app: &TestApp, token: &str, title: &str, body: &str) -> i64 {
     let r = app.post(
         "/api/v1/questions",
         token,
@@ -35,7 +35,7 @@ fn ask(app: &TestApp, token: &str, title: &str, body: &str) -> i64 {
     r.status(201)["id"].as_i64().unwrap()
 }
 
-fn answer(app: &TestApp, token: &str, id: i64, body: &str) -> i64 {
+pub(crate) fn answer(app: &TestApp, token: &str, id: i64, body: &str) -> i64 {
     let r = app.post(
         &format!("/api/v1/questions/{id}/answers"),
         token,

@@ -2,6 +2,7 @@
 //! handler calls one use case off the executor and renders a template; no rules live here.
 
 mod admin;
+mod consistency;
 mod oversight;
 mod questions;
 mod queue;
@@ -66,6 +67,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sok", web::get().to(search::search))
             .route("/oversikt", web::get().to(oversight::overview))
             .route("/rapporter", web::get().to(oversight::reports))
+            .route("/enhetlighet", web::get().to(consistency::cases))
+            .route("/enhetlighet/{id}", web::get().to(consistency::case))
+            .route("/enhetlighet/{id}", web::post().to(consistency::decide))
             .route("/rapporter/sla", web::get().to(oversight::sla_download))
             .route(
                 "/rapporter/backlog",

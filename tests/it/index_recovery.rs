@@ -1,6 +1,7 @@
 //! The index is derived from the database: after kill -9, a dropped index folder, or a rebuild,
 //! it converges to exactly the database's content.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,31 +28,136 @@ fn wait_converged(svc: &Service) {
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct EventRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    question_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(diesel::QueryableByName)]
+struct MailRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    question_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    payload: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct LevelRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    level: String,
+}
+
+/// What the rows say after the crashes: every question's events in order, and the mail for
+/// the watcher (a member of both forums on the way) queued for every change it should get.
+fn check_history_and_outbox(db: &TestDb, acknowledged: &[i64], escalated: &[i64]) {
+    use diesel::RunQueryDsl;
+    let pool = eskalera::store::connect(&db.url).unwrap();
+    let mut c = pool.get().unwrap();
+    let levels: BTreeMap<i64, String> =
+        diesel::sql_query("SELECT id, level FROM questions ORDER BY id")
+            .load::<LevelRow>(&mut *c)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.level))
+            .collect();
+    for id in acknowledged {
+        assert!(
+            levels.contains_key(id),
+            "acknowledged question {id} is lost"
+        );
+    }
+    for id in escalated {
+        assert_eq!(
+            levels[id], "regional_group",
+            "acknowledged escalation of {id} is lost"
+        );
+    }
+    let mut events: BTreeMap<i64, Vec<EventRow>> = BTreeMap::new();
+    for e in diesel::sql_query(
+        "SELECT question_id, kind, created_at FROM events WHERE question_id IS NOT NULL ORDER BY id",
+    )
+    .load::<EventRow>(&mut *c)
+    .unwrap()
+    {
+        events.entry(e.question_id).or_default().push(e);
+    }
+    for (id, level) in &levels {
+        let kinds: Vec<&str> = events
+            .get(id)
+            .map(|es| es.iter().map(|e| e.kind.as_str()).collect())
+            .unwrap_or_default();
+        let want: &[&str] = if level == "regional_group" {
+            &["submitted", "escalated"]
+        } else {
+            &["submitted"]
+        };
+        assert_eq!(kinds, want, "events of question {id}");
+        let times: Vec<_> = events[id].iter().map(|e| e.created_at).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{id}: {times:?}");
+    }
+    let mut mails: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for m in diesel::sql_query(
+        "SELECT o.question_id AS question_id, o.payload AS payload FROM outbox o \
+         JOIN users u ON u.id = o.recipient_id \
+         WHERE u.email = 'watcher@test.se' AND o.question_id IS NOT NULL ORDER BY o.id",
+    )
+    .load::<MailRow>(&mut *c)
+    .unwrap()
+    {
+        let v: serde_json::Value = serde_json::from_str(&m.payload).unwrap();
+        mails
+            .entry(m.question_id)
+            .or_default()
+            .push(v["kind"].as_str().unwrap_or_default().to_string());
+    }
+    for (id, level) in &levels {
+        let want: Vec<String> = if level == "regional_group" {
+            vec!["submitted".into(), "escalated".into()]
+        } else {
+            vec!["submitted".into()]
+        };
+        assert_eq!(mails.get(id), Some(&want), "mail about question {id}");
+    }
+}
+
 #[test]
-fn killed_servers_and_a_dropped_index_converge_to_the_database() {
+fn killed_servers_lose_no_acknowledged_write_and_the_index_converges() {
     let db = TestDb::new();
     let svc = Service::open(config(&db), Clock::system()).unwrap();
-    svc.add_user(&NewUserInput {
-        email: "a@test.se".into(),
-        name: "A".into(),
-        unit: "u-lulea-asyl".into(),
-        members: vec!["u-lulea-asyl".into(), "rg-nord-lulea".into()],
-        role: Role::Caseworker,
-        password: None,
-    })
-    .unwrap();
+    for email in ["a@test.se", "watcher@test.se"] {
+        svc.add_user(&NewUserInput {
+            email: email.into(),
+            name: "A".into(),
+            unit: "u-lulea-asyl".into(),
+            members: vec!["u-lulea-asyl".into(), "rg-nord-lulea".into()],
+            role: Role::Caseworker,
+            password: None,
+        })
+        .unwrap();
+    }
     let token = svc.create_token("a@test.se", None).unwrap();
     let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let escalated = Arc::new(Mutex::new(Vec::<i64>::new()));
 
+    // Four rounds of a steady write load, each ended by SIGKILL; before the fourth start the
+    // index folder is gone as well.
     for round in 0..4 {
         let server = ChildServer::start(&db);
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {
-            let (base, token, stop, acknowledged) = (
+            let (base, token, stop, acknowledged, escalated) = (
                 server.base.clone(),
                 token.clone(),
                 stop.clone(),
                 acknowledged.clone(),
+                escalated.clone(),
             );
             std::thread::spawn(move || {
                 let mut n = 0;
@@ -65,9 +171,12 @@ fn killed_servers_and_a_dropped_index_converge_to_the_database() {
                     let id = v["id"].as_i64().unwrap();
                     acknowledged.lock().unwrap().push(id);
                     if n % 3 == 0 {
-                        let _ = ureq::post(&format!("{base}/api/v1/questions/{id}/escalate"))
+                        let r = ureq::post(&format!("{base}/api/v1/questions/{id}/escalate"))
                             .set("Authorization", &format!("Bearer {token}"))
                             .send_json(json!({"note": "upp"}));
+                        if r.is_ok() {
+                            escalated.lock().unwrap().push(id);
+                        }
                     }
                 }
             })
@@ -82,21 +191,29 @@ fn killed_servers_and_a_dropped_index_converge_to_the_database() {
         }
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
+    let escalated = escalated.lock().unwrap().clone();
     assert!(
-        acknowledged.len() > 20,
-        "too few writes to prove anything: {}",
-        acknowledged.len()
+        acknowledged.len() > 20 && !escalated.is_empty(),
+        "too few writes to prove anything: {} questions, {} escalations",
+        acknowledged.len(),
+        escalated.len()
+    );
+    eprintln!(
+        "{} questions and {} escalations acknowledged across four kills",
+        acknowledged.len(),
+        escalated.len()
     );
     let server = ChildServer::start(&db);
     let svc = Service::open(config(&db), Clock::system()).unwrap();
     wait_converged(&svc);
     let check = svc.check_index().unwrap();
+    let reader = svc.actor_by_email("a@test.se").unwrap();
     for id in &acknowledged {
-        svc.question(&svc.actor_by_email("a@test.se").unwrap(), *id)
-            .unwrap();
+        svc.question(&reader, *id).unwrap();
     }
     assert!(check.in_database >= acknowledged.len());
     assert_eq!(check.indexed, check.in_database);
+    check_history_and_outbox(&db, &acknowledged, &escalated);
     server.kill();
 }
 

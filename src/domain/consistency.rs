@@ -52,6 +52,8 @@ impl Decision {
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
     pub process: String,
+    /// The process's name for the reasons (its code when empty).
+    pub process_name: String,
     /// Analysed words with their weight (term frequency × rarity in the index).
     pub terms: BTreeMap<String, f64>,
     pub countries: BTreeSet<String>,
@@ -68,7 +70,7 @@ pub struct Similarity {
 
 /// A pair at or above this score is recorded as a case. Tuned on the labelled pairs in
 /// tests/data/consistency/pairs.toml (see the README for precision and recall).
-pub const THRESHOLD: f64 = 0.40;
+pub const THRESHOLD: f64 = 0.45;
 /// Each shared country adds this much (a country question is about that country).
 const COUNTRY_WEIGHT: f64 = 0.10;
 /// Each shared tag adds this much, at most two of them.
@@ -109,7 +111,12 @@ pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
     if conflict {
         score -= COUNTRY_CONFLICT;
     }
-    let mut reasons = vec![format!("samma process: {}", a.process)];
+    let process = if a.process_name.is_empty() {
+        &a.process
+    } else {
+        &a.process_name
+    };
+    let mut reasons = vec![format!("samma process: {process}")];
     if !shared.is_empty() {
         let words: Vec<&str> = shared.iter().take(REASON_WORDS).map(|(_, t)| *t).collect();
         reasons.push(format!(
@@ -174,6 +181,7 @@ mod tests {
     fn profile(process: &str, terms: &[(&str, f64)], countries: &[&str], tags: &[&str]) -> Profile {
         Profile {
             process: process.into(),
+            process_name: String::new(),
             terms: terms.iter().map(|(t, w)| (t.to_string(), *w)).collect(),
             countries: countries.iter().map(|c| c.to_string()).collect(),
             tags: tags.iter().map(|c| c.to_string()).collect(),

@@ -4,7 +4,7 @@
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// Words and stems: fråga, frågan, frågor, frågorna → "frag".
@@ -12,6 +12,8 @@ pub const SWEDISH: &str = "sv";
 /// The same terms written backwards, so that a prefix query finds compound heads:
 /// "nätverk" finds "prövningsstödsnätverket" through the prefix "krevtan".
 pub const SWEDISH_REVERSED: &str = "sv_rev";
+/// The Swedish analyzer without stop words, registered for analysis only (no field uses it).
+pub const SWEDISH_CONTENT: &str = "sv_content";
 
 /// Adjacent pairs of Swedish terms ("rattslig kvalitet"), each at its first word's position:
 /// a two-word phrase is then one term, whose postings are short and which block-max WAND can
@@ -122,6 +124,28 @@ pub fn swedish(reverse: bool) -> TextAnalyzer {
         .build()
 }
 
+/// The Swedish analyzer without Snowball's Swedish stop words (och, att, för …): for weighing
+/// what a text is about (the consistency watch), never for a field, where phrases need them.
+pub fn swedish_content() -> TextAnalyzer {
+    let stop_words = StopWordFilter::new(Language::Swedish)
+        .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()));
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .filter(stop_words)
+        .filter(Stemmer::new(Language::Swedish))
+        .filter(SwedishEndings {
+            strip: true,
+            reverse: false,
+        })
+        .filter(AsciiFoldingFilter)
+        .filter(SwedishEndings {
+            strip: false,
+            reverse: false,
+        })
+        .build()
+}
+
 /// Emits the pairs of adjacent tokens of the Swedish analyzer (see [`SWEDISH_PAIRS`]).
 #[derive(Clone)]
 pub struct PairTokenizer {
@@ -210,6 +234,9 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(SWEDISH, swedish(false));
     index.tokenizers().register(SWEDISH_REVERSED, swedish(true));
+    index
+        .tokenizers()
+        .register(SWEDISH_CONTENT, swedish_content());
     index
         .tokenizers()
         .register(SWEDISH_PAIRS, TextAnalyzer::from(PairTokenizer::new()));

@@ -21,7 +21,7 @@ use tantivy::{
 };
 use utoipa::ToSchema;
 
-use super::analyzer::{self, SWEDISH, SWEDISH_PAIRS, SWEDISH_REVERSED};
+use super::analyzer::{self, SWEDISH, SWEDISH_CONTENT, SWEDISH_PAIRS, SWEDISH_REVERSED};
 use super::SearchError;
 
 /// Field handles, looked up once.
@@ -821,7 +821,7 @@ impl SearchIndex {
         let docs = searcher.num_docs().max(1) as f64;
         let mut tf: BTreeMap<String, f64> = BTreeMap::new();
         for (text, weight) in [(title, 2.0), (body, 1.0)] {
-            for t in self.analyze(SWEDISH, text) {
+            for t in self.analyze(SWEDISH_CONTENT, text) {
                 if t.chars().count() >= 3 {
                     *tf.entry(t).or_default() += weight;
                 }

@@ -16,6 +16,7 @@ use super::{Actor, Role, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
 use crate::domain::question::Status;
+use crate::domain::structure::Structure;
 use crate::domain::Code;
 use crate::search::{Filters, SearchIndex};
 use crate::store::models::{
@@ -113,9 +114,13 @@ fn standing_answer<'a>(answers: impl Iterator<Item = &'a AnswerRow>) -> Option<&
         .max_by_key(|a| (rank(a), a.created_at, a.id))
 }
 
-fn profile(index: &SearchIndex, q: &QuestionRow) -> ServiceResult<Profile> {
+fn profile(index: &SearchIndex, structure: &Structure, q: &QuestionRow) -> ServiceResult<Profile> {
     Ok(Profile {
         process: q.process.clone(),
+        process_name: structure
+            .process(&q.process)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
         terms: index.term_weights(&q.title, &q.body),
         countries: store::from_json_list(&q.countries)?.into_iter().collect(),
         tags: store::from_json_list(&q.tags)?.into_iter().collect(),
@@ -195,7 +200,7 @@ impl Service {
         }
         let candidates = qs::by_ids(c, &ids)?;
         let answers = qs::answers_for(c, &ids)?;
-        let mine = profile(&index, &q)?;
+        let mine = profile(&index, &self.config.structure, &q)?;
         let mut found = Vec::new();
         for other in candidates
             .iter()
@@ -209,7 +214,8 @@ impl Service {
             ) else {
                 continue;
             };
-            let s = consistency::similarity(&profile(&index, other)?, &mine);
+            let s =
+                consistency::similarity(&profile(&index, &self.config.structure, other)?, &mine);
             if s.score < consistency::THRESHOLD {
                 continue;
             }

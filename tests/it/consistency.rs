@@ -444,6 +444,7 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
     index.reader.reload().unwrap();
     let profile = |s: &Side| Profile {
         process: s.process.clone(),
+        process_name: String::new(),
         terms: index.term_weights(&s.title, &s.body),
         countries: s.countries.iter().cloned().collect(),
         tags: s.tags.iter().map(|t| t.to_lowercase()).collect(),

@@ -1,15 +1,19 @@
 //! Search latency at scale: the same 200 queries through eskalera's HTTP endpoint, through its
-//! search function in-process (same analyzers, facets and snippets), and through SQLite FTS5
-//! on the same corpus, in one run. `ESKALERA_BENCH_QUESTIONS` sets the corpus size
-//! (default 1,000,000); the corpus and indexes are built once under target/ and reused.
+//! search function in-process (same analyzers, facets and snippets), through SQLite FTS5 and,
+//! when `ESKALERA_BENCH_PG_URL` names a PostgreSQL server, through PostgreSQL full-text search
+//! on the same corpus, in one run; then precision at 10 of every engine on a judged set
+//! (`common/judged.rs`). `ESKALERA_BENCH_QUESTIONS` sets the corpus size (default 1,000,000);
+//! the corpus and indexes are built once (under target/, and in database
+//! `eskalera_bench_fts_N` on PostgreSQL) and reused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use std::collections::HashSet;
 use std::net::TcpListener;
 use std::time::Instant;
 
-use common::{summary, Corpus, Rng};
+use common::{judged, summary, Corpus, Rng};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -18,7 +22,6 @@ use eskalera::service::search::SearchQuery;
 #[derive(QueryableByName)]
 struct FtsHit {
     #[diesel(sql_type = BigInt)]
-    #[allow(dead_code)]
     rowid: i64,
     #[diesel(sql_type = Text)]
     #[allow(dead_code)]
@@ -106,6 +109,17 @@ fn main() {
     let qs = queries(200);
     let actor = svc.actor_by_email("bench@test.se").unwrap();
     let token = svc.create_token("bench@test.se", None).unwrap();
+    // PostgreSQL full-text search on the same questions and answers, loaded once.
+    let mut pg = common::pg::server_url().map(|url| {
+        let mut lite = diesel::SqliteConnection::establish(&corpus.db_url).unwrap();
+        let mut pg = common::pg::fts_corpus(&url, &mut lite, n);
+        // A session setting only: the server's configuration is left as it is.
+        pg.batch_execute("SET work_mem = '64MB'").unwrap();
+        pg
+    });
+    if pg.is_none() {
+        eprintln!("ESKALERA_BENCH_PG_URL is not set: PostgreSQL full-text search is skipped");
+    }
 
     // In-process: the function the endpoint calls.
     let direct_with = |q: &str, facets: bool| {
@@ -116,7 +130,8 @@ fn main() {
             ..Default::default()
         };
         let r = svc.search(&actor, &query).unwrap();
-        (t.elapsed().as_secs_f64() * 1000.0, r.total)
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        (ms, r.total, r.hits.iter().map(|h| h.id).collect::<Vec<_>>())
     };
     let direct = |q: &str| direct_with(q, true);
     // HTTP: a real server on loopback, one client, sequential requests.
@@ -148,32 +163,22 @@ fn main() {
         assert!(body.contains("\"hits\""));
         ms
     };
-    let mut fts_run = |q: &str| {
-        let fq = fts_query(q);
+    let pg_run = |pg: &mut diesel::PgConnection, q: &str| {
         let t = Instant::now();
-        let hits: Vec<FtsHit> = diesel::sql_query(
-            "SELECT rowid, snippet(bench_fts, 1, '<b>', '</b>', '…', 24) AS snip FROM bench_fts
-             WHERE bench_fts MATCH $1 ORDER BY bm25(bench_fts, 3.0, 1.0, 1.5) LIMIT 20",
-        )
-        .bind::<Text, _>(&fq)
-        .load(&mut fts)
-        .unwrap_or_default();
-        let total =
-            diesel::sql_query("SELECT count(*) AS n FROM bench_fts WHERE bench_fts MATCH $1")
-                .bind::<Text, _>(&fq)
-                .get_result::<Count>(&mut fts)
-                .map(|c| c.n)
-                .unwrap_or(0);
+        let (hits, total) = common::pg::search(pg, q);
         let ms = t.elapsed().as_secs_f64() * 1000.0;
-        (ms, hits.len(), total)
+        (ms, total, hits.iter().map(|h| h.id).collect::<Vec<_>>())
     };
 
     // Warm the caches once for every engine, then measure, interleaved query by query so
-    // that machine noise hits all three alike.
+    // that machine noise hits all of them alike.
     for q in &qs {
         direct(q);
         http(q);
-        fts_run(q);
+        fts_run(&mut fts, q);
+        if let Some(pg) = pg.as_mut() {
+            pg_run(pg, q);
+        }
     }
     // Each query runs `rounds` times (default 3), so that the p99 of 600 samples is not the
     // second-slowest of 200, which one hiccup of a shared machine decides.
@@ -181,18 +186,28 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let (mut d, mut h, mut f, mut nf) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut totals = 0usize;
+    let (mut d, mut h, mut f, mut nf, mut p) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut totals, mut fts_totals, mut pg_totals) = (0usize, 0i64, 0i64);
     let mut labels = Vec::new();
+    let mut pg_slowest: Vec<(f64, &String)> = Vec::new();
     for _ in 0..rounds {
         for q in &qs {
-            let (ms, total) = direct(q);
+            let (ms, total, _) = direct(q);
             d.push(ms);
             labels.push(q);
             totals += total;
             h.push(http(q));
-            f.push(fts_run(q).0);
+            let (ms, _, total) = fts_run(&mut fts, q);
+            f.push(ms);
+            fts_totals += total;
             nf.push(direct_with(q, false).0);
+            if let Some(pg) = pg.as_mut() {
+                let (ms, total, _) = pg_run(pg, q);
+                p.push(ms);
+                pg_slowest.push((ms, q));
+                pg_totals += total;
+            }
         }
     }
     // The slowest queries, to see what the tail is made of.
@@ -201,49 +216,176 @@ fn main() {
     for (ms, q) in slowest.iter().take(5) {
         println!("slow query {ms:>8.1} ms  {q}");
     }
+    pg_slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, q) in pg_slowest.iter().take(5) {
+        println!("slow PostgreSQL query {ms:>8.1} ms  {q}");
+    }
     let samples = d.len().max(1);
+    let has_pg = !p.is_empty();
     let (d50, d99, dm) = summary(d);
     let (h50, h99, hm) = summary(h);
     let (f50, f99, fm) = summary(f);
     let (n50, n99, nm) = summary(nf);
+    let (p50, p99, pm) = summary(p);
     println!();
     println!(
-        "search over {n} questions, {} queries × {rounds} rounds (avg {} matches, estimated above 20,000), 2 cores",
+        "search over {n} questions, {} queries × {rounds} rounds, one run, engines interleaved, 2 cores",
         qs.len(),
-        totals / samples
     );
     println!(
-        "{:<42} {:>9} {:>9} {:>9} {:>10}",
-        "engine", "p50 ms", "p99 ms", "mean ms", "p99 ratio"
+        "{:<46} {:>8} {:>8} {:>8} {:>9} {:>10} {:>9}",
+        "engine", "p50 ms", "p99 ms", "mean ms", "p99/proc", "p99/HTTP", "matches"
     );
-    println!(
-        "{:<42} {:>9.2} {:>9.2} {:>9.2} {:>10}",
-        "eskalera in-process (tantivy+facets+snips)", d50, d99, dm, "1.00"
+    let row = |name: &str, p50: f64, p99: f64, mean: f64, matches: String| {
+        println!(
+            "{name:<46} {p50:>8.2} {p99:>8.2} {mean:>8.2} {:>9.2} {:>10.2} {matches:>9}",
+            p99 / d99,
+            p99 / h99
+        );
+    };
+    let avg = |t: i64| format!("{}", t / samples as i64);
+    row(
+        "eskalera in-process (tantivy+facets+snips)",
+        d50,
+        d99,
+        dm,
+        format!("~{}", totals / samples),
     );
-    println!(
-        "{:<42} {:>9.2} {:>9.2} {:>9.2} {:>10.2}",
+    row(
         "eskalera HTTP GET /api/v1/search",
         h50,
         h99,
         hm,
-        h99 / d99
+        format!("~{}", totals / samples),
     );
-    println!(
-        "{:<42} {:>9.2} {:>9.2} {:>9.2} {:>10.2}",
+    row(
         "eskalera in-process, facets=false",
         n50,
         n99,
         nm,
-        n99 / d99
+        format!("~{}", totals / samples),
     );
-    println!(
-        "{:<42} {:>9.2} {:>9.2} {:>9.2} {:>10.2}",
+    row(
         "SQLite FTS5 (bm25 top 20 + count + snippet)",
         f50,
         f99,
         fm,
-        f99 / d99
+        avg(fts_totals),
     );
+    if has_pg {
+        row(
+            "PostgreSQL FTS (GIN, ts_rank 20, count, hl)",
+            p50,
+            p99,
+            pm,
+            avg(pg_totals),
+        );
+        println!(
+            "goal: eskalera HTTP p99 {h99:.2} ms < 20 ms: {}; PostgreSQL p99 / eskalera HTTP p99 = {:.1} (goal ≥ 10): {}",
+            if h99 < 20.0 { "met" } else { "NOT met" },
+            p99 / h99,
+            if p99 / h99 >= 10.0 { "met" } else { "NOT met" }
+        );
+    }
+    println!("(~: eskalera's total is an estimate above 20,000 matches)");
+
+    // Precision at 10 on the judged set.
+    let sentences = common::sentences();
+    let cache = corpus.dir.join("judged.json");
+    let relevant: Vec<Vec<i64>> = match std::fs::read(&cache)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Vec<Vec<i64>>>(&b).ok())
+        .filter(|v| v.len() == judged::JUDGED.len())
+    {
+        Some(v) => v,
+        None => {
+            let t = Instant::now();
+            let mut lite = diesel::SqliteConnection::establish(&corpus.db_url).unwrap();
+            let v: Vec<Vec<i64>> = judged::JUDGED
+                .iter()
+                .map(|(_, frag)| judged::relevant(&mut lite, &judged::sentence(&sentences, frag)))
+                .collect();
+            std::fs::write(&cache, serde_json::to_vec(&v).unwrap()).unwrap();
+            eprintln!("judged set computed in {:.1} s", t.elapsed().as_secs_f64());
+            v
+        }
+    };
+    let precision = |ids: &[i64], rel: &HashSet<i64>| {
+        ids.iter().take(10).filter(|id| rel.contains(id)).count() as f64 / 10.0
+    };
+    println!();
+    println!(
+        "precision at 10 on {} judged queries (relevant: generated from the query's seed sentence)",
+        judged::JUDGED.len()
+    );
+    println!(
+        "{:<52} {:>9} {:>9} {:>9} {:>9}",
+        "query", "relevant", "eskalera", "FTS5", "PG FTS"
+    );
+    let (mut pe, mut pf, mut pp) = (Vec::new(), Vec::new(), Vec::new());
+    for ((q, _), rel) in judged::JUDGED.iter().zip(&relevant) {
+        let rel: HashSet<i64> = rel.iter().copied().collect();
+        let e = precision(&direct(q).2, &rel);
+        let fr = precision(&fts_run(&mut fts, q).1, &rel);
+        let pr = pg.as_mut().map(|pg| precision(&pg_run(pg, q).2, &rel));
+        pe.push(e);
+        pf.push(fr);
+        if let Some(x) = pr {
+            pp.push(x);
+        }
+        println!(
+            "{q:<52} {:>9} {e:>9.1} {fr:>9.1} {:>9}",
+            rel.len(),
+            pr.map_or("-".into(), |x| format!("{x:.1}"))
+        );
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let zero = |v: &[f64]| v.iter().filter(|x| **x == 0.0).count();
+    println!(
+        "{:<52} {:>9} {:>9.2} {:>9.2} {:>9}",
+        "mean precision at 10",
+        "",
+        mean(&pe),
+        mean(&pf),
+        if pp.is_empty() {
+            "-".into()
+        } else {
+            format!("{:.2}", mean(&pp))
+        }
+    );
+    println!(
+        "{:<52} {:>9} {:>9} {:>9} {:>9}",
+        "queries with no relevant question in the top 10",
+        "",
+        zero(&pe),
+        zero(&pf),
+        if pp.is_empty() {
+            "-".into()
+        } else {
+            zero(&pp).to_string()
+        }
+    );
+}
+
+/// FTS5 as an application would run it: the 20 best by bm25 (title ×3, body ×1, answers
+/// ×1.5) with a snippet, and the number of matches. Returns (ms, ids, total).
+fn fts_run(fts: &mut diesel::SqliteConnection, q: &str) -> (f64, Vec<i64>, i64) {
+    let fq = fts_query(q);
+    let t = Instant::now();
+    let hits: Vec<FtsHit> = diesel::sql_query(
+        "SELECT rowid, snippet(bench_fts, 1, '<b>', '</b>', '…', 24) AS snip FROM bench_fts
+         WHERE bench_fts MATCH $1 ORDER BY bm25(bench_fts, 3.0, 1.0, 1.5) LIMIT 20",
+    )
+    .bind::<Text, _>(&fq)
+    .load(fts)
+    .unwrap_or_default();
+    let total = diesel::sql_query("SELECT count(*) AS n FROM bench_fts WHERE bench_fts MATCH $1")
+        .bind::<Text, _>(&fq)
+        .get_result::<Count>(fts)
+        .map(|c| c.n)
+        .unwrap_or(0);
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    (ms, hits.iter().map(|h| h.rowid).collect(), total)
 }
 
 fn urlencode(s: &str) -> String {

@@ -3,6 +3,9 @@
 //! Shared by the search, SLA and scale benchmarks.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod judged;
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -677,11 +677,10 @@ impl Service {
                     sla_clock: self.new_stage_clock(now),
                 },
             )?;
-            self.count_stage_entered(c, stage, now)?;
-            self.record(
+            self.insert_event(
                 c,
                 id,
-                actor,
+                Some(actor.id),
                 now,
                 EventDraft {
                     kind: "submitted",
@@ -703,7 +702,15 @@ impl Service {
                 None,
                 None,
             )?;
-            self.detail_in(c, actor, id)
+            let detail = self.detail_in(c, actor, id)?;
+            // The rows every submission shares come last, just before the commit: on
+            // PostgreSQL the monthly rollup rows stay locked, and the change log's advisory
+            // lock held, from their write until the commit, so concurrent submissions queue
+            // only for these two statements and the commit instead of the whole use case.
+            // Same transaction, same rows: nothing is seen before the commit either way.
+            self.count_stage_entered(c, stage, now)?;
+            qs::record_change(c, id, now)?;
+            Ok(detail)
         })
     }
 
@@ -790,6 +797,21 @@ impl Service {
         now: NaiveDateTime,
         e: EventDraft<'_>,
     ) -> ServiceResult<()> {
+        self.insert_event(c, question_id, actor_id, now, e)?;
+        qs::record_change(c, question_id, now)?;
+        Ok(())
+    }
+
+    /// Records an event only; the caller records the change for the indexer in the same
+    /// transaction.
+    fn insert_event(
+        &self,
+        c: &mut DbConnection,
+        question_id: i64,
+        actor_id: Option<i64>,
+        now: NaiveDateTime,
+        e: EventDraft<'_>,
+    ) -> ServiceResult<()> {
         qs::insert_event(
             c,
             &NewEvent {
@@ -805,7 +827,6 @@ impl Service {
                 created_at: now,
             },
         )?;
-        qs::record_change(c, question_id, now)?;
         Ok(())
     }
 

@@ -20,7 +20,7 @@ use crate::domain::structure::Structure;
 use crate::domain::Code;
 use crate::search::{Filters, SearchIndex};
 use crate::store::models::{
-    AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, NewQuestion, NewStage, QuestionRow,
+    AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, NewQuestion, QuestionRow,
 };
 use crate::store::{self, consistency as cs, questions as qs, DbConnection, StoreError};
 
@@ -527,23 +527,8 @@ impl Service {
                 updated_at: now,
             },
         )?;
-        let stage = qs::insert_stage(
-            c,
-            &NewStage {
-                question_id: id,
-                seq: 1,
-                forum: &top.code,
-                level: top.level.as_str(),
-                entered_at: now,
-                first_response_at: None,
-                left_at: None,
-                outcome: None,
-                working_days: None,
-                process: &b.process,
-                priority: "normal",
-                sla_clock: self.new_stage_clock(now),
-            },
-        )?;
+        let stage =
+            self.insert_first_stage(c, id, (&top.code, top.level), &b.process, "normal", now)?;
         self.count_stage_entered(c, stage, now)?;
         self.record(
             c,

@@ -660,22 +660,13 @@ impl Service {
                     updated_at: now,
                 },
             )?;
-            let stage = qs::insert_stage(
+            let stage = self.insert_first_stage(
                 c,
-                &NewStage {
-                    question_id: id,
-                    seq: 1,
-                    forum: &actor.unit,
-                    level: Level::Unit.as_str(),
-                    entered_at: now,
-                    first_response_at: None,
-                    left_at: None,
-                    outcome: None,
-                    working_days: None,
-                    process,
-                    priority: priority.as_str(),
-                    sla_clock: self.new_stage_clock(now),
-                },
+                id,
+                (&actor.unit, Level::Unit),
+                process,
+                priority.as_str(),
+                now,
             )?;
             self.insert_event(
                 c,
@@ -847,7 +838,36 @@ impl Service {
     }
 
     /// The clock of a stage entered at `at`: it has used nothing yet.
-    pub(crate) fn new_stage_clock(&self, at: NaiveDateTime) -> Option<f64> {
+    /// The open first stage of a new question at `forum`, its SLA clock started at `now`.
+    pub(crate) fn insert_first_stage(
+        &self,
+        c: &mut DbConnection,
+        question_id: i64,
+        (forum, level): (&str, Level),
+        process: &str,
+        priority: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<i64> {
+        Ok(qs::insert_stage(
+            c,
+            &NewStage {
+                question_id,
+                seq: 1,
+                forum,
+                level: level.as_str(),
+                entered_at: now,
+                first_response_at: None,
+                left_at: None,
+                outcome: None,
+                working_days: None,
+                process,
+                priority,
+                sla_clock: self.new_stage_clock(now),
+            },
+        )?)
+    }
+
+    fn new_stage_clock(&self, at: NaiveDateTime) -> Option<f64> {
         let times = StageTimes {
             entered_at: utc(at),
             ..Default::default()

@@ -621,6 +621,8 @@ impl SearchIndex {
         let mut sampled = 0usize;
         let mut estimate: Option<f64> = None;
         let mut values: BTreeMap<&'static str, HashMap<String, u64>> = BTreeMap::new();
+        // Documents of the segments already walked to their end, for the density estimate.
+        let mut walked = 0f64;
         for (i, segment) in segments.iter().enumerate() {
             if sampled >= sample {
                 // Only exact counting gets here: the segment's count needs no document visit
@@ -631,12 +633,13 @@ impl SearchIndex {
             let mut columns = with_facets.then(|| FacetColumns::open(segment));
             let alive = segment.alive_bitset();
             let mut scorer = weight.scorer(segment, 1.0)?;
-            let mut here = 0usize;
             let mut doc = scorer.doc();
             while doc != TERMINATED {
                 if alive.is_none_or(|a| a.is_alive(doc)) {
                     if sampled == sample && !exact_total {
-                        let density = here as f64 / f64::from(doc.max(1));
+                        // The density over every document walked so far: the current
+                        // segment alone may have been entered only a few documents ago.
+                        let density = total as f64 / (walked + f64::from(doc.max(1)));
                         let rest = f64::from(segment.max_doc() - doc)
                             + segments[i + 1..]
                                 .iter()
@@ -646,7 +649,6 @@ impl SearchIndex {
                         break;
                     }
                     total += 1;
-                    here += 1;
                     if sampled < sample {
                         sampled += 1;
                         if let Some(c) = columns.as_mut() {
@@ -662,6 +664,7 @@ impl SearchIndex {
             if estimate.is_some() {
                 break;
             }
+            walked += f64::from(segment.max_doc());
         }
         let facets = if with_facets {
             FACETS

@@ -57,9 +57,9 @@ fn main() {
     let actor = svc.actor_by_email("bench@test.se").unwrap();
     let pool = eskalera::store::connect(&corpus.db_url).unwrap();
     let mut conn = pool.get().unwrap();
-    let total_stages: i64 = stages::table.count().get_result(&mut *conn).unwrap();
+    let total_stages: i64 = stages::table.count().get_result(&mut **conn).unwrap();
     let rollup_rows: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM sla_rollups")
-        .get_result::<Count>(&mut *conn)
+        .get_result::<Count>(&mut **conn)
         .unwrap()
         .n;
     let periods = [

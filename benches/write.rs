@@ -7,6 +7,9 @@
 //!   word of its own; the time from the `POST /api/v1/questions/{id}/answers` response to the
 //!   first `GET /api/v1/search` (polled every 2 ms) that finds the question by that word.
 //!
+//! Mail goes over SMTP to a sink on loopback (benches/common/smtp.rs), as it would to the
+//! agency's relay.
+//!
 //! The PostgreSQL database is `eskalera_bench_write`, dropped and created at every run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -38,6 +41,7 @@ struct Served {
     askers: Vec<(String, String)>,
     /// unit → a member's token
     members: std::collections::HashMap<String, String>,
+    smtp: common::smtp::Sink,
     _indexer: eskalera::service::Worker,
     _mailer: eskalera::service::Worker,
 }
@@ -49,12 +53,15 @@ fn serve(db_url: &str, data: &Path) -> Served {
     std::fs::create_dir_all(data).unwrap();
     let url = db_url.to_string();
     let dir = data.display().to_string();
+    let smtp = common::smtp::start();
+    let smtp_url = smtp.url.clone();
     let config =
         Config::load_with_env(
             Some(Path::new("config/default.toml")),
             move |name| match name {
                 "ESKALERA_DATABASE_URL" => Some(url.clone()),
                 "ESKALERA_DATA_DIR" => Some(dir.clone()),
+                "ESKALERA_SMTP_URL" => Some(smtp_url.clone()),
                 _ => None,
             },
         )
@@ -117,6 +124,7 @@ fn serve(db_url: &str, data: &Path) -> Served {
         svc,
         askers,
         members,
+        smtp,
         _indexer: indexer,
         _mailer: mailer,
     }
@@ -265,10 +273,21 @@ fn wait_for_index(svc: &Service) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+/// Seconds until the outbox is empty.
+fn wait_for_mail(svc: &Service) -> f64 {
+    let t = Instant::now();
+    while svc.mail_pending().unwrap() > 0 && t.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    t.elapsed().as_secs_f64()
+}
+
 struct Report {
     backend: &'static str,
     tp: Throughput,
     catch_up: f64,
+    mail_drain: f64,
+    mails: usize,
     fresh: Vec<f64>,
     timeouts: usize,
 }
@@ -281,12 +300,16 @@ fn run(backend: &'static str, db_url: &str, data: &Path) -> Report {
     eprintln!("{backend}: {clients} clients submitting for {seconds} s");
     let tp = submissions(&s, clients, seconds);
     let catch_up = wait_for_index(&s.svc);
+    let mail_drain = wait_for_mail(&s.svc);
+    let mails = s.smtp.accepted();
     eprintln!("{backend}: {answers} answers, each searched for until found");
     let (fresh, timeouts) = freshness(&s, &tp.ids, answers);
     Report {
         backend,
         tp,
         catch_up,
+        mail_drain,
+        mails,
         fresh,
         timeouts,
     }
@@ -320,14 +343,23 @@ fn main() {
         "question submission over HTTP, fresh database, {clients} clients, indexer and mailer running, 2 cores"
     );
     println!(
-        "{:<12} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>12}",
-        "backend", "submitted", "per s", "p50 ms", "p99 ms", "max ms", "errors", "index lag s"
+        "{:<12} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>12} {:>7} {:>11}",
+        "backend",
+        "submitted",
+        "per s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "index lag s",
+        "mails",
+        "mail lag s"
     );
     for r in &reports {
         let max = r.tp.ms.iter().copied().fold(0.0, f64::max);
         let (p50, p99, _) = summary(r.tp.ms.clone());
         println!(
-            "{:<12} {:>10} {:>9.0} {:>8.2} {:>8.2} {:>8.1} {:>8} {:>12.2}",
+            "{:<12} {:>10} {:>9.0} {:>8.2} {:>8.2} {:>8.1} {:>8} {:>12.2} {:>7} {:>11.2}",
             r.backend,
             r.tp.ok,
             r.tp.ok as f64 / r.tp.seconds,
@@ -335,7 +367,9 @@ fn main() {
             p99,
             max,
             r.tp.failed,
-            r.catch_up
+            r.catch_up,
+            r.mails,
+            r.mail_drain
         );
     }
     println!();

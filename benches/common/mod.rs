@@ -5,6 +5,7 @@
 
 pub mod judged;
 pub mod pg;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use lettre::message::{header, Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::NotifyError;
@@ -106,6 +107,9 @@ impl Templates {
     }
 }
 
+/// SMTP connections kept open, and so how many sends may be in flight at once.
+pub const CONNECTIONS: usize = 16;
+
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(AsyncFileTransport<Tokio1Executor>),
@@ -129,6 +133,7 @@ impl Mailer {
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| NotifyError::Setup(format!("{url}: {e}")))?
                     .timeout(Some(Duration::from_secs(15)))
+                    .pool_config(PoolConfig::new().max_size(CONNECTIONS as u32))
                     .build(),
             ),
             None => {

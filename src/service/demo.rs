@@ -99,11 +99,11 @@ impl Service {
         let mut c = self.conn()?;
         let users: i64 = store::schema::users::table
             .count()
-            .get_result(&mut *c)
+            .get_result(&mut **c)
             .map_err(store::StoreError::from)?;
         let questions: i64 = store::schema::questions::table
             .count()
-            .get_result(&mut *c)
+            .get_result(&mut **c)
             .map_err(store::StoreError::from)?;
         Ok(users == 0 && questions == 0)
     }

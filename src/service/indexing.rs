@@ -15,8 +15,18 @@ use crate::store::models::{AnswerRow, QuestionRow};
 use crate::store::{self, questions as qs, DbConnection, StoreError};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// The indexer that follows the change log writes small batches: one thread with the smallest
+/// buffer tantivy takes. Every commit starts a new segment, whose fixed cost (zeroing the
+/// term hash table, one term dictionary per field, later merges) grows with the buffer.
+const FOLLOW_MEMORY: usize = 15_000_000;
 /// How often an idle indexer looks for changes; a change is searchable well within a second.
 const IDLE_POLL: Duration = Duration::from_millis(50);
+/// After a commit of n changes the indexer rests n × this, at most `MAX_REST`. A lone change
+/// is searchable almost at once; a stream of writes grows the batches until the rest reaches
+/// its cap, and the changes of that interval then share one segment instead of a segment per
+/// few documents (a new segment's fixed cost and its merges are most of the cost of indexing).
+const REST_PER_CHANGE: Duration = Duration::from_millis(10);
+const MAX_REST: Duration = Duration::from_millis(150);
 const BATCH: i64 = 5000;
 
 impl From<SearchError> for ServiceError {
@@ -161,7 +171,11 @@ impl Service {
                     }
                     std::thread::sleep(IDLE_POLL);
                 }
-                Ok(_) => failures = 0,
+                Ok(n) => {
+                    failures = 0;
+                    let rest = REST_PER_CHANGE.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX));
+                    std::thread::sleep(rest.min(MAX_REST));
+                }
                 Err(e) => {
                     failures += 1;
                     // The writer may hold a half-written batch: drop it; the cursor is unchanged.
@@ -188,7 +202,7 @@ impl Service {
         if writer.as_ref().is_none_or(|(n, _)| *n != name) {
             let w = index
                 .index
-                .writer(WRITER_MEMORY)
+                .writer_with_num_threads(1, FOLLOW_MEMORY)
                 .map_err(SearchError::from)?;
             *writer = Some((name, w));
         }

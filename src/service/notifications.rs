@@ -1,7 +1,9 @@
 //! E-mail: the use cases write outbox rows in their own transaction; a mailer thread renders
 //! and sends them with retries, holds digests, and warns about SLAs and review dates.
 
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
@@ -16,7 +18,7 @@ use crate::domain::question::Status;
 use crate::domain::sla::SlaState;
 use crate::domain::structure::Level;
 use crate::domain::Code;
-use crate::notify::mailer::{Mailer, Templates};
+use crate::notify::mailer::{self, Mailer, Rendered, Templates};
 use crate::notify::recipients;
 use crate::notify::NotifyError;
 use crate::store::models::{AnswerRow, NewOutbox, OutboxRow, QuestionRow, UserRow};
@@ -40,7 +42,12 @@ pub struct FailedMail {
 }
 
 const PREFERENCES: [&str; 3] = ["immediate", "digest", "off"];
-const LEASE_SECONDS: i64 = 120;
+/// How long a batch of mails is an instance's to send. Short, because the mails of an
+/// instance that dies holding a lease wait for it to run out; long enough for the sends.
+const LEASE_SECONDS: i64 = 45;
+/// No send starts later than this before the lease ends: more than one send can take (the
+/// SMTP timeout is 15 s) and recording it.
+const SEND_MARGIN_SECONDS: i64 = 25;
 const JOBS_EVERY: StdDuration = StdDuration::from_secs(20);
 
 fn headline(kind: &str, forum: &str, actor: &str, answer: Option<&AnswerRow>) -> String {
@@ -316,7 +323,7 @@ impl Service {
     /// Sends what is due; returns how many rows it handled.
     pub fn deliver_due(
         &self,
-        mailer: &Mailer,
+        mailer: &Arc<Mailer>,
         templates: &Templates,
         rt: &tokio::runtime::Runtime,
         instance: &str,
@@ -324,40 +331,94 @@ impl Service {
         let mut c = self.conn()?;
         let now = self.clock.now_naive();
         let due = ob::due(&mut c, now, 50)?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        // One lease for the batch, not one write per mail: under load each submission brings
+        // a mail or two, and every write on SQLite queues behind the submissions.
+        let until = now + Duration::seconds(LEASE_SECONDS);
+        let ids: Vec<i64> = due.iter().map(|r| r.id).collect();
+        let won: HashSet<i64> =
+            store::write_tx(&mut c, |c| ob::claim(c, &ids, instance, now, until))?
+                .into_iter()
+                .collect();
+        // Sends overlap. One send is a handful of round trips, and lettre writes the end of
+        // the data in a write of its own, which Nagle holds back until the server's delayed
+        // ack: ~40 ms of waiting per mail, so one at a time is ~25 mails/s. Each recipient's
+        // mails stay in one lane, in order, so nobody reads "answered" before "escalated".
+        let mut lanes: Vec<Vec<(OutboxRow, String, Rendered)>> =
+            (0..mailer::CONNECTIONS).map(|_| Vec::new()).collect();
         let mut handled = 0;
-        for row in due {
-            let until = now + Duration::seconds(LEASE_SECONDS);
-            if !ob::claim(&mut c, row.id, instance, now, until)? {
-                continue;
-            }
+        for row in due.into_iter().filter(|r| won.contains(&r.id)) {
             handled += 1;
-            match self.send_row(&row, mailer, templates, rt) {
-                Ok(()) => ob::mark_sent(&mut c, row.id, instance, self.clock.now_naive())?,
-                Err(e) => {
-                    let permanent = !matches!(e, NotifyError::Send(_));
-                    let attempts = row.attempts + 1;
-                    let next = (!permanent && attempts < self.config.mail.max_attempts)
-                        .then(|| self.clock.now_naive() + self.backoff(row.attempts));
-                    log::warn!("mail {} attempt {attempts} failed: {e}", row.id);
-                    ob::mark_failed_attempt(&mut c, row.id, &e.to_string(), next)?;
+            match render_row(&row, templates) {
+                Ok((name, mail)) => lanes[lane_of(&row.to_address)].push((row, name, mail)),
+                Err(e) => self.record_attempt(&mut c, &row, instance, Err(e))?,
+            }
+        }
+        // A send may take up to the SMTP timeout: none starts that the lease might not
+        // outlast, or another instance could take the row and send it too. What is left is
+        // taken again once the lease has run out.
+        let send_by = std::time::Instant::now()
+            + (until - now - Duration::seconds(SEND_MARGIN_SECONDS))
+                .to_std()
+                .unwrap_or_default();
+        // lettre hands a dropped connection back to its pool by spawning a task, so even sends
+        // dropped unfinished (an error below) must be dropped inside the runtime.
+        let _context = rt.enter();
+        let mut in_flight = tokio::task::JoinSet::new();
+        for lane in lanes.into_iter().filter(|l| !l.is_empty()) {
+            let mailer = mailer.clone();
+            in_flight.spawn_on(
+                async move {
+                    let mut done = Vec::with_capacity(lane.len());
+                    for (row, name, mail) in lane {
+                        if std::time::Instant::now() > send_by {
+                            break;
+                        }
+                        let sent = mailer
+                            .send(&name, &row.to_address, &row.message_id, &mail)
+                            .await;
+                        done.push((row, sent));
+                    }
+                    done
+                },
+                rt.handle(),
+            );
+        }
+        while let Some(lane) = rt.block_on(in_flight.join_next()) {
+            match lane {
+                Ok(done) => {
+                    for (row, sent) in done {
+                        self.record_attempt(&mut c, &row, instance, sent)?;
+                    }
                 }
+                // Mails of a lane that panicked keep their lease and are sent when it runs out.
+                Err(e) => log::error!("mail send task: {e}"),
             }
         }
         Ok(handled)
     }
 
-    fn send_row(
+    /// Marks a row sent, or schedules its next attempt (none after a permanent failure).
+    fn record_attempt(
         &self,
+        c: &mut store::Conn,
         row: &OutboxRow,
-        mailer: &Mailer,
-        templates: &Templates,
-        rt: &tokio::runtime::Runtime,
-    ) -> Result<(), NotifyError> {
-        let payload: serde_json::Value = serde_json::from_str(&row.payload)
-            .map_err(|e| NotifyError::Build(format!("payload: {e}")))?;
-        let mail = templates.render(&row.template, &payload)?;
-        let name = payload["recipient_name"].as_str().unwrap_or("");
-        rt.block_on(mailer.send(name, &row.to_address, &row.message_id, &mail))
+        instance: &str,
+        result: Result<(), NotifyError>,
+    ) -> ServiceResult<()> {
+        Ok(store::write_tx(c, |c| match result {
+            Ok(()) => ob::mark_sent(c, row.id, instance, self.clock.now_naive()),
+            Err(e) => {
+                let permanent = !matches!(e, NotifyError::Send(_));
+                let attempts = row.attempts + 1;
+                let next = (!permanent && attempts < self.config.mail.max_attempts)
+                    .then(|| self.clock.now_naive() + self.backoff(row.attempts));
+                log::warn!("mail {} attempt {attempts} failed: {e}", row.id);
+                ob::mark_failed_attempt(c, row.id, &e.to_string(), next)
+            }
+        })?)
     }
 
     /// Today's digest instant (the configured hour, Stockholm) if it has passed, else None.
@@ -503,11 +564,11 @@ impl Service {
         let spool = self.config.data_dir.join("mail");
         let mailer = {
             let _guard = rt.enter();
-            Mailer::new(
+            Arc::new(Mailer::new(
                 self.config.smtp_url.as_deref(),
                 &spool,
                 &self.config.mail.from,
-            )?
+            )?)
         };
         let templates = Templates::load()?;
         let svc = self.clone();
@@ -538,6 +599,9 @@ impl Service {
                     }
                 }
             }
+            // The SMTP pool spawns its shutdown when dropped: that needs the runtime.
+            let _context = rt.enter();
+            drop(mailer);
         })
         .map_err(|e| NotifyError::Setup(e.to_string()).into())
     }
@@ -547,4 +611,21 @@ impl Service {
         let mut c = self.conn()?;
         Ok(ob::count_by_status(&mut c, "pending")?)
     }
+}
+
+/// The recipient's name and the rendered mail of an outbox row.
+fn render_row(row: &OutboxRow, templates: &Templates) -> Result<(String, Rendered), NotifyError> {
+    let payload: serde_json::Value = serde_json::from_str(&row.payload)
+        .map_err(|e| NotifyError::Build(format!("payload: {e}")))?;
+    let mail = templates.render(&row.template, &payload)?;
+    let name = payload["recipient_name"].as_str().unwrap_or("").to_string();
+    Ok((name, mail))
+}
+
+/// The send lane of an address: the same one for every mail to it.
+fn lane_of(address: &str) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    address.to_ascii_lowercase().hash(&mut h);
+    usize::try_from(h.finish() % mailer::CONNECTIONS as u64).unwrap_or(0)
 }

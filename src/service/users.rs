@@ -318,7 +318,7 @@ impl Service {
         if t.last_used_at
             .is_none_or(|l| now - l > Duration::minutes(1))
         {
-            us::touch_token(&mut conn, t.id, now)?;
+            store::write_tx(&mut conn, |c| us::touch_token(c, t.id, now))?;
         }
         self.actor(&mut conn, t.user_id)
     }

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod users;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -87,6 +88,8 @@ fn sqlite_path(url: &str) -> &str {
 pub struct Manager {
     url: String,
     backend: Backend,
+    /// Shared by every SQLite connection of this pool; see [`Conn`].
+    writer: Arc<Mutex<()>>,
 }
 
 impl Manager {
@@ -94,18 +97,45 @@ impl Manager {
         Manager {
             url: url.to_string(),
             backend: Backend::of(url),
+            writer: Arc::default(),
         }
     }
 }
 
+/// A pooled connection. SQLite has one writer per file; a second `BEGIN IMMEDIATE` waits in
+/// SQLite's busy handler, which polls with sleeps of up to 100 ms and leaves the lock idle
+/// in between. Writers of one pool therefore queue on this in-process lock first and are woken
+/// the moment the previous one commits; the busy timeout still covers other processes (the
+/// CLI beside a server). PostgreSQL connections have no such lock.
+pub struct Conn {
+    db: DbConnection,
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.db
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.db
+    }
+}
+
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Conn;
     type Error = StoreError;
 
-    fn connect(&self) -> Result<DbConnection, StoreError> {
+    fn connect(&self) -> Result<Conn, StoreError> {
         match self.backend {
             Backend::Postgres => PgConnection::establish(&self.url)
-                .map(DbConnection::Pg)
+                .map(|c| Conn {
+                    db: DbConnection::Pg(c),
+                    writer: None,
+                })
                 .map_err(|e| StoreError::Connect(e.to_string())),
             Backend::Sqlite => {
                 let path = sqlite_path(&self.url);
@@ -120,22 +150,27 @@ impl ManageConnection for Manager {
                 let mut c = SqliteConnection::establish(path)
                     .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
                 // WAL lets readers run beside the one writer; the busy timeout makes a second
-                // writer wait for the first instead of failing.
+                // writer wait for the first instead of failing. Sorts and temporary b-trees
+                // stay in memory rather than in a new file under /var/tmp each time.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
-                Ok(DbConnection::Sqlite(c))
+                Ok(Conn {
+                    db: DbConnection::Sqlite(c),
+                    writer: Some(self.writer.clone()),
+                })
             }
         }
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), StoreError> {
         conn.batch_execute("SELECT 1").map_err(StoreError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+    fn has_broken(&self, _conn: &mut Conn) -> bool {
         false
     }
 }
@@ -189,17 +224,23 @@ pub fn backend(conn: &DbConnection) -> Backend {
 /// so that a read-then-write never fails half-way with "database is locked"; PostgreSQL relies
 /// on the version checks in the updates.
 pub fn write_tx<T, E>(
-    conn: &mut DbConnection,
+    conn: &mut Conn,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<StoreError>,
 {
-    let begin = match conn {
+    let writer = conn.writer.clone();
+    // The lock guards no data of its own (the database has its transactions), so one poisoned
+    // by a panicking writer is still fit to queue on.
+    let _queued = writer
+        .as_ref()
+        .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner));
+    let begin = match conn.db {
         DbConnection::Sqlite(_) => "BEGIN IMMEDIATE",
         DbConnection::Pg(_) => "BEGIN",
     };
-    run_tx(conn, begin, f)
+    run_tx(&mut conn.db, begin, f)
 }
 
 /// Runs `f` on one consistent snapshot.

@@ -30,17 +30,18 @@ pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResu
         .load(conn)?)
 }
 
-/// Takes the lease on one row: a conditional update that only one instance can win.
+/// Takes the lease on those of `ids` that are still free: one conditional update, which only
+/// one instance can win for each row. Returns the ids this instance won.
 pub fn claim(
     conn: &mut DbConnection,
-    id: i64,
+    ids: &[i64],
     instance: &str,
     now: NaiveDateTime,
     until: NaiveDateTime,
-) -> StoreResult<bool> {
-    let n = diesel::update(
+) -> StoreResult<Vec<i64>> {
+    Ok(diesel::update(
         outbox::table
-            .filter(outbox::id.eq(id))
+            .filter(outbox::id.eq_any(ids))
             .filter(outbox::status.eq("pending"))
             .filter(
                 outbox::locked_until
@@ -52,8 +53,8 @@ pub fn claim(
         outbox::locked_until.eq(until),
         outbox::locked_by.eq(instance),
     ))
-    .execute(conn)?;
-    Ok(n == 1)
+    .returning(outbox::id)
+    .get_results(conn)?)
 }
 
 pub fn mark_sent(

@@ -62,7 +62,7 @@ fn check_history_and_outbox(db: &TestDb, acknowledged: &[i64], escalated: &[i64]
     let mut c = pool.get().unwrap();
     let levels: BTreeMap<i64, String> =
         diesel::sql_query("SELECT id, level FROM questions ORDER BY id")
-            .load::<LevelRow>(&mut *c)
+            .load::<LevelRow>(&mut **c)
             .unwrap()
             .into_iter()
             .map(|r| (r.id, r.level))
@@ -83,7 +83,7 @@ fn check_history_and_outbox(db: &TestDb, acknowledged: &[i64], escalated: &[i64]
     for e in diesel::sql_query(
         "SELECT question_id, kind, created_at FROM events WHERE question_id IS NOT NULL ORDER BY id",
     )
-    .load::<EventRow>(&mut *c)
+    .load::<EventRow>(&mut **c)
     .unwrap()
     {
         events.entry(e.question_id).or_default().push(e);
@@ -108,7 +108,7 @@ fn check_history_and_outbox(db: &TestDb, acknowledged: &[i64], escalated: &[i64]
          JOIN users u ON u.id = o.recipient_id \
          WHERE u.email = 'watcher@test.se' AND o.question_id IS NOT NULL ORDER BY o.id",
     )
-    .load::<MailRow>(&mut *c)
+    .load::<MailRow>(&mut **c)
     .unwrap()
     {
         let v: serde_json::Value = serde_json::from_str(&m.payload).unwrap();

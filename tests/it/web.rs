@@ -508,7 +508,7 @@ fn audit_count(app: &TestApp, kind: &str) -> i64 {
     events::table
         .filter(events::kind.eq(kind))
         .count()
-        .get_result(&mut *c)
+        .get_result(&mut **c)
         .unwrap()
 }
 

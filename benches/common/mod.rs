@@ -300,7 +300,8 @@ impl Corpus {
                                 // Filled with the rollups by the rebuild below.
                                 sla_clock: None,
                             },
-                        )?;
+                        )?
+                        .id;
                         if outcome == Some("answered") {
                             let binding = *rng.pick(&[
                                 "guidance",

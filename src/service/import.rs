@@ -574,7 +574,8 @@ impl Service {
                     priority: "normal",
                     sla_clock: None,
                 },
-            )?;
+            )?
+            .id;
             // Imported stages are all closed: they count in the rollups like live ones.
             self.count_stage_entered(c, stage, naive(st.entered))?;
             self.count_stage_ended(c, stage, level.as_str(), "normal", naive(st.left))?;

@@ -150,7 +150,7 @@ impl Service {
     /// Starts the thread that applies the change log to the index.
     pub fn start_indexer(&self) -> ServiceResult<Worker> {
         let svc = self.clone();
-        Worker::spawn("indexer", move |stop| svc.indexer_loop(stop)).map_err(|e| {
+        Worker::spawn_background("indexer", move |stop| svc.indexer_loop(stop)).map_err(|e| {
             ServiceError::Store(StoreError::Corrupt(format!(
                 "cannot start the indexer: {e}"
             )))

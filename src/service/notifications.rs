@@ -114,37 +114,46 @@ impl Service {
         })
     }
 
-    /// Queues a mail for one user as their preference says (immediately, in the digest, or not).
+    /// Queues `template` for each of `users` as their preference says (immediately, in the
+    /// digest, or not at all), in one statement.
     fn enqueue(
         &self,
         c: &mut DbConnection,
-        user: &UserRow,
+        users: &[&UserRow],
         template: &str,
         question_id: Option<i64>,
-        mut payload: serde_json::Value,
+        payload: &serde_json::Value,
     ) -> ServiceResult<()> {
-        let status = match user.mail_preference.as_str() {
-            "off" => return Ok(()),
-            "digest" => "digest",
-            _ => "pending",
-        };
-        payload["recipient_name"] = json!(user.name);
+        let mails: Vec<(&UserRow, &str, String, String)> = users
+            .iter()
+            .filter_map(|user| {
+                let status = match user.mail_preference.as_str() {
+                    "off" => return None,
+                    "digest" => "digest",
+                    _ => "pending",
+                };
+                let mut payload = payload.clone();
+                payload["recipient_name"] = json!(user.name);
+                Some((*user, status, message_id(question_id), payload.to_string()))
+            })
+            .collect();
         let now = self.clock.now_naive();
-        ob::insert(
-            c,
-            &NewOutbox {
-                message_id: &message_id(question_id),
+        let rows: Vec<NewOutbox<'_>> = mails
+            .iter()
+            .map(|(user, status, message_id, payload)| NewOutbox {
+                message_id,
                 template,
                 recipient_id: Some(user.id),
                 to_address: &user.email,
                 question_id,
-                payload: &payload.to_string(),
+                payload,
                 status,
                 attempts: 0,
                 next_attempt_at: now,
                 created_at: now,
-            },
-        )?;
+            })
+            .collect();
+        ob::insert_all(c, &rows)?;
         Ok(())
     }
 
@@ -167,17 +176,15 @@ impl Service {
         } else {
             Vec::new()
         };
-        let members: Vec<i64> = if audience.forum_members {
+        let members = if audience.forum_members {
             us::members_of(c, forum)?
-                .into_iter()
-                .map(|u| u.id)
-                .collect()
         } else {
             Vec::new()
         };
-        let to = recipients::select(audience, &followers, &members, assignee, actor.id);
+        let member_ids: Vec<i64> = members.iter().map(|u| u.id).collect();
+        let to = recipients::select(audience, &followers, &member_ids, assignee, actor.id);
         let payload = self.change_payload(q, state, kind, actor, note, answer);
-        self.enqueue_change(c, to, q.id, &payload)
+        self.enqueue_change(c, to, members, q.id, &payload)
     }
 
     /// Mails the members of `forums` (each once, never the actor) about `q`: the forums that
@@ -204,7 +211,7 @@ impl Service {
             note,
             None,
         );
-        self.enqueue_change(c, to, q.id, &payload)
+        self.enqueue_change(c, to, Vec::new(), q.id, &payload)
     }
 
     fn change_payload(
@@ -237,21 +244,28 @@ impl Service {
         })
     }
 
+    /// Mails `to` about a change; `known` are user rows already read (the forum's members),
+    /// so that only the others are looked up.
     fn enqueue_change(
         &self,
         c: &mut DbConnection,
         to: std::collections::BTreeSet<i64>,
+        mut known: Vec<UserRow>,
         question_id: i64,
         payload: &serde_json::Value,
     ) -> ServiceResult<()> {
-        if to.is_empty() {
-            return Ok(());
+        known.retain(|u| to.contains(&u.id));
+        let others: Vec<i64> = to
+            .iter()
+            .copied()
+            .filter(|id| !known.iter().any(|u| u.id == *id))
+            .collect();
+        if !others.is_empty() {
+            known.extend(us::by_ids(c, &others)?);
         }
-        let ids: Vec<i64> = to.into_iter().collect();
-        for user in us::by_ids(c, &ids)? {
-            self.enqueue(c, &user, "change", Some(question_id), payload.clone())?;
-        }
-        Ok(())
+        known.sort_by_key(|u| u.id);
+        let users: Vec<&UserRow> = known.iter().collect();
+        self.enqueue(c, &users, "change", Some(question_id), payload)
     }
 
     pub fn preferences(&self, actor: &Actor) -> ServiceResult<Preferences> {
@@ -471,7 +485,7 @@ impl Service {
                     mail_preference: "immediate".into(),
                     ..user
                 };
-                self.enqueue(c, &immediate, "digest", None, payload)?;
+                self.enqueue(c, &[&immediate], "digest", None, &payload)?;
                 Ok(1)
             })?;
         }
@@ -510,9 +524,8 @@ impl Service {
                 people.extend(legal.iter().cloned());
                 people.sort_by_key(|u| u.id);
                 people.dedup_by_key(|u| u.id);
-                for u in &people {
-                    self.enqueue(c, u, "sla_warning", Some(q.id), payload.clone())?;
-                }
+                let people: Vec<&UserRow> = people.iter().collect();
+                self.enqueue(c, &people, "sla_warning", Some(q.id), &payload)?;
                 Ok(1)
             })?;
         }
@@ -548,7 +561,7 @@ impl Service {
                     "review_date": a.review_date,
                     "link": self.question_link(q.id),
                 });
-                self.enqueue(c, &user, "review_due", Some(q.id), payload)?;
+                self.enqueue(c, &[&user], "review_due", Some(q.id), &payload)?;
                 Ok(1)
             })?;
         }

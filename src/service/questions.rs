@@ -104,6 +104,17 @@ pub struct ListQuery {
     pub per_page: Option<i64>,
 }
 
+/// Everything a question's page is made of.
+struct DetailRows {
+    q: QuestionRow,
+    answers: Vec<AnswerRow>,
+    events: Vec<EventRow>,
+    stages: Vec<StageRow>,
+    pauses: Vec<PauseRow>,
+    people: HashMap<i64, PersonView>,
+    following: bool,
+}
+
 /// What a lifecycle step loads before it decides.
 struct Loaded {
     q: QuestionRow,
@@ -355,6 +366,28 @@ impl Service {
                 .chain(events.iter().map(|e| e.actor_id)),
         )?;
         let following = qs::is_follower(c, id, actor.id)?;
+        self.detail_of(DetailRows {
+            q,
+            answers,
+            events,
+            stages,
+            pauses,
+            people,
+            following,
+        })
+    }
+
+    /// The page of a question from its rows, however they were come by.
+    fn detail_of(&self, rows: DetailRows) -> ServiceResult<QuestionDetail> {
+        let DetailRows {
+            q,
+            answers,
+            events,
+            stages,
+            pauses,
+            people,
+            following,
+        } = rows;
         let now = self.clock.now();
         let sla = self.sla_view(&q, &stages, &pauses, now);
         Ok(QuestionDetail {
@@ -635,7 +668,7 @@ impl Service {
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let now = self.clock.now_naive();
-            let id = self.insert_question(
+            let q = self.insert_question(
                 c,
                 &NewQuestion {
                     reference: &temporary_reference(),
@@ -662,15 +695,15 @@ impl Service {
             )?;
             let stage = self.insert_first_stage(
                 c,
-                id,
+                q.id,
                 (&actor.unit, Level::Unit),
                 process,
                 priority.as_str(),
                 now,
             )?;
-            self.insert_event(
+            let event = self.insert_event(
                 c,
-                id,
+                q.id,
                 Some(actor.id),
                 now,
                 EventDraft {
@@ -682,8 +715,7 @@ impl Service {
                     answer_id: None,
                 },
             )?;
-            qs::follow(c, id, actor.id, now)?;
-            let q = qs::get(c, id)?.ok_or_else(|| not_found(id))?;
+            qs::add_follower(c, q.id, actor.id, now)?;
             self.notify_event(
                 c,
                 &q,
@@ -693,28 +725,43 @@ impl Service {
                 None,
                 None,
             )?;
-            let detail = self.detail_in(c, actor, id)?;
             // The rows every submission shares come last, just before the commit: on
             // PostgreSQL the monthly rollup rows stay locked, and the change log's advisory
             // lock held, from their write until the commit, so concurrent submissions queue
             // only for these two statements and the commit instead of the whole use case.
             // Same transaction, same rows: nothing is seen before the commit either way.
-            self.count_stage_entered(c, stage, now)?;
-            qs::record_change(c, id, now)?;
-            Ok(detail)
+            self.count_stage_entered(c, stage.id, now)?;
+            qs::record_change(c, q.id, now)?;
+            // The answer is made of the rows just written (a new question has nothing else),
+            // rather than read back: that would be seven more statements in the transaction.
+            let people = HashMap::from([(
+                actor.id,
+                PersonView {
+                    email: actor.email.clone(),
+                    name: actor.name.clone(),
+                },
+            )]);
+            self.detail_of(DetailRows {
+                q,
+                answers: Vec::new(),
+                events: vec![event],
+                stages: vec![stage],
+                pauses: Vec::new(),
+                people,
+                following: true,
+            })
         })
     }
 
-    /// Inserts a question and gives it its reference, which needs the id.
+    /// Inserts a question and gives it its reference, which needs the id; returns the row.
     pub(crate) fn insert_question(
         &self,
         c: &mut DbConnection,
         q: &NewQuestion<'_>,
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<QuestionRow> {
         let id = qs::insert(c, q)?;
         let year = chrono::Datelike::year(&q.created_at);
-        qs::set_reference(c, id, &format!("PS-{year}-{id:06}"))?;
-        Ok(id)
+        Ok(qs::set_reference(c, id, &format!("PS-{year}-{id:06}"))?)
     }
 
     // ---- lifecycle -------------------------------------------------------------------------
@@ -802,8 +849,8 @@ impl Service {
         actor_id: Option<i64>,
         now: NaiveDateTime,
         e: EventDraft<'_>,
-    ) -> ServiceResult<()> {
-        qs::insert_event(
+    ) -> ServiceResult<EventRow> {
+        Ok(qs::insert_event(
             c,
             &NewEvent {
                 question_id: Some(question_id),
@@ -817,8 +864,7 @@ impl Service {
                 data: None,
                 created_at: now,
             },
-        )?;
-        Ok(())
+        )?)
     }
 
     /// Ends the running stage, storing its working days so reports can sum them in SQL.
@@ -847,7 +893,7 @@ impl Service {
         process: &str,
         priority: &str,
         now: NaiveDateTime,
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<StageRow> {
         Ok(qs::insert_stage(
             c,
             &NewStage {
@@ -898,7 +944,8 @@ impl Service {
                 priority: &l.q.priority,
                 sla_clock: self.new_stage_clock(l.now),
             },
-        )?;
+        )?
+        .id;
         self.count_stage_entered(c, stage, l.now)?;
         Ok(())
     }

@@ -309,7 +309,7 @@ impl Service {
         let mut conn = self.conn()?;
         let bad =
             || ServiceError::Unauthenticated("the token is unknown, expired or revoked".into());
-        let t = us::token_by_hash(&mut conn, &hash)?.ok_or_else(bad)?;
+        let (t, user) = us::token_by_hash(&mut conn, &hash)?.ok_or_else(bad)?;
         let now = self.clock.now_naive();
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Err(bad());
@@ -320,12 +320,16 @@ impl Service {
         {
             store::write_tx(&mut conn, |c| us::touch_token(c, t.id, now))?;
         }
-        self.actor(&mut conn, t.user_id)
+        self.actor_of(&mut conn, user)
     }
 
     pub(crate) fn actor(&self, c: &mut DbConnection, user_id: i64) -> ServiceResult<Actor> {
         let u = us::by_id(c, user_id)?
             .ok_or_else(|| ServiceError::Unauthenticated("the user no longer exists".into()))?;
+        self.actor_of(c, u)
+    }
+
+    fn actor_of(&self, c: &mut DbConnection, u: UserRow) -> ServiceResult<Actor> {
         let role = Role::parse(&u.role)
             .ok_or_else(|| StoreError::Corrupt(format!("role '{}'", u.role)))?;
         Ok(Actor {

@@ -27,6 +27,19 @@ impl Worker {
         })
     }
 
+    /// As [`Worker::spawn`], on a thread that yields the processor to request handling: the
+    /// work it does (and that of the threads it starts, which inherit its priority) can wait a
+    /// moment under load, a person waiting for a response cannot.
+    pub fn spawn_background(
+        name: &str,
+        body: impl FnOnce(&AtomicBool) + Send + 'static,
+    ) -> std::io::Result<Worker> {
+        Worker::spawn(name, move |stop| {
+            lower_priority();
+            body(stop)
+        })
+    }
+
     pub fn stop(mut self) {
         self.halt();
     }
@@ -44,3 +57,27 @@ impl Drop for Worker {
         self.halt();
     }
 }
+
+/// Nice value of background threads: under contention a nice-10 thread gets about a tenth of
+/// the time of a normal one, and all of an otherwise idle processor.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const BACKGROUND_NICE: libc::c_int = 10;
+
+/// Lowers the calling thread's priority (on Linux the nice value is per thread).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn lower_priority() {
+    // SAFETY: gettid and setpriority only read and set this thread's scheduling attributes.
+    let rc = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE)
+    };
+    if rc != 0 {
+        log::warn!(
+            "could not lower the priority of a background thread: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn lower_priority() {}

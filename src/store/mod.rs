@@ -12,7 +12,7 @@ pub mod users;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
@@ -110,7 +110,16 @@ impl Manager {
 pub struct Conn {
     db: DbConnection,
     writer: Option<Arc<Mutex<()>>>,
+    /// When the pool last found this connection alive; see [`VALIDATE_EVERY`].
+    validated_at: Option<Instant>,
 }
+
+/// The pool checks a connection before handing it out, but not more often than this: a check
+/// is a round trip (two per API request, one for the token and one for the use case), while a
+/// connection in use is seen to work anyway. After a database restart a dead connection can
+/// fail requests for at most this long, until its next check finds it dead and the pool
+/// replaces it.
+const VALIDATE_EVERY: Duration = Duration::from_secs(1);
 
 impl std::ops::Deref for Conn {
     type Target = DbConnection;
@@ -135,6 +144,7 @@ impl ManageConnection for Manager {
                 .map(|c| Conn {
                     db: DbConnection::Pg(c),
                     writer: None,
+                    validated_at: None,
                 })
                 .map_err(|e| StoreError::Connect(e.to_string())),
             Backend::Sqlite => {
@@ -161,13 +171,22 @@ impl ManageConnection for Manager {
                 Ok(Conn {
                     db: DbConnection::Sqlite(c),
                     writer: Some(self.writer.clone()),
+                    validated_at: None,
                 })
             }
         }
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), StoreError> {
-        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+        if conn
+            .validated_at
+            .is_some_and(|at| at.elapsed() < VALIDATE_EVERY)
+        {
+            return Ok(());
+        }
+        conn.batch_execute("SELECT 1")?;
+        conn.validated_at = Some(Instant::now());
+        Ok(())
     }
 
     fn has_broken(&self, _conn: &mut Conn) -> bool {

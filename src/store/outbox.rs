@@ -8,10 +8,16 @@ use super::models::{NewOutbox, OutboxRow};
 use super::schema::{answers, outbox, stages, users};
 use super::{DbConnection, StoreResult};
 
-pub fn insert(conn: &mut DbConnection, row: &NewOutbox<'_>) -> StoreResult<()> {
-    diesel::insert_into(outbox::table)
-        .values(row)
-        .execute(conn)?;
+/// Writes the mails of one change in one statement (a multi-row insert; the enum connection
+/// does not take a batch, so it is run on the backend's own connection).
+pub fn insert_all(conn: &mut DbConnection, rows: &[NewOutbox<'_>]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(outbox::table).values(rows).execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(outbox::table).values(rows).execute(c)?,
+    };
     Ok(())
 }
 

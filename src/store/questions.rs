@@ -14,11 +14,16 @@ pub fn insert(conn: &mut DbConnection, q: &NewQuestion<'_>) -> StoreResult<i64> 
         .get_result(conn)?)
 }
 
-pub fn set_reference(conn: &mut DbConnection, id: i64, reference: &str) -> StoreResult<()> {
-    diesel::update(questions::table.find(id))
+/// Gives a new question its reference and returns the whole row, as written.
+pub fn set_reference(
+    conn: &mut DbConnection,
+    id: i64,
+    reference: &str,
+) -> StoreResult<QuestionRow> {
+    Ok(diesel::update(questions::table.find(id))
         .set(questions::reference.eq(reference))
-        .execute(conn)?;
-    Ok(())
+        .returning(questions::all_columns)
+        .get_result(conn)?)
 }
 
 /// Which of `references` are taken already (imports skip them).
@@ -121,10 +126,10 @@ pub fn list_all(conn: &mut DbConnection, f: &ListFilter) -> StoreResult<Vec<Ques
         .load(conn)?)
 }
 
-pub fn insert_stage(conn: &mut DbConnection, s: &NewStage<'_>) -> StoreResult<i64> {
+pub fn insert_stage(conn: &mut DbConnection, s: &NewStage<'_>) -> StoreResult<StageRow> {
     Ok(diesel::insert_into(stages::table)
         .values(s)
-        .returning(stages::id)
+        .returning(stages::all_columns)
         .get_result(conn)?)
 }
 
@@ -266,10 +271,10 @@ pub fn update_binding_status(
     Ok(n == 1)
 }
 
-pub fn insert_event(conn: &mut DbConnection, e: &NewEvent) -> StoreResult<i64> {
+pub fn insert_event(conn: &mut DbConnection, e: &NewEvent) -> StoreResult<EventRow> {
     Ok(diesel::insert_into(events::table)
         .values(e)
-        .returning(events::id)
+        .returning(events::all_columns)
         .get_result(conn)?)
 }
 
@@ -286,20 +291,33 @@ pub fn events_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<E
 /// id 11 before id 10 commits and skip 10 for good. A transaction-scoped advisory lock taken
 /// before the insert serialises change-log writers until they commit: ids become visible in
 /// order, and "everything above my cursor" is exact. SQLite has one writer anyway.
+///
+/// On PostgreSQL the lock and the insert are one statement (one round trip while the lock is
+/// held): the insert draws its id from the sequence only for the row the locking CTE yields.
 pub fn record_change(
     conn: &mut DbConnection,
     question_id: i64,
     at: NaiveDateTime,
 ) -> StoreResult<()> {
-    if let DbConnection::Pg(_) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(727275)").execute(conn)?;
+    match conn {
+        DbConnection::Pg(_) => {
+            diesel::sql_query(
+                "WITH serialised AS (SELECT pg_advisory_xact_lock(727275)) \
+                 INSERT INTO changes (question_id, created_at) SELECT $1, $2 FROM serialised",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(question_id)
+            .bind::<diesel::sql_types::Timestamp, _>(at)
+            .execute(conn)?;
+        }
+        DbConnection::Sqlite(_) => {
+            diesel::insert_into(changes::table)
+                .values((
+                    changes::question_id.eq(question_id),
+                    changes::created_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
     }
-    diesel::insert_into(changes::table)
-        .values((
-            changes::question_id.eq(question_id),
-            changes::created_at.eq(at),
-        ))
-        .execute(conn)?;
     Ok(())
 }
 
@@ -374,6 +392,17 @@ pub fn follow(
     if is_follower(conn, question_id, user_id)? {
         return Ok(false);
     }
+    add_follower(conn, question_id, user_id, at)?;
+    Ok(true)
+}
+
+/// Adds a follower known not to follow yet (the asker of a question just written).
+pub fn add_follower(
+    conn: &mut DbConnection,
+    question_id: i64,
+    user_id: i64,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
     diesel::insert_into(followers::table)
         .values((
             followers::question_id.eq(question_id),
@@ -381,7 +410,7 @@ pub fn follow(
             followers::created_at.eq(at),
         ))
         .execute(conn)?;
-    Ok(true)
+    Ok(())
 }
 
 pub fn unfollow(conn: &mut DbConnection, question_id: i64, user_id: i64) -> StoreResult<bool> {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
 use super::models::PauseRow;
 use super::schema::{stage_pauses, stages};
@@ -431,18 +431,31 @@ const GRP: &str =
 /// The working days of an ended stage in hundredths. CAST alone truncates on SQLite but rounds
 /// on PostgreSQL: round first, then cast an integral value (the raw queries use the same).
 const BIN: &str = "CAST(ROUND(s.working_days * 100) AS BIGINT)";
-const UPSERT: &str = "ON CONFLICT (dim, month, grp, kind, within_target, bin) \
+const UPSERT: &str = "ON CONFLICT (dim, month, grp, kind, within_target, bin, slot) \
                       DO UPDATE SET n = sla_rollups.n + excluded.n";
+/// How many rows one count is spread over (see the migration `rollup_slots`): concurrent
+/// transactions that count stages of the same level or process mostly add to different rows,
+/// instead of each waiting for the other's commit on PostgreSQL.
+const SLOTS: u32 = 16;
+
+fn any_slot() -> i32 {
+    let mut b = [0u8; 4];
+    // Without randomness every count goes to slot 0, which is as correct, only less spread.
+    let _ = getrandom::fill(&mut b);
+    i32::try_from(u32::from_le_bytes(b) % SLOTS).unwrap_or(0)
+}
 
 /// Counts a stage that has just been entered in the month `month` ('YYYY-MM', Stockholm).
 pub fn count_received(conn: &mut DbConnection, month: &str, stage_id: i64) -> StoreResult<()> {
     let sql = format!(
-        "INSERT INTO sla_rollups (dim, month, grp, kind, within_target, bin, n) \
-         SELECT d.dim, m.month, {GRP}, 'received', 0, 0, 1 \
-         FROM (SELECT CAST($1 AS TEXT) AS month UNION ALL SELECT '*') m, stages s, {DIMS} \
-         WHERE s.id = $2 {UPSERT}"
+        "INSERT INTO sla_rollups (dim, month, grp, kind, within_target, bin, n, slot) \
+         SELECT d.dim, m.month, {GRP}, 'received', 0, 0, 1, $1 \
+         FROM (SELECT CAST($2 AS TEXT) AS month UNION ALL SELECT '*') m, stages s, {DIMS} \
+         WHERE s.id = $3 {UPSERT}"
     );
+    // Placeholders are numbered in order of appearance: SQLite numbers them that way.
     diesel::sql_query(sql)
+        .bind::<Integer, _>(any_slot())
         .bind::<Text, _>(month)
         .bind::<BigInt, _>(stage_id)
         .execute(conn)?;
@@ -458,15 +471,16 @@ pub fn count_ended(
     stage_id: i64,
 ) -> StoreResult<()> {
     let sql = format!(
-        "INSERT INTO sla_rollups (dim, month, grp, kind, within_target, bin, n) \
+        "INSERT INTO sla_rollups (dim, month, grp, kind, within_target, bin, n, slot) \
          SELECT d.dim, m.month, {GRP}, s.outcome, CASE WHEN {BIN} <= $1 THEN 1 ELSE 0 END, \
-                CASE WHEN s.outcome = 'answered' THEN {BIN} ELSE 0 END, 1 \
-         FROM (SELECT CAST($2 AS TEXT) AS month UNION ALL SELECT '*') m, stages s, {DIMS} \
-         WHERE s.id = $3 AND s.outcome IN ('answered', 'escalated') AND s.working_days IS NOT NULL \
+                CASE WHEN s.outcome = 'answered' THEN {BIN} ELSE 0 END, 1, $2 \
+         FROM (SELECT CAST($3 AS TEXT) AS month UNION ALL SELECT '*') m, stages s, {DIMS} \
+         WHERE s.id = $4 AND s.outcome IN ('answered', 'escalated') AND s.working_days IS NOT NULL \
          {UPSERT}"
     );
     diesel::sql_query(sql)
         .bind::<BigInt, _>(within_max_bin)
+        .bind::<Integer, _>(any_slot())
         .bind::<Text, _>(month)
         .bind::<BigInt, _>(stage_id)
         .execute(conn)?;

@@ -100,9 +100,15 @@ pub fn insert_token(conn: &mut DbConnection, t: &NewToken<'_>) -> StoreResult<i6
         .get_result(conn)?)
 }
 
-pub fn token_by_hash(conn: &mut DbConnection, hash: &str) -> StoreResult<Option<TokenRow>> {
+/// The token with this hash and its user, in one query (every API request asks).
+pub fn token_by_hash(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> StoreResult<Option<(TokenRow, UserRow)>> {
     Ok(api_tokens::table
+        .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(hash))
+        .select((api_tokens::all_columns, users::all_columns))
         .first(conn)
         .optional()?)
 }

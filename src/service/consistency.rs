@@ -531,7 +531,7 @@ impl Service {
             .id;
         let stage =
             self.insert_first_stage(c, id, (&top.code, top.level), &b.process, "normal", now)?;
-        self.count_stage_entered(c, stage.id, now)?;
+        self.count_stage_entered(c, &stage)?;
         self.record(
             c,
             id,

@@ -574,12 +574,11 @@ impl Service {
                     priority: "normal",
                     sla_clock: None,
                 },
-            )?
-            .id;
+            )?;
             // Imported stages are all closed: they count in the rollups like live ones.
-            self.count_stage_entered(c, stage, naive(st.entered))?;
-            self.count_stage_ended(c, stage, level.as_str(), "normal", naive(st.left))?;
-            stage_ids.insert(st.forum.clone(), stage);
+            self.count_stage_entered(c, &stage)?;
+            self.count_stage_ended(c, stage.id, level.as_str(), "normal", naive(st.left))?;
+            stage_ids.insert(st.forum.clone(), stage.id);
         }
         let mut previous: Option<(i64, &str)> = None;
         for (i, (a, at)) in answers.iter().enumerate() {

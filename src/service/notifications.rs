@@ -367,7 +367,7 @@ impl Service {
             handled += 1;
             match render_row(&row, templates) {
                 Ok((name, mail)) => lanes[lane_of(&row.to_address)].push((row, name, mail)),
-                Err(e) => self.record_attempt(&mut c, &row, instance, Err(e))?,
+                Err(e) => self.record_attempts(&mut c, vec![(row, Err(e))], instance)?,
             }
         }
         // A send may take up to the SMTP timeout: none starts that the lease might not
@@ -402,11 +402,7 @@ impl Service {
         }
         while let Some(lane) = rt.block_on(in_flight.join_next()) {
             match lane {
-                Ok(done) => {
-                    for (row, sent) in done {
-                        self.record_attempt(&mut c, &row, instance, sent)?;
-                    }
-                }
+                Ok(done) => self.record_attempts(&mut c, done, instance)?,
                 // Mails of a lane that panicked keep their lease and are sent when it runs out.
                 Err(e) => log::error!("mail send task: {e}"),
             }
@@ -414,24 +410,34 @@ impl Service {
         Ok(handled)
     }
 
-    /// Marks a row sent, or schedules its next attempt (none after a permanent failure).
-    fn record_attempt(
+    /// Marks the sent rows of a lane sent, all in one statement, and schedules the next
+    /// attempt of each failed one (none after a permanent failure): one write per lane rather
+    /// than per mail, since on SQLite every write queues behind the submissions.
+    fn record_attempts(
         &self,
         c: &mut store::Conn,
-        row: &OutboxRow,
+        done: Vec<(OutboxRow, Result<(), NotifyError>)>,
         instance: &str,
-        result: Result<(), NotifyError>,
     ) -> ServiceResult<()> {
-        Ok(store::write_tx(c, |c| match result {
-            Ok(()) => ob::mark_sent(c, row.id, instance, self.clock.now_naive()),
-            Err(e) => {
-                let permanent = !matches!(e, NotifyError::Send(_));
-                let attempts = row.attempts + 1;
-                let next = (!permanent && attempts < self.config.mail.max_attempts)
-                    .then(|| self.clock.now_naive() + self.backoff(row.attempts));
-                log::warn!("mail {} attempt {attempts} failed: {e}", row.id);
-                ob::mark_failed_attempt(c, row.id, &e.to_string(), next)
+        Ok(store::write_tx(c, |c| {
+            let mut sent = Vec::new();
+            for (row, result) in done {
+                match result {
+                    Ok(()) => sent.push(row.id),
+                    Err(e) => {
+                        let permanent = !matches!(e, NotifyError::Send(_));
+                        let attempts = row.attempts + 1;
+                        let next = (!permanent && attempts < self.config.mail.max_attempts)
+                            .then(|| self.clock.now_naive() + self.backoff(row.attempts));
+                        log::warn!("mail {} attempt {attempts} failed: {e}", row.id);
+                        ob::mark_failed_attempt(c, row.id, &e.to_string(), next)?;
+                    }
+                }
             }
+            if !sent.is_empty() {
+                ob::mark_sent(c, &sent, instance, self.clock.now_naive())?;
+            }
+            Ok::<(), StoreError>(())
         })?)
     }
 

@@ -730,7 +730,7 @@ impl Service {
             // lock held, from their write until the commit, so concurrent submissions queue
             // only for these two statements and the commit instead of the whole use case.
             // Same transaction, same rows: nothing is seen before the commit either way.
-            self.count_stage_entered(c, stage.id, now)?;
+            self.count_stage_entered(c, &stage)?;
             qs::record_change(c, q.id, now)?;
             // The answer is made of the rows just written (a new question has nothing else),
             // rather than read back: that would be seven more statements in the transaction.
@@ -944,9 +944,8 @@ impl Service {
                 priority: &l.q.priority,
                 sla_clock: self.new_stage_clock(l.now),
             },
-        )?
-        .id;
-        self.count_stage_entered(c, stage, l.now)?;
+        )?;
+        self.count_stage_entered(c, &stage)?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use crate::domain::sla::{self, SlaState, StageTargets, StageTimes};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::store;
-use crate::store::models::PauseRow;
+use crate::store::models::{PauseRow, StageRow};
 use crate::store::reports::{self as rs, GroupBy, Months, OpenStage};
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -424,10 +424,9 @@ impl Service {
     pub(crate) fn count_stage_entered(
         &self,
         c: &mut store::DbConnection,
-        stage_id: i64,
-        entered_at: NaiveDateTime,
+        stage: &StageRow,
     ) -> ServiceResult<()> {
-        rs::count_received(c, &month_of(entered_at), stage_id)?;
+        rs::count_received(c, &month_of(stage.entered_at), stage)?;
         Ok(())
     }
 

@@ -309,7 +309,7 @@ impl Service {
         let mut conn = self.conn()?;
         let bad =
             || ServiceError::Unauthenticated("the token is unknown, expired or revoked".into());
-        let (t, user) = us::token_by_hash(&mut conn, &hash)?.ok_or_else(bad)?;
+        let (t, user, forums) = us::token_by_hash(&mut conn, &hash)?.ok_or_else(bad)?;
         let now = self.clock.now_naive();
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Err(bad());
@@ -320,28 +320,14 @@ impl Service {
         {
             store::write_tx(&mut conn, |c| us::touch_token(c, t.id, now))?;
         }
-        self.actor_of(&mut conn, user)
+        actor_of(user, forums)
     }
 
     pub(crate) fn actor(&self, c: &mut DbConnection, user_id: i64) -> ServiceResult<Actor> {
         let u = us::by_id(c, user_id)?
             .ok_or_else(|| ServiceError::Unauthenticated("the user no longer exists".into()))?;
-        self.actor_of(c, u)
-    }
-
-    fn actor_of(&self, c: &mut DbConnection, u: UserRow) -> ServiceResult<Actor> {
-        let role = Role::parse(&u.role)
-            .ok_or_else(|| StoreError::Corrupt(format!("role '{}'", u.role)))?;
-        Ok(Actor {
-            id: u.id,
-            memberships: us::memberships(c, u.id)?
-                .into_iter()
-                .collect::<BTreeSet<_>>(),
-            email: u.email,
-            name: u.name,
-            role,
-            unit: u.unit,
-        })
+        let forums = us::memberships(c, u.id)?;
+        actor_of(u, forums)
     }
 
     /// The user with this e-mail and password (argon2id), for the web pages' sign-in. Both a
@@ -404,6 +390,19 @@ impl Service {
         let u = self.user_by_email(&mut conn, email)?;
         self.actor(&mut conn, u.id)
     }
+}
+
+fn actor_of(u: UserRow, forums: Vec<String>) -> ServiceResult<Actor> {
+    let role =
+        Role::parse(&u.role).ok_or_else(|| StoreError::Corrupt(format!("role '{}'", u.role)))?;
+    Ok(Actor {
+        id: u.id,
+        memberships: forums.into_iter().collect::<BTreeSet<_>>(),
+        email: u.email,
+        name: u.name,
+        role,
+        unit: u.unit,
+    })
 }
 
 #[cfg(test)]

@@ -63,15 +63,16 @@ pub fn claim(
     .get_results(conn)?)
 }
 
+/// Marks the rows of `ids` this instance holds the lease on as sent, in one statement.
 pub fn mark_sent(
     conn: &mut DbConnection,
-    id: i64,
+    ids: &[i64],
     instance: &str,
     at: NaiveDateTime,
 ) -> StoreResult<()> {
     diesel::update(
         outbox::table
-            .filter(outbox::id.eq(id))
+            .filter(outbox::id.eq_any(ids))
             .filter(outbox::locked_by.eq(instance)),
     )
     .set((

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
-use super::models::PauseRow;
+use super::models::{PauseRow, StageRow};
 use super::schema::{stage_pauses, stages};
 use super::{DbConnection, StoreResult};
 
@@ -445,20 +445,61 @@ fn any_slot() -> i32 {
     i32::try_from(u32::from_le_bytes(b) % SLOTS).unwrap_or(0)
 }
 
-/// Counts a stage that has just been entered in the month `month` ('YYYY-MM', Stockholm).
-pub fn count_received(conn: &mut DbConnection, month: &str, stage_id: i64) -> StoreResult<()> {
-    let sql = format!(
-        "INSERT INTO sla_rollups (dim, month, grp, kind, within_target, bin, n, slot) \
-         SELECT d.dim, m.month, {GRP}, 'received', 0, 0, 1, $1 \
-         FROM (SELECT CAST($2 AS TEXT) AS month UNION ALL SELECT '*') m, stages s, {DIMS} \
-         WHERE s.id = $3 {UPSERT}"
-    );
-    // Placeholders are numbered in order of appearance: SQLite numbers them that way.
-    diesel::sql_query(sql)
-        .bind::<Integer, _>(any_slot())
-        .bind::<Text, _>(month)
-        .bind::<BigInt, _>(stage_id)
-        .execute(conn)?;
+/// Counts a stage that has just been entered in the month `month` ('YYYY-MM', Stockholm):
+/// one row per grouping, for the month and for all time, as the rebuild's `GRP` groups it.
+///
+/// A plain upsert of known values rather than the rebuild's SELECT over the stage: every
+/// submission runs it, and on PostgreSQL a query-builder statement is prepared once per
+/// connection while `sql_query` text is parsed and planned at every call.
+pub fn count_received(conn: &mut DbConnection, month: &str, stage: &StageRow) -> StoreResult<()> {
+    use super::schema::sla_rollups as r;
+    use diesel::upsert::excluded;
+    let slot = any_slot();
+    let groups = [
+        ("level", stage.level.as_str()),
+        ("forum", stage.forum.as_str()),
+        ("process", stage.process.as_str()),
+    ];
+    let rows: Vec<_> = [month, "*"]
+        .into_iter()
+        .flat_map(|m| {
+            groups.map(|(dim, grp)| {
+                (
+                    r::dim.eq(dim),
+                    r::month.eq(m),
+                    r::grp.eq(grp),
+                    r::kind.eq("received"),
+                    r::within_target.eq(0),
+                    r::bin.eq(0i64),
+                    r::n.eq(1i64),
+                    r::slot.eq(slot),
+                )
+            })
+        })
+        .collect();
+    // The enum connection takes no batch insert: the same statement on each backend's own.
+    macro_rules! upsert {
+        ($c:expr) => {
+            diesel::insert_into(r::table)
+                .values(&rows)
+                .on_conflict((
+                    r::dim,
+                    r::month,
+                    r::grp,
+                    r::kind,
+                    r::within_target,
+                    r::bin,
+                    r::slot,
+                ))
+                .do_update()
+                .set(r::n.eq(r::n + excluded(r::n)))
+                .execute($c)
+        };
+    }
+    match conn {
+        DbConnection::Pg(c) => upsert!(c)?,
+        DbConnection::Sqlite(c) => upsert!(c)?,
+    };
     Ok(())
 }
 

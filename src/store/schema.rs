@@ -214,6 +214,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sla_rollups (dim, month, grp, kind, within_target, bin, slot) {
+        dim -> Text,
+        month -> Text,
+        grp -> Text,
+        kind -> Text,
+        within_target -> Integer,
+        bin -> BigInt,
+        n -> BigInt,
+        slot -> Integer,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(stages -> questions (question_id));

@@ -100,17 +100,23 @@ pub fn insert_token(conn: &mut DbConnection, t: &NewToken<'_>) -> StoreResult<i6
         .get_result(conn)?)
 }
 
-/// The token with this hash and its user, in one query (every API request asks).
+/// The token with this hash, its user and the forums the user is a member of, in one query
+/// (every API request asks).
 pub fn token_by_hash(
     conn: &mut DbConnection,
     hash: &str,
-) -> StoreResult<Option<(TokenRow, UserRow)>> {
-    Ok(api_tokens::table
-        .inner_join(users::table)
+) -> StoreResult<Option<(TokenRow, UserRow, Vec<String>)>> {
+    let rows: Vec<(TokenRow, UserRow, Option<String>)> = api_tokens::table
+        .inner_join(users::table.left_join(memberships::table))
         .filter(api_tokens::token_hash.eq(hash))
-        .select((api_tokens::all_columns, users::all_columns))
-        .first(conn)
-        .optional()?)
+        .select((
+            api_tokens::all_columns,
+            users::all_columns,
+            memberships::forum.nullable(),
+        ))
+        .load(conn)?;
+    let forums = rows.iter().filter_map(|(_, _, f)| f.clone()).collect();
+    Ok(rows.into_iter().next().map(|(t, u, _)| (t, u, forums)))
 }
 
 pub fn tokens_of(conn: &mut DbConnection, user_id: i64) -> StoreResult<Vec<TokenRow>> {

@@ -1,6 +1,8 @@
 //! Writes over HTTP on a fresh database, on SQLite and (when `ESKALERA_BENCH_PG_URL` names a
 //! PostgreSQL server) on PostgreSQL, each served as `eskalera serve` serves it (indexer and
 //! mailer threads running, mail to files):
+//! - the baseline: the same clients on `GET /healthz` for 5 s (one database round trip, no
+//!   write), what HTTP, the clients and the pool manage on this machine at all;
 //! - submission throughput and latency: `ESKALERA_BENCH_CLIENTS` threads (default 16) post
 //!   questions to `POST /api/v1/questions` for `ESKALERA_BENCH_SECONDS` (default 20);
 //! - freshness: `ESKALERA_BENCH_ANSWERS` answers (default 200), one at a time, each with a
@@ -208,6 +210,33 @@ fn submissions(s: &Served, clients: usize, seconds: u64) -> Throughput {
     out
 }
 
+/// The baseline: the same clients for `seconds` on `GET /healthz`, a request that takes a
+/// blocking thread and one database round trip and writes nothing. Requests per second.
+fn floor(s: &Served, clients: usize, seconds: u64) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let url = format!("{}/healthz", s.base);
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new().build();
+                let mut n = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    if agent.get(&url).call().is_ok() {
+                        n += 1;
+                    }
+                }
+                n
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let n: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
 /// Letters only, so that the analyzer keeps it one word: "frskv" + the number in base 20.
 fn marker(i: usize) -> String {
     const L: &[u8] = b"bcdfghjklmnpqrstvwxz";
@@ -284,6 +313,7 @@ fn wait_for_mail(svc: &Service) -> f64 {
 
 struct Report {
     backend: &'static str,
+    floor: f64,
     tp: Throughput,
     catch_up: f64,
     mail_drain: f64,
@@ -297,6 +327,8 @@ fn run(backend: &'static str, db_url: &str, data: &Path) -> Report {
     let seconds = env_or("ESKALERA_BENCH_SECONDS", 20) as u64;
     let answers = env_or("ESKALERA_BENCH_ANSWERS", 200);
     let s = serve(db_url, data);
+    eprintln!("{backend}: {clients} clients on GET /healthz for 5 s (the baseline)");
+    let floor = floor(&s, clients, 5);
     eprintln!("{backend}: {clients} clients submitting for {seconds} s");
     let tp = submissions(&s, clients, seconds);
     let catch_up = wait_for_index(&s.svc);
@@ -306,6 +338,7 @@ fn run(backend: &'static str, db_url: &str, data: &Path) -> Report {
     let (fresh, timeouts) = freshness(&s, &tp.ids, answers);
     Report {
         backend,
+        floor,
         tp,
         catch_up,
         mail_drain,
@@ -343,10 +376,11 @@ fn main() {
         "question submission over HTTP, fresh database, {clients} clients, indexer and mailer running, 2 cores"
     );
     println!(
-        "{:<12} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>12} {:>7} {:>11}",
+        "{:<12} {:>10} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>12} {:>7} {:>11}",
         "backend",
         "submitted",
         "per s",
+        "healthz/s",
         "p50 ms",
         "p99 ms",
         "max ms",
@@ -359,10 +393,11 @@ fn main() {
         let max = r.tp.ms.iter().copied().fold(0.0, f64::max);
         let (p50, p99, _) = summary(r.tp.ms.clone());
         println!(
-            "{:<12} {:>10} {:>9.0} {:>8.2} {:>8.2} {:>8.1} {:>8} {:>12.2} {:>7} {:>11.2}",
+            "{:<12} {:>10} {:>9.0} {:>10.0} {:>8.2} {:>8.2} {:>8.1} {:>8} {:>12.2} {:>7} {:>11.2}",
             r.backend,
             r.tp.ok,
             r.tp.ok as f64 / r.tp.seconds,
+            r.floor,
             p50,
             p99,
             max,

@@ -58,10 +58,12 @@ impl Drop for Worker {
     }
 }
 
-/// Nice value of background threads: under contention a nice-10 thread gets about a tenth of
-/// the time of a normal one, and all of an otherwise idle processor.
+/// Nice value of background threads: under contention a nice-19 thread gets about 1.5 % of the
+/// time of a normal one, and all of an otherwise idle processor. The follow indexer kept up all
+/// the same in the write benchmark (it batches what accumulates), while nice 10 left it a tenth
+/// of the processors that submissions needed (benches/write.rs; the README has the figures).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const BACKGROUND_NICE: libc::c_int = 10;
+const BACKGROUND_NICE: libc::c_int = 19;
 
 /// Lowers the calling thread's priority (on Linux the nice value is per thread).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

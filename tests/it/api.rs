@@ -210,3 +210,35 @@ fn list_filters_and_pagination() {
             .status(422);
     }
 }
+
+/// The submit use case answers with the rows it wrote instead of reading the question back:
+/// the answer must be exactly what reading it back gives.
+#[test]
+fn a_submission_answers_with_the_question_as_stored() {
+    let app = TestApp::start();
+    let t = app.user("a@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let submitted = app
+        .post(
+            "/api/v1/questions",
+            &t,
+            json!({
+                "title": "Hur bedöms prejudikat om Belarus?",
+                "body": "Vi behöver vägledning om hur landinformationen ska vägas in.",
+                "process": "asyl_forstagang",
+                "category": "landinformation",
+                "tags": ["belarus", "Prejudikat"],
+                "countries": ["BY"],
+                "priority": "urgent",
+                "urgent_reason": "Beslut ska fattas inom en vecka.",
+            }),
+        )
+        .status(201)
+        .clone();
+    let id = submitted["id"].as_i64().unwrap();
+    let stored = app.get(&format!("/api/v1/questions/{id}"), &t).ok().clone();
+    assert_eq!(submitted, stored);
+    assert!(submitted["reference"].as_str().unwrap().starts_with("PS-"));
+    assert_eq!(submitted["following"], json!(true));
+    assert_eq!(submitted["events"].as_array().unwrap().len(), 1);
+    assert_eq!(submitted["stages"].as_array().unwrap().len(), 1);
+}

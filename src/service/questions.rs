@@ -725,11 +725,11 @@ impl Service {
                 None,
                 None,
             )?;
-            // The rows every submission shares come last, just before the commit: on
-            // PostgreSQL the monthly rollup rows stay locked, and the change log's advisory
-            // lock held, from their write until the commit, so concurrent submissions queue
-            // only for these two statements and the commit instead of the whole use case.
-            // Same transaction, same rows: nothing is seen before the commit either way.
+            // The rows submissions share come last, just before the commit: on PostgreSQL a
+            // rollup row (spread over slots, so rarely the same one) stays locked, and the
+            // change log's advisory lock held, from their write until the commit, so
+            // concurrent submissions queue only for these two statements and the commit
+            // instead of the whole use case. Nothing is seen before the commit either way.
             self.count_stage_entered(c, &stage)?;
             qs::record_change(c, q.id, now)?;
             // The answer is made of the rows just written (a new question has nothing else),

@@ -303,13 +303,11 @@ impl SearchIndex {
         })
     }
 
-    /// The change-log id up to which the index is complete, from the last commit's payload.
-    pub fn cursor(&self) -> Result<i64, SearchError> {
+    /// The change-log position (transaction, change id) up to which the index is complete,
+    /// from the last commit's payload.
+    pub fn cursor(&self) -> Result<(i64, i64), SearchError> {
         let metas = self.index.load_metas()?;
-        Ok(metas
-            .payload
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or(0))
+        Ok(metas.payload.as_deref().map_or((0, 0), parse_cursor))
     }
 
     fn analyze(&self, tokenizer: &str, text: &str) -> Vec<String> {
@@ -1048,8 +1046,33 @@ pub fn split_quoted(q: &str) -> Vec<(&str, bool)> {
     out
 }
 
+/// The commit payload that records the change-log position `(txid, id)`.
+pub fn cursor_payload((txid, id): (i64, i64)) -> String {
+    format!("{txid}:{id}")
+}
+
+/// Reads a commit payload: "txid:id", or a bare id as written before the log had transaction
+/// ids (those changes all carry transaction 0). Anything else starts from the beginning.
+fn parse_cursor(payload: &str) -> (i64, i64) {
+    let p = payload.trim();
+    let parsed = match p.split_once(':') {
+        Some((t, i)) => t.parse().ok().zip(i.parse().ok()),
+        None => p.parse().ok().map(|i| (0, i)),
+    };
+    parsed.unwrap_or((0, 0))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_cursor_payload_reads_back_and_an_old_bare_id_means_transaction_zero() {
+        assert_eq!(parse_cursor(&cursor_payload((812, 40))), (812, 40));
+        assert_eq!(parse_cursor("1234"), (0, 1234));
+        assert_eq!(parse_cursor(" 7:9\n"), (7, 9));
+        assert_eq!(parse_cursor("x:1"), (0, 0));
+        assert_eq!(parse_cursor(""), (0, 0));
+    }
+
     use super::*;
 
     const WORDS: [&str; 12] = [

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::{Service, ServiceError, ServiceResult, Worker};
-use crate::search::index::IndexedAnswer;
+use crate::search::index::{cursor_payload, IndexedAnswer};
 use crate::search::{QuestionDoc, SearchError, SearchIndex};
 use crate::store::models::{AnswerRow, QuestionRow};
-use crate::store::{self, questions as qs, DbConnection, StoreError};
+use crate::store::questions::{self as qs, ChangeCursor};
+use crate::store::{self, DbConnection, StoreError};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// The indexer that follows the change log writes small batches: one thread with the smallest
@@ -139,9 +140,14 @@ fn replace_docs(
     Ok(())
 }
 
-fn commit(writer: &mut IndexWriter<TantivyDocument>, cursor: i64) -> ServiceResult<()> {
+fn cursor_of(index: &SearchIndex) -> ServiceResult<ChangeCursor> {
+    let (txid, id) = index.cursor()?;
+    Ok(ChangeCursor { txid, id })
+}
+
+fn commit(writer: &mut IndexWriter<TantivyDocument>, cursor: ChangeCursor) -> ServiceResult<()> {
     let mut prepared = writer.prepare_commit().map_err(SearchError::from)?;
-    prepared.set_payload(&cursor.to_string());
+    prepared.set_payload(&cursor_payload((cursor.txid, cursor.id)));
     prepared.commit().map_err(SearchError::from)?;
     Ok(())
 }
@@ -209,9 +215,8 @@ impl Service {
         let Some((_, w)) = writer.as_mut() else {
             return Ok(0);
         };
-        let cursor = index.cursor()?;
         let mut conn = self.conn()?;
-        let changes = qs::changes_after(&mut conn, cursor, BATCH)?;
+        let changes = qs::changes_after(&mut conn, cursor_of(&index)?, BATCH)?;
         let Some(&(last, _)) = changes.last() else {
             return Ok(0);
         };
@@ -227,9 +232,9 @@ impl Service {
 
     /// Changes recorded in the database that the search index has not applied yet.
     pub fn index_lag(&self) -> ServiceResult<i64> {
+        let cursor = cursor_of(&self.search.current())?;
         let mut conn = self.conn()?;
-        let last = qs::last_change_id(&mut conn)?;
-        Ok((last - self.search.current().cursor()?).max(0))
+        Ok(qs::changes_pending(&mut conn, cursor)?)
     }
 
     /// Compares the index with the database, question by question.
@@ -269,7 +274,7 @@ impl Service {
             .map_err(SearchError::from)?;
         let mut conn = self.conn()?;
         // Changes after this point are applied by the indexer once it follows the new generation.
-        let cursor = qs::last_change_id(&mut conn)?;
+        let cursor = qs::settled_cursor(&mut conn)?;
         let total = qs::count(&mut conn)?.max(1);
         let started = Instant::now();
         let mut done = 0usize;

@@ -666,7 +666,7 @@ impl Service {
         let body = input.body.as_deref().unwrap_or_default().trim();
         let process = input.process.as_deref().unwrap_or_default().trim();
         let mut conn = self.conn()?;
-        store::write_tx(&mut conn, |c| {
+        let rows = store::write_tx(&mut conn, |c| {
             let now = self.clock.now_naive();
             let q = self.insert_question(
                 c,
@@ -725,15 +725,15 @@ impl Service {
                 None,
                 None,
             )?;
-            // The rows submissions share come last, just before the commit: on PostgreSQL a
-            // rollup row (spread over slots, so rarely the same one) stays locked, and the
-            // change log's advisory lock held, from their write until the commit, so
-            // concurrent submissions queue only for these two statements and the commit
-            // instead of the whole use case. Nothing is seen before the commit either way.
+            // The rollup rows submissions share come last, just before the commit: on
+            // PostgreSQL an updated row (spread over slots, so rarely the same one) stays
+            // locked until the commit, so concurrent submissions seldom queue, and then only
+            // for this statement and the commit. Nothing is seen before the commit either way.
             self.count_stage_entered(c, &stage)?;
             qs::record_change(c, q.id, now)?;
             // The answer is made of the rows just written (a new question has nothing else),
             // rather than read back: that would be seven more statements in the transaction.
+            // It is built after the commit, so that SQLite's one writer is not kept waiting.
             let people = HashMap::from([(
                 actor.id,
                 PersonView {
@@ -741,7 +741,7 @@ impl Service {
                     name: actor.name.clone(),
                 },
             )]);
-            self.detail_of(DetailRows {
+            Ok::<_, ServiceError>(DetailRows {
                 q,
                 answers: Vec::new(),
                 events: vec![event],
@@ -750,7 +750,8 @@ impl Service {
                 people,
                 following: true,
             })
-        })
+        })?;
+        self.detail_of(rows)
     }
 
     /// Inserts a question and gives it its reference, which needs the id; returns the row.

@@ -5,6 +5,7 @@ pub mod consistency;
 pub mod models;
 pub mod org;
 pub mod outbox;
+pub mod prepared;
 pub mod questions;
 pub mod reports;
 pub mod schema;
@@ -225,11 +226,32 @@ pub fn migrate(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>())
                 .map_err(|e| StoreError::Migration(e.to_string()));
+            let settled = result.and_then(|applied| {
+                foreign_changes_settled(c)?;
+                Ok(applied)
+            });
             c.batch_execute("SELECT pg_advisory_unlock(727274)")?;
-            result?
+            settled?
         }
     };
     Ok(applied)
+}
+
+/// A change-log row whose transaction id is ahead of this server's came from another cluster
+/// (a dump restored elsewhere, a logical copy): its transaction ended long ago, but the log
+/// reader would wait for this server's ids to pass it. Such rows are settled history, as the
+/// rows from before the log had transaction ids, and get 0. A row of a running transaction
+/// cannot be among them: its id is below this statement's and it is not visible to it.
+fn foreign_changes_settled(c: &mut PgConnection) -> StoreResult<()> {
+    use diesel::RunQueryDsl;
+    let n = diesel::sql_query(
+        "UPDATE changes SET txid = 0 WHERE txid > pg_current_xact_id()::text::bigint",
+    )
+    .execute(c)?;
+    if n > 0 {
+        log::warn!("change log: {n} rows from another cluster marked as settled");
+    }
+    Ok(())
 }
 
 pub fn backend(conn: &DbConnection) -> Backend {

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::*;
+use super::prepared::Reused;
 use super::schema::{answers, changes, events, followers, questions, stage_pauses, stages};
 use super::{DbConnection, StoreResult};
 
@@ -20,10 +21,12 @@ pub fn set_reference(
     id: i64,
     reference: &str,
 ) -> StoreResult<QuestionRow> {
-    Ok(diesel::update(questions::table.find(id))
-        .set(questions::reference.eq(reference))
-        .returning(questions::all_columns)
-        .get_result(conn)?)
+    Ok(Reused(
+        diesel::update(questions::table.find(id))
+            .set(questions::reference.eq(reference))
+            .returning(questions::all_columns),
+    )
+    .get_result(conn)?)
 }
 
 /// Which of `references` are taken already (imports skip them).
@@ -285,61 +288,112 @@ pub fn events_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<E
         .load(conn)?)
 }
 
+/// A position in the change log: the last change applied, by (writing transaction, id).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangeCursor {
+    pub txid: i64,
+    pub id: i64,
+}
+
 /// Records that a question's searchable content changed, for the indexer.
 ///
-/// On PostgreSQL ids are taken at insert but become visible at commit, so a reader could see
-/// id 11 before id 10 commits and skip 10 for good. A transaction-scoped advisory lock taken
-/// before the insert serialises change-log writers until they commit: ids become visible in
-/// order, and "everything above my cursor" is exact. SQLite has one writer anyway.
-///
-/// On PostgreSQL the lock and the insert are one statement (one round trip while the lock is
-/// held): the insert draws its id from the sequence only for the row the locking CTE yields.
+/// The row's `txid` is the column default: the writing transaction's id on PostgreSQL, 0 on
+/// SQLite. Nothing is locked, so concurrent writers commit in parallel; `changes_after` reads
+/// the log in an order that no later commit can insert into.
 pub fn record_change(
     conn: &mut DbConnection,
     question_id: i64,
     at: NaiveDateTime,
 ) -> StoreResult<()> {
-    match conn {
-        DbConnection::Pg(_) => {
-            diesel::sql_query(
-                "WITH serialised AS (SELECT pg_advisory_xact_lock(727275)) \
-                 INSERT INTO changes (question_id, created_at) SELECT $1, $2 FROM serialised",
-            )
-            .bind::<diesel::sql_types::BigInt, _>(question_id)
-            .bind::<diesel::sql_types::Timestamp, _>(at)
-            .execute(conn)?;
-        }
-        DbConnection::Sqlite(_) => {
-            diesel::insert_into(changes::table)
-                .values((
-                    changes::question_id.eq(question_id),
-                    changes::created_at.eq(at),
-                ))
-                .execute(conn)?;
-        }
-    }
+    diesel::insert_into(changes::table)
+        .values((
+            changes::question_id.eq(question_id),
+            changes::created_at.eq(at),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
-/// Change-log entries after `cursor`, oldest first: (change id, question id).
-pub fn changes_after(
-    conn: &mut DbConnection,
-    cursor: i64,
-    limit: i64,
-) -> StoreResult<Vec<(i64, i64)>> {
-    Ok(changes::table
-        .filter(changes::id.gt(cursor))
-        .order(changes::id)
-        .limit(limit)
-        .select((changes::id, changes::question_id))
-        .load(conn)?)
+/// Every transaction with an id below this one has ended, so the change-log rows with a
+/// smaller `txid` are all visible and no more can appear.
+///
+/// PostgreSQL draws ids at insert but shows rows at commit: a reader could see change 11
+/// before 10 commits and step past 10 for good. The transaction ids below the snapshot's
+/// xmin are settled. On SQLite one writer at a time commits ids in order, and every row is
+/// settled once seen.
+fn settled_below(conn: &mut DbConnection) -> StoreResult<i64> {
+    match conn {
+        DbConnection::Pg(c) => Ok(
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            ))
+            .get_result(c)?,
+        ),
+        DbConnection::Sqlite(_) => Ok(i64::MAX),
+    }
 }
 
-pub fn last_change_id(conn: &mut DbConnection) -> StoreResult<i64> {
+/// Settled change-log entries after `cursor`, in (transaction, id) order: (position, question).
+pub fn changes_after(
+    conn: &mut DbConnection,
+    cursor: ChangeCursor,
+    limit: i64,
+) -> StoreResult<Vec<(ChangeCursor, i64)>> {
+    let below = settled_below(conn)?;
+    let rows: Vec<(i64, i64, i64)> = changes::table
+        .filter(after(cursor))
+        .filter(changes::txid.lt(below))
+        .order((changes::txid, changes::id))
+        .limit(limit)
+        .select((changes::txid, changes::id, changes::question_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(txid, id, q)| (ChangeCursor { txid, id }, q))
+        .collect())
+}
+
+/// `(txid, id) > cursor` as a row comparison: both backends take it as one range of the
+/// (txid, id) index, where the spelled-out OR would scan the cursor's whole transaction.
+fn after(
+    cursor: ChangeCursor,
+) -> Box<
+    dyn BoxableExpression<changes::table, super::MultiBackend, SqlType = diesel::sql_types::Bool>,
+> {
+    use diesel::sql_types::{BigInt, Bool};
+    Box::new(
+        diesel::dsl::sql::<Bool>("(changes.txid, changes.id) > (")
+            .bind::<BigInt, _>(cursor.txid)
+            .sql(", ")
+            .bind::<BigInt, _>(cursor.id)
+            .sql(")"),
+    )
+}
+
+/// Change-log entries after `cursor`, settled or not: what the index has yet to apply.
+pub fn changes_pending(conn: &mut DbConnection, cursor: ChangeCursor) -> StoreResult<i64> {
     Ok(changes::table
-        .select(diesel::dsl::max(changes::id))
-        .first::<Option<i64>>(conn)?
-        .unwrap_or(0))
+        .filter(after(cursor))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Where an index built from the rows as they are now continues: every change before this
+/// position is visible to a read that starts now.
+pub fn settled_cursor(conn: &mut DbConnection) -> StoreResult<ChangeCursor> {
+    match conn {
+        DbConnection::Pg(_) => Ok(ChangeCursor {
+            txid: settled_below(conn)?,
+            id: 0,
+        }),
+        DbConnection::Sqlite(_) => Ok(ChangeCursor {
+            txid: 0,
+            id: changes::table
+                .select(diesel::dsl::max(changes::id))
+                .first::<Option<i64>>(conn)?
+                .unwrap_or(0),
+        }),
+    }
 }
 
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<QuestionRow>> {

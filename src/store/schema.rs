@@ -164,6 +164,7 @@ diesel::table! {
         id -> BigInt,
         question_id -> BigInt,
         created_at -> Timestamp,
+        txid -> BigInt,
     }
 }
 

@@ -21,4 +21,5 @@ mod personal_data;
 mod refusals;
 mod reports;
 mod search;
+mod store;
 mod web;

@@ -1,0 +1,2 @@
+DROP INDEX changes_txid_id;
+ALTER TABLE changes DROP COLUMN txid;

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{NewOutbox, OutboxRow};
+use super::prepared::Reused;
 use super::schema::{answers, outbox, stages, users};
 use super::{DbConnection, StoreResult};
 
@@ -15,7 +16,15 @@ pub fn insert_all(conn: &mut DbConnection, rows: &[NewOutbox<'_>]) -> StoreResul
         return Ok(());
     }
     match conn {
-        DbConnection::Pg(c) => diesel::insert_into(outbox::table).values(rows).execute(c)?,
+        // Loaded rather than executed: only a query the cache receives by value keeps
+        // `Reused` (see there), so this is prepared once per recipient count.
+        DbConnection::Pg(c) => Reused(
+            diesel::insert_into(outbox::table)
+                .values(rows)
+                .returning(outbox::id),
+        )
+        .get_results::<i64>(c)?
+        .len(),
         DbConnection::Sqlite(c) => diesel::insert_into(outbox::table).values(rows).execute(c)?,
     };
     Ok(())

@@ -6,15 +6,17 @@ use diesel::{QueryResult, RunQueryDsl};
 
 /// A query that may be prepared once per connection and reused.
 ///
-/// Diesel prepares every `UPDATE` afresh on each call: one Rust type of it can produce
-/// different SQL (a changeset may skip its `None` fields), so it will not key it by type.
+/// Diesel prepares every `UPDATE`, `ON CONFLICT DO UPDATE` and multi-row insert afresh on each
+/// call: one Rust type of these can produce different SQL (a changeset may skip its `None`
+/// fields, a batch has any number of rows), so it will not key them by type.
 /// Without a static id, though, its statement cache keys a query by its SQL text and bind
 /// types, and reuse is then exact. On PostgreSQL each fresh statement is parsed and planned.
 ///
 /// It takes effect where the query reaches the cache by value: `get_result`, `get_results` and
-/// `load` on the enum connection. Diesel's forwarding through `&T` and `Box<T>` drops the
-/// override, so `execute`, and a backend's own connection, still prepare afresh. Only for
-/// queries whose SQL takes few shapes: each distinct text is one statement on each connection.
+/// `load`. `execute` hands the cache a reference, and diesel's forwarding through `&T` drops
+/// the override, so an executed query is still prepared afresh: give it a `RETURNING` and load
+/// it. Only for queries whose SQL takes few shapes: each distinct text is one statement on each
+/// connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Reused<Q>(pub Q);
 

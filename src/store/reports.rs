@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
 use super::models::{PauseRow, StageRow};
+use super::prepared::Reused;
 use super::schema::{stage_pauses, stages};
 use super::{DbConnection, StoreResult};
 
@@ -479,7 +480,7 @@ pub fn count_received(conn: &mut DbConnection, month: &str, stage: &StageRow) ->
         .collect();
     // The enum connection takes no batch insert: the same statement on each backend's own.
     macro_rules! upsert {
-        ($c:expr) => {
+        () => {
             diesel::insert_into(r::table)
                 .values(&rows)
                 .on_conflict((
@@ -493,13 +494,18 @@ pub fn count_received(conn: &mut DbConnection, month: &str, stage: &StageRow) ->
                 ))
                 .do_update()
                 .set(r::n.eq(r::n + excluded(r::n)))
-                .execute($c)
         };
     }
     match conn {
-        DbConnection::Pg(c) => upsert!(c)?,
-        DbConnection::Sqlite(c) => upsert!(c)?,
-    };
+        // Loaded rather than executed: only a query the cache receives by value keeps
+        // `Reused`, so this is prepared once per connection (six rows always).
+        DbConnection::Pg(c) => {
+            Reused(upsert!().returning(r::n)).get_results::<i64>(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            upsert!().execute(c)?;
+        }
+    }
     Ok(())
 }
 

@@ -13,11 +13,11 @@ struct Prepared {
     statement: String,
 }
 
-/// Diesel prepares every UPDATE afresh; one wrapped in `Reused` is prepared once per connection
-/// and then executed by name (PostgreSQL lists it in `pg_prepared_statements`; SQLite keeps
+/// Diesel prepares every UPDATE and multi-row insert afresh; one wrapped in `Reused` and
+/// loaded is prepared once per connection and then executed by name (PostgreSQL lists it in `pg_prepared_statements`; SQLite keeps
 /// its statements out of sight, so there only the result is checked).
 #[test]
-fn an_update_in_reused_is_prepared_once_per_connection() {
+fn updates_and_batches_in_reused_are_prepared_once_per_connection() {
     let db = TestDb::new();
     let pool = eskalera::store::connect(&db.url).unwrap();
     let mut c = pool.get().unwrap();
@@ -37,7 +37,34 @@ fn an_update_in_reused_is_prepared_once_per_connection() {
             .execute(&mut **c)
             .unwrap();
     }
+    // A multi-row insert on the backend's own connection (as the outbox and the rollups are
+    // written), loaded so that the cache receives it by value.
+    if let eskalera::store::DbConnection::Pg(pg) = &mut **c {
+        for _ in 0..2 {
+            let rows = [
+                (changes::question_id.eq(8), changes::created_at.eq(now)),
+                (changes::question_id.eq(9), changes::created_at.eq(now)),
+            ];
+            let ids: Vec<i64> = Reused(
+                diesel::insert_into(changes::table)
+                    .values(&rows[..])
+                    .returning(changes::id),
+            )
+            .get_results(pg)
+            .unwrap();
+            assert_eq!(ids.len(), 2);
+        }
+    }
     if postgres_admin_url().is_some() {
+        let batches: Vec<String> =
+            diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+                .load::<Prepared>(&mut **c)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.statement)
+                .filter(|s| s.starts_with("INSERT INTO \"changes\"") && s.contains("), ("))
+                .collect();
+        assert_eq!(batches.len(), 1, "{batches:?}");
         let prepared: Vec<String> =
             diesel::sql_query("SELECT statement FROM pg_prepared_statements")
                 .load::<Prepared>(&mut **c)

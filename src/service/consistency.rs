@@ -502,52 +502,36 @@ impl Service {
         countries.extend(store::from_json_list(&b.countries)?);
         countries.sort();
         countries.dedup();
-        let id = self
-            .insert_question(
-                c,
-                &NewQuestion {
-                    reference: &format!("tmp-consistency-{}", row.id),
-                    title: &title,
-                    body: &body,
-                    process: &b.process,
-                    category: b.category.as_deref(),
-                    tags: &store::to_json_list(&tags),
-                    countries: &store::to_json_list(&countries),
-                    priority: "normal",
-                    urgent_reason: None,
-                    status: Status::Open.as_str(),
-                    forum: &top.code,
-                    level: top.level.as_str(),
-                    unit: &actor.unit,
-                    asker_id: Some(actor.id),
-                    assignee_id: None,
-                    claimed_by: None,
-                    duplicate_of: None,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?
-            .id;
-        let stage =
-            self.insert_first_stage(c, id, (&top.code, top.level), &b.process, "normal", now)?;
-        self.count_stage_entered(c, &stage)?;
-        self.record(
+        let created = self.create_question(
             c,
-            id,
-            actor,
-            now,
-            EventDraft {
-                kind: "submitted",
-                from: None,
-                to: Some(Status::Open),
-                forum: Some(&top.code),
-                note: Some(note),
-                answer_id: None,
+            &NewQuestion {
+                reference: "",
+                title: &title,
+                body: &body,
+                process: &b.process,
+                category: b.category.as_deref(),
+                tags: &store::to_json_list(&tags),
+                countries: &store::to_json_list(&countries),
+                priority: "normal",
+                urgent_reason: None,
+                status: Status::Open.as_str(),
+                forum: &top.code,
+                level: top.level.as_str(),
+                unit: &actor.unit,
+                asker_id: Some(actor.id),
+                assignee_id: None,
+                claimed_by: None,
+                duplicate_of: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
             },
+            actor,
+            Some(note),
         )?;
-        qs::follow(c, id, actor.id, now)?;
-        let q = qs::get(c, id)?.ok_or_else(|| not_found(id))?;
+        self.count_stage_entered(c, &created.stage)?;
+        let q = created.question;
+        let id = q.id;
         self.notify_event(
             c,
             &q,

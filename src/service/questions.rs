@@ -668,10 +668,14 @@ impl Service {
         let mut conn = self.conn()?;
         let rows = store::write_tx(&mut conn, |c| {
             let now = self.clock.now_naive();
-            let q = self.insert_question(
+            let qs::Created {
+                question: q,
+                stage,
+                event,
+            } = self.create_question(
                 c,
                 &NewQuestion {
-                    reference: &temporary_reference(),
+                    reference: "",
                     title,
                     body,
                     process,
@@ -692,30 +696,9 @@ impl Service {
                     created_at: now,
                     updated_at: now,
                 },
+                actor,
+                None,
             )?;
-            let stage = self.insert_first_stage(
-                c,
-                q.id,
-                (&actor.unit, Level::Unit),
-                process,
-                priority.as_str(),
-                now,
-            )?;
-            let event = self.insert_event(
-                c,
-                q.id,
-                Some(actor.id),
-                now,
-                EventDraft {
-                    kind: "submitted",
-                    from: None,
-                    to: Some(Status::Open),
-                    forum: Some(&actor.unit),
-                    note: None,
-                    answer_id: None,
-                },
-            )?;
-            qs::add_follower(c, q.id, actor.id, now)?;
             self.notify_event(
                 c,
                 &q,
@@ -730,7 +713,6 @@ impl Service {
             // locked until the commit, so concurrent submissions seldom queue, and then only
             // for this statement and the commit. Nothing is seen before the commit either way.
             self.count_stage_entered(c, &stage)?;
-            qs::record_change(c, q.id, now)?;
             // The answer is made of the rows just written (a new question has nothing else),
             // rather than read back: that would be seven more statements in the transaction.
             // It is built after the commit, so that SQLite's one writer is not kept waiting.
@@ -754,15 +736,23 @@ impl Service {
         self.detail_of(rows)
     }
 
-    /// Inserts a question and gives it its reference, which needs the id; returns the row.
-    pub(crate) fn insert_question(
+    /// Writes a new question, open at its forum, with the first stage, the event, the change
+    /// for the indexer and `actor` as follower. The caller counts the stage for the rollups.
+    pub(crate) fn create_question(
         &self,
         c: &mut DbConnection,
         q: &NewQuestion<'_>,
-    ) -> ServiceResult<QuestionRow> {
-        let id = qs::insert(c, q)?;
-        let year = chrono::Datelike::year(&q.created_at);
-        Ok(qs::set_reference(c, id, &format!("PS-{year}-{id:06}"))?)
+        actor: &Actor,
+        note: Option<&str>,
+    ) -> ServiceResult<qs::Created> {
+        let first = qs::FirstRows {
+            sla_clock: self.new_stage_clock(q.created_at),
+            actor_id: Some(actor.id),
+            kind: "submitted",
+            note,
+            follower: actor.id,
+        };
+        Ok(qs::create(c, q, &first)?)
     }
 
     // ---- lifecycle -------------------------------------------------------------------------
@@ -885,35 +875,6 @@ impl Service {
     }
 
     /// The clock of a stage entered at `at`: it has used nothing yet.
-    /// The open first stage of a new question at `forum`, its SLA clock started at `now`.
-    pub(crate) fn insert_first_stage(
-        &self,
-        c: &mut DbConnection,
-        question_id: i64,
-        (forum, level): (&str, Level),
-        process: &str,
-        priority: &str,
-        now: NaiveDateTime,
-    ) -> ServiceResult<StageRow> {
-        Ok(qs::insert_stage(
-            c,
-            &NewStage {
-                question_id,
-                seq: 1,
-                forum,
-                level: level.as_str(),
-                entered_at: now,
-                first_response_at: None,
-                left_at: None,
-                outcome: None,
-                working_days: None,
-                process,
-                priority,
-                sla_clock: self.new_stage_clock(now),
-            },
-        )?)
-    }
-
     fn new_stage_clock(&self, at: NaiveDateTime) -> Option<f64> {
         let times = StageTimes {
             entered_at: utc(at),
@@ -1615,11 +1576,4 @@ impl Service {
 
 pub(crate) fn not_found(id: i64) -> ServiceError {
     ServiceError::NotFound(format!("there is no question {id}"))
-}
-
-/// A unique placeholder until the id-based reference is set in the same transaction.
-fn temporary_reference() -> String {
-    let mut b = [0u8; 12];
-    let _ = getrandom::fill(&mut b);
-    format!("pending-{}", hex::encode(b))
 }

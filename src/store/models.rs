@@ -75,7 +75,7 @@ pub struct QuestionRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = questions, treat_none_as_default_value = false)]
 pub struct NewQuestion<'a> {
     pub reference: &'a str,

@@ -29,6 +29,231 @@ pub fn set_reference(
     .get_result(conn)?)
 }
 
+/// The reference of question `id` created in `year`: `PS-2026-000042`.
+pub fn reference(year: i32, id: i64) -> String {
+    format!("PS-{year}-{id:06}")
+}
+
+/// What a new question starts with besides its own row: the clock of its first stage (which
+/// is entered at the question's forum and level when it is created), the event that records
+/// its creation, and the one user who follows it.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstRows<'a> {
+    pub sla_clock: Option<f64>,
+    pub actor_id: Option<i64>,
+    pub kind: &'a str,
+    pub note: Option<&'a str>,
+    pub follower: i64,
+}
+
+/// The rows a new question was written with.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub question: QuestionRow,
+    pub stage: StageRow,
+    pub event: EventRow,
+}
+
+/// Writes a new question with its reference, its first stage and event, its follower and the
+/// change for the indexer. `q.reference` is not used: the reference is made from the id.
+///
+/// Submitting is the write users do most, and on PostgreSQL each statement is a round trip:
+/// there the rows are written by one statement, on SQLite (in process) one by one.
+pub fn create(
+    conn: &mut DbConnection,
+    q: &NewQuestion<'_>,
+    first: &FirstRows<'_>,
+) -> StoreResult<Created> {
+    let year = chrono::Datelike::year(&q.created_at);
+    match conn {
+        DbConnection::Pg(c) => create_pg(c, q, first, year),
+        DbConnection::Sqlite(_) => {
+            // SQLite has one writer at a time, so no other transaction can hold this
+            // placeholder before it is replaced.
+            let id = insert(
+                conn,
+                &NewQuestion {
+                    reference: "pending",
+                    ..*q
+                },
+            )?;
+            let question = set_reference(conn, id, &reference(year, id))?;
+            let stage = insert_stage(conn, &first_stage(&question, first))?;
+            let event = insert_event(conn, &first_event(&question, first))?;
+            add_follower(conn, id, first.follower, q.created_at)?;
+            record_change(conn, id, q.created_at)?;
+            Ok(Created {
+                question,
+                stage,
+                event,
+            })
+        }
+    }
+}
+
+fn first_stage<'a>(q: &'a QuestionRow, first: &FirstRows<'_>) -> NewStage<'a> {
+    NewStage {
+        question_id: q.id,
+        seq: 1,
+        forum: &q.forum,
+        level: &q.level,
+        entered_at: q.created_at,
+        first_response_at: None,
+        left_at: None,
+        outcome: None,
+        working_days: None,
+        process: &q.process,
+        priority: &q.priority,
+        sla_clock: first.sla_clock,
+    }
+}
+
+fn first_event(q: &QuestionRow, first: &FirstRows<'_>) -> NewEvent {
+    NewEvent {
+        question_id: Some(q.id),
+        answer_id: None,
+        actor_id: first.actor_id,
+        kind: first.kind.to_string(),
+        from_status: None,
+        to_status: Some(q.status.clone()),
+        forum: Some(q.forum.clone()),
+        note: first.note.map(String::from),
+        data: None,
+        created_at: q.created_at,
+    }
+}
+
+/// The ids PostgreSQL gave the rows of a new question.
+#[derive(QueryableByName)]
+struct CreatedIds {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    reference: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    stage_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    event_id: i64,
+}
+
+/// The rows of `create` as one statement of data-modifying CTEs. The stage, event, follower
+/// and change take the question's values ($2-$20); the reference is `reference` in SQL
+/// (`lpad` alone would cut ids of more than six digits). Foreign keys are checked at the end
+/// of the statement, when the question row is there.
+const CREATE_PG: &str = "WITH n AS (SELECT nextval('questions_id_seq') AS id), \
+q AS (INSERT INTO questions (id, reference, title, body, process, category, tags, countries, \
+priority, urgent_reason, status, forum, level, unit, asker_id, assignee_id, claimed_by, \
+duplicate_of, version, created_at, updated_at) \
+SELECT n.id, 'PS-' || $1 || '-' || lpad(n.id::text, greatest(6, length(n.id::text)), '0'), \
+$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20 FROM n \
+RETURNING id, reference), \
+s AS (INSERT INTO stages (question_id, seq, forum, level, entered_at, process, priority, \
+sla_clock) SELECT q.id, 1, $11, $12, $19, $4, $8, $21 FROM q RETURNING id), \
+e AS (INSERT INTO events (question_id, actor_id, kind, to_status, forum, note, created_at) \
+SELECT q.id, $22, $23, $10, $11, $24, $19 FROM q RETURNING id), \
+f AS (INSERT INTO followers (question_id, user_id, created_at) SELECT q.id, $25, $19 FROM q), \
+c AS (INSERT INTO changes (question_id, created_at) SELECT q.id, $19 FROM q) \
+SELECT q.id, q.reference, s.id AS stage_id, e.id AS event_id FROM q, s, e";
+
+fn create_pg(
+    c: &mut diesel::PgConnection,
+    q: &NewQuestion<'_>,
+    first: &FirstRows<'_>,
+    year: i32,
+) -> StoreResult<Created> {
+    use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
+    let ids: CreatedIds = Reused(
+        diesel::sql_query(CREATE_PG)
+            .into_boxed::<diesel::pg::Pg>()
+            .bind::<Integer, _>(year)
+            .bind::<Text, _>(q.title)
+            .bind::<Text, _>(q.body)
+            .bind::<Text, _>(q.process)
+            .bind::<Nullable<Text>, _>(q.category)
+            .bind::<Text, _>(q.tags)
+            .bind::<Text, _>(q.countries)
+            .bind::<Text, _>(q.priority)
+            .bind::<Nullable<Text>, _>(q.urgent_reason)
+            .bind::<Text, _>(q.status)
+            .bind::<Text, _>(q.forum)
+            .bind::<Text, _>(q.level)
+            .bind::<Text, _>(q.unit)
+            .bind::<Nullable<BigInt>, _>(q.asker_id)
+            .bind::<Nullable<BigInt>, _>(q.assignee_id)
+            .bind::<Nullable<BigInt>, _>(q.claimed_by)
+            .bind::<Nullable<BigInt>, _>(q.duplicate_of)
+            .bind::<BigInt, _>(q.version)
+            .bind::<Timestamp, _>(q.created_at)
+            .bind::<Timestamp, _>(q.updated_at)
+            .bind::<Nullable<Double>, _>(first.sla_clock)
+            .bind::<Nullable<BigInt>, _>(first.actor_id)
+            .bind::<Text, _>(first.kind)
+            .bind::<Nullable<Text>, _>(first.note)
+            .bind::<BigInt, _>(first.follower),
+    )
+    .get_result(c)?;
+    // The rows are what was just written, so they are made here rather than read back.
+    let question = QuestionRow {
+        id: ids.id,
+        reference: ids.reference,
+        title: q.title.to_string(),
+        body: q.body.to_string(),
+        process: q.process.to_string(),
+        category: q.category.map(String::from),
+        tags: q.tags.to_string(),
+        countries: q.countries.to_string(),
+        priority: q.priority.to_string(),
+        urgent_reason: q.urgent_reason.map(String::from),
+        status: q.status.to_string(),
+        forum: q.forum.to_string(),
+        level: q.level.to_string(),
+        unit: q.unit.to_string(),
+        asker_id: q.asker_id,
+        assignee_id: q.assignee_id,
+        claimed_by: q.claimed_by,
+        duplicate_of: q.duplicate_of,
+        version: q.version,
+        created_at: q.created_at,
+        updated_at: q.updated_at,
+    };
+    let s = first_stage(&question, first);
+    let stage = StageRow {
+        id: ids.stage_id,
+        question_id: s.question_id,
+        seq: s.seq,
+        forum: s.forum.to_string(),
+        level: s.level.to_string(),
+        entered_at: s.entered_at,
+        first_response_at: None,
+        left_at: None,
+        outcome: None,
+        working_days: None,
+        process: s.process.to_string(),
+        priority: s.priority.to_string(),
+        warned: None,
+        sla_clock: s.sla_clock,
+    };
+    let e = first_event(&question, first);
+    let event = EventRow {
+        id: ids.event_id,
+        question_id: e.question_id,
+        answer_id: e.answer_id,
+        actor_id: e.actor_id,
+        kind: e.kind,
+        from_status: e.from_status,
+        to_status: e.to_status,
+        forum: e.forum,
+        note: e.note,
+        data: e.data,
+        created_at: e.created_at,
+    };
+    Ok(Created {
+        question,
+        stage,
+        event,
+    })
+}
+
 /// Which of `references` are taken already (imports skip them).
 pub fn existing_references(
     conn: &mut DbConnection,

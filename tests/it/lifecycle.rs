@@ -387,3 +387,70 @@ fn withdraw_duplicate_assign_and_follow() {
     )
     .status(404);
 }
+
+/// A submission answers with the rows it wrote rather than reading them back (on PostgreSQL
+/// one statement writes them all): the answer must be exactly what a later read returns, and
+/// the reference is made from the id, past six digits too.
+#[test]
+fn a_submitted_question_answers_exactly_what_a_read_returns() {
+    use diesel::RunQueryDsl;
+    use eskalera::store::DbConnection;
+
+    let app = TestApp::start();
+    let asker = app.user("anna.asker@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let submit = || {
+        app.post(
+            "/api/v1/questions",
+            &asker,
+            json!({
+                "title": "Förvar av barn i väntan på verkställighet",
+                "body": "Hur länge får ett barn hållas i förvar när verkställigheten dröjer?",
+                "process": "forvar",
+                "category": "landinformation",
+                "tags": ["Förvar", "barn"],
+                "countries": ["SD"],
+                "priority": "urgent",
+                "urgent_reason": "Förvarsbeslutet omprövas på måndag."
+            }),
+        )
+        .status(201)
+        .clone()
+    };
+    let first = submit();
+    let id = first["id"].as_i64().unwrap();
+    let year = &first["created_at"].as_str().unwrap()[..4];
+    assert_eq!(first["reference"], format!("PS-{year}-{id:06}"));
+    let read = app.get(&format!("/api/v1/questions/{id}"), &asker);
+    assert_eq!(&first, read.ok());
+    assert_eq!(first["events"][0]["kind"], "submitted");
+    assert_eq!(first["stages"].as_array().unwrap().len(), 1);
+
+    // The next id has seven digits (SQLite gives the largest id plus one).
+    let pool = eskalera::store::connect(&app.db.url).unwrap();
+    let mut c = pool.get().unwrap();
+    let next = 1_234_567_i64;
+    match &mut **c {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query(format!("SELECT setval('questions_id_seq', {})", next - 1))
+                .execute(pg)
+                .unwrap();
+        }
+        DbConnection::Sqlite(lite) => {
+            diesel::sql_query(format!(
+                "INSERT INTO questions (id, reference, title, body, process, tags, countries, \
+                 priority, status, forum, level, unit, version, created_at, updated_at) \
+                 VALUES ({}, 'placeholder', 't', 'b', 'forvar', '[]', '[]', 'normal', 'open', \
+                 'u-lulea-asyl', 'unit', 'u-lulea-asyl', 1, '2026-01-01 00:00:00', \
+                 '2026-01-01 00:00:00')",
+                next - 1
+            ))
+            .execute(lite)
+            .unwrap();
+        }
+    }
+    let big = submit();
+    assert_eq!(big["id"], next);
+    assert_eq!(big["reference"], format!("PS-{year}-{next}"));
+    let read = app.get(&format!("/api/v1/questions/{next}"), &asker);
+    assert_eq!(&big, read.ok());
+}

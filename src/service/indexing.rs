@@ -102,7 +102,7 @@ fn docs_for(c: &mut DbConnection, ids: &[i64]) -> ServiceResult<Vec<QuestionDoc>
 
 /// Every question's document, read page by page in id order (each page one snapshot).
 fn each_page(
-    conn: &mut DbConnection,
+    conn: &mut store::Conn,
     mut f: impl FnMut(Vec<QuestionDoc>) -> ServiceResult<()>,
 ) -> ServiceResult<()> {
     let mut after = 0;

@@ -12,7 +12,7 @@ pub mod schema;
 pub mod users;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -85,12 +85,20 @@ fn sqlite_path(url: &str) -> &str {
 
 /// Opens connections by the URL's scheme and keeps the real error (diesel's derived
 /// `establish` would try PostgreSQL first and hide it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Manager {
     url: String,
     backend: Backend,
-    /// Shared by every SQLite connection of this pool; see [`Conn`].
-    writer: Arc<Mutex<()>>,
+    /// Shared by every SQLite connection of this pool; see [`Writer`].
+    writer: Writer,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Manager {
@@ -103,14 +111,27 @@ impl Manager {
     }
 }
 
-/// A pooled connection. SQLite has one writer per file; a second `BEGIN IMMEDIATE` waits in
-/// SQLite's busy handler, which polls with sleeps of up to 100 ms and leaves the lock idle
-/// in between. Writers of one pool therefore queue on this in-process lock first and are woken
-/// the moment the previous one commits; the busy timeout still covers other processes (the
-/// CLI beside a server). PostgreSQL connections have no such lock.
+/// SQLite's one writer per pool: the lock writers queue on and the connection they all write
+/// with (opened at the first write).
+///
+/// SQLite has one writer per file; a second `BEGIN IMMEDIATE` waits in its busy handler, which
+/// polls with sleeps of up to 100 ms and leaves the lock idle in between. Writers of one pool
+/// therefore queue on this in-process lock and are woken the moment the previous one commits;
+/// the busy timeout still covers other processes (the CLI beside a server).
+///
+/// They write on one connection because SQLite drops a connection's whole page cache when
+/// another connection has written since its last transaction: writes taking turns over the
+/// pool's connections re-read every page they touch, and do so while holding the lock.
+/// PostgreSQL connections have neither.
+type Writer = Arc<Mutex<Option<DbConnection>>>;
+
+/// A pooled connection; on SQLite it knows its pool's [`Writer`].
 pub struct Conn {
     db: DbConnection,
-    writer: Option<Arc<Mutex<()>>>,
+    writer: Option<(Writer, String)>,
+    /// Possibly inside a transaction (see [`Conn::tx`]): the pool closes it rather than hand
+    /// it out again.
+    broken: bool,
     /// When the pool last found this connection alive; see [`VALIDATE_EVERY`].
     validated_at: Option<Instant>,
 }
@@ -145,6 +166,7 @@ impl ManageConnection for Manager {
                 .map(|c| Conn {
                     db: DbConnection::Pg(c),
                     writer: None,
+                    broken: false,
                     validated_at: None,
                 })
                 .map_err(|e| StoreError::Connect(e.to_string())),
@@ -158,20 +180,10 @@ impl ManageConnection for Manager {
                         StoreError::Connect(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
-                let mut c = SqliteConnection::establish(path)
-                    .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
-                // WAL lets readers run beside the one writer; the busy timeout makes a second
-                // writer wait for the first instead of failing. Sorts and temporary b-trees
-                // stay in memory rather than in a new file under /var/tmp each time.
-                c.batch_execute(
-                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA temp_store = MEMORY;",
-                )
-                .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
                 Ok(Conn {
-                    db: DbConnection::Sqlite(c),
-                    writer: Some(self.writer.clone()),
+                    db: open_sqlite(path)?,
+                    writer: Some((self.writer.clone(), path.to_string())),
+                    broken: false,
                     validated_at: None,
                 })
             }
@@ -190,9 +202,24 @@ impl ManageConnection for Manager {
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut Conn) -> bool {
-        false
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.broken
     }
+}
+
+fn open_sqlite(path: &str) -> StoreResult<DbConnection> {
+    let mut c = SqliteConnection::establish(path)
+        .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+    // WAL lets readers run beside the one writer; the busy timeout makes a second writer wait
+    // for the first instead of failing. Sorts and temporary b-trees stay in memory rather than
+    // in a new file under /var/tmp each time.
+    c.batch_execute(
+        "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+    Ok(DbConnection::Sqlite(c))
 }
 
 /// A pool for `url`, with the schema migrated.
@@ -262,8 +289,9 @@ pub fn backend(conn: &DbConnection) -> Backend {
 }
 
 /// Runs `f` in one write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
-/// so that a read-then-write never fails half-way with "database is locked"; PostgreSQL relies
-/// on the version checks in the updates.
+/// so that a read-then-write never fails half-way with "database is locked", on the pool's
+/// one writing connection rather than `conn` (see [`Writer`]); PostgreSQL relies on the
+/// version checks in the updates.
 pub fn write_tx<T, E>(
     conn: &mut Conn,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -271,56 +299,92 @@ pub fn write_tx<T, E>(
 where
     E: From<StoreError>,
 {
-    let writer = conn.writer.clone();
-    // The lock guards no data of its own (the database has its transactions), so one poisoned
-    // by a panicking writer is still fit to queue on.
-    let _queued = writer
-        .as_ref()
-        .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner));
-    let begin = match conn.db {
-        DbConnection::Sqlite(_) => "BEGIN IMMEDIATE",
-        DbConnection::Pg(_) => "BEGIN",
+    let Some((writer, path)) = &conn.writer else {
+        return conn.tx("BEGIN", f);
     };
-    run_tx(&mut conn.db, begin, f)
+    let mut held = match writer.lock() {
+        Ok(held) => held,
+        // A writer panicked, perhaps inside a transaction: its connection is closed (which
+        // rolls that back) and the next write opens a new one.
+        Err(poisoned) => {
+            writer.clear_poison();
+            let mut held = poisoned.into_inner();
+            *held = None;
+            held
+        }
+    };
+    let db = match held.take() {
+        Some(db) => db,
+        None => open_sqlite(path)?,
+    };
+    let (result, ended) = run_tx(held.insert(db), "BEGIN IMMEDIATE", f);
+    if !ended {
+        *held = None;
+    }
+    result
 }
 
 /// Runs `f` on one consistent snapshot.
 pub fn read_tx<T, E>(
-    conn: &mut DbConnection,
+    conn: &mut Conn,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<StoreError>,
 {
-    let begin = match conn {
+    let begin = match conn.db {
         DbConnection::Sqlite(_) => "BEGIN",
         DbConnection::Pg(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     };
-    run_tx(conn, begin, f)
+    conn.tx(begin, f)
 }
 
+impl Conn {
+    /// A transaction on this connection. One that does not end (`f` panicked, or the rollback
+    /// failed) leaves the connection marked broken, so that the pool closes it (which rolls
+    /// the transaction back) instead of handing the next user a connection inside it, where
+    /// that user's `COMMIT` would commit the half-written rows.
+    fn tx<T, E>(
+        &mut self,
+        begin: &str,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.broken = true;
+        let (result, ended) = run_tx(&mut self.db, begin, f);
+        self.broken = !ended;
+        result
+    }
+}
+
+/// Runs `f` between `begin` and `COMMIT`, rolling back on an error. The flag says whether the
+/// connection is out of the transaction again: false when the rollback failed as well, and a
+/// connection left inside a transaction would refuse the next `BEGIN`.
 fn run_tx<T, E>(
     conn: &mut DbConnection,
     begin: &str,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> Result<T, E>
+) -> (Result<T, E>, bool)
 where
     E: From<StoreError>,
 {
-    conn.batch_execute(begin).map_err(StoreError::from)?;
-    match f(conn) {
-        Ok(v) => match conn.batch_execute("COMMIT") {
-            Ok(()) => Ok(v),
-            Err(e) => {
-                let _ = conn.batch_execute("ROLLBACK");
-                Err(StoreError::from(e).into())
-            }
-        },
-        Err(e) => {
-            if let Err(rb) = conn.batch_execute("ROLLBACK") {
-                log::warn!("rollback failed: {rb}");
-            }
-            Err(e)
+    if let Err(e) = conn.batch_execute(begin) {
+        return (Err(StoreError::from(e).into()), true);
+    }
+    let result = f(conn).and_then(|v| match conn.batch_execute("COMMIT") {
+        Ok(()) => Ok(v),
+        Err(e) => Err(StoreError::from(e).into()),
+    });
+    if result.is_ok() {
+        return (result, true);
+    }
+    match conn.batch_execute("ROLLBACK") {
+        Ok(()) => (result, true),
+        Err(rb) => {
+            log::warn!("rollback failed: {rb}");
+            (result, false)
         }
     }
 }

@@ -109,3 +109,50 @@ fn change_rows_from_another_cluster_are_settled_at_start() {
     let questions: Vec<i64> = read.into_iter().map(|(_, q)| q).collect();
     assert_eq!(questions, [7]);
 }
+
+/// On SQLite every write of a pool goes through one connection, whose page cache then stays
+/// valid from one write to the next: a temporary table (private to its connection) made in one
+/// write is there in the next, whichever pooled connection asked. On PostgreSQL each write
+/// stays on its own connection.
+#[test]
+fn sqlite_writes_share_one_connection_and_survive_a_panicking_writer() {
+    use eskalera::store::{write_tx, StoreError};
+    let db = TestDb::new();
+    let pool = eskalera::store::connect(&db.url).unwrap();
+    let mut a = pool.get().unwrap();
+    let mut b = pool.get().unwrap();
+    let sqlite = postgres_admin_url().is_none();
+    write_tx(&mut a, |c| {
+        diesel::sql_query("CREATE TEMP TABLE written_here (x INTEGER)").execute(c)?;
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    let seen = write_tx(&mut b, |c| {
+        diesel::sql_query("SELECT 1 FROM written_here").execute(c)?;
+        Ok::<_, StoreError>(())
+    });
+    assert_eq!(seen.is_ok(), sqlite, "{seen:?}");
+
+    // A writer that panics half-way: its rows are not kept, and the next write works.
+    let now = chrono::Utc::now().naive_utc();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write_tx(&mut a, |c| {
+            qs::record_change(c, 41, now)?;
+            panic!("a bug in a use case");
+            #[allow(unreachable_code)]
+            Ok::<_, StoreError>(())
+        })
+    }));
+    assert!(panicked.is_err());
+    drop(a);
+    write_tx(&mut b, |c| {
+        qs::record_change(c, 42, now)?;
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    let logged: Vec<i64> = changes::table
+        .select(changes::question_id)
+        .load(&mut **pool.get().unwrap())
+        .unwrap();
+    assert_eq!(logged, [42]);
+}

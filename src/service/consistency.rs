@@ -9,18 +9,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::questions::{not_found, EventDraft, NOTE_MAX, TITLE_MAX};
+use super::questions::{not_found, EventDraft, QuestionDraft, NOTE_MAX, TITLE_MAX};
 use super::validate::Checks;
 use super::views::PersonView;
 use super::{Actor, Role, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
-use crate::domain::question::Status;
+use crate::domain::question::Priority;
 use crate::domain::structure::Structure;
 use crate::domain::Code;
 use crate::search::{Filters, SearchIndex};
 use crate::store::models::{
-    AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, NewQuestion, QuestionRow,
+    AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, QuestionRow,
 };
 use crate::store::{self, consistency as cs, questions as qs, DbConnection, StoreError};
 
@@ -504,30 +504,20 @@ impl Service {
         countries.dedup();
         let created = self.create_question(
             c,
-            &NewQuestion {
-                reference: "",
+            &QuestionDraft {
                 title: &title,
                 body: &body,
                 process: &b.process,
                 category: b.category.as_deref(),
-                tags: &store::to_json_list(&tags),
-                countries: &store::to_json_list(&countries),
-                priority: "normal",
+                tags: &tags,
+                countries: &countries,
+                priority: Priority::Normal,
                 urgent_reason: None,
-                status: Status::Open.as_str(),
-                forum: &top.code,
-                level: top.level.as_str(),
-                unit: &actor.unit,
-                asker_id: Some(actor.id),
-                assignee_id: None,
-                claimed_by: None,
-                duplicate_of: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
+                forum: (&top.code, top.level),
+                note: Some(note),
             },
             actor,
-            Some(note),
+            now,
         )?;
         self.count_stage_entered(c, &created.stage)?;
         let q = created.question;

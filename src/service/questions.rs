@@ -674,30 +674,20 @@ impl Service {
                 event,
             } = self.create_question(
                 c,
-                &NewQuestion {
-                    reference: "",
+                &QuestionDraft {
                     title,
                     body,
                     process,
                     category,
-                    tags: &store::to_json_list(&tags),
-                    countries: &store::to_json_list(&countries),
-                    priority: priority.as_str(),
+                    tags: &tags,
+                    countries: &countries,
+                    priority,
                     urgent_reason,
-                    status: Status::Open.as_str(),
-                    forum: &actor.unit,
-                    level: Level::Unit.as_str(),
-                    unit: &actor.unit,
-                    asker_id: Some(actor.id),
-                    assignee_id: None,
-                    claimed_by: None,
-                    duplicate_of: None,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
+                    forum: (&actor.unit, Level::Unit),
+                    note: None,
                 },
                 actor,
-                None,
+                now,
             )?;
             self.notify_event(
                 c,
@@ -736,23 +726,47 @@ impl Service {
         self.detail_of(rows)
     }
 
-    /// Writes a new question, open at its forum, with the first stage, the event, the change
-    /// for the indexer and `actor` as follower. The caller counts the stage for the rollups.
+    /// Writes a new question, open at its forum, asked by `actor` at their unit, with the
+    /// first stage, the event, the change for the indexer and `actor` as follower. The caller
+    /// counts the stage for the rollups.
     pub(crate) fn create_question(
         &self,
         c: &mut DbConnection,
-        q: &NewQuestion<'_>,
+        d: &QuestionDraft<'_>,
         actor: &Actor,
-        note: Option<&str>,
+        now: NaiveDateTime,
     ) -> ServiceResult<qs::Created> {
+        let (forum, level) = d.forum;
+        let q = NewQuestion {
+            reference: "",
+            title: d.title,
+            body: d.body,
+            process: d.process,
+            category: d.category,
+            tags: &store::to_json_list(d.tags),
+            countries: &store::to_json_list(d.countries),
+            priority: d.priority.as_str(),
+            urgent_reason: d.urgent_reason,
+            status: Status::Open.as_str(),
+            forum,
+            level: level.as_str(),
+            unit: &actor.unit,
+            asker_id: Some(actor.id),
+            assignee_id: None,
+            claimed_by: None,
+            duplicate_of: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
         let first = qs::FirstRows {
-            sla_clock: self.new_stage_clock(q.created_at),
+            sla_clock: self.new_stage_clock(now),
             actor_id: Some(actor.id),
             kind: "submitted",
-            note,
+            note: d.note,
             follower: actor.id,
         };
-        Ok(qs::create(c, q, &first)?)
+        Ok(qs::create(c, &q, &first)?)
     }
 
     // ---- lifecycle -------------------------------------------------------------------------
@@ -1572,6 +1586,23 @@ impl Service {
             Ok(())
         })
     }
+}
+
+/// What one new question has of its own; the rest is the same for all (see
+/// [`Service::create_question`]).
+pub(crate) struct QuestionDraft<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub process: &'a str,
+    pub category: Option<&'a str>,
+    pub tags: &'a [String],
+    pub countries: &'a [String],
+    pub priority: Priority,
+    pub urgent_reason: Option<&'a str>,
+    /// The forum it starts at, and that forum's level.
+    pub forum: (&'a str, Level),
+    /// A note on the "submitted" event.
+    pub note: Option<&'a str>,
 }
 
 pub(crate) fn not_found(id: i64) -> ServiceError {

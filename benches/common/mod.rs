@@ -258,11 +258,7 @@ impl Corpus {
                             updated_at: created.naive_utc(),
                         },
                     )?;
-                    qs::set_reference(
-                        c,
-                        id,
-                        &format!("PS-{}-{id:06}", chrono::Datelike::year(&created)),
-                    )?;
+                    qs::set_reference(c, id, &qs::reference(chrono::Datelike::year(&created), id))?;
                     let mut t = created;
                     for (i, (f, l)) in path.iter().enumerate() {
                         let last = i + 1 == path.len();

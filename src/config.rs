@@ -99,6 +99,9 @@ struct RawSettings {
     base_url: String,
     structure: PathBuf,
     smtp_url: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     sla: SlaConfig,
     binding: BTreeMap<String, Vec<BindingStatus>>,
     mail: MailConfig,
@@ -150,6 +153,9 @@ pub struct Config {
     pub database_url: String,
     pub base_url: String,
     pub smtp_url: Option<String>,
+    /// Addresses (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    /// believed; from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where the clock starts (`ESKALERA_NOW`); None means the system clock.
     pub now: Option<DateTime<Utc>>,
     /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
@@ -280,12 +286,33 @@ impl Config {
             }
             None => None,
         };
+        let (smtp_url, smtp_source) = match env("ESKALERA_SMTP_URL") {
+            Some(u) => (Some(u), "ESKALERA_SMTP_URL"),
+            None => (raw.smtp_url, "smtp_url"),
+        };
+        if let Some(url) = &smtp_url {
+            crate::notify::mailer::check_url(url).map_err(|message| ConfigError::Env {
+                name: smtp_source,
+                message,
+            })?;
+        }
+        let trusted_proxies = match env("ESKALERA_TRUSTED_PROXIES") {
+            Some(list) => parse_networks(
+                "ESKALERA_TRUSTED_PROXIES",
+                list.split(',').map(str::trim).filter(|s| !s.is_empty()),
+            )?,
+            None => parse_networks(
+                "trusted_proxies",
+                raw.trusted_proxies.iter().map(|s| s.trim()),
+            )?,
+        };
         Ok(Config {
             bind: env("ESKALERA_BIND").unwrap_or(raw.bind),
             data_dir,
             database_url,
             base_url: env("ESKALERA_BASE_URL").unwrap_or(raw.base_url),
-            smtp_url: env("ESKALERA_SMTP_URL").or(raw.smtp_url),
+            smtp_url,
+            trusted_proxies,
             now,
             session_key,
             sla: raw.sla,
@@ -324,6 +351,25 @@ impl Config {
                 urgent_resolve: 2.0,
             })
     }
+}
+
+/// CIDR networks, or single addresses taken as a network of one.
+fn parse_networks<'a>(
+    name: &'static str,
+    items: impl Iterator<Item = &'a str>,
+) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    items
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Env {
+                    name,
+                    message: format!(
+                        "'{item}' is not an address or a network such as 10.0.0.0/8 or ::1"
+                    ),
+                })
+        })
+        .collect()
 }
 
 fn read(p: &Path) -> Result<String, ConfigError> {

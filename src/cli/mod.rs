@@ -84,7 +84,7 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Change a user's role or memberships.
+    /// Change a user's role or memberships, or set a new password (which ends their sessions).
     Set {
         email: String,
         #[arg(long, value_parser = parse_role)]
@@ -93,7 +93,14 @@ pub enum UserCommand {
         add_member: Vec<String>,
         #[arg(long = "remove-member", value_name = "FORUM")]
         remove_member: Vec<String>,
+        /// Read a new password for the web pages from standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
+    /// Disable a user at once: their sessions and tokens stop working and they cannot sign in.
+    Disable { email: String },
+    /// Let a disabled user sign in again (old sessions and tokens stay ended).
+    Enable { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +169,13 @@ fn open(config: Config) -> Result<Service, CliError> {
         None => Clock::system(),
     };
     Ok(Service::open(config, clock)?)
+}
+
+/// A password from standard input, without its line ending.
+fn read_password() -> Result<String, CliError> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_string())
 }
 
 fn print_user(u: &UserSummary) {
@@ -244,9 +258,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             password_stdin,
         }) => {
             let password = if password_stdin {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s)?;
-                Some(s.trim_end_matches(['\r', '\n']).to_string())
+                Some(read_password()?)
             } else {
                 None
             };
@@ -267,16 +279,53 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             role,
             add_member,
             remove_member,
+            password_stdin,
         }) => {
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
             let svc = open(config)?;
-            let u = svc.change_user(
-                &email,
-                &UserChange {
-                    role,
-                    add_member,
-                    remove_member,
-                },
-            )?;
+            let change = UserChange {
+                role,
+                add_member,
+                remove_member,
+            };
+            let mut u = None;
+            if change.role.is_some()
+                || !change.add_member.is_empty()
+                || !change.remove_member.is_empty()
+            {
+                u = Some(svc.change_user(None, &email, &change)?);
+            }
+            if let Some(p) = password {
+                u = Some(svc.set_password(&email, &p)?);
+                println!("new password set for {email}; their sessions have ended");
+            }
+            match u {
+                Some(u) => print_user(&u),
+                None => {
+                    return Err(ServiceError::invalid(
+                        "user set",
+                        "nothing to change: give --role, --add-member, --remove-member or --password-stdin",
+                    )
+                    .into())
+                }
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            let svc = open(config)?;
+            let u = svc.disable_user(&email)?;
+            println!("{email} is disabled: every session and token has ended");
+            print_user(&u);
+            Ok(())
+        }
+        Command::User(UserCommand::Enable { email }) => {
+            let svc = open(config)?;
+            let u = svc.enable_user(&email)?;
+            println!("{email} may sign in again");
             print_user(&u);
             Ok(())
         }
@@ -321,7 +370,7 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
     let bind = config.bind.clone();
     let svc = open(config)?;
     if demo {
-        if svc.is_empty()? {
+        if svc.is_empty()? || svc.demo_cut_off()? {
             let summary = svc.load_demo()?;
             log::info!(
                 "demo loaded: {} users, {} questions; every demo user's password is '{}'",

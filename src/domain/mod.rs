@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod consistency;
 pub mod pii;
 pub mod question;
+pub mod redact;
 pub mod sla;
 pub mod structure;
 

@@ -9,6 +9,7 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::NotifyError;
+use crate::domain::redact;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -107,6 +108,18 @@ impl Templates {
     }
 }
 
+/// Whether `url` names an SMTP server lettre can use; the refusal never repeats a password.
+pub fn check_url(url: &str) -> Result<(), String> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map(drop)
+        .map_err(|e| {
+            redact::url_passwords(&format!(
+                "not a usable SMTP URL ({e}); expected smtp://host:port, smtps://host or \
+                 smtp://user:password@host:port?tls=required"
+            ))
+        })
+}
+
 /// SMTP connections kept open, and so how many sends may be in flight at once.
 pub const CONNECTIONS: usize = 16;
 
@@ -131,13 +144,15 @@ impl Mailer {
         let transport = match smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| NotifyError::Setup(format!("{url}: {e}")))?
+                    .map_err(|e| {
+                        NotifyError::Setup(format!("{}: {e}", redact::url_passwords(url)))
+                    })?
                     .timeout(Some(Duration::from_secs(15)))
                     .pool_config(PoolConfig::new().max_size(CONNECTIONS as u32))
                     .build(),
             ),
             None => {
-                std::fs::create_dir_all(spool)
+                crate::files::private_dir(spool)
                     .map_err(|e| NotifyError::Setup(format!("{}: {e}", spool.display())))?;
                 Transport::Files(AsyncFileTransport::new(spool))
             }

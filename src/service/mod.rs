@@ -4,6 +4,7 @@
 pub mod access;
 pub mod consistency;
 pub mod demo;
+mod gate;
 pub mod import;
 pub mod indexing;
 pub mod notifications;
@@ -60,6 +61,12 @@ pub enum ServiceError {
     /// The input is invalid; each field is named (422).
     #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
+    /// The person's account is disabled (401, said as such).
+    #[error("{0}")]
+    Disabled(String),
+    /// Too much of one costly kind of work is under way; try again shortly (503).
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -89,11 +96,16 @@ pub struct Service {
     clock: Clock,
     /// The search index under the data dir, derived from the database.
     search: Arc<IndexRoot>,
+    /// Bounds the password hashes running at once (argon2 takes 19 MiB each).
+    hash_gate: Arc<gate::Gate>,
 }
 
 impl Service {
     /// Connects, migrates and synchronises the organisation structure from config.
     pub fn open(config: Config, clock: Clock) -> ServiceResult<Service> {
+        crate::files::private_dir(&config.data_dir).map_err(|e| {
+            StoreError::Connect(format!("data dir {}: {e}", config.data_dir.display()))
+        })?;
         let pool = store::connect(&config.database_url)?;
         let search = IndexRoot::open(&config.data_dir.join("index"))?;
         let svc = Service {
@@ -101,6 +113,7 @@ impl Service {
             pool,
             clock,
             search: Arc::new(search),
+            hash_gate: Arc::new(gate::Gate::for_password_hashes()),
         };
         let mut conn = svc.conn()?;
         store::write_tx(&mut conn, |c| store::org::sync(c, &svc.config.structure))?;

@@ -350,7 +350,7 @@ impl Service {
                 ..Default::default()
             }
         };
-        self.change_user(email, &change)
+        self.change_user(Some(actor), email, &change)
     }
 
     /// Mails that gave up after their retries, for administrators.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::access::{Actor, Role};
@@ -47,7 +47,7 @@ fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn is_email(s: &str) -> bool {
+pub(crate) fn is_email(s: &str) -> bool {
     let mut parts = s.split('@');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(local), Some(domain), None) => {
@@ -55,7 +55,7 @@ fn is_email(s: &str) -> bool {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !s.chars().any(char::is_whitespace)
+                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
         }
         _ => false,
     }
@@ -130,12 +130,16 @@ impl Service {
         }
         self.check_forums(&mut checks, "member", &input.members);
         if let Some(p) = &input.password {
-            if p.chars().count() < 8 {
-                checks.fail("password", "must be at least 8 characters");
+            if let Err(ServiceError::Invalid(mut e)) = check_password(p) {
+                checks.errors.append(&mut e);
             }
         }
         checks.finish()?;
-        let password_hash = input.password.as_deref().map(hash_password).transpose()?;
+        let password_hash = input
+            .password
+            .as_deref()
+            .map(|p| self.hash_gated(|| hash_password(p)))
+            .transpose()?;
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             if us::by_email(c, &email)?.is_some() {
@@ -168,7 +172,15 @@ impl Service {
         })
     }
 
-    pub fn change_user(&self, email: &str, change: &UserChange) -> ServiceResult<UserSummary> {
+    /// Changes role and memberships. `by` is the administrator acting on the pages (None from
+    /// the command line, whose operator has no account); every audit event names them.
+    pub fn change_user(
+        &self,
+        by: Option<&Actor>,
+        email: &str,
+        change: &UserChange,
+    ) -> ServiceResult<UserSummary> {
+        let by_id = by.map(|a| a.id);
         let mut checks = Checks::default();
         self.check_forums(&mut checks, "add-member", &change.add_member);
         checks.finish()?;
@@ -181,7 +193,7 @@ impl Service {
                     us::set_role(c, user.id, role.as_str())?;
                     self.audit(
                         c,
-                        None,
+                        by_id,
                         "role_changed",
                         format!("user {} role {} -> {role}", user.id, user.role),
                     )?;
@@ -191,7 +203,7 @@ impl Service {
                 if us::add_membership(c, user.id, f)? {
                     self.audit(
                         c,
-                        None,
+                        by_id,
                         "membership_added",
                         format!("user {} member of {f}", user.id),
                     )?;
@@ -206,7 +218,7 @@ impl Service {
                 }
                 self.audit(
                     c,
-                    None,
+                    by_id,
                     "membership_removed",
                     format!("user {} no longer member of {f}", user.id),
                 )?;
@@ -287,19 +299,88 @@ impl Service {
             .collect())
     }
 
-    /// Revokes every token of a user; effective for the next request.
+    /// Revokes every token of a user and ends their web sessions; effective for the next
+    /// request.
     pub fn revoke_tokens(&self, email: &str) -> ServiceResult<usize> {
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let user = self.user_by_email(c, email)?;
-            let n = us::revoke_tokens(c, user.id, self.clock.now_naive())?;
+            let now = self.clock.now_naive();
+            let n = us::revoke_tokens(c, user.id, now)?;
+            us::set_valid_after(c, user.id, now)?;
             self.audit(
                 c,
-                Some(user.id),
+                None,
                 "tokens_revoked",
-                format!("{n} tokens of user {} revoked", user.id),
+                format!(
+                    "{n} tokens of user {} revoked and their sessions ended",
+                    user.id
+                ),
             )?;
             Ok(n)
+        })
+    }
+
+    /// Disables a person at once: every session and token stops working, signing in is
+    /// refused, and they get no mail, until they are enabled again. Their tokens are revoked
+    /// for good (new ones are made after enabling).
+    pub fn disable_user(&self, email: &str) -> ServiceResult<UserSummary> {
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let user = self.user_by_email(c, email)?;
+            if user.disabled_at.is_some() {
+                return Err(ServiceError::Conflict(format!(
+                    "{} is disabled already",
+                    user.email
+                )));
+            }
+            let now = self.clock.now_naive();
+            us::set_disabled(c, user.id, Some(now))?;
+            us::set_valid_after(c, user.id, now)?;
+            let n = us::revoke_tokens(c, user.id, now)?;
+            self.audit(
+                c,
+                None,
+                "user_disabled",
+                format!("user {} disabled; {n} tokens revoked", user.id),
+            )?;
+            self.user_summary(c, user.id)
+        })
+    }
+
+    /// Lets a disabled person sign in again (their old sessions stay ended).
+    pub fn enable_user(&self, email: &str) -> ServiceResult<UserSummary> {
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let user = self.user_by_email(c, email)?;
+            if user.disabled_at.is_none() {
+                return Err(ServiceError::Conflict(format!(
+                    "{} is not disabled",
+                    user.email
+                )));
+            }
+            us::set_disabled(c, user.id, None)?;
+            self.audit(c, None, "user_enabled", format!("user {} enabled", user.id))?;
+            self.user_summary(c, user.id)
+        })
+    }
+
+    /// Sets a new password for the pages and ends the person's other sessions.
+    pub fn set_password(&self, email: &str, password: &str) -> ServiceResult<UserSummary> {
+        check_password(password)?;
+        let hash = self.hash_gated(|| hash_password(password))?;
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let user = self.user_by_email(c, email)?;
+            us::set_password_hash(c, user.id, &hash)?;
+            us::set_valid_after(c, user.id, self.clock.now_naive())?;
+            self.audit(
+                c,
+                None,
+                "password_set",
+                format!("new password for user {}; their sessions ended", user.id),
+            )?;
+            self.user_summary(c, user.id)
         })
     }
 
@@ -313,6 +394,9 @@ impl Service {
         let now = self.clock.now_naive();
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Err(bad());
+        }
+        if user.disabled_at.is_some() {
+            return Err(disabled());
         }
         // Writing on every request would serialise reads on SQLite; a minute's precision is enough.
         if t.last_used_at
@@ -332,23 +416,36 @@ impl Service {
 
     /// The user with this e-mail and password (argon2id), for the web pages' sign-in. Both a
     /// wrong password and an unknown e-mail answer the same 401, after the same amount of work,
-    /// so the reply does not tell which e-mail addresses exist. Success and failure are audited.
+    /// so the reply does not tell which e-mail addresses exist; only the right password of a
+    /// disabled person is told so. Success and failure are audited.
+    ///
+    /// The database connection goes back to the pool before the hash is checked, and at most
+    /// a few hashes run at once (each takes argon2's memory): a burst of sign-ins waits for
+    /// the gate or is refused as busy instead of starving every other request.
     pub fn sign_in(&self, email: &str, password: &str) -> ServiceResult<Actor> {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
         let email = email.trim().to_lowercase();
-        let mut conn = self.conn()?;
-        let user = us::by_email(&mut conn, &email)?;
+        if email.contains('\0') {
+            return Err(ServiceError::invalid("email", "contains a NUL character"));
+        }
+        let user = {
+            let mut conn = self.conn()?;
+            us::by_email(&mut conn, &email)?
+        };
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         // Without a stored hash, verify against a throwaway one so the time spent is the same.
         let hash = match stored {
             Some(h) => h,
-            None => decoy_hash()?,
+            None => self.hash_gated(decoy_hash)?,
         };
-        let ok = PasswordHash::new(&hash).is_ok_and(|parsed| {
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        });
+        let ok = self.hash_gated(|| {
+            Ok(PasswordHash::new(&hash).is_ok_and(|parsed| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            }))
+        })?;
+        let mut conn = self.conn()?;
         let user = match user {
             Some(u) if ok && u.password_hash.is_some() => u,
             other => {
@@ -367,6 +464,17 @@ impl Service {
                 ));
             }
         };
+        if user.disabled_at.is_some() {
+            store::write_tx(&mut conn, |c| {
+                self.audit(
+                    c,
+                    Some(user.id),
+                    "sign_in_failed",
+                    format!("user {} is disabled", user.id),
+                )
+            })?;
+            return Err(disabled());
+        }
         store::write_tx(&mut conn, |c| {
             self.audit(
                 c,
@@ -378,10 +486,43 @@ impl Service {
         self.actor(&mut conn, user.id)
     }
 
-    /// The actor behind a web session; 401 once the user is gone.
-    pub fn session_actor(&self, user_id: i64) -> ServiceResult<Actor> {
+    /// Runs one password hash or check through the gate that bounds how many run at once.
+    fn hash_gated<T>(&self, f: impl FnOnce() -> ServiceResult<T>) -> ServiceResult<T> {
+        let _permit = self.hash_gate.enter().ok_or_else(|| {
+            ServiceError::Busy("too many sign-ins at once; try again in a moment".into())
+        })?;
+        f()
+    }
+
+    /// The actor behind a web session issued at `issued_at`: 401 once the user is gone,
+    /// disabled, or has ended their sessions since (signed out, tokens revoked, new password).
+    pub fn session_actor(&self, user_id: i64, issued_at: DateTime<Utc>) -> ServiceResult<Actor> {
         let mut conn = self.conn()?;
-        self.actor(&mut conn, user_id)
+        let ended = || ServiceError::Unauthenticated("the session has ended; sign in again".into());
+        let u = us::by_id(&mut conn, user_id)?.ok_or_else(ended)?;
+        if u.disabled_at.is_some() {
+            return Err(disabled());
+        }
+        if u.valid_after.is_some_and(|v| issued_at.naive_utc() <= v) {
+            return Err(ended());
+        }
+        let forums = us::memberships(&mut conn, u.id)?;
+        actor_of(u, forums)
+    }
+
+    /// Signing out ends every web session of the person, on every device, at once (a copied
+    /// cookie stops working too).
+    pub fn sign_out(&self, user_id: i64) -> ServiceResult<()> {
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            us::set_valid_after(c, user_id, self.clock.now_naive())?;
+            self.audit(
+                c,
+                Some(user_id),
+                "signed_out",
+                format!("user {user_id} signed out; their sessions ended"),
+            )
+        })
     }
 
     /// The actor for a user e-mail, for the CLI and demo loading.
@@ -390,6 +531,26 @@ impl Service {
         let u = self.user_by_email(&mut conn, email)?;
         self.actor(&mut conn, u.id)
     }
+}
+
+fn disabled() -> ServiceError {
+    ServiceError::Disabled("this account is disabled; ask an administrator".into())
+}
+
+fn check_password(p: &str) -> ServiceResult<()> {
+    if p.chars().count() < 8 {
+        return Err(ServiceError::invalid(
+            "password",
+            "must be at least 8 characters",
+        ));
+    }
+    if p.len() > 1024 {
+        return Err(ServiceError::invalid(
+            "password",
+            "is longer than 1024 bytes",
+        ));
+    }
+    Ok(())
 }
 
 fn actor_of(u: UserRow, forums: Vec<String>) -> ServiceResult<Actor> {

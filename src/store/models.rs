@@ -16,6 +16,10 @@ pub struct UserRow {
     pub mail_preference: String,
     pub last_digest_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Web sessions issued before this instant are refused.
+    pub valid_after: Option<NaiveDateTime>,
+    /// Set while the person is disabled: no sign-in, no session, no token.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

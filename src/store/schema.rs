@@ -39,6 +39,8 @@ diesel::table! {
         mail_preference -> Text,
         last_digest_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        valid_after -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -43,6 +43,26 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> StoreR
     Ok(())
 }
 
+/// Refuses every web session of the user issued up to `at`.
+pub fn set_valid_after(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::valid_after.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Disables the user from `at` on, or enables them again with None.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: i64,
+    at: Option<NaiveDateTime>,
+) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::disabled_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn memberships(conn: &mut DbConnection, user_id: i64) -> StoreResult<Vec<String>> {
     Ok(memberships::table
         .filter(memberships::user_id.eq(user_id))
@@ -85,9 +105,11 @@ pub fn remove_membership(conn: &mut DbConnection, user_id: i64, forum: &str) -> 
 }
 
 pub fn members_of(conn: &mut DbConnection, forum: &str) -> StoreResult<Vec<UserRow>> {
+    // A disabled person gets no mail and cannot be assigned.
     Ok(users::table
         .inner_join(memberships::table)
         .filter(memberships::forum.eq(forum))
+        .filter(users::disabled_at.is_null())
         .select(users::all_columns)
         .order(users::name)
         .load(conn)?)
@@ -158,6 +180,7 @@ pub fn set_mail_preference(conn: &mut DbConnection, id: i64, preference: &str) -
 pub fn with_role(conn: &mut DbConnection, role: &str) -> StoreResult<Vec<UserRow>> {
     Ok(users::table
         .filter(users::role.eq(role))
+        .filter(users::disabled_at.is_null())
         .order(users::id)
         .load(conn)?)
 }

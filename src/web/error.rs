@@ -47,6 +47,12 @@ impl ApiError {
                 ServiceError::Unauthenticated(_) => {
                     (StatusCode::UNAUTHORIZED, "unauthenticated", "Not signed in")
                 }
+                ServiceError::Disabled(_) => (
+                    StatusCode::UNAUTHORIZED,
+                    "account-disabled",
+                    "Account disabled",
+                ),
+                ServiceError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy"),
                 ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
                 ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
                 ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
@@ -157,18 +163,30 @@ impl PageError {
     /// The heading and the explanation a person reads, in Swedish.
     fn words(&self) -> (String, String) {
         let status = self.status_code();
-        let title = match status.as_u16() {
-            400 => "Begäran kunde inte läsas",
-            401 => "Du är inte inloggad",
-            403 => "Det här får du inte göra",
-            404 => "Sidan finns inte",
-            409 => "Det går inte just nu",
-            422 => "Uppgifterna behöver rättas",
-            429 => "För många inloggningsförsök",
-            503 => "Tjänsten är inte tillgänglig just nu",
-            _ => "Något gick fel",
+        let title = match (status.as_u16(), self) {
+            (_, PageError::Api(ApiError::Service(ServiceError::Disabled(_)))) => {
+                "Kontot är avstängt"
+            }
+            (s, _) => match s {
+                400 => "Begäran kunde inte läsas",
+                401 => "Du är inte inloggad",
+                403 => "Det här får du inte göra",
+                404 => "Sidan finns inte",
+                409 => "Det går inte just nu",
+                422 => "Uppgifterna behöver rättas",
+                429 => "För många inloggningsförsök",
+                503 => "Tjänsten är inte tillgänglig just nu",
+                _ => "Något gick fel",
+            },
         };
         let detail = match self {
+            PageError::Api(ApiError::Service(ServiceError::Disabled(_))) => {
+                "Ditt konto är avstängt. Kontakta en administratör om du behöver komma åt eskalera."
+                    .to_string()
+            }
+            PageError::Api(ApiError::Service(ServiceError::Busy(_))) => {
+                "Många loggar in just nu. Vänta några sekunder och försök igen.".to_string()
+            }
             PageError::Csrf => "Formuläret saknar säkerhetskod eller är för gammalt. Ladda om sidan och försök igen.".to_string(),
             PageError::BadForm(e) => format!("Formuläret kunde inte läsas ({e})."),
             PageError::TooManyAttempts(s) => format!("Vänta {s} sekunder och försök sedan igen."),
@@ -218,6 +236,8 @@ impl ResponseError for PageError {
         res.content_type("text/html; charset=utf-8");
         if let PageError::TooManyAttempts(s) = self {
             res.insert_header((header::RETRY_AFTER, s.to_string()));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.insert_header((header::RETRY_AFTER, "2"));
         }
         res.body(super::html::error_page(status.as_u16(), &title, &detail))
     }

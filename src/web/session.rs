@@ -18,8 +18,12 @@ use crate::config::Config;
 use crate::service::{Actor, Service, ServiceError};
 
 pub const COOKIE: &str = "eskalera_session";
+/// Marks the browser a person last signed in from, for the sign-in throttle.
+pub const DEVICE_COOKIE: &str = "eskalera_device";
 /// A session lasts a working day; then the user signs in again.
 const LIFETIME_SECS: i64 = 12 * 3600;
+/// A browser stays "the person's own" for three months after their last sign-in there.
+const DEVICE_LIFETIME_SECS: i64 = 90 * 24 * 3600;
 const KEY_FILE: &str = "session.key";
 
 type HmacSha256 = Hmac<Sha256>;
@@ -59,28 +63,68 @@ impl SessionKeys {
         hex::encode(m.finalize().into_bytes())
     }
 
-    fn encode(&self, s: &Session) -> String {
+    fn encode<T: Serialize>(&self, s: &T) -> String {
         let payload = hex::encode(serde_json::to_vec(s).unwrap_or_default());
         let sig = self.sign(&payload);
         format!("{payload}.{sig}")
     }
 
-    /// The session in a cookie value, if its signature holds and it has not expired.
-    fn decode(&self, value: &str, now: i64) -> Option<Session> {
+    /// What a cookie value holds, if its signature holds.
+    fn verified<T: serde::de::DeserializeOwned>(&self, value: &str) -> Option<T> {
         let (payload, sig) = value.split_once('.')?;
         let sig = hex::decode(sig).ok()?;
         let mut m = self.mac();
         m.update(payload.as_bytes());
         // verify_slice compares in constant time.
         m.verify_slice(&sig).ok()?;
-        let s: Session = serde_json::from_slice(&hex::decode(payload).ok()?).ok()?;
+        serde_json::from_slice(&hex::decode(payload).ok()?).ok()
+    }
+
+    /// The session in a cookie value, if its signature holds and it has not expired.
+    fn decode(&self, value: &str, now: i64) -> Option<Session> {
+        let s: Session = self.verified(value)?;
         (s.expires > now).then_some(s)
     }
 
     /// Secure cookies behind an https base URL, or when this request came over TLS (directly
-    /// or as a proxy says with X-Forwarded-Proto / Forwarded; saying so only adds protection).
+    /// or as a trusted proxy says).
     fn secure_for(&self, req: &HttpRequest) -> bool {
-        self.secure || req.connection_info().scheme() == "https"
+        self.secure || super::client::is_https(req)
+    }
+
+    /// Who a device cookie may speak for: a keyed digest, so the cookie does not carry the
+    /// e-mail address.
+    fn account_tag(&self, email: &str) -> String {
+        let tag = self.sign(&format!("device-account:{email}"));
+        tag.get(..32).unwrap_or(&tag).to_string()
+    }
+
+    /// The Set-Cookie value that marks this browser as `email`'s own, after a sign-in.
+    pub fn device_cookie(&self, email: &str, now: i64, req: &HttpRequest) -> String {
+        let mut raw = [0u8; 16];
+        let id = match getrandom::fill(&mut raw) {
+            Ok(()) => hex::encode(raw),
+            Err(_) => String::new(),
+        };
+        let d = Device {
+            account: self.account_tag(email),
+            id,
+            expires: now + DEVICE_LIFETIME_SECS,
+        };
+        format!(
+            "{DEVICE_COOKIE}={}; Path=/logga-in; HttpOnly; SameSite=Strict; Max-Age={DEVICE_LIFETIME_SECS}{}",
+            self.encode(&d),
+            if self.secure_for(req) { "; Secure" } else { "" }
+        )
+    }
+
+    /// The id of the device cookie the request carries for `email`, if it is valid.
+    pub fn device_of(&self, req: &HttpRequest, email: &str, now: i64) -> Option<String> {
+        let tag = self.account_tag(email);
+        cookie_values(req, DEVICE_COOKIE)
+            .filter_map(|v| self.verified::<Device>(v))
+            .find(|d| d.expires > now && d.account == tag && !d.id.is_empty())
+            .map(|d| d.id)
     }
 
     /// The Set-Cookie value that stores `s`.
@@ -125,7 +169,7 @@ fn key_in_data_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
     if path.exists() {
         return read(&path);
     }
-    std::fs::create_dir_all(dir)?;
+    crate::files::private_dir(dir)?;
     let mut key = vec![0u8; 64];
     getrandom::fill(&mut key).map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut opts = std::fs::OpenOptions::new();
@@ -147,7 +191,8 @@ fn key_in_data_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// What the cookie holds: the user (none before sign-in), the CSRF token and the expiry.
+/// What the session cookie holds: the user (none before sign-in), the CSRF token, the expiry
+/// and when it was issued (microseconds; a person's "valid after" refuses older ones).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     #[serde(rename = "u")]
@@ -156,11 +201,29 @@ pub struct Session {
     pub csrf: String,
     #[serde(rename = "e")]
     pub expires: i64,
+    /// Cookies from before this field read as issued at the epoch, so any cut-off ends them.
+    #[serde(rename = "i", default)]
+    pub issued_micros: i64,
+}
+
+/// What the device cookie holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Device {
+    #[serde(rename = "a")]
+    account: String,
+    #[serde(rename = "d")]
+    id: String,
+    #[serde(rename = "e")]
+    expires: i64,
 }
 
 impl Session {
     /// A new session with a fresh CSRF token (a new one at sign-in, against session fixation).
     pub fn new(user: Option<i64>, now: i64) -> Session {
+        Self::issued(user, now, now.saturating_mul(1_000_000))
+    }
+
+    fn issued(user: Option<i64>, now: i64, issued_micros: i64) -> Session {
         let mut raw = [0u8; 32];
         // Without randomness the token is empty and every form is refused, which is safe.
         let csrf = match getrandom::fill(&mut raw) {
@@ -171,27 +234,40 @@ impl Session {
             user,
             csrf,
             expires: now + LIFETIME_SECS,
+            issued_micros,
         }
+    }
+
+    /// When the session was issued.
+    pub fn issued_at(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_micros(self.issued_micros).unwrap_or_default()
     }
 }
 
-fn now_secs(req: &HttpRequest) -> i64 {
+fn now(req: &HttpRequest) -> chrono::DateTime<chrono::Utc> {
     req.app_data::<web::Data<Service>>()
         .map_or_else(chrono::Utc::now, |s| s.clock().now())
-        .timestamp()
+}
+
+pub fn now_secs(req: &HttpRequest) -> i64 {
+    now(req).timestamp()
+}
+
+fn cookie_values<'a>(req: &'a HttpRequest, name: &'a str) -> impl Iterator<Item = &'a str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .filter(move |(n, _)| *n == name)
+        .map(|(_, value)| value)
 }
 
 /// The session the request carries, if any and valid.
 pub fn session_of(req: &HttpRequest) -> Option<Session> {
     let keys = req.app_data::<web::Data<SessionKeys>>()?;
     let now = now_secs(req);
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .filter(|(name, _)| *name == COOKIE)
-        .find_map(|(_, value)| keys.decode(value, now))
+    cookie_values(req, COOKIE).find_map(|value| keys.decode(value, now))
 }
 
 /// A fresh anonymous session, or the one the request has; for pages that show a form before
@@ -204,7 +280,8 @@ pub fn session_or_new(req: &HttpRequest) -> (Session, bool) {
 }
 
 pub fn new_session(req: &HttpRequest, user: Option<i64>) -> Session {
-    Session::new(user, now_secs(req))
+    let at = now(req);
+    Session::issued(user, at.timestamp(), at.timestamp_micros())
 }
 
 /// A signed-in user of the pages; extracting it redirects to the sign-in page otherwise.
@@ -230,7 +307,8 @@ impl FromRequest for Viewer {
             else {
                 return Err(PageError::SignIn(next));
             };
-            let actor = web::block(move || svc.session_actor(user))
+            let issued = session.issued_at();
+            let actor = web::block(move || svc.session_actor(user, issued))
                 .await
                 .map_err(|_| PageError::Unavailable)?;
             match actor {
@@ -291,7 +369,7 @@ impl Posted {
     }
 }
 
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     // Constant time over the length of the expected token.
     a.len() == b.len()
         && a.bytes()
@@ -339,6 +417,7 @@ mod tests {
     fn a_signed_session_round_trips_and_a_tampered_one_does_not() {
         let k = keys();
         let s = Session::new(Some(42), 1000);
+        assert_eq!(s.issued_at().timestamp(), 1000);
         let v = k.encode(&s);
         let back = k.decode(&v, 1001).map(|s| s.user);
         assert_eq!(back, Some(Some(42)));
@@ -367,7 +446,18 @@ mod tests {
         let plain = TestRequest::default().to_http_request();
         let c = k.cookie(&Session::new(None, 0), &plain);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
+        // X-Forwarded-Proto counts from a trusted proxy only.
+        let spoofed = TestRequest::default()
+            .insert_header(("X-Forwarded-Proto", "https"))
+            .to_http_request();
+        assert!(!k
+            .cookie(&Session::new(None, 0), &spoofed)
+            .contains("Secure"));
         let proxied = TestRequest::default()
+            .peer_addr("10.0.0.2:4000".parse().unwrap_or_else(|e| panic!("{e}")))
+            .app_data(web::Data::new(crate::web::client::TrustedProxies(vec![
+                "10.0.0.0/8".parse().unwrap_or_else(|e| panic!("{e}")),
+            ])))
             .insert_header(("X-Forwarded-Proto", "https"))
             .to_http_request();
         assert!(k

@@ -16,9 +16,13 @@ use serde::Deserialize;
 use serde_json::json;
 use tera::Context;
 
+use super::client;
 use super::error::{field_message_sv, PageError};
 use super::html;
-use super::session::{new_session, session_of, session_or_new, Posted, SessionKeys, Viewer};
+use super::redirect::safe_next;
+use super::session::{
+    new_session, now_secs, session_of, session_or_new, Posted, SessionKeys, Viewer,
+};
 use super::throttle::{Kind, Throttle};
 use crate::service::{FieldError, Service, ServiceError, ServiceResult};
 
@@ -168,21 +172,6 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Only paths on this site are followed after sign-in (no "//host" or "/\host").
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.starts_with("/logga-") =>
-        {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
-
 #[derive(Debug, Deserialize)]
 struct NextQuery {
     next: Option<String>,
@@ -225,11 +214,6 @@ async fn sign_in_form(
     Ok(res)
 }
 
-fn client_of(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string())
-}
-
 async fn sign_in(
     req: HttpRequest,
     svc: Svc,
@@ -257,29 +241,44 @@ async fn sign_in(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let keys_of = vec![
-        (Kind::Email, email.clone()),
-        (Kind::Client, client_of(&req)),
-    ];
-    let wait = throttle.wait(&keys_of);
-    if !wait.is_zero() {
-        return Err(PageError::TooManyAttempts(wait.as_secs().max(1)));
-    }
+    let now = now_secs(&req);
+    // The person's own browser is throttled on its own; anyone else shares the account's
+    // allowance. The client address counts for every attempt.
+    let mut throttle_keys = vec![(Kind::Client, client::address_key(&req))];
+    throttle_keys.push(match keys.device_of(&req, &email, now) {
+        Some(device) => (Kind::Device, device),
+        None => (Kind::Account, email.clone()),
+    });
+    let reservation = throttle
+        .reserve(throttle_keys)
+        .map_err(|wait| PageError::TooManyAttempts(wait.as_secs().max(1)))?;
     let s = svc.into_inner();
     let e = email.clone();
-    match run(move || s.sign_in(&e, &password)).await? {
+    let outcome = match run(move || s.sign_in(&e, &password)).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            throttle.not_checked(reservation);
+            return Err(e);
+        }
+    };
+    match outcome {
         Ok(actor) => {
-            throttle.succeeded(&email);
+            throttle.succeeded(reservation);
             // A new session, and so a new CSRF token, at every sign-in.
             let session = new_session(&req, Some(actor.id));
             let mut res = see_other(&next);
-            if let Ok(v) = header::HeaderValue::from_str(&keys.cookie(&session, &req)) {
-                res.headers_mut().append(header::SET_COOKIE, v);
+            for cookie in [
+                keys.cookie(&session, &req),
+                keys.device_cookie(&email, now, &req),
+            ] {
+                if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
             }
             Ok(res)
         }
         Err(ServiceError::Unauthenticated(_)) => {
-            throttle.failed(&keys_of);
+            throttle.failed(reservation);
             let mut errors = BTreeMap::new();
             errors.insert(
                 "password".to_string(),
@@ -287,29 +286,41 @@ async fn sign_in(
             );
             sign_in_page(&csrf, &next, &email, errors, StatusCode::UNAUTHORIZED)
         }
-        Err(e) => Err(e.into()),
+        Err(ServiceError::Invalid(_)) => {
+            throttle.not_checked(reservation);
+            let mut errors = BTreeMap::new();
+            errors.insert(
+                "email".to_string(),
+                "Ange en giltig e-postadress.".to_string(),
+            );
+            sign_in_page(&csrf, &next, "", errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e @ ServiceError::Disabled(_)) => {
+            // The right password of a disabled person: no new guess was spent.
+            throttle.succeeded(reservation);
+            Err(e.into())
+        }
+        Err(e) => {
+            throttle.not_checked(reservation);
+            Err(e.into())
+        }
     }
 }
 
-async fn sign_out(req: HttpRequest, keys: web::Data<SessionKeys>, _form: Posted) -> HttpResponse {
+/// Signing out ends every session of the person at once, the copies of this cookie included.
+async fn sign_out(
+    req: HttpRequest,
+    svc: Svc,
+    keys: web::Data<SessionKeys>,
+    _form: Posted,
+) -> Result<HttpResponse, PageError> {
+    if let Some(user) = session_of(&req).and_then(|s| s.user) {
+        let s = svc.into_inner();
+        call(move || s.sign_out(user)).await?;
+    }
     let mut res = see_other("/logga-in");
     if let Ok(v) = header::HeaderValue::from_str(&keys.clear(&req)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/fragor/3")), "/fragor/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/logga-ut")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
+    Ok(res)
 }

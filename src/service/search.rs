@@ -59,7 +59,7 @@ pub struct SearchResponse {
     pub exact: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     pub title: Option<String>,
@@ -101,18 +101,8 @@ impl Service {
 
     fn search_filters(&self, q: &SearchQuery, checks: &mut Checks) -> Filters {
         let s = &self.config.structure;
-        let date = |checks: &mut Checks, field: &str, v: &Option<String>| {
-            let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-            match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    checks.fail(field, format!("'{v}' is not a date in the form YYYY-MM-DD"));
-                    None
-                }
-            }
-        };
-        let from = date(checks, "from", &q.from);
-        let to = date(checks, "to", &q.to);
+        let from = checks.date("from", q.from.as_deref());
+        let to = checks.date("to", q.to.as_deref());
         Filters {
             process: Self::code_filter(
                 checks,

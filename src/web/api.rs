@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::auth::Caller;
+use super::auth::{Caller, Reader};
 use super::error::{invalid, ApiError, Problem};
 use crate::service::consistency::{CaseQuery, CaseView, DecisionInput};
 use crate::service::notifications::Preferences;
@@ -312,6 +312,21 @@ pub async fn similar(
 ) -> Result<HttpResponse, ApiError> {
     let s = svc.into_inner();
     let q = q.into_inner();
+    let r = blocking(move || s.similar(&c.0, &q)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(post, path = "/api/v1/questions/similar", tag = "search", security(("bearer" = [])),
+    request_body = SimilarQuery,
+    responses((status = 200, description = "The same as the GET, with the draft in the body so that it reaches no URL or log. The pages' script sends its session cookie and the session's CSRF token in X-CSRF-Token instead of a bearer token", body = Vec<SimilarHit>),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn similar_post(
+    svc: Svc,
+    c: Reader,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let q: SimilarQuery = body(&bytes)?;
+    let s = svc.into_inner();
     let r = blocking(move || s.similar(&c.0, &q)).await?;
     Ok(HttpResponse::Ok().json(r))
 }

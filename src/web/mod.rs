@@ -2,11 +2,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod export;
 pub mod html;
 pub mod openapi;
 pub mod pages;
+pub mod redirect;
 pub mod session;
 pub mod throttle;
 
@@ -35,6 +37,11 @@ fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(api::metrics))
         .service(
             web::scope("/api/v1")
+                // Answers hold unpublished questions: no shared cache or browser history keeps them.
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add((actix_web::http::header::CACHE_CONTROL, "no-store")),
+                )
                 .route("/openapi.json", web::get().to(openapi::document))
                 .route("/forums", web::get().to(api::forums))
                 .route("/units", web::get().to(api::units))
@@ -46,6 +53,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/questions", web::post().to(api::submit))
                 // Before /questions/{id}, which would take "similar" for an id.
                 .route("/questions/similar", web::get().to(api::similar))
+                .route("/questions/similar", web::post().to(api::similar_post))
                 .route("/search", web::get().to(api::search))
                 .route("/reports/sla", web::get().to(api::sla_report))
                 .route("/reports/backlog", web::get().to(api::backlog))
@@ -100,19 +108,37 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     }
 }
 
+/// One line per request: method, path, status and time. Never the query string (search words
+/// and drafts are the users' text), and personal data in a path is masked.
+fn access_log() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%{request}xi %s %Dms").custom_request_replace(
+        "request",
+        |req| {
+            format!(
+                "{} {}",
+                req.method(),
+                crate::domain::redact::line(req.path())
+            )
+        },
+    )
+}
+
 /// The HTTP server on an already bound listener (tests bind port 0).
 pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     html::check_templates().map_err(std::io::Error::other)?;
     let keys = web::Data::new(session::SessionKeys::load(&svc.config)?);
     let throttle = web::Data::new(throttle::Throttle::default());
+    let proxies = web::Data::new(client::TrustedProxies(svc.config.trusted_proxies.clone()));
+    let https = svc.config.base_url.starts_with("https://");
     let data = web::Data::new(svc);
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(keys.clone())
             .app_data(throttle.clone())
-            .wrap(html::security_headers())
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms"))
+            .app_data(proxies.clone())
+            .wrap(html::security_headers(https))
+            .wrap(access_log())
             .configure(configure)
     })
     .workers(workers)

@@ -67,7 +67,7 @@ impl Modify for ProblemResponses {
         api::submit, api::list, api::get, api::claim, api::assign, api::escalate,
         api::request_info, api::provide_info, api::answer, api::binding_status,
         api::close, api::withdraw, api::reopen, api::duplicate, api::follow, api::unfollow,
-        api::search, api::similar, api::sla_report, api::backlog, api::metrics,
+        api::search, api::similar, api::similar_post, api::sla_report, api::backlog, api::metrics,
         api::preferences, api::set_preferences,
         api::consistency_cases, api::consistency_case, api::decide_case,
     ),

@@ -204,10 +204,7 @@ impl QuestionDoc {
         d.add_text(f.status, &self.status);
         d.add_text(f.level, &self.level);
         d.add_text(f.forum, &self.forum);
-        d.add_date(
-            f.created,
-            DateTime::from_timestamp_micros(self.created_at.timestamp_micros()),
-        );
+        d.add_date(f.created, index_time(self.created_at));
         d.add_f64(f.boost, boost(&self.answers));
         d.add_text(f.fingerprint, &self.fingerprint);
         d
@@ -471,10 +468,7 @@ impl SearchIndex {
             let bound = |t: Option<chrono::DateTime<chrono::Utc>>, inclusive: bool| match t {
                 None => std::ops::Bound::Unbounded,
                 Some(t) => {
-                    let term = Term::from_field_date_for_search(
-                        f.created,
-                        DateTime::from_timestamp_micros(t.timestamp_micros()),
-                    );
+                    let term = Term::from_field_date_for_search(f.created, index_time(t));
                     if inclusive {
                         std::ops::Bound::Included(term)
                     } else {
@@ -1060,6 +1054,14 @@ fn parse_cursor(payload: &str) -> (i64, i64) {
         None => p.parse().ok().map(|i| (0, i)),
     };
     parsed.unwrap_or((0, 0))
+}
+
+/// An instant as tantivy keeps it, in nanoseconds since 1970: only the years 1678 to 2262 fit,
+/// so earlier and later instants are held at those ends (no question lies beyond them, and a
+/// filter bound beyond them means "everything on that side").
+fn index_time(t: chrono::DateTime<chrono::Utc>) -> DateTime {
+    const LIMIT: i64 = i64::MAX / 1_000;
+    DateTime::from_timestamp_micros(t.timestamp_micros().clamp(-LIMIT, LIMIT))
 }
 
 #[cfg(test)]

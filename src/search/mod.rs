@@ -34,7 +34,7 @@ pub struct IndexRoot {
 
 impl IndexRoot {
     pub fn open(root: &Path) -> Result<IndexRoot, SearchError> {
-        std::fs::create_dir_all(root)
+        crate::files::private_dir(root)
             .map_err(|e| SearchError::Io(format!("{}: {e}", root.display())))?;
         let name = match read_pointer(root) {
             Some(n) => n,
@@ -107,7 +107,9 @@ impl IndexRoot {
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
-            if name.starts_with("gen-") && name != keep && e.path().is_dir() {
+            // file_type does not follow symlinks: only our own folders are removed.
+            if is_generation_name(&name) && name != keep && e.file_type().is_ok_and(|t| t.is_dir())
+            {
                 if let Err(err) = std::fs::remove_dir_all(e.path()) {
                     log::warn!("could not remove old index {name}: {err}");
                 }
@@ -132,10 +134,26 @@ impl IndexRoot {
     }
 }
 
+/// The generation `CURRENT` names, if it is one of ours: a plain `gen-…` folder name directly
+/// under the root. Anything else (`../..`, an absolute path, a symlink) is ignored, because the
+/// server removes the folder it cannot open.
 fn read_pointer(root: &Path) -> Option<String> {
     let s = std::fs::read_to_string(root.join(POINTER)).ok()?;
     let s = s.trim();
-    (!s.is_empty() && root.join(s).is_dir()).then(|| s.to_string())
+    if !is_generation_name(s) {
+        if !s.is_empty() {
+            log::warn!("{} does not name an index generation; ignored", POINTER);
+        }
+        return None;
+    }
+    let meta = std::fs::symlink_metadata(root.join(s)).ok()?;
+    meta.is_dir().then(|| s.to_string())
+}
+
+fn is_generation_name(s: &str) -> bool {
+    s.strip_prefix("gen-").is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
 }
 
 fn write_pointer(root: &Path, name: &str) -> Result<(), SearchError> {
@@ -150,4 +168,29 @@ fn new_generation_name() -> String {
     let mut b = [0u8; 3];
     let _ = getrandom::fill(&mut b);
     format!("gen-{}-{}", now.format("%Y%m%d%H%M%S"), hex::encode(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pointer_names_only_a_generation_folder_under_the_root() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path().join("index");
+        let victim = dir.path().join("victim");
+        std::fs::create_dir_all(root.join("gen-1")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(&victim).unwrap_or_else(|e| panic!("{e}"));
+        for bad in ["../victim", "/etc", "gen-1/../../victim", "gen-", "x", ""] {
+            std::fs::write(root.join(POINTER), bad).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(read_pointer(&root), None, "{bad:?}");
+        }
+        std::fs::write(root.join(POINTER), "gen-1\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read_pointer(&root).as_deref(), Some("gen-1"));
+        // Opening the root with a hostile pointer leaves the folder it names alone.
+        std::fs::write(root.join(POINTER), "../victim").unwrap_or_else(|e| panic!("{e}"));
+        let opened = IndexRoot::open(&root);
+        assert!(opened.is_ok());
+        assert!(victim.is_dir());
+    }
 }

@@ -453,6 +453,7 @@ impl Service {
                     forum: None,
                     note: Some(note),
                     answer_id: None,
+                    subject: None,
                 },
             )?;
             if let Some(q) = qs::get(c, existing)? {

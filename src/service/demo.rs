@@ -11,10 +11,15 @@ use super::questions::{
 use super::users::NewUserInput;
 use super::{Role, Service, ServiceError, ServiceResult};
 use crate::domain::Code;
+use crate::store::models::NewEvent;
 use crate::store::{self, questions as qs};
 
 const USERS: &str = include_str!("../../config/demo/users.toml");
 const QUESTIONS: &str = include_str!("../../config/demo/questions.toml");
+/// The events that mark a demo load's start and its end: a start without an end is a load
+/// that was cut off.
+const DEMO_STARTED: &str = "demo_load_started";
+const DEMO_LOADED: &str = "demo_loaded";
 /// Every demo user signs in with this password.
 pub const DEMO_PASSWORD: &str = "eskalera-demo";
 
@@ -93,7 +98,7 @@ fn bad(what: String) -> ServiceError {
 }
 
 impl Service {
-    /// True when the database has no users and no questions yet.
+    /// Whether the database holds no users and no questions (the demo loads only then).
     pub fn is_empty(&self) -> ServiceResult<bool> {
         use diesel::prelude::*;
         let mut c = self.conn()?;
@@ -108,13 +113,33 @@ impl Service {
         Ok(users == 0 && questions == 0)
     }
 
-    /// Loads the demo organisation's users and questions into an empty database.
+    /// Whether a demo load started and never finished (the process was killed half way).
+    pub fn demo_cut_off(&self) -> ServiceResult<bool> {
+        let mut c = self.conn()?;
+        Ok(store::demo::has_mark(&mut c, DEMO_STARTED)?
+            && !store::demo::has_mark(&mut c, DEMO_LOADED)?)
+    }
+
+    /// Loads the demo organisation's users and questions into an empty database, or into one
+    /// whose earlier demo load was cut off (that one is cleared first, with its index).
     pub fn load_demo(&self) -> ServiceResult<DemoSummary> {
+        if self.demo_cut_off()? {
+            log::warn!("an earlier demo load was cut off half way: clearing it and loading again");
+            let mut conn = self.conn()?;
+            store::write_tx(
+                &mut conn,
+                store::demo::clear_everything_but_the_organisation,
+            )?;
+            drop(conn);
+            self.rebuild_index(&mut std::io::sink())?;
+            self.search.follow_pointer()?;
+        }
         if !self.is_empty()? {
             return Err(ServiceError::Conflict(
                 "the database already holds data; the demo only loads into an empty one".into(),
             ));
         }
+        self.demo_mark(DEMO_STARTED)?;
         let users: Users = toml::from_str(USERS).map_err(|e| bad(format!("users.toml: {e}")))?;
         let questions: Questions =
             toml::from_str(QUESTIONS).map_err(|e| bad(format!("questions.toml: {e}")))?;
@@ -155,10 +180,27 @@ impl Service {
                 self.create_token(&u.email, Some(30))?,
             ));
         }
+        self.demo_mark(DEMO_LOADED)?;
         Ok(DemoSummary {
             users: users.users.len(),
             questions: ids.len(),
             tokens,
+        })
+    }
+
+    fn demo_mark(&self, kind: &str) -> ServiceResult<()> {
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            qs::insert_event(
+                c,
+                &NewEvent {
+                    kind: kind.into(),
+                    note: Some("demo data".into()),
+                    created_at: self.clock.now_naive(),
+                    ..Default::default()
+                },
+            )?;
+            Ok::<(), ServiceError>(())
         })
     }
 

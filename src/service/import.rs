@@ -650,6 +650,7 @@ impl Service {
                 forum,
                 note: Some(note),
                 answer_id,
+                subject: None,
             },
         )
     }

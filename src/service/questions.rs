@@ -188,6 +188,23 @@ pub(crate) struct EventDraft<'a> {
     pub forum: Option<&'a str>,
     pub note: Option<&'a str>,
     pub answer_id: Option<i64>,
+    /// The person the event is about (the new assignee), kept as an id so that no e-mail
+    /// address is written into the history; views show their name.
+    pub subject: Option<i64>,
+}
+
+/// Where an event keeps the person it is about.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct EventData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<i64>,
+}
+
+fn event_subject(e: &EventRow) -> Option<i64> {
+    e.data
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<EventData>(d).ok())
+        .and_then(|d| d.subject)
 }
 
 impl Service {
@@ -363,7 +380,8 @@ impl Service {
             [q.asker_id, q.assignee_id]
                 .into_iter()
                 .chain(answers.iter().map(|a| a.author_id))
-                .chain(events.iter().map(|e| e.actor_id)),
+                .chain(events.iter().map(|e| e.actor_id))
+                .chain(events.iter().map(event_subject)),
         )?;
         let following = qs::is_follower(c, id, actor.id)?;
         self.detail_of(DetailRows {
@@ -407,6 +425,7 @@ impl Service {
                     forum: e.forum.clone(),
                     note: e.note.clone(),
                     answer_id: e.answer_id,
+                    subject: event_subject(e).and_then(|id| people.get(&id).cloned()),
                     created_at: utc(e.created_at),
                 })
                 .collect(),
@@ -866,7 +885,12 @@ impl Service {
                 to_status: e.to.map(|s| s.as_str().to_string()),
                 forum: e.forum.map(String::from),
                 note: e.note.map(String::from),
-                data: None,
+                data: e.subject.map(|subject| {
+                    serde_json::to_string(&EventData {
+                        subject: Some(subject),
+                    })
+                    .unwrap_or_default()
+                }),
                 created_at: now,
             },
         )?)
@@ -985,6 +1009,9 @@ impl Service {
                     forum: Some(&state.forum),
                     note,
                     answer_id,
+                    subject: (action == Action::Assign)
+                        .then_some(state.assignee_id)
+                        .flatten(),
                 },
             )?;
             self.detail_in(c, actor, id)
@@ -1017,16 +1044,21 @@ impl Service {
     ) -> ServiceResult<QuestionDetail> {
         let email = match input.assignee.as_deref().map(str::trim) {
             None | Some("") => return Err(ServiceError::invalid("assignee", "is required")),
+            Some(e) if !super::users::is_email(e) => {
+                return Err(ServiceError::invalid(
+                    "assignee",
+                    "is not an e-mail address",
+                ))
+            }
             Some(e) => e.to_lowercase(),
         };
-        let note = format!("tilldelad {email}");
         self.step(
             actor,
             id,
             ev,
             Action::Assign,
             "assigned",
-            Some(&note),
+            None,
             |c, l, st, _| {
                 let user = us::by_email(c, &email)?.ok_or_else(|| {
                     ServiceError::invalid("assignee", format!("no user with e-mail {email}"))
@@ -1187,24 +1219,7 @@ impl Service {
                 }
             },
         };
-        let review_date = match input
-            .review_date
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        {
-            None => None,
-            Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-                Ok(date) => Some(date),
-                Err(_) => {
-                    checks.fail(
-                        "review_date",
-                        format!("'{d}' is not a date in the form YYYY-MM-DD"),
-                    );
-                    None
-                }
-            },
-        };
+        let review_date = checks.date("review_date", input.review_date.as_deref());
         match (
             status,
             review_date,
@@ -1400,11 +1415,27 @@ impl Service {
             "marked_duplicate",
             Some(&note),
             |c, l, st, _| {
-                if qs::get(c, of)?.is_none() {
-                    return Err(ServiceError::invalid(
-                        "of",
-                        format!("there is no question {of}"),
-                    ));
+                // Follow what `of` duplicates: ending back at this question would make a
+                // circle in which no question holds the answer.
+                let mut next = Some(of);
+                let mut seen = 0;
+                while let Some(at) = next {
+                    let Some(q) = qs::get(c, at)? else {
+                        return Err(ServiceError::invalid(
+                            "of",
+                            format!("there is no question {at}"),
+                        ));
+                    };
+                    if q.duplicate_of == Some(id) || seen > 1000 {
+                        return Err(ServiceError::invalid(
+                            "of",
+                            format!(
+                                "question {at} is itself a duplicate of question {id}; a duplicate must point to the question that holds the answer"
+                            ),
+                        ));
+                    }
+                    next = q.duplicate_of;
+                    seen += 1;
                 }
                 self.end_stage(c, l, "duplicate")?;
                 st.duplicate_of = Some(of);

@@ -183,6 +183,16 @@ pub(crate) struct OpenEval {
     pub target_days: f64,
 }
 
+/// The first and last days a report period is counted within (see `sla_report_with`).
+const EARLIEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 30) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
 impl Service {
     fn require_reports(actor: &Actor) -> ServiceResult<()> {
         match actor.role {
@@ -555,35 +565,37 @@ impl Service {
         let mut checks = Checks::default();
         let by = parse_group(&q.group_by, &mut checks);
         let today = self.clock.now().with_timezone(&Stockholm).date_naive();
-        let date = |checks: &mut Checks, field: &str, v: &Option<String>| match v
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            None => None,
-            Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d").ok().or_else(|| {
-                checks.fail(field, format!("'{v}' is not a date in the form YYYY-MM-DD"));
-                None
-            }),
-        };
-        let to = date(&mut checks, "to", &q.to).unwrap_or(today);
-        let from = date(&mut checks, "from", &q.from).unwrap_or(to - Duration::days(29));
+        let to = checks.date("to", q.to.as_deref()).unwrap_or(today);
+        let from = checks
+            .date("from", q.from.as_deref())
+            .unwrap_or_else(|| to.checked_sub_signed(Duration::days(29)).unwrap_or(to));
         if from > to {
             checks.fail("from", "must not be after to");
         }
         checks.finish()?;
-        let (Some(start), Some(end)) = (day_start(from), to.succ_opt().and_then(day_start)) else {
+        // No stored instant lies outside these years (PostgreSQL holds none before 4713 BC):
+        // the period is counted within them, and one wholly outside counts nothing.
+        let (from_q, to_q) = (from.max(EARLIEST_DAY), to.min(LATEST_DAY));
+        let (Some(start), Some(end)) = (day_start(from_q), to_q.succ_opt().and_then(day_start))
+        else {
             return Err(ServiceError::invalid("to", "is out of range"));
         };
         let (start, end) = (start.naive_utc(), end.naive_utc());
         let mut conn = self.conn()?;
         let mut acc = Tally::default();
         let open = store::read_tx(&mut conn, |c| {
+            if from_q > to_q {
+                return if by_stages {
+                    self.open_groups_by_stages(c, by)
+                } else {
+                    self.open_groups(c, by)
+                };
+            }
             if by_stages {
                 self.tally_raw(c, by, start, end, &mut acc)?;
                 return self.open_groups_by_stages(c, by);
             }
-            match full_months(from, to) {
+            match full_months(from_q, to_q) {
                 None => self.tally_raw(c, by, start, end, &mut acc)?,
                 Some(((first, inner_start), (last, inner_end))) => {
                     // The whole months from the rollups, directly or, when fewer months lie

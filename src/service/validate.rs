@@ -1,5 +1,7 @@
 //! Input checks shared by the use cases: required text, lengths, codes, and personal data.
 
+use chrono::{Datelike, NaiveDate};
+
 use crate::domain::pii;
 use crate::service::FieldError;
 
@@ -69,6 +71,23 @@ impl Checks {
         }
     }
 
+    /// An optional date in the form YYYY-MM-DD, within ±9999 years: longer years do not
+    /// compare correctly as text and no stored data reaches them.
+    pub fn date(&mut self, field: &str, value: Option<&str>) -> Option<NaiveDate> {
+        let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+        match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) if (-9999..=9999).contains(&d.year()) => Some(d),
+            Ok(_) => {
+                self.fail(field, format!("'{v}' is outside the years -9999 to 9999"));
+                None
+            }
+            Err(_) => {
+                self.fail(field, format!("'{v}' is not a date in the form YYYY-MM-DD"));
+                None
+            }
+        }
+    }
+
     pub fn finish(self) -> Result<(), crate::service::ServiceError> {
         if self.errors.is_empty() {
             Ok(())
@@ -113,6 +132,19 @@ mod tests {
         c.text_list("tags", &["ok".into(), " ".into()], 5, 10);
         let fields: Vec<_> = c.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["title", "body", "note", "tags[1]"]);
+    }
+
+    #[test]
+    fn dates_are_bounded() {
+        let mut c = Checks::default();
+        assert!(c.date("to", Some("2026-12-06")).is_some());
+        assert!(c.date("to", Some(" ")).is_none());
+        assert!(c.date("to", Some("-262143-01-15")).is_none());
+        assert!(c.date("to", Some("+10000-01-01")).is_none());
+        assert!(c.date("to", Some("06/12/2026")).is_none());
+        assert!(c.date("to", Some("-4714-01-01")).is_some());
+        let fields: Vec<_> = c.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["to", "to", "to"]);
     }
 
     #[test]

@@ -99,6 +99,8 @@ pub struct EventView {
     pub forum: Option<String>,
     pub note: Option<String>,
     pub answer_id: Option<i64>,
+    /// The person the event is about: the new assignee of an `assigned` event.
+    pub subject: Option<PersonView>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -2,6 +2,7 @@
 //! Table groups live in their own files; every query there runs on both backends.
 
 pub mod consistency;
+pub mod demo;
 pub mod models;
 pub mod org;
 pub mod outbox;
@@ -174,9 +175,9 @@ impl ManageConnection for Manager {
                 let path = sqlite_path(&self.url);
                 if let Some(dir) = Path::new(path)
                     .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
+                    .filter(|d| !d.as_os_str().is_empty() && !d.exists())
                 {
-                    std::fs::create_dir_all(dir).map_err(|e| {
+                    crate::files::private_dir(dir).map_err(|e| {
                         StoreError::Connect(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
@@ -210,6 +211,11 @@ impl ManageConnection for Manager {
 fn open_sqlite(path: &str) -> StoreResult<DbConnection> {
     let mut c = SqliteConnection::establish(path)
         .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+    // Before WAL mode: SQLite gives the WAL and its index the database file's mode.
+    if Path::new(path).is_file() {
+        crate::files::private_file(Path::new(path))
+            .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+    }
     // WAL lets readers run beside the one writer; the busy timeout makes a second writer wait
     // for the first instead of failing. Sorts and temporary b-trees stay in memory rather than
     // in a new file under /var/tmp each time.

@@ -668,11 +668,17 @@ pub fn follow(
     user_id: i64,
     at: NaiveDateTime,
 ) -> StoreResult<bool> {
-    if is_follower(conn, question_id, user_id)? {
-        return Ok(false);
-    }
-    add_follower(conn, question_id, user_id, at)?;
-    Ok(true)
+    // One statement, not a check and an insert: parallel follows of one question by one
+    // person (double clicks, retries) would otherwise race to the primary key.
+    let added = diesel::sql_query(
+        "INSERT INTO followers (question_id, user_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(question_id)
+    .bind::<diesel::sql_types::BigInt, _>(user_id)
+    .bind::<diesel::sql_types::Timestamp, _>(at)
+    .execute(conn)?;
+    Ok(added > 0)
 }
 
 /// Adds a follower known not to follow yet (the asker of a question just written).

@@ -323,6 +323,18 @@ impl ChildServer {
     }
 
     pub fn start_with(db: &TestDb, config: Option<&Path>, env: &[(&str, &str)]) -> ChildServer {
+        let server = Self::spawn(db, config, &["serve"], env);
+        server.wait_until_up(std::time::Duration::from_secs(30));
+        server
+    }
+
+    /// `eskalera [--config] ARGS` as a child on a free port, without waiting for it.
+    pub fn spawn(
+        db: &TestDb,
+        config: Option<&Path>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> ChildServer {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -339,7 +351,7 @@ impl ChildServer {
         }
         // The caller's variables come last so that they can override the defaults.
         let child = cmd
-            .arg("serve")
+            .args(args)
             .env("ESKALERA_DATABASE_URL", &db.url)
             .env("ESKALERA_DATA_DIR", db.dir().join("data"))
             .env("ESKALERA_BIND", format!("127.0.0.1:{port}"))
@@ -350,15 +362,19 @@ impl ChildServer {
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
+        ChildServer { child, base }
+    }
+
+    pub fn wait_until_up(&self, within: std::time::Duration) {
         let started = std::time::Instant::now();
-        while ureq::get(&format!("{base}/healthz")).call().is_err() {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(30),
-                "the server did not start"
-            );
+        while ureq::get(&format!("{}/healthz", self.base)).call().is_err() {
+            assert!(started.elapsed() < within, "the server did not start");
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
-        ChildServer { child, base }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no shutdown code runs.

@@ -21,5 +21,6 @@ mod personal_data;
 mod refusals;
 mod reports;
 mod search;
+mod security;
 mod store;
 mod web;

@@ -124,7 +124,7 @@ const SAMPLES: [(&str, &str); 4] = [
 ];
 
 /// Every row of the tables that hold text, as text (both backends).
-fn database_text(app: &TestApp) -> String {
+pub fn database_text(app: &TestApp) -> String {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Row {

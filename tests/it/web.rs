@@ -8,11 +8,13 @@ use crate::common::TestApp;
 
 pub const PASSWORD: &str = "rätt-lösenord-1";
 
-/// A browser-like client: no redirects followed, cookies kept by hand.
+/// A browser-like client: no redirects followed, cookies kept by hand (every cookie goes with
+/// every request, whatever its path).
 pub struct Client {
     agent: ureq::Agent,
     base: String,
-    cookie: Option<String>,
+    cookies: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
 }
 
 pub struct Page {
@@ -44,11 +46,52 @@ impl Page {
 
 impl Client {
     pub fn new(app: &TestApp) -> Client {
+        Self::at(&app.base)
+    }
+
+    /// A client of a server at `base` (a child process, say).
+    pub fn at(base: &str) -> Client {
         Client {
             agent: ureq::AgentBuilder::new().redirects(0).build(),
-            base: app.base.clone(),
-            cookie: None,
+            base: base.to_string(),
+            cookies: Vec::new(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The Cookie header this client sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Another client holding copies of this one's cookies (a stolen or copied session).
+    pub fn copy(&self) -> Client {
+        Client {
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            base: self.base.clone(),
+            cookies: self.cookies.clone(),
+            headers: self.headers.clone(),
+        }
+    }
+
+    /// Sends this header with every request from now on.
+    pub fn with_header(mut self, name: &str, value: &str) -> Client {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    fn prepare(&self, mut req: ureq::Request) -> ureq::Request {
+        if !self.cookies.is_empty() {
+            req = req.set("Cookie", &self.cookie_header());
+        }
+        for (k, v) in &self.headers {
+            req = req.set(k, v);
+        }
+        req
     }
 
     fn finish(&mut self, res: Result<ureq::Response, ureq::Error>) -> Page {
@@ -73,11 +116,11 @@ impl Client {
             .map(|s| s.to_string())
             .collect();
         for c in &set_cookie {
-            let pair = c.split(';').next().unwrap_or("").to_string();
-            if pair.ends_with('=') {
-                self.cookie = None;
-            } else {
-                self.cookie = Some(pair);
+            let pair = c.split(';').next().unwrap_or("");
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            self.cookies.retain(|(k, _)| k != name);
+            if !value.is_empty() {
+                self.cookies.push((name.to_string(), value.to_string()));
             }
         }
         Page {
@@ -90,20 +133,29 @@ impl Client {
     }
 
     pub fn get(&mut self, path: &str) -> Page {
-        let mut req = self.agent.get(&format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
-            req = req.set("Cookie", c);
-        }
+        let req = self.prepare(self.agent.get(&format!("{}{path}", self.base)));
         let res = req.call();
         self.finish(res)
     }
 
     pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut req = self.agent.post(&format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
-            req = req.set("Cookie", c);
-        }
+        let req = self.prepare(self.agent.post(&format!("{}{path}", self.base)));
         let res = req.send_form(form);
+        self.finish(res)
+    }
+
+    /// A JSON POST with extra headers (the pages' script).
+    pub fn post_json(
+        &mut self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut req = self.prepare(self.agent.post(&format!("{}{path}", self.base)));
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let res = req.send_json(body.clone());
         self.finish(res)
     }
 
@@ -500,7 +552,7 @@ fn settings_keep_the_mail_preference_and_admins_manage_memberships() {
     );
 }
 
-fn audit_count(app: &TestApp, kind: &str) -> i64 {
+pub fn audit_count(app: &TestApp, kind: &str) -> i64 {
     use diesel::prelude::*;
     use eskalera::store::schema::events;
     let pool = eskalera::store::connect(&app.db.url).unwrap();
@@ -509,6 +561,20 @@ fn audit_count(app: &TestApp, kind: &str) -> i64 {
         .filter(events::kind.eq(kind))
         .count()
         .get_result(&mut **c)
+        .unwrap()
+}
+
+/// Who acted in each audit event of this kind, oldest first.
+pub fn audit_actors(app: &TestApp, kind: &str) -> Vec<Option<i64>> {
+    use diesel::prelude::*;
+    use eskalera::store::schema::events;
+    let pool = eskalera::store::connect(&app.db.url).unwrap();
+    let mut c = pool.get().unwrap();
+    events::table
+        .filter(events::kind.eq(kind))
+        .order(events::id)
+        .select(events::actor_id)
+        .load(&mut **c)
         .unwrap()
 }
 

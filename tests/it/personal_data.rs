@@ -651,3 +651,123 @@ fn every_pasted_spelling_is_refused_by_the_api_the_form_and_the_import() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("imported 1 questions"));
     assert_eq!(total(&app, &t), 4);
 }
+
+/// Runs SQL straight against the test database, around every check.
+fn execute(app: &TestApp, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    if crate::common::postgres_admin_url().is_some() {
+        let mut c = diesel::PgConnection::establish(&app.db.url).unwrap();
+        c.batch_execute(sql).unwrap();
+    } else {
+        let mut c = diesel::SqliteConnection::establish(&app.db.url).unwrap();
+        c.batch_execute(&format!("PRAGMA busy_timeout = 10000; {sql}"))
+            .unwrap();
+    }
+}
+
+fn last_event_id(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let q = "SELECT MAX(id) AS id FROM events";
+    let rows: Vec<Row> = if crate::common::postgres_admin_url().is_some() {
+        let mut c = diesel::PgConnection::establish(&app.db.url).unwrap();
+        diesel::sql_query(q).load(&mut c).unwrap()
+    } else {
+        let mut c = diesel::SqliteConnection::establish(&app.db.url).unwrap();
+        diesel::sql_query(q).load(&mut c).unwrap()
+    };
+    rows[0].id
+}
+
+#[test]
+fn pii_scan_lists_the_ids_of_stored_personal_data_and_never_the_data() {
+    let app = TestApp::start();
+    let t = app.user(
+        "m@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let clean = app.ask(&t, "Ren fråga 2020\u{2013}2023", "asyl_forstagang");
+    let first = app.ask(&t, "Fråga ett", "asyl_forstagang");
+    let second = app.ask(&t, "Fråga två", "asyl_forstagang");
+    let r = app.post(
+        &format!("/api/v1/questions/{second}/answers"),
+        &t,
+        json!({"body": "Svar.", "binding_status": "guidance", "references": ["SFS 2005:716"]}),
+    );
+    let answer = r.status(201)["id"].as_i64().unwrap();
+    let o = crate::cli::eskalera(&app, &["pii-scan"], None);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(
+        out.starts_with("found 0 (scanned 3 questions, 1 answers,"),
+        "{out}"
+    );
+
+    // More than two pages of clean notes, then personal data in every kind of text, written
+    // straight into the tables as if stored before the check knew these spellings.
+    execute(
+        &app,
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) \
+             INSERT INTO events (question_id, kind, note, created_at) \
+             SELECT {clean}, 'noted', 'Anteckning ' || i || ' om 2020\u{2013}2023', CURRENT_TIMESTAMP FROM n;"
+        ),
+    );
+    let late_event = last_event_id(&app);
+    execute(
+        &app,
+        &format!(
+            "UPDATE questions SET body = 'Sökanden 811218\u{2013}9876 uppger', \
+                 urgent_reason = 'ring 070.123.45.67' WHERE id = {first};
+             UPDATE questions SET title = 'Fråga om 121212 - 1212', \
+                 tags = '[\"ok\", \"anna\u{ff20}exempel.se\"]' WHERE id = {second};
+             UPDATE answers SET body = 'Samordningsnummer 701063-\n2391.', \
+                 refs = '[\"SFS 2005:716\", \"Tel 08\u{2013}123 456 78\"]' WHERE id = {answer};
+             UPDATE events SET note = 'mejla an\u{ad}na@exempel.se' WHERE id = {late_event};"
+        ),
+    );
+    let o = crate::cli::eskalera(&app, &["pii-scan"], None);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(4), "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..lines.len() - 1],
+        [
+            format!("question {first} body"),
+            format!("question {first} urgent_reason"),
+            format!("question {second} title"),
+            format!("question {second} tags"),
+            format!("answer {answer} body"),
+            format!("answer {answer} references"),
+            format!("event {late_event} note"),
+        ],
+        "{out}"
+    );
+    assert!(
+        lines[lines.len() - 1].starts_with("found 7 (scanned 3 questions, 1 answers, "),
+        "{out}"
+    );
+    assert!(err.contains("7 stored texts hold personal data"), "{err}");
+    for value in [
+        "9876",
+        "121212",
+        "2391",
+        "exempel",
+        "45.67",
+        "456 78",
+        "Sökanden",
+    ] {
+        assert!(
+            !out.contains(value) && !err.contains(value),
+            "{value}: {out}{err}"
+        );
+    }
+}

@@ -55,6 +55,9 @@ pub enum Command {
         /// The file: JSON Lines when it starts with `{`, else CSV with a header row.
         file: PathBuf,
     },
+    /// List the stored texts that hold personal data by the current check, one a line as
+    /// `question 12 body` (never the text itself), then a count. Exit code 4 when any are found.
+    PiiScan,
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +134,9 @@ pub enum CliError {
     Service(#[from] ServiceError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Not a failure of the command: the scan ran and found something to redact.
+    #[error("{0} stored texts hold personal data (listed above)")]
+    PersonalDataFound(u64),
 }
 
 impl CliError {
@@ -155,6 +161,7 @@ impl CliError {
                 ServiceError::Invalid(_) | ServiceError::NotFound(_) | ServiceError::Conflict(_),
             ) => 2,
             CliError::Config(_) => 3,
+            CliError::PersonalDataFound(_) => 4,
             _ => 1,
         }
     }
@@ -241,6 +248,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 "imported {} questions with {} answers; {} were imported before and left as they are",
                 s.imported, s.answers, s.already_present
             );
+            Ok(())
+        }
+        Command::PiiScan => {
+            let svc = open(config)?;
+            let s = svc.pii_scan(&mut |f| println!("{f}"))?;
+            println!(
+                "found {} (scanned {} questions, {} answers, {} event notes, {} consistency-case notes)",
+                s.found, s.questions, s.answers, s.event_notes, s.case_notes
+            );
+            if s.found > 0 {
+                return Err(CliError::PersonalDataFound(s.found));
+            }
             Ok(())
         }
         Command::Reindex => {

@@ -1,5 +1,9 @@
 //! Personal-data detection for free text: personnummer/samordningsnummer (Luhn-checked), e-mail addresses, phone numbers.
 
+mod normalise;
+
+use normalise::Normalised;
+
 /// What kind of personal data a span holds; the 422 message names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PiiKind {
@@ -31,8 +35,34 @@ pub struct PiiMatch {
 }
 
 /// All personal data found in `text`, in order of appearance. Never panics on any input (including arbitrary Unicode, Swedish å/ä/ö, emoji).
+///
+/// The detectors read a normalised copy (`pii/normalise.rs`): the spellings people actually
+/// paste — an en dash from Word, a soft hyphen or zero-width space from a web page, full-width
+/// digits, a number wrapped onto the next line — read like the plain one. Offsets are mapped
+/// back, so they index `text` itself and take in the invisible characters inside a match.
 #[must_use]
 pub fn find_pii(text: &str) -> Vec<PiiMatch> {
+    let normalised = Normalised::of(text);
+    let mut out: Vec<PiiMatch> = Vec::new();
+    for m in find_normalised(&normalised.text) {
+        let Some((start, end)) = normalised.original(m.start, m.end) else {
+            continue;
+        };
+        // A character that normalises to several (such as "⒈" to "1.") could put the end of one
+        // match and the start of the next in the same original character.
+        if out.last().is_none_or(|p| p.end <= start) {
+            out.push(PiiMatch {
+                kind: m.kind,
+                start,
+                end,
+            });
+        }
+    }
+    out
+}
+
+/// The detectors over normalised text; offsets index that text.
+fn find_normalised(text: &str) -> Vec<PiiMatch> {
     let mut accepted: Vec<PiiMatch> = Vec::new();
     // Earlier detectors win overlaps: an e-mail address may embed digits, and a Luhn-valid
     // identity number is a stronger signal than the phone heuristic over the same digits.
@@ -69,26 +99,55 @@ fn chars_before(text: &str, byte: usize) -> usize {
     text.char_indices().take_while(|&(i, _)| i < byte).count()
 }
 
-const NBSP: char = '\u{a0}';
-const NBSP_UTF8: &[u8] = "\u{a0}".as_bytes();
-
 fn digit_run(b: &[u8], pos: usize) -> usize {
     b.get(pos..)
         .map_or(0, |s| s.iter().take_while(|c| c.is_ascii_digit()).count())
 }
 
+/// Normalised text has one kind of space, and a line break is `'\n'`.
 fn space_len(b: &[u8], pos: usize) -> usize {
-    if b.get(pos) == Some(&b' ') {
-        1
-    } else if b.get(pos..pos + NBSP_UTF8.len()) == Some(NBSP_UTF8) {
-        NBSP_UTF8.len()
-    } else {
-        0
-    }
+    usize::from(b.get(pos) == Some(&b' '))
+}
+
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\n'
 }
 
 fn find_identity_numbers(text: &str) -> Vec<PiiMatch> {
     let b = text.as_bytes();
+    let figures = figures(b);
+    let lines = Lines::of(b, &figures);
+    figures
+        .iter()
+        .enumerate()
+        .filter_map(|(k, f)| {
+            let kind = f.kind?;
+            (f.marked || !in_table(b, &figures, k, &lines)).then_some(PiiMatch {
+                kind,
+                start: f.start,
+                end: f.end,
+            })
+        })
+        .collect()
+}
+
+/// Figures shaped like an identity number, standing as a word of their own: six or eight
+/// digits, a gap and four digits, or ten or twelve digits in a row.
+#[derive(Debug, Clone, Copy)]
+struct Figure {
+    start: usize,
+    end: usize,
+    /// Written as one number: with a hyphen or '+' (see [`Gap`]), or all digits in a row.
+    marked: bool,
+    /// The date part is a date (of birth, or plus 60 for a coordination number): it could be
+    /// an identity number, if perhaps a mistyped one.
+    dated: bool,
+    /// The check digit agrees too: the kind of number it is.
+    kind: Option<PiiKind>,
+}
+
+/// Every figure of `b`, in order; they never overlap.
+fn figures(b: &[u8]) -> Vec<Figure> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
@@ -102,13 +161,9 @@ fn find_identity_numbers(text: &str) -> Vec<PiiMatch> {
             .and_then(|j| b.get(j))
             .is_some_and(u8::is_ascii_alphanumeric);
         if !glued_to_word {
-            if let Some((end, kind)) = identity_number_at(b, i, run) {
-                out.push(PiiMatch {
-                    kind,
-                    start: i,
-                    end,
-                });
-                i = end;
+            if let Some(f) = figure_at(b, i, run) {
+                out.push(f);
+                i = f.end;
                 continue;
             }
         }
@@ -118,27 +173,63 @@ fn find_identity_numbers(text: &str) -> Vec<PiiMatch> {
     out
 }
 
+/// What stands between the date part and the four last digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Gap {
+    len: usize,
+    /// A hyphen (or the centenarian's '+') that belongs to the number: right after the date
+    /// part as in "811218-9876" and "811218-⏎9876", or spaced on both sides as in
+    /// "121212 - 1212". Without one — a space or a line break, or a sign glued to the last
+    /// digits like a negative count in "811218 -9876" — the figures might be table cells.
+    marked: bool,
+}
+
+/// The gap at `pos` after a date part of `run` digits: a space or a line break, a hyphen, or a
+/// hyphen with a space or line break on either side or both; at most one line break, since a
+/// blank line between the halves is a paragraph break, not a wrapped number.
+fn identity_gap(b: &[u8], pos: usize, run: usize) -> Option<Gap> {
+    let blank_at = |p: usize| b.get(p).copied().is_some_and(is_blank);
+    let mut p = pos;
+    let before = blank_at(p);
+    if before {
+        p += 1;
+    }
+    // '+' marks a centenarian and only exists in the 10-digit spelling.
+    let sign = match b.get(p) {
+        Some(b'-') => true,
+        Some(b'+') => run == 6,
+        _ => false,
+    };
+    let after = sign && blank_at(p + 1);
+    if sign {
+        p += 1;
+    }
+    if after {
+        p += 1;
+    }
+    let gap = b.get(pos..p)?;
+    if gap.is_empty() || gap.iter().filter(|&&c| c == b'\n').count() > 1 {
+        return None;
+    }
+    Some(Gap {
+        len: gap.len(),
+        marked: sign && (!before || after),
+    })
+}
+
 /// `run` is the length of the digit run starting at `start`.
-fn identity_number_at(b: &[u8], start: usize, run: usize) -> Option<(usize, PiiKind)> {
+fn figure_at(b: &[u8], start: usize, run: usize) -> Option<Figure> {
     let head = b.get(start..start + run)?;
-    let (serial, end): (&[u8], usize) = match run {
-        10 | 12 => (&[], start + run),
+    let (serial, end, marked): (&[u8], usize, bool) = match run {
+        10 | 12 => (&[], start + run, true),
         6 | 8 => {
-            let sep_start = start + run;
-            // '+' marks a centenarian and only exists in the 10-digit spelling.
-            let sep_len = match b.get(sep_start) {
-                Some(b'-' | b' ') => 1,
-                Some(b'+') if run == 6 => 1,
-                _ => space_len(b, sep_start),
-            };
-            if sep_len == 0 {
-                return None;
-            }
-            let serial_start = sep_start + sep_len;
+            let gap = identity_gap(b, start + run, run)?;
+            let serial_start = start + run + gap.len;
             if digit_run(b, serial_start) != 4 {
                 return None;
             }
-            (b.get(serial_start..serial_start + 4)?, serial_start + 4)
+            let end = serial_start + 4;
+            (b.get(serial_start..end)?, end, gap.marked)
         }
         _ => return None,
     };
@@ -152,17 +243,179 @@ fn identity_number_at(b: &[u8], start: usize, run: usize) -> Option<(usize, PiiK
         .collect();
     let ten = match digits.as_slice() {
         [c1, c2, rest @ ..] if rest.len() == 10 => {
-            if !(18..=20).contains(&(c1 * 10 + c2)) {
-                return None;
-            }
-            rest
+            (18..=20).contains(&(c1 * 10 + c2)).then_some(rest)
         }
-        all => all,
+        all => Some(all),
     };
-    classify_identity(ten).map(|kind| (end, kind))
+    let dated = ten.and_then(date_kind);
+    Some(Figure {
+        start,
+        end,
+        marked,
+        dated: dated.is_some(),
+        kind: dated.filter(|_| ten.is_some_and(luhn_valid)),
+    })
 }
 
-fn classify_identity(ten: &[u8]) -> Option<PiiKind> {
+/// The line structure of a text, for telling a table's columns from a list of people.
+struct Lines {
+    /// Where each line starts.
+    starts: Vec<usize>,
+    /// The text's length: where the last line ends.
+    len: usize,
+    /// Per line: it holds figures split by white space whose date part is no date, so they are
+    /// counts in a table and not anyone's number.
+    counts: Vec<bool>,
+}
+
+impl Lines {
+    fn of(b: &[u8], figures: &[Figure]) -> Lines {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(
+                b.iter()
+                    .enumerate()
+                    .filter(|&(_, &c)| c == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        let mut lines = Lines {
+            counts: vec![false; starts.len()],
+            starts,
+            len: b.len(),
+        };
+        for f in figures.iter().filter(|f| !f.marked && !f.dated) {
+            for line in lines.of_pos(f.start)..=lines.of_pos(f.end.saturating_sub(1)) {
+                if let Some(flag) = lines.counts.get_mut(line) {
+                    *flag = true;
+                }
+            }
+        }
+        lines
+    }
+
+    fn of_pos(&self, pos: usize) -> usize {
+        self.starts.partition_point(|&s| s <= pos).saturating_sub(1)
+    }
+
+    fn is_empty(&self, line: usize) -> bool {
+        let start = self.starts.get(line).copied().unwrap_or(self.len);
+        let end = self
+            .starts
+            .get(line + 1)
+            .map_or(self.len, |next| next.saturating_sub(1));
+        end <= start
+    }
+
+    /// The nearest line above `line` (or below, `down`) that is not empty; rows of a table
+    /// copied from a PDF often have a blank line between them.
+    fn neighbour(&self, line: usize, down: bool) -> Option<usize> {
+        let step = |l: usize| {
+            if down {
+                Some(l + 1).filter(|&n| n < self.starts.len())
+            } else {
+                l.checked_sub(1)
+            }
+        };
+        let next = step(line)?;
+        if self.is_empty(next) {
+            step(next)
+        } else {
+            Some(next)
+        }
+    }
+}
+
+/// Longer words are not figures; the bound keeps the look-around constant.
+const MAX_CELL: usize = 24;
+
+/// Whether figure `k`, split by nothing but white space, is a pair of cells in a table rather
+/// than an identity number: one pair of counts in a hundred reads as a date with a valid check
+/// digit. A statistics table puts counts side by side in a row ("2020 163005 1200") and under
+/// each other down a column, across lines ("Nord 163005 1200⏎Syd 170101 1300"). So: a
+/// neighbouring count of three or more digits, counts on both sides, or a neighbouring row
+/// holding a pair of counts whose date part is no date. A small number beside a person's
+/// number ("nr 2 811218 9876", "811218 9876 42 år") is not a table, nor is a list of numbers
+/// that could all be people's, mistyped ones included.
+fn in_table(b: &[u8], figures: &[Figure], k: usize, lines: &Lines) -> bool {
+    let Some(f) = figures.get(k) else {
+        return false;
+    };
+    let before = f
+        .start
+        .checked_sub(1)
+        .filter(|&j| b.get(j).copied().is_some_and(is_blank))
+        .and_then(|j| {
+            let part_of_number = k
+                .checked_sub(1)
+                .and_then(|p| figures.get(p))
+                .is_some_and(|p| p.end == j && p.dated);
+            cell_before(b, j).filter(|_| !part_of_number)
+        })
+        .and_then(count_digits);
+    let after = Some(f.end)
+        .filter(|&j| b.get(j).copied().is_some_and(is_blank))
+        .and_then(|j| {
+            let part_of_number = figures
+                .get(k + 1)
+                .is_some_and(|n| n.start == j + 1 && n.dated);
+            cell_after(b, j + 1).filter(|_| !part_of_number)
+        })
+        .and_then(count_digits);
+    let in_row = before.is_some_and(|n| n >= 3)
+        || after.is_some_and(|n| n >= 3)
+        || (before.is_some() && after.is_some());
+    let counts_beside = |line: Option<usize>| {
+        line.and_then(|l| lines.counts.get(l))
+            .copied()
+            .unwrap_or(false)
+    };
+    in_row
+        || counts_beside(lines.neighbour(lines.of_pos(f.start), false))
+        || counts_beside(lines.neighbour(lines.of_pos(f.end.saturating_sub(1)), true))
+}
+
+/// The cell (a run of non-blank bytes) that ends at `end`, if it is no longer than [`MAX_CELL`].
+fn cell_before(b: &[u8], end: usize) -> Option<&[u8]> {
+    let lowest = end.saturating_sub(MAX_CELL + 1);
+    let start = (lowest..end)
+        .rev()
+        .find(|&i| b.get(i).copied().is_some_and(is_blank))
+        .map_or(lowest, |i| i + 1);
+    let whole = start == 0 || b.get(start - 1).copied().is_some_and(is_blank);
+    b.get(start..end)
+        .filter(|_| whole && end - start <= MAX_CELL)
+}
+
+/// The cell that starts at `start`, if it is no longer than [`MAX_CELL`].
+fn cell_after(b: &[u8], start: usize) -> Option<&[u8]> {
+    let rest = b.get(start..)?;
+    let len = rest
+        .iter()
+        .take(MAX_CELL + 1)
+        .take_while(|&&c| !is_blank(c))
+        .count();
+    rest.get(..len).filter(|_| len <= MAX_CELL)
+}
+
+/// The digits of a cell holding a count: digits with decimal commas or points, maybe a sign,
+/// a per cent sign or trailing punctuation ("1200", "-35", "0,5", "88%", "7890.").
+fn count_digits(cell: &[u8]) -> Option<usize> {
+    let mut body = cell
+        .strip_prefix(b"-")
+        .or_else(|| cell.strip_prefix(b"+"))
+        .unwrap_or(cell);
+    while let [rest @ .., b'.' | b',' | b';' | b':' | b'%' | b')'] = body {
+        body = rest;
+    }
+    let plain = body
+        .iter()
+        .all(|c| c.is_ascii_digit() || matches!(c, b',' | b'.'));
+    let digits = body.iter().filter(|c| c.is_ascii_digit()).count();
+    (plain && body.first().is_some_and(u8::is_ascii_digit)).then_some(digits)
+}
+
+/// The kind of number a ten-digit identity number's date part makes, if it is a date.
+fn date_kind(ten: &[u8]) -> Option<PiiKind> {
     let [_, _, m1, m2, d1, d2, _, _, _, _] = ten else {
         return None;
     };
@@ -174,10 +427,7 @@ fn classify_identity(ten: &[u8]) -> Option<PiiKind> {
     } else {
         (day, PiiKind::PersonalIdentityNumber)
     };
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(month) {
-        return None;
-    }
-    luhn_valid(ten).then_some(kind)
+    ((1..=12).contains(&month) && day != 0 && day <= days_in_month(month)).then_some(kind)
 }
 
 /// February gets 29 because the two-digit year cannot tell leap years apart.
@@ -299,6 +549,8 @@ struct Group<'a> {
     /// Byte offset just past the group, including a closing parenthesis.
     end: usize,
     paren: bool,
+    /// The separator before this group was a dot, as in "070.123.45.67".
+    dotted: bool,
 }
 
 /// No phone number spans more digits; stopping here keeps scanning linear on long tables.
@@ -358,12 +610,10 @@ fn phone_at(text: &str, start: usize, follows_match: impl Fn(usize) -> bool) -> 
     phone_may_end(text, end).then_some(end)
 }
 
-/// Characters that glue figures together in references, dates, decimals and ranges.
+/// Characters that glue figures together in references, dates, decimals and ranges (every
+/// dash is '-' by now).
 fn is_joiner(c: char) -> bool {
-    matches!(
-        c,
-        '-' | '–' | '—' | '/' | '.' | ',' | ':' | '_' | '+' | '\u{2011}'
-    )
+    matches!(c, '-' | '/' | '.' | ',' | ':' | '_' | '+')
 }
 
 /// A phone number starts a figure of its own: a digit just before a joiner or a space means we
@@ -380,7 +630,7 @@ fn phone_may_start(text: &str, start: usize, follows_match: impl Fn(usize) -> bo
     let digit_before = rev.next().is_some_and(|p| p.is_ascii_digit());
     if c.is_alphanumeric() {
         false
-    } else if c == ' ' || c == NBSP {
+    } else if c == ' ' {
         !digit_before || follows_match(start - c.len_utf8())
     } else {
         !(is_joiner(c) && digit_before)
@@ -412,6 +662,7 @@ fn group_at(b: &[u8], pos: usize) -> Option<Group<'_>> {
                 digits: b.get(pos + 1..pos + 1 + n)?,
                 end: pos + n + 2,
                 paren: true,
+                dotted: false,
             })
         }
         c if c.is_ascii_digit() => {
@@ -420,15 +671,23 @@ fn group_at(b: &[u8], pos: usize) -> Option<Group<'_>> {
                 digits: b.get(pos..pos + n)?,
                 end: pos + n,
                 paren: false,
+                dotted: false,
             })
         }
         _ => None,
     }
 }
 
-/// Separators are a single space, a hyphen, or " - "; never a newline, so a number cannot span
-/// two lines. A parenthesised group may touch its neighbours: "(08)123", "+46(0)70".
-fn next_group_start(b: &[u8], pos: usize, after_paren: bool) -> Option<usize> {
+/// Separators are a single space, a hyphen, " - ", or a dot; never a newline, so a number
+/// cannot span two lines. A parenthesised group may touch its neighbours: "(08)123",
+/// "+46(0)70". Returns where the next group starts and whether the separator was a dot.
+fn next_group_start(b: &[u8], pos: usize, after_paren: bool) -> Option<(usize, bool)> {
+    if b.get(pos) == Some(&b'.') {
+        return b
+            .get(pos + 1)
+            .is_some_and(u8::is_ascii_digit)
+            .then_some((pos + 1, true));
+    }
     let mut p = pos + space_len(b, pos);
     if b.get(p) == Some(&b'-') {
         p += 1;
@@ -436,16 +695,20 @@ fn next_group_start(b: &[u8], pos: usize, after_paren: bool) -> Option<usize> {
     }
     let separated = p > pos;
     match b.get(p)? {
-        c if c.is_ascii_digit() && (separated || after_paren) => Some(p),
-        b'(' => Some(p),
+        c if c.is_ascii_digit() && (separated || after_paren) => Some((p, false)),
+        b'(' => Some((p, false)),
         _ => None,
     }
 }
 
+/// A number separated by dots uses nothing else ("070.123.45.67", "08.123.456.78"): mixed with
+/// spaces or dashes the dots are times and decimals, as in "kl. 08.00-17.00" or "08.30 - 12".
 fn scan_groups(b: &[u8], mut pos: usize) -> Vec<Group<'_>> {
-    let mut groups = Vec::new();
+    let mut groups: Vec<Group<'_>> = Vec::new();
     let mut digits = 0;
-    while let Some(group) = group_at(b, pos) {
+    let mut dotted = false;
+    while let Some(mut group) = group_at(b, pos) {
+        group.dotted = dotted;
         digits += group.digits.len();
         let (end, paren) = (group.end, group.paren);
         groups.push(group);
@@ -453,8 +716,12 @@ fn scan_groups(b: &[u8], mut pos: usize) -> Vec<Group<'_>> {
             break;
         }
         match next_group_start(b, end, paren) {
-            Some(next) => pos = next,
-            None => break,
+            // The first separator sets the kind for the rest.
+            Some((next, dot)) if groups.len() == 1 || dot == dotted => {
+                dotted = dot;
+                pos = next;
+            }
+            _ => break,
         }
     }
     groups
@@ -482,7 +749,11 @@ fn longest_phone(dialling: Dialling, groups: &[Group<'_>]) -> Option<usize> {
             break;
         }
         digits.extend_from_slice(group.digits);
+        // Two groups split by a dot read as a time or a decimal ("08.00"); a phone number
+        // written with dots has three groups or more.
+        let too_few_dotted = group.dotted && k < 2;
         let complete = !group.paren
+            && !too_few_dotted
             && allowed.contains(&counted)
             && (dialling != Dialling::National
                 || k == 0
@@ -837,6 +1108,230 @@ mod tests {
         }
     }
 
+    /// Spellings people paste (Word's autocorrect, PDFs, web pages, phones, East Asian input
+    /// methods), each with the slice of the original the match must cover.
+    const PASTED: &[(&str, PiiKind, &str)] = {
+        use PiiKind::{
+            CoordinationNumber as C, Email as E, PersonalIdentityNumber as P, Phone as T,
+        };
+        &[
+            ("811218\u{2013}9876", P, "811218\u{2013}9876"),
+            ("811218\u{2014}9876", P, "811218\u{2014}9876"),
+            ("811218\u{2212}9876", P, "811218\u{2212}9876"),
+            ("811218\u{2010}9876", P, "811218\u{2010}9876"),
+            ("811218\u{2011}9876", P, "811218\u{2011}9876"),
+            ("811218\u{2012}9876", P, "811218\u{2012}9876"),
+            ("811218\u{2015}9876", P, "811218\u{2015}9876"),
+            ("811218\u{fe58}9876", P, "811218\u{fe58}9876"),
+            ("811218\u{fe63}9876", P, "811218\u{fe63}9876"),
+            ("811218\u{ff0d}9876", P, "811218\u{ff0d}9876"),
+            ("811218\u{ad}9876", P, "811218\u{ad}9876"),
+            ("811218\u{ad}-9876", P, "811218\u{ad}-9876"),
+            ("811218\u{200b}-\u{200b}9876", P, "811218\u{200b}-\u{200b}9876"),
+            ("8112\u{200c}18-98\u{200d}76", P, "8112\u{200c}18-98\u{200d}76"),
+            ("811218\u{2060}9876", P, "811218\u{2060}9876"),
+            ("\u{feff}811218-9876\u{feff}", P, "811218-9876"),
+            ("811218\u{200e}-\u{200f}9876", P, "811218\u{200e}-\u{200f}9876"),
+            ("811218\u{2009}9876", P, "811218\u{2009}9876"),
+            ("811218\u{202f}9876", P, "811218\u{202f}9876"),
+            ("811218\u{2007}9876", P, "811218\u{2007}9876"),
+            ("811218\u{3000}9876", P, "811218\u{3000}9876"),
+            ("811218\t9876", P, "811218\t9876"),
+            ("811218\u{a0}\u{a0}9876", P, "811218\u{a0}\u{a0}9876"),
+            ("121212 - 1212", P, "121212 - 1212"),
+            ("811218 \u{2013} 9876", P, "811218 \u{2013} 9876"),
+            ("811218\u{a0}-\u{a0}9876", P, "811218\u{a0}-\u{a0}9876"),
+            ("811218- 9876", P, "811218- 9876"),
+            ("811218\u{ff0b}9876", P, "811218\u{ff0b}9876"),
+            ("\u{ff18}\u{ff11}\u{ff11}\u{ff12}\u{ff11}\u{ff18}\u{ff0d}\u{ff19}\u{ff18}\u{ff17}\u{ff16}", P, "\u{ff18}\u{ff11}\u{ff11}\u{ff12}\u{ff11}\u{ff18}\u{ff0d}\u{ff19}\u{ff18}\u{ff17}\u{ff16}"),
+            ("\u{ff18}\u{ff11}\u{ff11}\u{ff12}\u{ff11}\u{ff18}-9876", P, "\u{ff18}\u{ff11}\u{ff11}\u{ff12}\u{ff11}\u{ff18}-9876"),
+            ("811218-\n9876", P, "811218-\n9876"),
+            ("811218\n9876", P, "811218\n9876"),
+            ("811218 -\r\n9876", P, "811218 -\r\n9876"),
+            ("811218\r\n-9876", P, "811218\r\n-9876"),
+            ("811218 \n 9876", P, "811218 \n 9876"),
+            ("19811218\u{2013}9876", P, "19811218\u{2013}9876"),
+            ("19811218\u{202f}9876", P, "19811218\u{202f}9876"),
+            ("1981\u{200b}1218\u{ad}9876", P, "1981\u{200b}1218\u{ad}9876"),
+            ("701063\u{2013}2391", C, "701063\u{2013}2391"),
+            ("\u{ff17}\u{ff10}\u{ff11}\u{ff10}\u{ff16}\u{ff13}\u{3000}\u{ff12}\u{ff13}\u{ff19}\u{ff11}", C, "\u{ff17}\u{ff10}\u{ff11}\u{ff10}\u{ff16}\u{ff13}\u{3000}\u{ff12}\u{ff13}\u{ff19}\u{ff11}"),
+            ("701063-\r\n2391", C, "701063-\r\n2391"),
+            ("19701063\u{2011}2391", C, "19701063\u{2011}2391"),
+            ("anna\u{200b}@exempel.se", E, "anna\u{200b}@exempel.se"),
+            ("anna@\u{200b}exempel.se", E, "anna@\u{200b}exempel.se"),
+            ("anna\u{ff20}exempel.se", E, "anna\u{ff20}exempel.se"),
+            ("anna\u{ff20}exempel\u{ff0e}se", E, "anna\u{ff20}exempel\u{ff0e}se"),
+            ("an\u{ad}na@exem\u{ad}pel.se", E, "an\u{ad}na@exem\u{ad}pel.se"),
+            ("anna\u{2060}@\u{2060}exempel.se", E, "anna\u{2060}@\u{2060}exempel.se"),
+            ("\u{ff41}\u{ff4e}\u{ff4e}\u{ff41}@exempel.se", E, "\u{ff41}\u{ff4e}\u{ff4e}\u{ff41}@exempel.se"),
+            ("rene\u{301}@exempel.se", E, "rene\u{301}@exempel.se"),
+            ("070\u{2013}123 45 67", T, "070\u{2013}123 45 67"),
+            ("070 \u{2013} 123 45 67", T, "070 \u{2013} 123 45 67"),
+            ("08\u{2014}123 456 78", T, "08\u{2014}123 456 78"),
+            ("070\u{2212}123\u{a0}45\u{a0}67", T, "070\u{2212}123\u{a0}45\u{a0}67"),
+            ("070.123.45.67", T, "070.123.45.67"),
+            ("08.123.456.78", T, "08.123.456.78"),
+            ("+46.70.123.45.67", T, "+46.70.123.45.67"),
+            ("070\u{2009}123\u{2009}45\u{2009}67", T, "070\u{2009}123\u{2009}45\u{2009}67"),
+            ("+46\u{202f}70\u{202f}123\u{202f}45\u{202f}67", T, "+46\u{202f}70\u{202f}123\u{202f}45\u{202f}67"),
+            ("\u{ff10}\u{ff17}\u{ff10}-\u{ff11}\u{ff12}\u{ff13} \u{ff14}\u{ff15} \u{ff16}\u{ff17}", T, "\u{ff10}\u{ff17}\u{ff10}-\u{ff11}\u{ff12}\u{ff13} \u{ff14}\u{ff15} \u{ff16}\u{ff17}"),
+            ("\u{ff0b}46 70 123 45 67", T, "\u{ff0b}46 70 123 45 67"),
+            ("070-123\u{200b} 45 67", T, "070-123\u{200b} 45 67"),
+            ("0701\u{ad}234567", T, "0701\u{ad}234567"),
+        ]
+    };
+
+    #[test]
+    fn pasted_spellings_are_found_and_map_back_to_the_original() {
+        assert!(PASTED.len() >= 40);
+        for &(spelling, kind, span) in PASTED {
+            assert_single(spelling, kind, span);
+            for text in [
+                format!("Sökande ({spelling}) har inkommit."),
+                format!("Åsa i Östersund: {spelling}"),
+                format!("{spelling}, se bilaga 😀"),
+                format!("Rad ett.\r\nUppgift: {spelling}\r\nRad tre."),
+            ] {
+                assert_single(&text, kind, span);
+            }
+        }
+    }
+
+    #[test]
+    fn describe_counts_the_characters_the_user_sees() {
+        // Full-width digits and a zero-width space: positions are those of the original text.
+        let text = "Åsa: \u{ff18}\u{ff11}\u{ff11}\u{ff12}\u{ff11}\u{ff18}\u{200b}-9876 ok";
+        let matches = find_pii(text);
+        let [m] = matches.as_slice() else {
+            panic!("expected one match, got {matches:?}");
+        };
+        assert_eq!(describe(text, m), "personnummer at characters 6–17");
+        let wrapped = "Rad\r\nnr 811218 -\r\n9876.";
+        let matches = find_pii(wrapped);
+        let [m] = matches.as_slice() else {
+            panic!("expected one match, got {matches:?}");
+        };
+        assert_eq!(describe(wrapped, m), "personnummer at characters 9–22");
+    }
+
+    #[test]
+    fn spaced_and_wrapped_numbers_need_their_halves() {
+        for text in [
+            "811218\n\n9876",
+            "811218\r\n\r\n9876",
+            "811218 - - 9876",
+            "811218 -- 9876",
+            "811218-\n-9876",
+            "811218\u{2013}\u{2014}9876",
+            "19811218 + 9876",
+            "811218 . 9876",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    #[test]
+    fn tables_of_counts_are_not_identity_numbers() {
+        // 811218 9876 and 121212 1212 happen to read as valid numbers; the tables around them
+        // are what a statistics table looks like in a report or a PDF pasted as text.
+        for table in [
+            // Invalid pairs only.
+            "123456 7890\n234567 8901\n345678 9012",
+            "Ansökningar 123456 7890 234567 8901",
+            // Years and counts in a row.
+            "År Ansökningar Beslut\n2019 163005 1200\n2020 811218 9876\n2021 170101 1300",
+            // Count columns without labels, one row a line.
+            "163005 1200\n811218 9876\n170101 1300",
+            // The same, rows split by blank lines as in text from a PDF.
+            "163005 1200\n\n811218 9876\n\n170101 1300\n",
+            // Labelled rows of two counts each.
+            "Region Ansökningar Beslut\nNord 163005 1200\nVäst 811218 9876\nSyd 170101 1300",
+            "Nord\u{a0}163005\u{a0}1200\r\nVäst\u{a0}121212\u{a0}1212\r\n",
+            // One column, a count a line.
+            "Ansökningar\n163005\n1200\n811218\n9876\n170101\n1300",
+            // A row of counts with decimals and per cent.
+            "Totalt 0,55 811218 9876 88 %",
+            "Totalt 12 811218 9876 4",
+            "Förändring 811218 -9876 +1200",
+            // Counts written with spaces between the thousands.
+            "Antal beslut 163 005 1 200 811 218 9 876",
+        ] {
+            assert_clean(table);
+        }
+    }
+
+    #[test]
+    fn a_list_of_numbers_is_not_a_table() {
+        use PiiKind::{CoordinationNumber as C, PersonalIdentityNumber as P};
+        assert_eq!(
+            found("811218 9876\n701063 2391"),
+            vec![(P, "811218 9876"), (C, "701063 2391")]
+        );
+        assert_eq!(
+            found("Anna 811218 9876\nBo 701063 2391\nCissi 811218 9875"),
+            vec![(P, "811218 9876"), (C, "701063 2391")]
+        );
+        assert_eq!(
+            found("811218 9876 701063 2391"),
+            vec![(P, "811218 9876"), (C, "701063 2391")]
+        );
+        assert_single("nr 2 811218 9876", P, "811218 9876");
+        assert_single("811218 9876 42 år", P, "811218 9876");
+        assert_single("1 811218-9876 2", P, "811218-9876");
+        assert_single("2019 811218-9876 1200", P, "811218-9876");
+        assert_single("163005 1200\n811218-9876", P, "811218-9876");
+    }
+
+    #[test]
+    fn dotted_figures_that_are_not_phones() {
+        for text in [
+            "kl. 08.00–17.00",
+            "kl. 08.00 - 17.00",
+            "kl. 08.30",
+            "08.00-17.00",
+            "05.12.2024",
+            "01.01.2020",
+            "0.123.456.789",
+            "070.123.45.67.89",
+            "070.123 45 67",
+            "08.123-456 78",
+            "avsnitt 4.5.5.12",
+            "version 0.10.2",
+            "1.070.123.45.67",
+            "3,14 och 0,070",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    #[test]
+    fn years_references_and_codes_stay_clean() {
+        for text in [
+            "1981 1218 9876",
+            "1999\n2000\n2001\n2002",
+            "2019 2020 2021 2022 2023",
+            "Dnr 2024/123456",
+            "dnr 1.3.1-2024-123456",
+            "dnr\u{a0}2023/188\u{2013}15",
+            "avsnitt 4.5.5, 5.4 och 3.5.1",
+            "12\u{a0}kap. 18\u{a0}§",
+            "ISBN\u{a0}978\u{2011}91\u{2011}38\u{2011}32657\u{2011}0",
+            "ISBN 978 91 38 32657 0",
+            "ISSN\u{2009}0280\u{2013}7815",
+            "SFS 2005:716",
+            "2024\u{2013}05\u{2013}12",
+            "Åren 2017\u{2014}2023",
+            "s.\u{a0}012\u{2013}015",
+            "MIG 2017:24",
+            "UM\u{a0}10134\u{2013}22",
+            "\u{ff12}\u{ff10}\u{ff12}\u{ff14}-\u{ff10}\u{ff15}-\u{ff11}\u{ff12}",
+            "100\u{202f}000\u{202f}000 kronor",
+            "1\u{2009}200\u{2009}000 kr",
+        ] {
+            assert_clean(text);
+        }
+    }
+
     #[test]
     fn overlaps_keep_one_match() {
         assert_eq!(
@@ -1005,6 +1500,33 @@ mod tests {
             "\u{0}",
             "%",
             "_",
+            "\u{200b}",
+            "\u{200d}",
+            "\u{2060}",
+            "\u{ad}",
+            "\u{feff}",
+            "\u{2013}",
+            "\u{2014}",
+            "\u{2212}",
+            "\u{ff10}",
+            "\u{ff18}",
+            "\u{ff11}\u{ff12}",
+            "\u{ff0d}",
+            "\u{ff20}",
+            "\u{ff0e}",
+            "\u{2009}",
+            "\u{202f}",
+            "\u{3000}",
+            "\r\n",
+            "\r",
+            "\n\n",
+            "811218\u{2013}",
+            "9876",
+            "121212 - 1212",
+            "070.123.45.67",
+            "\u{2474}",
+            "\u{2488}",
+            "\u{fb01}",
         ];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut total_matches = 0usize;
@@ -1031,5 +1553,16 @@ mod tests {
         assert!(find_pii(&tables).is_empty());
         let many = "070-123 45 67 ".repeat(10_000);
         assert_eq!(find_pii(&many).len(), 10_000);
+        // Tables across many lines, lists of numbers, and pasted invisible characters.
+        let table = "Nord 163005 1200 170101\n\n".repeat(20_000);
+        assert!(find_pii(&table).is_empty());
+        let list = "811218 9876 ".repeat(10_000);
+        assert_eq!(find_pii(&list).len(), 10_000);
+        let wrapped = "811218-\r\n9876\r\n".repeat(10_000);
+        assert_eq!(find_pii(&wrapped).len(), 10_000);
+        let invisible = "\u{200b}\u{ad}\u{2009}".repeat(50_000) + &"\u{ff11}".repeat(50_000);
+        assert!(find_pii(&invisible).is_empty());
+        let marks = format!("8{}", "\u{301}".repeat(100_000));
+        assert!(find_pii(&marks).is_empty());
     }
 }

@@ -20,6 +20,9 @@ use crate::domain::Code;
 use crate::store::models::{NewAnswer, NewQuestion, NewStage};
 use crate::store::{self, questions as qs, users as us, DbConnection, StoreError};
 
+/// Longest file name most file systems allow.
+const FILE_NAME_MAX: usize = 255;
+
 /// A question of the import format (API.md): one JSON line, or the CSV rows of one reference.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -292,6 +295,12 @@ impl Service {
         progress: &mut dyn Write,
     ) -> ServiceResult<ImportSummary> {
         let mut errors = Vec::new();
+        // The name goes into every imported question's history ("importerad från …"), readable
+        // by all: it is refused like any text rather than redacted, since a redacted name
+        // would no longer say which file the history came from.
+        let mut name = Checks::default();
+        name.free_text("file", source, FILE_NAME_MAX);
+        errors.append(&mut name.errors);
         let records = if text.trim_start().starts_with('{') {
             parse_json_lines(text, &mut errors)
         } else {

@@ -10,6 +10,7 @@ pub mod indexing;
 pub mod notifications;
 pub mod org;
 pub mod pages;
+pub mod pii_scan;
 pub mod questions;
 pub mod reports;
 pub mod search;

@@ -10,6 +10,7 @@ pub mod prepared;
 pub mod questions;
 pub mod reports;
 pub mod schema;
+pub mod texts;
 pub mod users;
 
 use std::path::Path;

@@ -158,6 +158,131 @@ proptest! {
     }
 }
 
+/// What people put between the date part and the last four digits of an identity number when
+/// they paste it: dashes and minus signs of every kind, spaces of every width, a line break
+/// where the text was wrapped, or nothing visible at all.
+const SEPARATORS: &[&str] = &[
+    "-",
+    "\u{2013}",
+    "\u{2014}",
+    "\u{2212}",
+    "\u{2010}",
+    "\u{2011}",
+    "\u{2012}",
+    "\u{fe58}",
+    "\u{fe63}",
+    "\u{ff0d}",
+    " ",
+    "\u{a0}",
+    "\u{2009}",
+    "\u{202f}",
+    "\u{2007}",
+    "\u{3000}",
+    "\t",
+    " - ",
+    " \u{2013} ",
+    "\u{a0}-\u{a0}",
+    "- ",
+    "-\n",
+    "\n",
+    "-\r\n",
+    " -\r\n",
+    "\r\n",
+    "\r\n-",
+    "\u{ad}",
+    "",
+];
+
+/// Invisible characters that web pages and word processors leave inside numbers.
+const FORMATS: &[&str] = &[
+    "\u{200b}", "\u{200c}", "\u{200d}", "\u{2060}", "\u{ad}", "\u{feff}", "\u{200e}", "\u{200f}",
+    "\u{202a}", "\u{2066}",
+];
+
+fn luhn_check(nine: &str) -> u32 {
+    let sum: u32 = nine
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(i, d)| {
+            let v = if i % 2 == 0 { d * 2 } else { d };
+            v / 10 + v % 10
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_valid_number_is_found_however_it_is_pasted(
+        before in "[a-zåäö ,.]{0,20}",
+        after in "[a-zåäö ,.]{0,20}",
+        year in 1930u32..2020,
+        month in 1u32..=12,
+        day in 1u32..=28,
+        serial in 0u32..1000,
+        coordination in any::<bool>(),
+        century in any::<bool>(),
+        separator in 0..SEPARATORS.len(),
+        full_width in prop::collection::vec(any::<bool>(), 12),
+        formats in prop::collection::vec(prop::option::weighted(0.25, 0..FORMATS.len()), 13),
+    ) {
+        let day = if coordination { day + 60 } else { day };
+        let nine = format!("{:02}{month:02}{day:02}{serial:03}", year % 100);
+        let digits = format!("{nine}{}", luhn_check(&nine));
+        let date = if century { format!("{}{}", year / 100, &digits[..6]) } else { digits[..6].to_string() };
+        // The pieces of the number: each digit, maybe full width, and the separator.
+        let mut pieces: Vec<String> = Vec::new();
+        for (i, d) in date.chars().chain(['|']).chain(digits[6..].chars()).enumerate() {
+            pieces.push(match d {
+                '|' => SEPARATORS[separator].to_string(),
+                d if full_width[i % 12] => {
+                    char::from_u32(0xff10 + d.to_digit(10).unwrap()).unwrap().to_string()
+                }
+                d => d.to_string(),
+            });
+        }
+        // Invisible characters anywhere inside, never outside the first and last digit.
+        let last = pieces.len() - 1;
+        let mut number = String::new();
+        for (i, piece) in pieces.iter().enumerate() {
+            number.push_str(piece);
+            if let (true, Some(f)) = (i < last, formats[i % 13]) {
+                number.push_str(FORMATS[f]);
+            }
+        }
+        let text = format!("{before} {number} {after}");
+        let found = pii::find_pii(&text);
+        prop_assert_eq!(found.len(), 1, "{:?}: {:?}", text, found);
+        let m = &found[0];
+        prop_assert!(text.is_char_boundary(m.start) && text.is_char_boundary(m.end));
+        // The span is the number as pasted, invisible characters inside it included.
+        prop_assert_eq!(&text[m.start..m.end], number.as_str(), "{:?}", text);
+        let kind = if coordination { pii::PiiKind::CoordinationNumber } else { pii::PiiKind::PersonalIdentityNumber };
+        prop_assert_eq!(m.kind, kind);
+        let said = pii::describe(&text, m);
+        let first = text[..m.start].chars().count() + 1;
+        let end = text[..m.end].chars().count();
+        prop_assert_eq!(said, format!("{} at characters {first}–{end}", kind.label()));
+    }
+
+    #[test]
+    fn pasted_characters_keep_matches_on_char_boundaries(
+        text in "[0-9\u{ff10}-\u{ff19}\u{200b}\u{200d}\u{2060}\u{ad}\u{feff}\u{2013}\u{2014}\u{2212}\u{ff0d}\u{ff20}@\u{ff0e}\u{a0}\u{2009}\u{202f}\u{3000}\r\n\t a-eå.+()\\-\u{301}\u{2474}\u{fb01}]{0,80}",
+    ) {
+        let mut previous_end = 0;
+        for m in pii::find_pii(&text) {
+            prop_assert!(m.start < m.end && m.end <= text.len(), "{:?} in {:?}", m, text);
+            prop_assert!(text.is_char_boundary(m.start) && text.is_char_boundary(m.end), "{:?} in {:?}", m, text);
+            prop_assert!(m.start >= previous_end, "overlap in {:?}", text);
+            previous_end = m.end;
+            prop_assert!(pii::describe(&text, &m).starts_with(m.kind.label()));
+        }
+    }
+}
+
 fn field() -> impl Strategy<Value = String> {
     prop_oneof![
         Just(String::new()),

@@ -8,15 +8,20 @@ use chrono_tz::Europe::Stockholm;
 use serde::Serialize;
 
 use super::notifications::FailedMail;
-use super::questions::ListQuery;
+use super::questions::utc;
 use super::users::{UserChange, UserSummary};
+use super::validate::Checks;
 use super::views::*;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
-use crate::domain::question::{decide, Action, Relation, StateFacts, Status};
+use crate::domain::question::{decide, Action, Priority, Relation, StateFacts, Status};
+use crate::domain::queue::QueueRank;
 use crate::domain::structure::{EscalationTarget, Level};
 use crate::domain::Code;
 use crate::store::{self, questions as qs, users as us, StoreError};
+
+/// Questions on one page of a forum's queue.
+pub const QUEUE_PER_PAGE: i64 = 50;
 
 /// What the actor may do to one question now; the service still checks every step.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -64,12 +69,19 @@ pub struct ReviewDue {
     pub days_left: i64,
 }
 
-fn sla_rank(q: &QuestionView) -> u8 {
-    match q.sla.as_ref().map(|s| s.state.as_str()) {
-        Some("overdue") => 0,
-        Some("at_risk") => 1,
-        _ => 2,
-    }
+/// One page of a forum's queue, with the counts of the whole queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage {
+    pub forum: ForumRef,
+    pub items: Vec<QuestionView>,
+    /// Questions waiting at the forum, on every page.
+    pub total: i64,
+    /// Of them, overdue and at risk now.
+    pub overdue: i64,
+    pub at_risk: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
 }
 
 fn not_admin() -> ServiceError {
@@ -178,37 +190,69 @@ impl Service {
         Ok(out)
     }
 
-    /// The questions waiting at one forum: overdue first, then at risk, urgent before normal,
-    /// then the longest waiting.
-    pub fn queue(&self, actor: &Actor, forum: &str) -> ServiceResult<Vec<QuestionView>> {
-        let mut items = Vec::new();
-        let mut page = 1;
-        loop {
-            let p = self.list_questions(
-                actor,
-                &ListQuery {
-                    forum: Some(forum.to_string()),
-                    status: Some("open,in_progress,awaiting_info".into()),
-                    page: Some(page),
-                    per_page: Some(100),
-                    ..Default::default()
-                },
-            )?;
-            let n = p.items.len();
-            items.extend(p.items);
-            if n < 100 || items.len() as i64 >= p.total {
-                break;
-            }
-            page += 1;
+    /// One page of the questions waiting at a forum: overdue first, then at risk, urgent
+    /// before normal, then the longest waiting, ties by id (`QueueRank`). Every signed-in user
+    /// may read every queue, as every question.
+    ///
+    /// The order depends on each question's SLA state now, which is computed, not stored: the
+    /// whole queue is ranked from light rows (id, priority, times, the current stage and its
+    /// pauses), and only the page's questions are read whole. The counts come from the same
+    /// pass, so the heading agrees with the rows at the same instant.
+    pub fn queue(&self, _actor: &Actor, forum: &str, page: i64) -> ServiceResult<QueuePage> {
+        let mut checks = Checks::default();
+        let paging = checks.paging(Some(page), None, QUEUE_PER_PAGE, QUEUE_PER_PAGE);
+        let unknown = || format!("unknown forum '{forum}'");
+        let f = self.config.structure.forum(forum);
+        if f.is_none() {
+            checks.fail("forum", unknown());
         }
-        items.sort_by(|a, b| {
-            (sla_rank(a), a.priority != "urgent", a.created_at).cmp(&(
-                sla_rank(b),
-                b.priority != "urgent",
-                b.created_at,
-            ))
-        });
-        Ok(items)
+        checks.finish()?;
+        let f = f.ok_or_else(|| ServiceError::invalid("forum", unknown()))?;
+        let filter = qs::ListFilter {
+            forums: Some(vec![forum.to_string()]),
+            statuses: Some(
+                Status::ALL
+                    .iter()
+                    .filter(|s| s.is_pending())
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        let now = self.clock.now();
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| {
+            let waiting = qs::waiting(c, &filter, None)?;
+            let states = self.waiting_states(c, &waiting, now)?;
+            let mut ranks: Vec<QueueRank> = waiting
+                .iter()
+                .map(|w| {
+                    QueueRank::new(
+                        w.id,
+                        w.priority == Priority::Urgent.as_str(),
+                        utc(w.created_at),
+                        states.get(&w.id).copied(),
+                    )
+                })
+                .collect();
+            ranks.sort_unstable();
+            let ids: Vec<i64> = ranks[paging.slice_of(ranks.len())]
+                .iter()
+                .map(QueueRank::id)
+                .collect();
+            let rows = qs::by_ids_in_order(c, &ids)?;
+            let total = ranks.len() as i64;
+            Ok(QueuePage {
+                forum: forum_ref(f),
+                items: self.list_views(c, &rows, now)?,
+                total,
+                overdue: ranks.iter().filter(|r| r.is_overdue()).count() as i64,
+                at_risk: ranks.iter().filter(|r| r.is_at_risk()).count() as i64,
+                page: paging.page,
+                per_page: paging.per_page,
+                pages: paging.pages(total),
+            })
+        })
     }
 
     /// Whether the actor may claim the open questions waiting at `forum` (the queue's button).

@@ -140,6 +140,9 @@ pub enum PageError {
     Csrf,
     #[error("the form could not be read: {0}")]
     BadForm(String),
+    /// A query parameter of a page a person can correct (a page number), said in Swedish.
+    #[error("{0}")]
+    BadQuery(String),
     /// Seconds to wait before signing in may be tried again.
     #[error("too many failed sign-ins; wait {0} seconds")]
     TooManyAttempts(u64),
@@ -171,6 +174,7 @@ impl PageError {
         let detail = match self {
             PageError::Csrf => "Formuläret saknar säkerhetskod eller är för gammalt. Ladda om sidan och försök igen.".to_string(),
             PageError::BadForm(e) => format!("Formuläret kunde inte läsas ({e})."),
+            PageError::BadQuery(e) => e.clone(),
             PageError::TooManyAttempts(s) => format!("Vänta {s} sekunder och försök sedan igen."),
             PageError::Unavailable => "Försök igen om en stund.".to_string(),
             PageError::SignIn(_) => "Logga in för att fortsätta.".to_string(),
@@ -195,6 +199,7 @@ impl ResponseError for PageError {
             PageError::SignIn(_) => StatusCode::SEE_OTHER,
             PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::BadForm(_) => StatusCode::BAD_REQUEST,
+            PageError::BadQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PageError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }

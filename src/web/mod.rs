@@ -7,6 +7,7 @@ pub mod export;
 pub mod html;
 pub mod openapi;
 pub mod pages;
+pub mod paging;
 pub mod session;
 pub mod throttle;
 

@@ -1,5 +1,6 @@
 //! Read models the web pages need beyond the JSON API: what the actor may do to a question now,
-//! forum queues in working order, temporary support due for review, users and failed mail.
+//! forum queues in working order, temporary support due for review, users and failed mail,
+//! each list a page at a time.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use super::validate::Checks;
 use super::views::*;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
+use crate::domain::paging::Paging;
 use crate::domain::question::{decide, Action, Priority, Relation, StateFacts, Status};
 use crate::domain::queue::QueueRank;
 use crate::domain::structure::{EscalationTarget, Level};
@@ -22,6 +24,10 @@ use crate::store::{self, questions as qs, users as us, StoreError};
 
 /// Questions on one page of a forum's queue.
 pub const QUEUE_PER_PAGE: i64 = 50;
+/// Rows on one page of the other lists of the pages (reviews, users, failed mail).
+pub const LIST_PER_PAGE: i64 = 50;
+/// Users on one page of the administrator's list: a longer page, it is scanned by eye.
+pub const USERS_PER_PAGE: i64 = 100;
 
 /// What the actor may do to one question now; the service still checks every step.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -82,6 +88,15 @@ pub struct QueuePage {
     pub page: i64,
     pub per_page: i64,
     pub pages: i64,
+}
+
+/// Page `page` of a list shown `per_page` rows at a time; 422 naming `page` when it is not
+/// a page number.
+fn page_of(page: i64, per_page: i64) -> ServiceResult<Paging> {
+    let mut checks = Checks::default();
+    let paging = checks.paging(Some(page), None, per_page, per_page);
+    checks.finish()?;
+    Ok(paging)
 }
 
 fn not_admin() -> ServiceError {
@@ -265,27 +280,35 @@ impl Service {
         decide(Action::Claim, Status::Open, &rel, &StateFacts::default()).is_ok()
     }
 
-    /// Temporary answers whose review date is within `within_days` days or has passed.
-    pub fn reviews_due(&self, actor: &Actor, within_days: i64) -> ServiceResult<Vec<ReviewDue>> {
+    /// One page of the temporary answers whose review date is within `within_days` days or has
+    /// passed, soonest first.
+    pub fn reviews_due(
+        &self,
+        actor: &Actor,
+        within_days: i64,
+        page: i64,
+    ) -> ServiceResult<Paged<ReviewDue>> {
         if !actor.may_oversee() {
             return Err(ServiceError::Forbidden(
                 "the review list is for the legal department (role legal) and administrators"
                     .into(),
             ));
         }
+        let paging = page_of(page, LIST_PER_PAGE)?;
         let today = self.clock.now().with_timezone(&Stockholm).date_naive();
         let until = (today + Duration::days(within_days.clamp(0, 3650)))
             .format("%Y-%m-%d")
             .to_string();
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let answers = qs::temporary_answers_due(c, &until)?;
+            let (answers, total) =
+                qs::temporary_answers_due(c, &until, paging.offset(), paging.per_page)?;
             let ids: Vec<i64> = answers.iter().map(|a| a.question_id).collect();
             let questions: BTreeMap<i64, _> = qs::by_ids(c, &ids)?
                 .into_iter()
                 .map(|q| (q.id, q))
                 .collect();
-            Ok(answers
+            let items = answers
                 .into_iter()
                 .filter_map(|a| {
                     let q = questions.get(&a.question_id)?;
@@ -307,7 +330,8 @@ impl Service {
                         days_left,
                     })
                 })
-                .collect())
+                .collect();
+            Ok(Paged::new(items, total, paging))
         })
     }
 
@@ -348,26 +372,32 @@ impl Service {
         Ok(out)
     }
 
-    /// Every user with role and memberships, for administrators.
-    pub fn users_overview(&self, actor: &Actor) -> ServiceResult<Vec<UserSummary>> {
+    /// One page of the users, by name, with role and memberships, for administrators.
+    pub fn users_overview(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<UserSummary>> {
         if !actor.may_administer() {
             return Err(not_admin());
         }
+        let paging = page_of(page, USERS_PER_PAGE)?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            us::all(c)?
+            let (users, total) = us::page_by_name(c, paging.offset(), paging.per_page)?;
+            let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+            let mut memberships: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+            for (user, forum) in us::memberships_of(c, &ids)? {
+                memberships.entry(user).or_default().push(forum);
+            }
+            let items = users
                 .into_iter()
-                .map(|u| {
-                    Ok(UserSummary {
-                        memberships: us::memberships(c, u.id)?,
-                        id: u.id,
-                        email: u.email,
-                        name: u.name,
-                        unit: u.unit,
-                        role: u.role,
-                    })
+                .map(|u| UserSummary {
+                    memberships: memberships.remove(&u.id).unwrap_or_default(),
+                    id: u.id,
+                    email: u.email,
+                    name: u.name,
+                    unit: u.unit,
+                    role: u.role,
                 })
-                .collect()
+                .collect();
+            Ok(Paged::new(items, total, paging))
         })
     }
 
@@ -383,6 +413,20 @@ impl Service {
             return Err(not_admin());
         }
         let forum = forum.trim().to_string();
+        // The page takes the address as typed (a list of every user would grow without
+        // bound), so an unknown one is a mistake in that field, not a missing page.
+        let known = {
+            let mut conn = self.conn()?;
+            us::by_email(&mut conn, &email.trim().to_lowercase())?.is_some()
+        };
+        if !known {
+            let message = if email.trim().is_empty() {
+                "is required"
+            } else {
+                "no user has this e-mail address"
+            };
+            return Err(ServiceError::invalid("email", message));
+        }
         let change = if member {
             UserChange {
                 add_member: vec![forum],
@@ -397,12 +441,13 @@ impl Service {
         self.change_user(email, &change)
     }
 
-    /// Mails that gave up after their retries, for administrators.
-    pub fn failed_mail_for(&self, actor: &Actor) -> ServiceResult<Vec<FailedMail>> {
+    /// One page of the mails that gave up after their retries, oldest first, for
+    /// administrators.
+    pub fn failed_mail_for(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<FailedMail>> {
         if !actor.may_administer() {
             return Err(not_admin());
         }
-        self.failed_mail()
+        self.failed_mail_page(page_of(page, LIST_PER_PAGE)?)
     }
 
     /// An administrator queues a failed mail again.

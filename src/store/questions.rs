@@ -856,12 +856,24 @@ pub fn followers_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Ve
         .load(conn)?)
 }
 
-/// Temporary answers whose review date (YYYY-MM-DD, so text order is date order) is `until` or
-/// earlier, soonest first.
-pub fn temporary_answers_due(conn: &mut DbConnection, until: &str) -> StoreResult<Vec<AnswerRow>> {
-    Ok(answers::table
-        .filter(answers::binding_status.eq("temporary"))
-        .filter(answers::review_date.le(until))
+/// One page of the temporary answers whose review date (YYYY-MM-DD, so text order is date
+/// order) is `until` or earlier, soonest first (then by id), and how many there are.
+pub fn temporary_answers_due(
+    conn: &mut DbConnection,
+    until: &str,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<AnswerRow>, i64)> {
+    let due = || {
+        answers::table
+            .filter(answers::binding_status.eq("temporary"))
+            .filter(answers::review_date.le(until.to_string()))
+    };
+    let total: i64 = due().count().get_result(conn)?;
+    let rows = due()
         .order((answers::review_date.asc(), answers::id.asc()))
-        .load(conn)?)
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
 }

@@ -432,7 +432,11 @@ pub async fn set_preferences(
 
 #[utoipa::path(get, path = "/api/v1/consistency-cases", tag = "consistency", security(("bearer" = [])),
     params(CaseQuery),
-    responses((status = 200, description = "Pairs of similar questions that different forums answered, oldest first", body = Vec<CaseView>),
+    responses((status = 200, description = "One page of the pairs of similar questions that different forums answered, oldest first (100 unless `per_page` says otherwise)", body = Vec<CaseView>,
+            headers(
+                ("X-Total-Count" = i64, description = "Cases matching the filter, on every page"),
+                ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages (rel first, prev, next, last), where they exist"),
+            )),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn consistency_cases(
     svc: Svc,
@@ -440,9 +444,40 @@ pub async fn consistency_cases(
     q: web::Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
+    let status = q.status.clone().unwrap_or_default();
     let s = svc.into_inner();
     let r = blocking(move || s.consistency_cases(&c.0, &q)).await?;
-    Ok(HttpResponse::Ok().json(r))
+    // The body stays the array of API.md; the paging is said in headers.
+    let link = |page: i64, rel: &str| {
+        let mut query = vec![format!("page={page}"), format!("per_page={}", r.per_page)];
+        if !status.trim().is_empty() {
+            query.insert(
+                0,
+                format!("status={}", crate::web::html::url_encode(status.trim())),
+            );
+        }
+        format!(
+            "</api/v1/consistency-cases?{}>; rel=\"{rel}\"",
+            query.join("&")
+        )
+    };
+    let mut links = Vec::new();
+    if r.page > 1 {
+        links.push(link(1, "first"));
+        links.push(link((r.page - 1).min(r.pages), "prev"));
+    }
+    if r.page < r.pages {
+        links.push(link(r.page + 1, "next"));
+    }
+    if r.page != r.pages {
+        links.push(link(r.pages, "last"));
+    }
+    let mut res = HttpResponse::Ok();
+    res.insert_header(("X-Total-Count", r.total.to_string()));
+    if !links.is_empty() {
+        res.insert_header((header::LINK, links.join(", ")));
+    }
+    Ok(res.json(r.items))
 }
 
 #[utoipa::path(get, path = "/api/v1/consistency-cases/{id}", tag = "consistency", security(("bearer" = [])),

@@ -321,6 +321,7 @@ pub fn field_message_sv(message: &str) -> String {
     match message {
         "is empty" => "Får inte vara tomt.".to_string(),
         "must be in the future" => "Måste ligga i framtiden.".to_string(),
+        "no user has this e-mail address" => "Ingen användare har den e-postadressen.".to_string(),
         "only temporary answers have a review date" => {
             "Bara tillfälligt stöd har ett omprövningsdatum.".to_string()
         }

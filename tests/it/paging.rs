@@ -1,5 +1,5 @@
-//! Lists that grow with the data, a page at a time: a forum's queue and the overdue list of the
-//! API. By function:
+//! Lists that grow with the data, a page at a time: a forum's queue, the overdue list of the
+//! API, "Mina frågor", the review list, consistency cases, users and failed mail. By function:
 //! the page size, the total of the whole list, and a stable order in which no row is on two
 //! pages and none is missing; pages that do not exist are refused in words, never a 500.
 //!
@@ -408,4 +408,343 @@ fn the_overdue_list_pages_like_the_other_lists_and_keeps_its_total() {
     let past = app.get("/api/v1/questions?overdue=true&page=500", token);
     assert!(past.ok()["items"].as_array().unwrap().is_empty());
     assert_eq!(past.body["total"].as_u64(), Some(expected.len() as u64));
+}
+
+/// A GET with headers: (status, headers, JSON body).
+fn get_with_headers(app: &TestApp, path: &str, token: &str) -> (u16, Vec<(String, String)>, Value) {
+    let res = match ureq::get(&format!("{}{path}", app.base))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+    {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let headers = res
+        .headers_names()
+        .into_iter()
+        .map(|n| (n.to_lowercase(), res.header(&n).unwrap_or("").to_string()))
+        .collect();
+    let status = res.status();
+    let body = serde_json::from_str(&res.into_string().unwrap()).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn the_other_growing_lists_page_too() {
+    use diesel::prelude::*;
+    use eskalera::store::models::{NewAnswer, NewConsistencyCase};
+    use eskalera::store::{self, consistency as cs, questions as qs};
+    let app = TestApp::start_with_clock(Clock::starting_at(saturday_noon()));
+    app.user_with_password("asker.web@test.se", UNIT, &[], Role::Caseworker, PASSWORD);
+    app.user_with_password("lagman@test.se", UNIT, &[], Role::Legal, PASSWORD);
+    app.user_with_password("admin@test.se", UNIT, &[], Role::Admin, PASSWORD);
+    let legal_token = app.svc.create_token("lagman@test.se", None).unwrap();
+    app.user("member@test.se", UNIT, &[UNIT], Role::Caseworker);
+    let member = app.svc.actor_by_email("member@test.se").unwrap();
+    let asker = app.svc.actor_by_email("asker.web@test.se").unwrap();
+
+    // "Mina frågor": 60 questions, 50 a page, in the list's order.
+    let mut mine = Vec::new();
+    for i in 0..60 {
+        mine.push(ask(
+            &at(&app, 60.0 - i as f64),
+            &asker,
+            &format!("Min fråga {i}"),
+            i % 9 == 0,
+        ));
+    }
+    // Sixteen of them answered (their answers make the consistency cases below).
+    let mut answered = Vec::new();
+    for &id in &mine[..16] {
+        let d = app
+            .svc
+            .answer(
+                &member,
+                id,
+                &AnswerInput {
+                    body: Some("Bedöm det utifrån praxis.".into()),
+                    binding_status: Some("guidance".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+        answered.push((id, d.0.id));
+    }
+    let mut c = Client::new(&app);
+    c.sign_in("asker.web@test.se", PASSWORD);
+    let p1 = c.get("/");
+    let p2 = c.get("/?sida=2");
+    assert_eq!((p1.status, p2.status), (200, 200));
+    let (ids1, ids2) = (ids_on(&p1.body), ids_on(&p2.body));
+    assert_eq!((ids1.len(), ids2.len()), (50, 10));
+    let all: BTreeSet<i64> = ids1.iter().chain(&ids2).copied().collect();
+    assert_eq!(all, mine.iter().copied().collect::<BTreeSet<_>>());
+    assert!(p1.body.contains("60 frågor, sida 1 av 2"));
+    assert!(p2.body.contains("Sida 2 av 2") && p2.body.contains("rel=\"prev\""));
+    assert_eq!(c.get("/?sida=3").status, 404);
+    assert_eq!(c.get("/?sida=x").status, 422);
+
+    // Consistency cases: 120 pairs of the sixteen answered questions, oldest first.
+    let pool = store::connect(&app.db.url).unwrap();
+    let mut conn = pool.get().unwrap();
+    let before: i64 = eskalera::store::schema::consistency_cases::table
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(before, 0);
+    let base = (saturday_noon() - Duration::days(30)).naive_utc();
+    store::write_tx(&mut conn, |c| -> store::StoreResult<()> {
+        let mut n = 0;
+        for (i, a) in answered.iter().enumerate() {
+            for b in &answered[i + 1..] {
+                cs::insert_case_if_new(
+                    c,
+                    &NewConsistencyCase {
+                        question_a: a.0,
+                        question_b: b.0,
+                        answer_a: a.1,
+                        answer_b: b.1,
+                        score: 0.5,
+                        reasons: "[]",
+                        status: if n % 3 == 0 { "consistent" } else { "open" },
+                        // Ten cases share each creation time: the id decides among them.
+                        created_at: base + Duration::minutes(n / 10),
+                    },
+                )?;
+                n += 1;
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let (status, h, body) = get_with_headers(
+            &app,
+            &format!("/api/v1/consistency-cases?per_page=50&page={page}"),
+            &legal_token,
+        );
+        assert_eq!(status, 200);
+        assert_eq!(header(&h, "x-total-count"), Some("120"));
+        let items = body.as_array().unwrap();
+        assert_eq!(items.len(), if page < 3 { 50 } else { 20 });
+        seen.extend(items.iter().map(|x| {
+            (
+                x["created_at"].as_str().unwrap().to_string(),
+                x["id"].as_i64().unwrap(),
+            )
+        }));
+        let link = header(&h, "link").unwrap_or("");
+        assert_eq!(link.contains("rel=\"next\""), page < 3, "{link}");
+        assert_eq!(link.contains("rel=\"prev\""), page > 1, "{link}");
+    }
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| {
+        (time_of(&Value::from(a.0.clone())), a.1).cmp(&(time_of(&Value::from(b.0.clone())), b.1))
+    });
+    assert_eq!(seen, sorted, "oldest first, then by id");
+    assert_eq!(
+        seen.iter().map(|x| x.1).collect::<BTreeSet<_>>().len(),
+        120,
+        "no case on two pages"
+    );
+    // Without paging parameters: the first 100, the rest a link away.
+    let (_, h, body) = get_with_headers(&app, "/api/v1/consistency-cases", &legal_token);
+    assert_eq!(body.as_array().unwrap().len(), 100);
+    assert!(header(&h, "link")
+        .unwrap_or("")
+        .contains("page=2&per_page=100>; rel=\"next\""));
+    let (_, h, body) =
+        get_with_headers(&app, "/api/v1/consistency-cases?status=open", &legal_token);
+    assert_eq!(header(&h, "x-total-count"), Some("80"));
+    assert!(body
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["status"] == "open"));
+    for bad in [
+        "page=0",
+        "per_page=0",
+        "per_page=101",
+        "page=x",
+        "status=maybe",
+    ] {
+        app.get(&format!("/api/v1/consistency-cases?{bad}"), &legal_token)
+            .status(422);
+    }
+    let (status, h, body) =
+        get_with_headers(&app, "/api/v1/consistency-cases?page=9", &legal_token);
+    assert_eq!(
+        (status, body, header(&h, "x-total-count")),
+        (200, serde_json::json!([]), Some("120"))
+    );
+    let mut legal = Client::new(&app);
+    legal.sign_in("lagman@test.se", PASSWORD);
+    let cases = legal.get("/enhetlighet?status=alla&sida=3");
+    assert_eq!(cases.status, 200);
+    assert!(cases
+        .body
+        .contains("120 jämförelser, äldsta först; sida 3 av 3"));
+    assert_eq!(cases.body.matches("<a href=\"/enhetlighet/").count(), 20);
+    assert!(decoded(&cases.body).contains("href=\"/enhetlighet?status=alla&sida=2\" rel=\"prev\""));
+    assert_eq!(
+        legal.get("/enhetlighet?sida=3").status,
+        404,
+        "80 open: two pages"
+    );
+
+    // Temporary support due for review: 60 answers, soonest first, 50 a page.
+    let today = saturday_noon().date_naive();
+    store::write_tx(&mut conn, |c| -> store::StoreResult<()> {
+        for i in 0..60 {
+            let date = (today + Duration::days(i % 20))
+                .format("%Y-%m-%d")
+                .to_string();
+            qs::insert_answer(
+                c,
+                &NewAnswer {
+                    question_id: mine[20],
+                    stage_id: None,
+                    forum: UNIT,
+                    level: "unit",
+                    author_id: None,
+                    body: "Tillfälligt stöd.",
+                    binding_status: "temporary",
+                    superseded_by: None,
+                    refs: "[]",
+                    review_date: Some(&date),
+                    version: 1,
+                    created_at: base,
+                    updated_at: base,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let o1 = legal.get("/oversikt");
+    let o2 = legal.get("/oversikt?sida=2");
+    assert_eq!((o1.status, o2.status), (200, 200));
+    let rows = |b: &str| {
+        b.matches(&format!("href=\"/fragor/{}#svar-", mine[20]))
+            .count()
+    };
+    assert_eq!((rows(&o1.body), rows(&o2.body)), (50, 10));
+    assert!(o1.body.contains("60 svar, sida 1 av 2"));
+    assert!(decoded(&o1.body).contains("href=\"/oversikt?sida=2#reviews-heading\" rel=\"next\""));
+    let dates = |b: &str| -> Vec<String> {
+        b.split("</a><br><span class=\"muted\">")
+            .skip(1)
+            .filter_map(|s| s.split("<td>").nth(2)?.split('<').next().map(String::from))
+            .collect()
+    };
+    let mut both = dates(&o1.body);
+    both.extend(dates(&o2.body));
+    let mut in_order = both.clone();
+    in_order.sort();
+    assert_eq!(both.len(), 60);
+    assert_eq!(both, in_order, "soonest first");
+    assert_eq!(legal.get("/oversikt?sida=3").status, 404);
+
+    // Users: 110 more, 100 a page by name; memberships shown on every page.
+    for i in 0..110 {
+        let email = format!("person{i:03}@test.se");
+        app.user(
+            &email,
+            UNIT,
+            if i == 105 { &[UNIT] } else { &[] },
+            Role::Caseworker,
+        );
+    }
+    let mut admin = Client::new(&app);
+    admin.sign_in("admin@test.se", PASSWORD);
+    let u1 = admin.get("/admin/anvandare");
+    let u2 = admin.get("/admin/anvandare?sida=2");
+    assert_eq!((u1.status, u2.status), (200, 200));
+    let emails = |b: &str| -> Vec<String> {
+        b.split("</td><td>")
+            .filter(|s| s.ends_with("@test.se"))
+            .map(String::from)
+            .collect()
+    };
+    let (e1, e2) = (emails(&u1.body), emails(&u2.body));
+    assert_eq!(e1.len() + e2.len(), 114);
+    assert_eq!(e1.len(), 100);
+    assert!(u1.body.contains("114 användare, sida 1 av 2"));
+    let unit_name = &app.svc.config.structure.forum(UNIT).unwrap().name;
+    let row = u2.body.split("person105@test.se").nth(1).unwrap();
+    assert!(
+        row.split("</tr>")
+            .next()
+            .unwrap()
+            .contains(unit_name.as_str()),
+        "memberships on the second page"
+    );
+    let all: BTreeSet<&String> = e1.iter().chain(&e2).collect();
+    assert_eq!(all.len(), 114, "no user on two pages");
+    // The membership form takes an address; an unknown one is an error on its field.
+    let wrong = admin.post(
+        "/admin/anvandare",
+        &[
+            ("csrf", &u1.csrf()),
+            ("email", "ingen@test.se"),
+            ("forum", UNIT),
+            ("op", "add"),
+        ],
+    );
+    assert_eq!(wrong.status, 422);
+    assert!(wrong
+        .body
+        .contains("Ingen användare har den e-postadressen."));
+    assert_eq!(admin.get("/admin/anvandare?sida=3").status, 404);
+
+    // Failed mail: the unit member's mails about the new questions, given up (once the
+    // mailer has sent them all, so that it no longer holds any).
+    let outbox = eskalera::store::schema::outbox::table;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while outbox
+        .filter(eskalera::store::schema::outbox::status.ne("sent"))
+        .count()
+        .get_result::<i64>(&mut **conn)
+        .unwrap()
+        > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mailer never caught up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    diesel::update(eskalera::store::schema::outbox::table)
+        .set(eskalera::store::schema::outbox::status.eq("failed"))
+        .execute(&mut **conn)
+        .unwrap();
+    let failed: i64 = eskalera::store::schema::outbox::table
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert!(failed > 50, "{failed}");
+    let m1 = admin.get("/admin/mail");
+    assert_eq!(m1.status, 200);
+    assert_eq!(m1.body.matches("/retry\"").count(), 50);
+    let last = (failed as usize).div_ceil(50);
+    let ml = admin.get(&format!("/admin/mail?sida={last}"));
+    assert_eq!(
+        ml.body.matches("/retry\"").count(),
+        failed as usize - 50 * (last - 1)
+    );
+    assert!(m1
+        .body
+        .contains(&format!("{failed} meddelanden, sida 1 av {last}")));
+    assert_eq!(
+        admin.get(&format!("/admin/mail?sida={}", last + 1)).status,
+        404
+    );
+    assert_eq!(admin.get("/admin/mail?sida=0").status, 422);
 }

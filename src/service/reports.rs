@@ -184,7 +184,7 @@ pub(crate) struct OpenEval {
 }
 
 impl Service {
-    fn require_reports(actor: &Actor) -> ServiceResult<()> {
+    pub(crate) fn require_reports(actor: &Actor) -> ServiceResult<()> {
         match actor.role {
             Role::Legal | Role::Admin => Ok(()),
             Role::Caseworker => Err(ServiceError::Forbidden(

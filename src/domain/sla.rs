@@ -103,14 +103,18 @@ pub fn entered_before_to_exceed(days: f64, now: DateTime<Utc>, mode: WorkingTime
         WorkingTime::FullDays => 0.0,
         WorkingTime::Hours { .. } => 1.0,
     };
+    // Year 1: earlier than any stage, and a timestamp both databases store.
+    let floor = DateTime::from_timestamp(-62_135_596_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC);
     let calendar_days = (days - slack).max(0.0);
-    if !calendar_days.is_finite() {
-        return DateTime::<Utc>::MIN_UTC;
+    // Past a million days (or an infinite target) nothing can be overdue.
+    if !calendar_days.is_finite() || calendar_days > 1e6 {
+        return floor;
     }
     // Whole seconds are plenty: the margin is a minute.
-    let secs = (calendar_days * 86_400.0).min(1e13) as i64;
+    let secs = (calendar_days * 86_400.0) as i64;
     now.checked_sub_signed(chrono::Duration::seconds(secs) - chrono::Duration::minutes(1))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        .unwrap_or(floor)
+        .max(floor)
 }
 
 /// Evaluates a stage at `now`, due times included.
@@ -227,6 +231,17 @@ mod tests {
             let used = calendar::working_days_between(cutoff, now, mode);
             assert!(used <= days, "{mode:?}: {used} > {days} at {now}");
         }
+        let now = t("2025-03-03T08:00:00Z");
+        let floor = t("0001-01-01T00:00:00Z");
+        for days in [f64::INFINITY, 1e9] {
+            let cutoff = entered_before_to_exceed(days, now, WorkingTime::FullDays);
+            assert_eq!(cutoff, floor, "nothing is that old, and year 1 is storable");
+        }
+        let nan = entered_before_to_exceed(f64::NAN, now, WorkingTime::FullDays);
+        assert!(
+            nan > now,
+            "a target that is not a number leaves every stage in"
+        );
     }
 
     #[test]

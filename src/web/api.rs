@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::auth::Caller;
 use super::error::{invalid, ApiError, Problem};
+use super::paging::link_header;
 use crate::service::consistency::{CaseQuery, CaseView, DecisionInput};
 use crate::service::notifications::Preferences;
 use crate::service::questions::*;
@@ -448,34 +449,17 @@ pub async fn consistency_cases(
     let s = svc.into_inner();
     let r = blocking(move || s.consistency_cases(&c.0, &q)).await?;
     // The body stays the array of API.md; the paging is said in headers.
-    let link = |page: i64, rel: &str| {
-        let mut query = vec![format!("page={page}"), format!("per_page={}", r.per_page)];
-        if !status.trim().is_empty() {
-            query.insert(
-                0,
-                format!("status={}", crate::web::html::url_encode(status.trim())),
-            );
-        }
-        format!(
-            "</api/v1/consistency-cases?{}>; rel=\"{rel}\"",
-            query.join("&")
-        )
-    };
-    let mut links = Vec::new();
-    if r.page > 1 {
-        links.push(link(1, "first"));
-        links.push(link((r.page - 1).min(r.pages), "prev"));
-    }
-    if r.page < r.pages {
-        links.push(link(r.page + 1, "next"));
-    }
-    if r.page != r.pages {
-        links.push(link(r.pages, "last"));
-    }
     let mut res = HttpResponse::Ok();
     res.insert_header(("X-Total-Count", r.total.to_string()));
-    if !links.is_empty() {
-        res.insert_header((header::LINK, links.join(", ")));
+    let params = [("status", status.trim())];
+    if let Some(links) = link_header(
+        "/api/v1/consistency-cases",
+        &params,
+        r.page,
+        r.per_page,
+        r.pages,
+    ) {
+        res.insert_header((header::LINK, links));
     }
     Ok(res.json(r.items))
 }

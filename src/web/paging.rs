@@ -1,5 +1,6 @@
 //! Page numbers on the HTML pages: reading `sida` (or `page`) from the query, refusing what
-//! is not a page in Swedish, and the links of a list's "Föregående · Sida 2 av 440 · Nästa".
+//! is not a page in Swedish, and the links of a list's "Föregående · Sida 2 av 440 · Nästa";
+//! and the `Link` header of a paged API list.
 
 use serde::Serialize;
 
@@ -107,6 +108,38 @@ impl Pager {
     }
 }
 
+/// The `Link` header (RFC 8288) of one page of an API list: its first, previous, next and last
+/// pages where they exist (None for a list of one page), with `params` kept.
+pub fn link_header(
+    path: &str,
+    params: &[(&str, &str)],
+    page: i64,
+    per_page: i64,
+    pages: i64,
+) -> Option<String> {
+    let link = |n: i64, rel: &str| {
+        let mut query: Vec<String> = params
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_encode(v)))
+            .collect();
+        query.push(format!("page={n}&per_page={per_page}"));
+        format!("<{path}?{}>; rel=\"{rel}\"", query.join("&"))
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(link(1, "first"));
+        links.push(link((page - 1).min(pages), "prev"));
+    }
+    if page < pages {
+        links.push(link(page + 1, "next"));
+    }
+    if page != pages {
+        links.push(link(pages, "last"));
+    }
+    (!links.is_empty()).then(|| links.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +156,23 @@ mod tests {
                 Err(PageError::BadQuery(_))
             ));
         }
+    }
+
+    #[test]
+    fn api_links_name_the_neighbouring_pages() {
+        let l = link_header("/api/x", &[("status", "open"), ("q", "")], 2, 10, 3).unwrap();
+        assert_eq!(
+            l,
+            "</api/x?status=open&page=1&per_page=10>; rel=\"first\", \
+             </api/x?status=open&page=1&per_page=10>; rel=\"prev\", \
+             </api/x?status=open&page=3&per_page=10>; rel=\"next\", \
+             </api/x?status=open&page=3&per_page=10>; rel=\"last\""
+        );
+        assert_eq!(link_header("/api/x", &[], 1, 10, 1), None);
+        // Past the end: back to the last page.
+        let past = link_header("/api/x", &[], 9, 10, 3).unwrap();
+        assert!(past.contains("page=3&per_page=10>; rel=\"prev\""), "{past}");
+        assert!(!past.contains("rel=\"next\""));
     }
 
     #[test]

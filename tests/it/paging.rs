@@ -584,6 +584,21 @@ fn the_other_growing_lists_page_too() {
         (status, body, header(&h, "x-total-count")),
         (200, serde_json::json!([]), Some("120"))
     );
+    // The OpenAPI document describes the parameters and the headers.
+    let doc = app.request("GET", "/api/v1/openapi.json", None, None, &[]);
+    let op = &doc.ok()["paths"]["/api/v1/consistency-cases"]["get"];
+    let params: Vec<&str> = op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        params.contains(&"page") && params.contains(&"per_page"),
+        "{params:?}"
+    );
+    let headers = &op["responses"]["200"]["headers"];
+    assert!(headers["X-Total-Count"].is_object() && headers["Link"].is_object());
     let mut legal = Client::new(&app);
     legal.sign_in("lagman@test.se", PASSWORD);
     let cases = legal.get("/enhetlighet?status=alla&sida=3");

@@ -380,6 +380,24 @@ fn the_overdue_list_pages_like_the_other_lists_and_keeps_its_total() {
         at_unit.len(),
         "the asker asked every question at the unit"
     );
+    // Every filter at once (each is a bound parameter of the one query, in order).
+    let all_filters: BTreeSet<i64> = all_items(
+        app,
+        &f.asker_token,
+        &format!(
+            "overdue=true&forum={UNIT}&status=open,in_progress,awaiting_info&level=unit&mine=true"
+        ),
+    )
+    .iter()
+    .map(|q| q["id"].as_i64().unwrap())
+    .collect();
+    assert_eq!(all_filters, at_unit);
+    assert_eq!(
+        all_items(app, token, "overdue=true&level=unit").len(),
+        expected.len()
+    );
+    let higher = app.get("/api/v1/questions?overdue=true&level=process_forum", token);
+    assert_eq!(higher.ok()["total"], 0);
     let paused = all_items(app, token, "overdue=true&status=awaiting_info");
     assert!(paused.iter().all(|q| q["status"] == "awaiting_info"));
     assert_eq!(

@@ -4,8 +4,10 @@
 pub mod answer;
 pub mod calendar;
 pub mod consistency;
+pub mod paging;
 pub mod pii;
 pub mod question;
+pub mod queue;
 pub mod redact;
 pub mod sla;
 pub mod structure;

@@ -88,6 +88,35 @@ pub fn state_at(
     (used, state)
 }
 
+/// The instant before which a stage must have been entered for it to have used more than
+/// `days` working days by `now`; one entered at or after it cannot have, whatever its pauses.
+///
+/// Working time never runs ahead of the calendar by more than a bounded amount. With full
+/// days a working day is the 24 hours of one working date (daylight-saving changes fall on
+/// Sundays, which never count), so working days <= calendar days. With working hours a date
+/// counts at most one window (one working day) and windows lie a day apart, so an interval of
+/// L calendar days holds at most L + 1 working days. Pauses only take time away. The minute
+/// of margin covers float rounding. This lets SQL leave out young stages before any SLA is
+/// evaluated (the overdue list), without ever leaving out one that is overdue.
+pub fn entered_before_to_exceed(days: f64, now: DateTime<Utc>, mode: WorkingTime) -> DateTime<Utc> {
+    let slack = match mode {
+        WorkingTime::FullDays => 0.0,
+        WorkingTime::Hours { .. } => 1.0,
+    };
+    // Year 1: earlier than any stage, and a timestamp both databases store.
+    let floor = DateTime::from_timestamp(-62_135_596_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let calendar_days = (days - slack).max(0.0);
+    // Past a million days (or an infinite target) nothing can be overdue.
+    if !calendar_days.is_finite() || calendar_days > 1e6 {
+        return floor;
+    }
+    // Whole seconds are plenty: the margin is a minute.
+    let secs = (calendar_days * 86_400.0) as i64;
+    now.checked_sub_signed(chrono::Duration::seconds(secs) - chrono::Duration::minutes(1))
+        .unwrap_or(floor)
+        .max(floor)
+}
+
 /// Evaluates a stage at `now`, due times included.
 pub fn evaluate(
     t: &StageTimes,
@@ -172,6 +201,48 @@ mod tests {
         first_response: 1.0,
         resolve: 4.0,
     };
+
+    /// The overdue prefilter's premise: a stage entered at the cutoff or later has not used
+    /// more than the target, in either working-time mode, over years of instants (holidays,
+    /// daylight-saving changes and weekends included).
+    #[test]
+    fn no_stage_younger_than_the_cutoff_exceeds_its_target() {
+        let modes = [
+            WorkingTime::FullDays,
+            WorkingTime::Hours {
+                start_hour: 8,
+                end_hour: 17,
+            },
+            WorkingTime::Hours {
+                start_hour: 0,
+                end_hour: 1,
+            },
+        ];
+        let base = t("2024-01-01T00:00:00Z");
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let now = base + chrono::Duration::seconds((x % (3 * 365 * 86_400)) as i64);
+            let days = [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0][i % 7];
+            let mode = modes[i % modes.len()];
+            let cutoff = entered_before_to_exceed(days, now, mode);
+            let used = calendar::working_days_between(cutoff, now, mode);
+            assert!(used <= days, "{mode:?}: {used} > {days} at {now}");
+        }
+        let now = t("2025-03-03T08:00:00Z");
+        let floor = t("0001-01-01T00:00:00Z");
+        for days in [f64::INFINITY, 1e9] {
+            let cutoff = entered_before_to_exceed(days, now, WorkingTime::FullDays);
+            assert_eq!(cutoff, floor, "nothing is that old, and year 1 is storable");
+        }
+        let nan = entered_before_to_exceed(f64::NAN, now, WorkingTime::FullDays);
+        assert!(
+            nan > now,
+            "a target that is not a number leaves every stage in"
+        );
+    }
 
     #[test]
     fn open_stage_moves_from_on_track_to_overdue() {

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::questions::{not_found, EventDraft, QuestionDraft, NOTE_MAX, TITLE_MAX};
 use super::validate::Checks;
-use super::views::PersonView;
+use super::views::{Paged, PersonView};
 use super::{Actor, Role, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
@@ -79,7 +79,14 @@ pub struct CaseView {
 pub struct CaseQuery {
     /// open, consistent, divergent or not_comparable (default: all, oldest first)
     pub status: Option<String>,
+    /// 1-based page (default 1). A page past the last one is empty.
+    pub page: Option<i64>,
+    /// Cases per page, 1 to 100 (default 100). The total is in the `X-Total-Count` header.
+    pub per_page: Option<i64>,
 }
+
+/// Cases on one page of the list when the caller does not say.
+pub const CASES_PER_PAGE: i64 = 100;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct DecisionInput {
@@ -240,24 +247,40 @@ impl Service {
     }
 
     /// Cases, oldest first; for the legal department.
-    pub fn consistency_cases(&self, actor: &Actor, q: &CaseQuery) -> ServiceResult<Vec<CaseView>> {
+    pub fn consistency_cases(
+        &self,
+        actor: &Actor,
+        q: &CaseQuery,
+    ) -> ServiceResult<Paged<CaseView>> {
         Self::may_review(actor)?;
+        let mut checks = Checks::default();
+        let paging = checks.paging(q.page, q.per_page, CASES_PER_PAGE, CASES_PER_PAGE);
         let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(s) => Some(CaseStatus::parse(s).ok_or_else(|| {
-                ServiceError::invalid(
-                    "status",
-                    format!(
-                        "unknown status '{s}', expected one of: {}",
-                        CaseStatus::choices()
-                    ),
-                )
-            })?),
+            Some(s) => {
+                let parsed = CaseStatus::parse(s);
+                if parsed.is_none() {
+                    checks.fail(
+                        "status",
+                        format!(
+                            "unknown status '{s}', expected one of: {}",
+                            CaseStatus::choices()
+                        ),
+                    );
+                }
+                parsed
+            }
         };
+        checks.finish()?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let rows = cs::list(c, status.map(CaseStatus::as_str))?;
-            self.case_views(c, &rows)
+            let (rows, total) = cs::list(
+                c,
+                status.map(CaseStatus::as_str),
+                paging.offset(),
+                paging.per_page,
+            )?;
+            Ok(Paged::new(self.case_views(c, &rows)?, total, paging))
         })
     }
 

@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::views::Paged;
 use super::{Actor, Service, ServiceError, ServiceResult, Worker};
 use crate::domain::answer::BindingStatus;
+use crate::domain::paging::Paging;
 use crate::domain::question::Status;
 use crate::domain::sla::SlaState;
 use crate::domain::structure::Level;
@@ -39,6 +41,17 @@ pub struct FailedMail {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+fn failed_view(r: OutboxRow) -> FailedMail {
+    FailedMail {
+        id: r.id,
+        to: r.to_address,
+        template: r.template,
+        attempts: r.attempts,
+        last_error: r.last_error,
+        created_at: r.created_at.and_utc(),
+    }
 }
 
 const PREFERENCES: [&str; 3] = ["immediate", "digest", "off"];
@@ -292,19 +305,23 @@ impl Service {
         })
     }
 
+    /// Every mail that gave up (the command line's complete list).
     pub fn failed_mail(&self) -> ServiceResult<Vec<FailedMail>> {
         let mut c = self.conn()?;
-        Ok(ob::failed(&mut c)?
-            .into_iter()
-            .map(|r| FailedMail {
-                id: r.id,
-                to: r.to_address,
-                template: r.template,
-                attempts: r.attempts,
-                last_error: r.last_error,
-                created_at: r.created_at.and_utc(),
-            })
-            .collect())
+        Ok(ob::failed(&mut c)?.into_iter().map(failed_view).collect())
+    }
+
+    /// One page of the mails that gave up, oldest first.
+    pub(crate) fn failed_mail_page(&self, paging: Paging) -> ServiceResult<Paged<FailedMail>> {
+        let mut c = self.conn()?;
+        let (rows, total) = store::read_tx(&mut c, |c| {
+            ob::failed_page(c, paging.offset(), paging.per_page)
+        })?;
+        Ok(Paged::new(
+            rows.into_iter().map(failed_view).collect(),
+            total,
+            paging,
+        ))
     }
 
     pub fn retry_mail(&self, id: i64) -> ServiceResult<()> {

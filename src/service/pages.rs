@@ -1,5 +1,6 @@
 //! Read models the web pages need beyond the JSON API: what the actor may do to a question now,
-//! forum queues in working order, temporary support due for review, users and failed mail.
+//! forum queues in working order, temporary support due for review, users and failed mail,
+//! each list a page at a time.
 
 use std::collections::BTreeMap;
 
@@ -8,15 +9,26 @@ use chrono_tz::Europe::Stockholm;
 use serde::Serialize;
 
 use super::notifications::FailedMail;
-use super::questions::ListQuery;
+use super::questions::utc;
 use super::users::{UserChange, UserSummary};
+use super::validate::Checks;
 use super::views::*;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
-use crate::domain::question::{decide, Action, Relation, StateFacts, Status};
+use crate::domain::paging::Paging;
+use crate::domain::question::{decide, Action, Priority, Relation, StateFacts, Status};
+use crate::domain::queue::QueueRank;
 use crate::domain::structure::{EscalationTarget, Level};
 use crate::domain::Code;
+use crate::store::reports::{self as rs, GroupBy};
 use crate::store::{self, questions as qs, users as us, StoreError};
+
+/// Questions on one page of a forum's queue.
+pub const QUEUE_PER_PAGE: i64 = 50;
+/// Rows on one page of the other lists of the pages (reviews, users, failed mail).
+pub const LIST_PER_PAGE: i64 = 50;
+/// Users on one page of the administrator's list: a longer page, it is scanned by eye.
+pub const USERS_PER_PAGE: i64 = 100;
 
 /// What the actor may do to one question now; the service still checks every step.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -64,12 +76,28 @@ pub struct ReviewDue {
     pub days_left: i64,
 }
 
-fn sla_rank(q: &QuestionView) -> u8 {
-    match q.sla.as_ref().map(|s| s.state.as_str()) {
-        Some("overdue") => 0,
-        Some("at_risk") => 1,
-        _ => 2,
-    }
+/// One page of a forum's queue, with the counts of the whole queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage {
+    pub forum: ForumRef,
+    pub items: Vec<QuestionView>,
+    /// Questions waiting at the forum, on every page.
+    pub total: i64,
+    /// Of them, overdue and at risk now.
+    pub overdue: i64,
+    pub at_risk: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
+}
+
+/// Page `page` of a list shown `per_page` rows at a time; 422 naming `page` when it is not
+/// a page number.
+fn page_of(page: i64, per_page: i64) -> ServiceResult<Paging> {
+    let mut checks = Checks::default();
+    let paging = checks.paging(Some(page), None, per_page, per_page);
+    checks.finish()?;
+    Ok(paging)
 }
 
 fn not_admin() -> ServiceError {
@@ -178,37 +206,69 @@ impl Service {
         Ok(out)
     }
 
-    /// The questions waiting at one forum: overdue first, then at risk, urgent before normal,
-    /// then the longest waiting.
-    pub fn queue(&self, actor: &Actor, forum: &str) -> ServiceResult<Vec<QuestionView>> {
-        let mut items = Vec::new();
-        let mut page = 1;
-        loop {
-            let p = self.list_questions(
-                actor,
-                &ListQuery {
-                    forum: Some(forum.to_string()),
-                    status: Some("open,in_progress,awaiting_info".into()),
-                    page: Some(page),
-                    per_page: Some(100),
-                    ..Default::default()
-                },
-            )?;
-            let n = p.items.len();
-            items.extend(p.items);
-            if n < 100 || items.len() as i64 >= p.total {
-                break;
-            }
-            page += 1;
+    /// One page of the questions waiting at a forum: overdue first, then at risk, urgent
+    /// before normal, then the longest waiting, ties by id (`QueueRank`). Every signed-in user
+    /// may read every queue, as every question.
+    ///
+    /// The order depends on each question's SLA state now, which is computed, not stored: the
+    /// whole queue is ranked from light rows (id, priority, times, the current stage and its
+    /// pauses), and only the page's questions are read whole. The counts come from the same
+    /// pass, so the heading agrees with the rows at the same instant.
+    pub fn queue(&self, _actor: &Actor, forum: &str, page: i64) -> ServiceResult<QueuePage> {
+        let mut checks = Checks::default();
+        let paging = checks.paging(Some(page), None, QUEUE_PER_PAGE, QUEUE_PER_PAGE);
+        let unknown = || format!("unknown forum '{forum}'");
+        let f = self.config.structure.forum(forum);
+        if f.is_none() {
+            checks.fail("forum", unknown());
         }
-        items.sort_by(|a, b| {
-            (sla_rank(a), a.priority != "urgent", a.created_at).cmp(&(
-                sla_rank(b),
-                b.priority != "urgent",
-                b.created_at,
-            ))
-        });
-        Ok(items)
+        checks.finish()?;
+        let f = f.ok_or_else(|| ServiceError::invalid("forum", unknown()))?;
+        let filter = qs::ListFilter {
+            forums: Some(vec![forum.to_string()]),
+            statuses: Some(
+                Status::ALL
+                    .iter()
+                    .filter(|s| s.is_pending())
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        let now = self.clock.now();
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| {
+            let waiting = qs::waiting(c, &filter, None)?;
+            let states = self.waiting_states(c, &waiting, now)?;
+            let mut ranks: Vec<QueueRank> = waiting
+                .iter()
+                .map(|w| {
+                    QueueRank::new(
+                        w.id,
+                        w.priority == Priority::Urgent.as_str(),
+                        utc(w.created_at),
+                        states.get(&w.id).copied(),
+                    )
+                })
+                .collect();
+            ranks.sort_unstable();
+            let ids: Vec<i64> = ranks[paging.slice_of(ranks.len())]
+                .iter()
+                .map(QueueRank::id)
+                .collect();
+            let rows = qs::by_ids_in_order(c, &ids)?;
+            let total = ranks.len() as i64;
+            Ok(QueuePage {
+                forum: forum_ref(f),
+                items: self.list_views(c, &rows, now)?,
+                total,
+                overdue: ranks.iter().filter(|r| r.is_overdue()).count() as i64,
+                at_risk: ranks.iter().filter(|r| r.is_at_risk()).count() as i64,
+                page: paging.page,
+                per_page: paging.per_page,
+                pages: paging.pages(total),
+            })
+        })
     }
 
     /// Whether the actor may claim the open questions waiting at `forum` (the queue's button).
@@ -221,27 +281,35 @@ impl Service {
         decide(Action::Claim, Status::Open, &rel, &StateFacts::default()).is_ok()
     }
 
-    /// Temporary answers whose review date is within `within_days` days or has passed.
-    pub fn reviews_due(&self, actor: &Actor, within_days: i64) -> ServiceResult<Vec<ReviewDue>> {
+    /// One page of the temporary answers whose review date is within `within_days` days or has
+    /// passed, soonest first.
+    pub fn reviews_due(
+        &self,
+        actor: &Actor,
+        within_days: i64,
+        page: i64,
+    ) -> ServiceResult<Paged<ReviewDue>> {
         if !actor.may_oversee() {
             return Err(ServiceError::Forbidden(
                 "the review list is for the legal department (role legal) and administrators"
                     .into(),
             ));
         }
+        let paging = page_of(page, LIST_PER_PAGE)?;
         let today = self.clock.now().with_timezone(&Stockholm).date_naive();
         let until = (today + Duration::days(within_days.clamp(0, 3650)))
             .format("%Y-%m-%d")
             .to_string();
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let answers = qs::temporary_answers_due(c, &until)?;
+            let (answers, total) =
+                qs::temporary_answers_due(c, &until, paging.offset(), paging.per_page)?;
             let ids: Vec<i64> = answers.iter().map(|a| a.question_id).collect();
             let questions: BTreeMap<i64, _> = qs::by_ids(c, &ids)?
                 .into_iter()
                 .map(|q| (q.id, q))
                 .collect();
-            Ok(answers
+            let items = answers
                 .into_iter()
                 .filter_map(|a| {
                     let q = questions.get(&a.question_id)?;
@@ -263,67 +331,115 @@ impl Service {
                         days_left,
                     })
                 })
-                .collect())
+                .collect();
+            Ok(Paged::new(items, total, paging))
         })
     }
 
     /// Stages received, answered and escalated per calendar month, the last `months` months up
-    /// to today (Europe/Stockholm), from the SLA report of each month.
+    /// to today (Europe/Stockholm).
+    ///
+    /// The whole months come from the level rollups in one query and the current month from
+    /// its stages, the same counts as the SLA report of each month. The report's open and
+    /// overdue columns, which need every open stage, are not computed: the chart does not
+    /// show them (it did, twelve times over, when each month was a whole report).
     pub fn sla_trend(&self, actor: &Actor, months: u32) -> ServiceResult<Vec<MonthTrend>> {
         use chrono::Datelike;
+        Self::require_reports(actor)?;
         let today = self.clock.now().with_timezone(&Stockholm).date_naive();
-        let mut out = Vec::new();
-        for back in (0..months.clamp(1, 36)).rev() {
+        let month_start = |back: u32| {
             let total = today.year() * 12 + today.month0() as i32 - back as i32;
-            let (year, month0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
-            let Some(first) = NaiveDate::from_ymd_opt(year, month0 + 1, 1) else {
-                continue;
+            NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1)
+        };
+        let firsts: Vec<NaiveDate> = (0..months.clamp(1, 36))
+            .rev()
+            .filter_map(month_start)
+            .collect();
+        let (Some(&oldest), Some(&current)) = (firsts.first(), firsts.last()) else {
+            return Ok(Vec::new());
+        };
+        let name = |d: NaiveDate| d.format("%Y-%m").to_string();
+        let stockholm_start = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(Stockholm).earliest())
+                .map(|t| t.naive_utc())
+        };
+        let (Some(current_start), Some(tomorrow_start)) = (
+            stockholm_start(current),
+            today.succ_opt().and_then(stockholm_start),
+        ) else {
+            return Err(ServiceError::invalid("months", "is out of range"));
+        };
+        let mut conn = self.conn()?;
+        let mut out: Vec<MonthTrend> = firsts
+            .iter()
+            .map(|&d| MonthTrend {
+                month: name(d),
+                received: 0,
+                answered: 0,
+                escalated: 0,
+            })
+            .collect();
+        store::read_tx(&mut conn, |c| -> ServiceResult<()> {
+            let mut add = |month: &str, kind: &str, n: i64| {
+                if let Some(m) = out.iter_mut().find(|m| m.month == month) {
+                    match kind {
+                        "received" => m.received += n,
+                        "answered" => m.answered += n,
+                        "escalated" => m.escalated += n,
+                        _ => {}
+                    }
+                }
             };
-            let next = if month0 == 11 {
-                NaiveDate::from_ymd_opt(year + 1, 1, 1)
-            } else {
-                NaiveDate::from_ymd_opt(year, month0 + 2, 1)
-            };
-            let last = next.map_or(today, |n| (n - Duration::days(1)).min(today));
-            let r = self.sla_report(
-                actor,
-                &super::reports::SlaReportQuery {
-                    from: Some(first.format("%Y-%m-%d").to_string()),
-                    to: Some(last.format("%Y-%m-%d").to_string()),
-                    group_by: Some("level".into()),
-                    format: None,
-                },
-            )?;
-            out.push(MonthTrend {
-                month: first.format("%Y-%m").to_string(),
-                received: r.rows.iter().map(|x| x.received).sum(),
-                answered: r.rows.iter().map(|x| x.answered).sum(),
-                escalated: r.rows.iter().map(|x| x.escalated).sum(),
-            });
-        }
+            if oldest < current {
+                let last_whole = firsts
+                    .get(firsts.len().saturating_sub(2))
+                    .copied()
+                    .unwrap_or(oldest);
+                for r in
+                    rs::rollup_kinds_by_month(c, GroupBy::Level, &name(oldest), &name(last_whole))?
+                {
+                    add(&r.month, &r.kind, r.n);
+                }
+            }
+            let this = name(current);
+            for r in rs::received(c, GroupBy::Level, current_start, tomorrow_start)? {
+                add(&this, "received", r.n);
+            }
+            for e in rs::ended(c, GroupBy::Level, current_start, tomorrow_start)? {
+                add(&this, &e.outcome, e.n);
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 
-    /// Every user with role and memberships, for administrators.
-    pub fn users_overview(&self, actor: &Actor) -> ServiceResult<Vec<UserSummary>> {
+    /// One page of the users, by name, with role and memberships, for administrators.
+    pub fn users_overview(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<UserSummary>> {
         if !actor.may_administer() {
             return Err(not_admin());
         }
+        let paging = page_of(page, USERS_PER_PAGE)?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            us::all(c)?
+            let (users, total) = us::page_by_name(c, paging.offset(), paging.per_page)?;
+            let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+            let mut memberships: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+            for (user, forum) in us::memberships_of(c, &ids)? {
+                memberships.entry(user).or_default().push(forum);
+            }
+            let items = users
                 .into_iter()
-                .map(|u| {
-                    Ok(UserSummary {
-                        memberships: us::memberships(c, u.id)?,
-                        id: u.id,
-                        email: u.email,
-                        name: u.name,
-                        unit: u.unit,
-                        role: u.role,
-                    })
+                .map(|u| UserSummary {
+                    memberships: memberships.remove(&u.id).unwrap_or_default(),
+                    id: u.id,
+                    email: u.email,
+                    name: u.name,
+                    unit: u.unit,
+                    role: u.role,
                 })
-                .collect()
+                .collect();
+            Ok(Paged::new(items, total, paging))
         })
     }
 
@@ -339,6 +455,20 @@ impl Service {
             return Err(not_admin());
         }
         let forum = forum.trim().to_string();
+        // The page takes the address as typed (a list of every user would grow without
+        // bound), so an unknown one is a mistake in that field, not a missing page.
+        let known = {
+            let mut conn = self.conn()?;
+            us::by_email(&mut conn, &email.trim().to_lowercase())?.is_some()
+        };
+        if !known {
+            let message = if email.trim().is_empty() {
+                "is required"
+            } else {
+                "no user has this e-mail address"
+            };
+            return Err(ServiceError::invalid("email", message));
+        }
         let change = if member {
             UserChange {
                 add_member: vec![forum],
@@ -353,12 +483,13 @@ impl Service {
         self.change_user(Some(actor), email, &change)
     }
 
-    /// Mails that gave up after their retries, for administrators.
-    pub fn failed_mail_for(&self, actor: &Actor) -> ServiceResult<Vec<FailedMail>> {
+    /// One page of the mails that gave up after their retries, oldest first, for
+    /// administrators.
+    pub fn failed_mail_for(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<FailedMail>> {
         if !actor.may_administer() {
             return Err(not_admin());
         }
-        self.failed_mail()
+        self.failed_mail_page(page_of(page, LIST_PER_PAGE)?)
     }
 
     /// An administrator queues a failed mail again.

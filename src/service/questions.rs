@@ -10,8 +10,9 @@ use super::validate::{is_country_code, normalise_list, Checks};
 use super::views::*;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
+use crate::domain::paging::Paging;
 use crate::domain::question::{decide, Action, Priority, StateFacts, Status};
-use crate::domain::sla::{self, StageTimes};
+use crate::domain::sla::{self, SlaState, StageTimes};
 use crate::domain::structure::{EscalationTarget, Level};
 use crate::domain::Code;
 use crate::store::models::*;
@@ -96,9 +97,9 @@ pub struct ListQuery {
     pub level: Option<String>,
     /// Only questions the caller asked.
     pub mine: Option<bool>,
-    /// Only questions whose current stage is overdue.
+    /// Only questions whose current stage is overdue (waiting questions only).
     pub overdue: Option<bool>,
-    /// 1-based.
+    /// 1-based page, 1 to 1000000 (default 1); a page past the last one is empty.
     pub page: Option<i64>,
     /// 1 to 100, default 20.
     pub per_page: Option<i64>,
@@ -456,14 +457,7 @@ impl Service {
     /// Questions matching the filters, urgent first, then the most recently changed.
     pub fn list_questions(&self, actor: &Actor, query: &ListQuery) -> ServiceResult<QuestionPage> {
         let mut checks = Checks::default();
-        let per_page = query.per_page.unwrap_or(20);
-        if !(1..=100).contains(&per_page) {
-            checks.fail("per_page", "must be between 1 and 100");
-        }
-        let page = query.page.unwrap_or(1);
-        if !(1..=1_000_000).contains(&page) {
-            checks.fail("page", "must be 1 or more");
-        }
+        let paging = checks.paging(query.page, query.per_page, 20, 100);
         let mut filter = qs::ListFilter::default();
         if let Some(f) = query.forum.as_deref().filter(|f| !f.is_empty()) {
             if self.config.structure.forum(f).is_none() {
@@ -501,50 +495,150 @@ impl Service {
             filter.asker_id = Some(actor.id);
         }
         let overdue = query.overdue == Some(true);
-        if overdue && filter.statuses.is_none() {
-            filter.statuses = Some(
-                [Status::Open, Status::InProgress, Status::AwaitingInfo]
+        if overdue {
+            // Only a waiting question can be overdue: of the statuses asked for, the waiting ones.
+            let pending = |s: &String| Status::parse(s).is_some_and(Status::is_pending);
+            filter.statuses = Some(match filter.statuses.take() {
+                Some(asked) => asked.into_iter().filter(pending).collect(),
+                None => Status::ALL
                     .iter()
+                    .filter(|s| s.is_pending())
                     .map(|s| s.as_str().to_string())
                     .collect(),
-            );
+            });
         }
+        let now = self.clock.now();
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let offset = (page - 1) * per_page;
             let (rows, total) = if overdue {
-                let all = qs::list_all(c, &filter)?;
-                let slas = self.current_slas(c, &all)?;
-                let rows: Vec<QuestionRow> = all
-                    .into_iter()
-                    .filter(|q| {
-                        parse_status(&q.status).is_ok_and(|s| s.is_pending())
-                            && slas.get(&q.id).is_some_and(|s| s.state == "overdue")
-                    })
-                    .collect();
-                let total = rows.len() as i64;
-                let page_rows = rows
-                    .into_iter()
-                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                    .take(usize::try_from(per_page).unwrap_or(0))
-                    .collect();
-                (page_rows, total)
+                self.overdue_page(c, &filter, paging, now)?
             } else {
-                qs::list(c, &filter, offset, per_page)?
+                qs::list(c, &filter, paging.offset(), paging.per_page)?
             };
-            let mut slas = self.current_slas(c, &rows)?;
-            let people = Self::people(c, rows.iter().flat_map(|q| [q.asker_id, q.assignee_id]))?;
-            let items = rows
-                .iter()
-                .map(|q| self.question_view(q, &people, slas.remove(&q.id)))
-                .collect::<ServiceResult<Vec<_>>>()?;
+            let items = self.list_views(c, &rows, now)?;
             Ok(QuestionPage {
                 items,
                 total,
-                page,
-                per_page,
+                page: paging.page,
+                per_page: paging.per_page,
             })
         })
+    }
+
+    /// One page of the overdue questions matching `filter`, in the list's order (urgent first,
+    /// then the most recently changed, then by id, as `qs::list` sorts), and their number.
+    ///
+    /// Whether a question is overdue is computed, not stored, so every candidate is evaluated:
+    /// from its light `Waiting` row, not the whole question; only the page is read whole. SQL
+    /// first leaves out the stages too young to be overdue (`overdue_cutoffs`).
+    fn overdue_page(
+        &self,
+        c: &mut DbConnection,
+        filter: &qs::ListFilter,
+        paging: Paging,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<(Vec<QuestionRow>, i64)> {
+        let cutoffs = self.overdue_cutoffs(now);
+        let candidates = qs::waiting(c, filter, Some(&cutoffs))?;
+        let states = self.waiting_states(c, &candidates, now)?;
+        let mut overdue: Vec<&qs::Waiting> = candidates
+            .iter()
+            .filter(|w| parse_status(&w.status).is_ok_and(|s| s.is_pending()))
+            .filter(|w| states.get(&w.id) == Some(&SlaState::Overdue))
+            .collect();
+        overdue.sort_by(|a, b| {
+            (&b.priority, b.updated_at, b.id).cmp(&(&a.priority, a.updated_at, a.id))
+        });
+        let ids: Vec<i64> = overdue[paging.slice_of(overdue.len())]
+            .iter()
+            .map(|w| w.id)
+            .collect();
+        Ok((qs::by_ids_in_order(c, &ids)?, overdue.len() as i64))
+    }
+
+    /// For every level and priority, the entry times before which a running stage can be
+    /// overdue now; a stage entered later cannot have used its target yet.
+    fn overdue_cutoffs(&self, now: DateTime<Utc>) -> Vec<qs::OverdueCutoff> {
+        let mode = self.config.sla.working_time;
+        let mut out = Vec::new();
+        for &level in Level::ALL {
+            for &priority in Priority::ALL {
+                let t = self.config.stage_targets(level, priority.as_str());
+                let before = |days: f64| sla::entered_before_to_exceed(days, now, mode).naive_utc();
+                out.push(qs::OverdueCutoff {
+                    level: level.as_str().to_string(),
+                    urgent: priority == Priority::Urgent,
+                    resolve: before(t.resolve),
+                    // Without a first response, whichever target comes first.
+                    first_response: before(t.first_response.min(t.resolve)),
+                });
+            }
+        }
+        out
+    }
+
+    /// The SLA state now of each question's current stage (None without a stage or with a
+    /// level that has no targets), from the light rows and the pauses of the stages that have
+    /// any: the same evaluation as `current_slas`, without the due times.
+    pub(crate) fn waiting_states(
+        &self,
+        c: &mut DbConnection,
+        rows: &[qs::Waiting],
+        now: DateTime<Utc>,
+    ) -> ServiceResult<HashMap<i64, SlaState>> {
+        let paused: Vec<i64> = rows
+            .iter()
+            .filter(|w| w.paused_ever != 0)
+            .filter_map(|w| w.stage_id)
+            .collect();
+        let mut pauses: HashMap<i64, Vec<sla::Pause>> = HashMap::new();
+        for chunk in paused.chunks(500) {
+            for p in qs::pauses_of(c, chunk)? {
+                pauses
+                    .entry(p.stage_id)
+                    .or_default()
+                    .push((utc(p.started_at), p.ended_at.map(utc)));
+            }
+        }
+        let mut out = HashMap::with_capacity(rows.len());
+        for w in rows {
+            let (Some(stage_id), Some(level), Some(entered_at)) = (
+                w.stage_id,
+                w.level.as_deref().and_then(Level::parse),
+                w.entered_at,
+            ) else {
+                continue;
+            };
+            let times = StageTimes {
+                entered_at: utc(entered_at),
+                first_response_at: w.first_response_at.map(utc),
+                left_at: w.left_at.map(utc),
+                pauses: pauses.remove(&stage_id).unwrap_or_default(),
+            };
+            let (_, state) = sla::state_at(
+                &times,
+                self.config.stage_targets(level, &w.priority),
+                self.config.sla.at_risk_share,
+                now,
+                self.config.sla.working_time,
+            );
+            out.insert(w.id, state);
+        }
+        Ok(out)
+    }
+
+    /// The list views of `rows`, in their order, with their current SLA as of `now`.
+    pub(crate) fn list_views(
+        &self,
+        c: &mut DbConnection,
+        rows: &[QuestionRow],
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Vec<QuestionView>> {
+        let mut slas = self.current_slas(c, rows, now)?;
+        let people = Self::people(c, rows.iter().flat_map(|q| [q.asker_id, q.assignee_id]))?;
+        rows.iter()
+            .map(|q| self.question_view(q, &people, slas.remove(&q.id)))
+            .collect()
     }
 
     /// The SLA of each question's current stage, with one query for stages and one for pauses.
@@ -552,16 +646,15 @@ impl Service {
         &self,
         c: &mut DbConnection,
         rows: &[QuestionRow],
+        now: DateTime<Utc>,
     ) -> ServiceResult<HashMap<i64, SlaView>> {
         let ids: Vec<i64> = rows.iter().map(|q| q.id).collect();
-        // The overdue filter passes every waiting question here: look them up, do not scan.
         let by_id: HashMap<i64, &QuestionRow> = rows.iter().map(|q| (q.id, q)).collect();
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
             let stages = qs::last_stages(c, chunk)?;
             let stage_ids: Vec<i64> = stages.iter().map(|s| s.id).collect();
             let pauses = qs::pauses_of(c, &stage_ids)?;
-            let now = self.clock.now();
             for stage in stages {
                 let Some(q) = by_id.get(&stage.question_id) else {
                     continue;

@@ -194,7 +194,7 @@ const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 30) {
 };
 
 impl Service {
-    fn require_reports(actor: &Actor) -> ServiceResult<()> {
+    pub(crate) fn require_reports(actor: &Actor) -> ServiceResult<()> {
         match actor.role {
             Role::Legal | Role::Admin => Ok(()),
             Role::Caseworker => Err(ServiceError::Forbidden(

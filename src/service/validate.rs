@@ -2,6 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::domain::paging::{Paging, MAX_PAGE};
 use crate::domain::pii;
 use crate::service::FieldError;
 
@@ -86,6 +87,32 @@ impl Checks {
                 None
             }
         }
+    }
+
+    /// A page of a list: `page` from 1 (default 1), `per_page` from 1 to `max_per_page`
+    /// (default `default_per_page`). A wrong value is reported and the default used.
+    pub fn paging(
+        &mut self,
+        page: Option<i64>,
+        per_page: Option<i64>,
+        default_per_page: i64,
+        max_per_page: i64,
+    ) -> Paging {
+        let per_page = per_page.unwrap_or(default_per_page);
+        let per_page = if (1..=max_per_page).contains(&per_page) {
+            per_page
+        } else {
+            self.fail("per_page", format!("must be between 1 and {max_per_page}"));
+            default_per_page
+        };
+        let page = page.unwrap_or(1);
+        let page = if (1..=MAX_PAGE).contains(&page) {
+            page
+        } else {
+            self.fail("page", format!("must be between 1 and {MAX_PAGE}"));
+            1
+        };
+        Paging { page, per_page }
     }
 
     pub fn finish(self) -> Result<(), crate::service::ServiceError> {

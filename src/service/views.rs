@@ -130,6 +130,29 @@ pub struct QuestionDetail {
     pub following: bool,
 }
 
+/// One page of a list that the pages show a page at a time, and where it lies in the whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// Rows on every page together.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
+}
+
+impl<T> Paged<T> {
+    pub fn new(items: Vec<T>, total: i64, paging: crate::domain::paging::Paging) -> Self {
+        Paged {
+            items,
+            total,
+            page: paging.page,
+            per_page: paging.per_page,
+            pages: paging.pages(total),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuestionPage {
     pub items: Vec<QuestionView>,

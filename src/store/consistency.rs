@@ -56,13 +56,28 @@ pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<ConsistencyCa
     Ok(cases::table.find(id).first(conn).optional()?)
 }
 
-/// Cases, oldest first, optionally of one status.
-pub fn list(conn: &mut DbConnection, status: Option<&str>) -> StoreResult<Vec<ConsistencyCaseRow>> {
-    let mut q = cases::table.into_boxed();
-    if let Some(s) = status {
-        q = q.filter(cases::status.eq(s.to_string()));
-    }
-    Ok(q.order((cases::created_at, cases::id)).load(conn)?)
+/// One page of the cases, oldest first (then by id), optionally of one status, and how many
+/// there are.
+pub fn list(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<ConsistencyCaseRow>, i64)> {
+    let of_status = || {
+        let mut q = cases::table.into_boxed();
+        if let Some(s) = status {
+            q = q.filter(cases::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total: i64 = of_status().count().get_result(conn)?;
+    let rows = of_status()
+        .order((cases::created_at, cases::id))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
 }
 
 /// Writes a decision if the case is still at `version`; false when someone decided first.

@@ -126,6 +126,25 @@ pub fn failed(conn: &mut DbConnection) -> StoreResult<Vec<OutboxRow>> {
         .load(conn)?)
 }
 
+/// One page of the mails that gave up, oldest first, and how many there are.
+pub fn failed_page(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<OutboxRow>, i64)> {
+    let total: i64 = outbox::table
+        .filter(outbox::status.eq("failed"))
+        .count()
+        .get_result(conn)?;
+    let rows = outbox::table
+        .filter(outbox::status.eq("failed"))
+        .order(outbox::id)
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
 pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<OutboxRow>> {
     Ok(outbox::table.find(id).first(conn).optional()?)
 }

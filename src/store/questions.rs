@@ -343,7 +343,8 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// Every matching question, for filters computed outside SQL (overdue).
+/// Every matching question, whole, in the list's order. The overdue list read these before it
+/// ranked `Waiting` rows; the queue benchmark keeps that way as its baseline.
 pub fn list_all(conn: &mut DbConnection, f: &ListFilter) -> StoreResult<Vec<QuestionRow>> {
     Ok(filtered(f)
         .order((
@@ -352,6 +353,153 @@ pub fn list_all(conn: &mut DbConnection, f: &ListFilter) -> StoreResult<Vec<Ques
             questions::id.desc(),
         ))
         .load(conn)?)
+}
+
+/// A question reduced to what its place in a queue or in the overdue list depends on: its
+/// priority, status and times, and its current stage (the one with the highest `seq`). No
+/// texts: ranking every waiting question of a forum reads these, and only the rows of the
+/// page shown are read whole.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Waiting {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub priority: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub updated_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub stage_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub level: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub entered_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub first_response_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub left_at: Option<NaiveDateTime>,
+    /// 1 when the stage has ever been paused: only those stages' pauses are read.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub paused_ever: i32,
+}
+
+/// The earliest entry times of a running stage at `level` with `urgent` priority (or not) that
+/// can make it overdue now: entered before `resolve`, or before `first_response` while it has
+/// had no first response (see `domain::sla::entered_before_to_exceed`).
+#[derive(Debug, Clone)]
+pub struct OverdueCutoff {
+    pub level: String,
+    pub urgent: bool,
+    pub resolve: NaiveDateTime,
+    pub first_response: NaiveDateTime,
+}
+
+/// Every question matching `f` in its `Waiting` form, in no particular order. With
+/// `overdue_cutoffs`, only running stages that entered early enough to be overdue now (a
+/// stage at a level without a cutoff is left out: it has no target, so it is never overdue).
+pub fn waiting(
+    conn: &mut DbConnection,
+    f: &ListFilter,
+    overdue_cutoffs: Option<&[OverdueCutoff]>,
+) -> StoreResult<Vec<Waiting>> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    // An empty choice matches nothing (and `IN ()` is not SQL PostgreSQL takes).
+    if f.forums.as_ref().is_some_and(Vec::is_empty)
+        || f.statuses.as_ref().is_some_and(Vec::is_empty)
+    {
+        return Ok(Vec::new());
+    }
+    // Placeholders are numbered in the order they appear and each is used once, which both
+    // backends read alike.
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut sql = String::from(
+        "SELECT q.id AS id, q.priority AS priority, q.status AS status, \
+                q.created_at AS created_at, q.updated_at AS updated_at, s.id AS stage_id, \
+                s.level AS level, s.entered_at AS entered_at, \
+                s.first_response_at AS first_response_at, s.left_at AS left_at, \
+                CASE WHEN EXISTS (SELECT 1 FROM stage_pauses p WHERE p.stage_id = s.id) \
+                     THEN 1 ELSE 0 END AS paused_ever \
+         FROM questions q \
+         LEFT JOIN stages s ON s.question_id = q.id \
+              AND s.seq = (SELECT MAX(s2.seq) FROM stages s2 WHERE s2.question_id = q.id) \
+         WHERE 1 = 1",
+    );
+    let list = |next: &mut dyn FnMut() -> String, len: usize| {
+        (0..len).map(|_| next()).collect::<Vec<_>>().join(", ")
+    };
+    if let Some(forums) = &f.forums {
+        sql.push_str(&format!(
+            " AND q.forum IN ({})",
+            list(&mut next, forums.len())
+        ));
+    }
+    if let Some(statuses) = &f.statuses {
+        sql.push_str(&format!(
+            " AND q.status IN ({})",
+            list(&mut next, statuses.len())
+        ));
+    }
+    if f.level.is_some() {
+        sql.push_str(&format!(" AND q.level = {}", next()));
+    }
+    if f.asker_id.is_some() {
+        sql.push_str(&format!(" AND q.asker_id = {}", next()));
+    }
+    if let Some(cutoffs) = overdue_cutoffs {
+        let arms: Vec<String> = cutoffs
+            .iter()
+            .map(|c| {
+                format!(
+                    "(s.level = {} AND q.priority {} 'urgent' AND (s.entered_at < {} \
+                      OR (s.first_response_at IS NULL AND s.entered_at < {})))",
+                    next(),
+                    if c.urgent { "=" } else { "<>" },
+                    next(),
+                    next()
+                )
+            })
+            .collect();
+        let arms = if arms.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            arms.join(" OR ")
+        };
+        sql.push_str(&format!(" AND s.left_at IS NULL AND ({arms})"));
+    }
+    let mut q = diesel::sql_query(sql).into_boxed::<super::MultiBackend>();
+    for forum in f.forums.iter().flatten() {
+        q = q.bind::<Text, _>(forum.clone());
+    }
+    for status in f.statuses.iter().flatten() {
+        q = q.bind::<Text, _>(status.clone());
+    }
+    if let Some(level) = &f.level {
+        q = q.bind::<Text, _>(level.clone());
+    }
+    if let Some(asker) = f.asker_id {
+        q = q.bind::<BigInt, _>(asker);
+    }
+    for c in overdue_cutoffs.into_iter().flatten() {
+        q = q
+            .bind::<Text, _>(c.level.clone())
+            .bind::<Timestamp, _>(c.resolve)
+            .bind::<Timestamp, _>(c.first_response);
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Questions by id, in the order of `ids` (a page of a ranked list).
+pub fn by_ids_in_order(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<QuestionRow>> {
+    let mut rows: std::collections::HashMap<i64, QuestionRow> =
+        by_ids(conn, ids)?.into_iter().map(|q| (q.id, q)).collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
 pub fn insert_stage(conn: &mut DbConnection, s: &NewStage<'_>) -> StoreResult<StageRow> {
@@ -715,12 +863,24 @@ pub fn followers_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Ve
         .load(conn)?)
 }
 
-/// Temporary answers whose review date (YYYY-MM-DD, so text order is date order) is `until` or
-/// earlier, soonest first.
-pub fn temporary_answers_due(conn: &mut DbConnection, until: &str) -> StoreResult<Vec<AnswerRow>> {
-    Ok(answers::table
-        .filter(answers::binding_status.eq("temporary"))
-        .filter(answers::review_date.le(until))
+/// One page of the temporary answers whose review date (YYYY-MM-DD, so text order is date
+/// order) is `until` or earlier, soonest first (then by id), and how many there are.
+pub fn temporary_answers_due(
+    conn: &mut DbConnection,
+    until: &str,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<AnswerRow>, i64)> {
+    let due = || {
+        answers::table
+            .filter(answers::binding_status.eq("temporary"))
+            .filter(answers::review_date.le(until.to_string()))
+    };
+    let total: i64 = due().count().get_result(conn)?;
+    let rows = due()
         .order((answers::review_date.asc(), answers::id.asc()))
-        .load(conn)?)
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
 }

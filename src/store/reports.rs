@@ -725,6 +725,36 @@ pub fn rollup_sums(
     })
 }
 
+/// Rollup counts of one kind (received, answered, escalated) in one month, over every group
+/// of a grouping.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MonthCount {
+    #[diesel(sql_type = Text)]
+    pub month: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+/// The counts of each month from `first` to `last` (inclusive, 'YYYY-MM') by kind, summed
+/// over the groups of `by`: a trend over months in one query.
+pub fn rollup_kinds_by_month(
+    conn: &mut DbConnection,
+    by: GroupBy,
+    first: &str,
+    last: &str,
+) -> StoreResult<Vec<MonthCount>> {
+    Ok(diesel::sql_query(
+        "SELECT month, kind, CAST(SUM(n) AS BIGINT) AS n FROM sla_rollups \
+         WHERE dim = $1 AND month >= $2 AND month <= $3 GROUP BY month, kind",
+    )
+    .bind::<Text, _>(by.column())
+    .bind::<Text, _>(first)
+    .bind::<Text, _>(last)
+    .load(conn)?)
+}
+
 /// The first and last month that has rollup rows ('*' sorts before every 'YYYY-MM', so the
 /// months are the rows above it: two index lookups).
 pub fn rollup_span(conn: &mut DbConnection) -> StoreResult<Option<(String, String)>> {

@@ -188,3 +188,31 @@ pub fn with_role(conn: &mut DbConnection, role: &str) -> StoreResult<Vec<UserRow
 pub fn all(conn: &mut DbConnection) -> StoreResult<Vec<UserRow>> {
     Ok(users::table.order(users::name).load(conn)?)
 }
+
+/// One page of the users by name (then id, so that pages neither overlap nor skip), and how
+/// many users there are.
+pub fn page_by_name(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<UserRow>, i64)> {
+    let total: i64 = users::table.count().get_result(conn)?;
+    let rows = users::table
+        .order((users::name, users::id))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The forums each of `user_ids` is a member of, as (user, forum) by user and forum.
+pub fn memberships_of(
+    conn: &mut DbConnection,
+    user_ids: &[i64],
+) -> StoreResult<Vec<(i64, String)>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq_any(user_ids))
+        .select((memberships::user_id, memberships::forum))
+        .order((memberships::user_id, memberships::forum))
+        .load(conn)?)
+}

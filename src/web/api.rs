@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::auth::{Caller, Reader};
 use super::error::{invalid, ApiError, Problem};
+use super::paging::link_header;
 use crate::service::consistency::{CaseQuery, CaseView, DecisionInput};
 use crate::service::notifications::Preferences;
 use crate::service::questions::*;
@@ -447,7 +448,11 @@ pub async fn set_preferences(
 
 #[utoipa::path(get, path = "/api/v1/consistency-cases", tag = "consistency", security(("bearer" = [])),
     params(CaseQuery),
-    responses((status = 200, description = "Pairs of similar questions that different forums answered, oldest first", body = Vec<CaseView>),
+    responses((status = 200, description = "One page of the pairs of similar questions that different forums answered, oldest first (100 unless `per_page` says otherwise)", body = Vec<CaseView>,
+            headers(
+                ("X-Total-Count" = i64, description = "Cases matching the filter, on every page"),
+                ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages (rel first, prev, next, last), where they exist"),
+            )),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn consistency_cases(
     svc: Svc,
@@ -455,9 +460,23 @@ pub async fn consistency_cases(
     q: web::Query<CaseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
+    let status = q.status.clone().unwrap_or_default();
     let s = svc.into_inner();
     let r = blocking(move || s.consistency_cases(&c.0, &q)).await?;
-    Ok(HttpResponse::Ok().json(r))
+    // The body stays the array of API.md; the paging is said in headers.
+    let mut res = HttpResponse::Ok();
+    res.insert_header(("X-Total-Count", r.total.to_string()));
+    let params = [("status", status.trim())];
+    if let Some(links) = link_header(
+        "/api/v1/consistency-cases",
+        &params,
+        r.page,
+        r.per_page,
+        r.pages,
+    ) {
+        res.insert_header((header::LINK, links));
+    }
+    Ok(res.json(r.items))
 }
 
 #[utoipa::path(get, path = "/api/v1/consistency-cases/{id}", tag = "consistency", security(("bearer" = [])),

@@ -146,6 +146,9 @@ pub enum PageError {
     Csrf,
     #[error("the form could not be read: {0}")]
     BadForm(String),
+    /// A query parameter of a page a person can correct (a page number), said in Swedish.
+    #[error("{0}")]
+    BadQuery(String),
     /// Seconds to wait before signing in may be tried again.
     #[error("too many failed sign-ins; wait {0} seconds")]
     TooManyAttempts(u64),
@@ -189,6 +192,7 @@ impl PageError {
             }
             PageError::Csrf => "Formuläret saknar säkerhetskod eller är för gammalt. Ladda om sidan och försök igen.".to_string(),
             PageError::BadForm(e) => format!("Formuläret kunde inte läsas ({e})."),
+            PageError::BadQuery(e) => e.clone(),
             PageError::TooManyAttempts(s) => format!("Vänta {s} sekunder och försök sedan igen."),
             PageError::Unavailable => "Försök igen om en stund.".to_string(),
             PageError::SignIn(_) => "Logga in för att fortsätta.".to_string(),
@@ -213,6 +217,7 @@ impl ResponseError for PageError {
             PageError::SignIn(_) => StatusCode::SEE_OTHER,
             PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::BadForm(_) => StatusCode::BAD_REQUEST,
+            PageError::BadQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PageError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -336,6 +341,7 @@ pub fn field_message_sv(message: &str) -> String {
     match message {
         "is empty" => "Får inte vara tomt.".to_string(),
         "must be in the future" => "Måste ligga i framtiden.".to_string(),
+        "no user has this e-mail address" => "Ingen användare har den e-postadressen.".to_string(),
         "only temporary answers have a review date" => {
             "Bara tillfälligt stöd har ett omprövningsdatum.".to_string()
         }

@@ -8,6 +8,7 @@ pub mod export;
 pub mod html;
 pub mod openapi;
 pub mod pages;
+pub mod paging;
 pub mod redirect;
 pub mod session;
 pub mod throttle;

@@ -771,12 +771,28 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     b.screenshots("settings");
     b.sign_out();
 
-    // The administrator's pages.
+    // The administrator's pages; the users, more than a page of them, a page at a time.
+    for i in 0..101 {
+        app.user(
+            &format!("person{i:03}@test.se"),
+            "u-lulea-asyl",
+            &[],
+            Role::Caseworker,
+        );
+    }
     b.sign_in(base, "maja.admin@test.se");
     b.goto(&format!("{base}/admin/anvandare"));
     assert!(b.page_text().contains("erik.enhet@test.se"));
+    assert!(b
+        .text("nav.pagination[aria-label='Sidor med användare']")
+        .contains("Sida 1 av 2"));
     b.check_accessibility("admin users");
     b.screenshots("admin-users");
+    b.click("nav.pagination a[rel=next]");
+    b.wait_for_url(|u| u.ends_with("/admin/anvandare?sida=2"));
+    assert!(b.page_text().contains("rut.region@test.se"));
+    b.check_accessibility("admin users, page 2");
+    b.screenshots("admin-users-page-2");
     b.goto(&format!("{base}/admin/mail"));
     b.check_accessibility("admin mail");
 }

@@ -17,6 +17,7 @@ mod index_recovery;
 mod instances;
 mod lifecycle;
 mod mail;
+mod paging;
 mod personal_data;
 mod refusals;
 mod reports;

@@ -472,6 +472,42 @@ fn reports_from_rollups_and_clocks_equal_the_stage_by_stage_reports() {
         }
     };
     check("maintained");
+    // The reports page's trend counts each month as that month's SLA report does.
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 6, 21).unwrap();
+    let trend = app.svc.sla_trend(&legal, 14).unwrap();
+    assert_eq!(trend.len(), 14);
+    assert_eq!(
+        (trend[0].month.as_str(), trend[13].month.as_str()),
+        ("2024-05", "2025-06")
+    );
+    for m in &trend {
+        let first =
+            chrono::NaiveDate::parse_from_str(&format!("{}-01", m.month), "%Y-%m-%d").unwrap();
+        let last = (first + chrono::Months::new(1) - chrono::Duration::days(1)).min(today);
+        let r = app
+            .svc
+            .sla_report(
+                &legal,
+                &SlaReportQuery {
+                    from: Some(first.to_string()),
+                    to: Some(last.to_string()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let sum = |f: fn(&eskalera::service::reports::SlaRow) -> i64| r.rows.iter().map(f).sum();
+        assert_eq!(
+            (m.received, m.answered, m.escalated),
+            (
+                sum(|x| x.received),
+                sum(|x| x.answered),
+                sum(|x| x.escalated)
+            ),
+            "{}",
+            m.month
+        );
+    }
+    assert!(trend.iter().map(|m| m.answered).sum::<i64>() >= 10);
     // The history has something to compare: stages of every kind.
     let all = app
         .svc

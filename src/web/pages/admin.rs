@@ -1,10 +1,11 @@
 //! The user's settings (mail preference) and the administrator's pages: failed mail with a
-//! retry button, and users with their forum memberships.
+//! retry button, and users with their forum memberships, each list a page at a time.
 
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
@@ -12,6 +13,7 @@ use crate::service::notifications::Preferences;
 use crate::service::ServiceError;
 use crate::web::error::PageError;
 use crate::web::html;
+use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::{Posted, Viewer};
 
 pub async fn settings(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
@@ -48,12 +50,45 @@ pub async fn save_settings(svc: Svc, v: Viewer, form: Posted) -> Result<HttpResp
     }
 }
 
-pub async fn failed_mail(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
+/// The page number of a list page's query.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    sida: Option<String>,
+    page: Option<String>,
+}
+
+impl PageQuery {
+    fn number(&self) -> Result<i64, PageError> {
+        page_number(self.sida.as_deref(), self.page.as_deref())
+    }
+}
+
+pub async fn failed_mail(
+    svc: Svc,
+    v: Viewer,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = q.number()?;
     let s = svc.into_inner();
     let actor = v.actor.clone();
-    let mails = call(move || s.failed_mail_for(&actor)).await?;
+    let mails = call(move || s.failed_mail_for(&actor, page)).await?;
+    if page > mails.pages {
+        return Err(past_end(page, mails.pages));
+    }
     let mut c = page_context(&v, "admin_mail", "Misslyckade e-postmeddelanden");
-    c.insert("mails", &mails);
+    c.insert("mails", &mails.items);
+    c.insert("total", &mails.total);
+    c.insert(
+        "pager",
+        &Pager::new(
+            page,
+            mails.pages,
+            mails.total,
+            "/admin/mail",
+            &[],
+            "Sidor med misslyckade meddelanden",
+        ),
+    );
     html::render("admin_mail.html", &c, StatusCode::OK)
 }
 
@@ -72,6 +107,7 @@ pub async fn retry_mail(
 async fn users_page(
     svc: Svc,
     v: &Viewer,
+    page: i64,
     errors: BTreeMap<String, String>,
     values: Value,
 ) -> Result<HttpResponse, PageError> {
@@ -82,9 +118,12 @@ async fn users_page(
     };
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
-    let users = call(move || s.users_overview(&actor)).await?;
+    let users = call(move || s.users_overview(&actor, page)).await?;
+    if page > users.pages {
+        return Err(past_end(page, users.pages));
+    }
     let mut c = page_context(v, "admin_users", "Användare och medlemskap");
-    c.insert("users", &users.iter().map(|u| serde_json::json!({
+    c.insert("users", &users.items.iter().map(|u| serde_json::json!({
         "email": u.email, "name": u.name, "role": u.role,
         "unit": svc.config.structure.units.get(&u.unit).map_or(u.unit.as_str(), |x| x.name.as_str()),
         "memberships": u.memberships.iter().map(|m| serde_json::json!({
@@ -92,14 +131,38 @@ async fn users_page(
             "name": svc.config.structure.forum(m).map_or(m.as_str(), |f| f.name.as_str()),
         })).collect::<Vec<_>>(),
     })).collect::<Vec<_>>());
+    c.insert("total", &users.total);
+    c.insert(
+        "pager",
+        &Pager::new(
+            page,
+            users.pages,
+            users.total,
+            "/admin/anvandare",
+            &[],
+            "Sidor med användare",
+        ),
+    );
     c.insert("forums", &svc.forums());
     c.insert("errors", &errors);
     c.insert("values", &with_defaults(values, &["email", "forum"]));
     html::render("admin_users.html", &c, status)
 }
 
-pub async fn users(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
-    users_page(svc, &v, BTreeMap::new(), Value::Object(Default::default())).await
+pub async fn users(
+    svc: Svc,
+    v: Viewer,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = q.number()?;
+    users_page(
+        svc,
+        &v,
+        page,
+        BTreeMap::new(),
+        Value::Object(Default::default()),
+    )
+    .await
 }
 
 pub async fn change_membership(
@@ -126,7 +189,7 @@ pub async fn change_membership(
                     (k, m)
                 })
                 .collect();
-            users_page(svc, &v, errors, Value::Object(form.values())).await
+            users_page(svc, &v, 1, errors, Value::Object(form.values())).await
         }
         Err(e) => Err(e.into()),
     }

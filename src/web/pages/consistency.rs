@@ -12,6 +12,7 @@ use crate::service::consistency::{CaseQuery, DecisionInput};
 use crate::service::ServiceError;
 use crate::web::error::PageError;
 use crate::web::html;
+use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::{Posted, Viewer};
 
 /// The list's tabs: the status a tab shows (None: every case) and its label.
@@ -23,9 +24,14 @@ const TABS: [(Option<&str>, &str); 5] = [
     (None, "Alla"),
 ];
 
+/// Cases on one page of the list.
+const CASES_PER_PAGE: i64 = 50;
+
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     status: Option<String>,
+    sida: Option<String>,
+    page: Option<String>,
 }
 
 pub async fn cases(
@@ -33,8 +39,10 @@ pub async fn cases(
     v: Viewer,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
+    let q = q.into_inner();
+    let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
     // Without a choice the page opens on what waits for a decision.
-    let status = match q.into_inner().status {
+    let status = match q.status {
         None => Some("open".to_string()),
         Some(s) if s == "alla" => None,
         Some(s) => Some(s),
@@ -43,8 +51,13 @@ pub async fn cases(
     let actor = v.actor.clone();
     let query = CaseQuery {
         status: status.clone(),
+        page: Some(page),
+        per_page: Some(CASES_PER_PAGE),
     };
     let cases = call(move || s.consistency_cases(&actor, &query)).await?;
+    if page > cases.pages {
+        return Err(past_end(page, cases.pages));
+    }
     let tabs: Vec<_> = TABS
         .iter()
         .map(|(code, label)| {
@@ -55,8 +68,21 @@ pub async fn cases(
             })
         })
         .collect();
+    let tab = status.clone().unwrap_or_else(|| "alla".to_string());
     let mut c = page_context(&v, "consistency", "Enhetlighet");
-    c.insert("cases", &cases);
+    c.insert("cases", &cases.items);
+    c.insert("total", &cases.total);
+    c.insert(
+        "pager",
+        &Pager::new(
+            page,
+            cases.pages,
+            cases.total,
+            "/enhetlighet",
+            &[("status", &tab)],
+            "Sidor med jämförelser",
+        ),
+    );
     c.insert("tabs", &tabs);
     c.insert("status", &status.unwrap_or_default());
     html::render("consistency.html", &c, StatusCode::OK)

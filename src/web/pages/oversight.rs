@@ -16,6 +16,7 @@ use crate::service::ServiceError;
 use crate::web::error::PageError;
 use crate::web::export;
 use crate::web::html::{self, escape};
+use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::Viewer;
 
 const REVIEW_WITHIN_DAYS: i64 = 30;
@@ -31,7 +32,19 @@ fn level_name(code: &str) -> String {
     Level::parse(code).map_or_else(|| code.to_string(), |l| capitalised(l.label_sv()))
 }
 
-pub async fn overview(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
+/// The page number of the review list on the overview.
+#[derive(Debug, Deserialize)]
+pub struct OverviewQuery {
+    sida: Option<String>,
+    page: Option<String>,
+}
+
+pub async fn overview(
+    svc: Svc,
+    v: Viewer,
+    q: web::Query<OverviewQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     let (by_level, by_forum, reviews) = call(move || {
@@ -42,10 +55,13 @@ pub async fn overview(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
         Ok((
             s.backlog(&actor, &q("level"))?,
             s.backlog(&actor, &q("forum"))?,
-            s.reviews_due(&actor, REVIEW_WITHIN_DAYS)?,
+            s.reviews_due(&actor, REVIEW_WITHIN_DAYS, page)?,
         ))
     })
     .await?;
+    if page > reviews.pages {
+        return Err(past_end(page, reviews.pages));
+    }
     let levels: Vec<_> = by_level
         .rows
         .iter()
@@ -66,7 +82,20 @@ pub async fn overview(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
     let mut c = page_context(&v, "overview", "Översikt");
     c.insert("levels", &levels);
     c.insert("forums", &forums);
-    c.insert("reviews", &reviews);
+    c.insert("reviews", &reviews.items);
+    c.insert("reviews_total", &reviews.total);
+    c.insert(
+        "reviews_pager",
+        &Pager::new(
+            page,
+            reviews.pages,
+            reviews.total,
+            "/oversikt",
+            &[],
+            "Sidor med tillfälligt stöd att ompröva",
+        )
+        .anchored("reviews-heading"),
+    );
     c.insert("review_days", &REVIEW_WITHIN_DAYS);
     html::render("overview.html", &c, StatusCode::OK)
 }

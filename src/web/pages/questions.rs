@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
@@ -19,6 +20,7 @@ const ASK_FIELDS: &[&str] = &[
     "priority",
     "urgent_reason",
 ];
+use crate::domain::paging::Paging;
 use crate::service::questions::{
     AnswerInput, AssignInput, BindingStatusInput, DuplicateInput, EscalateInput, ListQuery,
     NewQuestionInput, NoteInput,
@@ -27,9 +29,24 @@ use crate::service::search::SimilarQuery;
 use crate::service::{ServiceError, ServiceResult};
 use crate::web::error::PageError;
 use crate::web::html;
+use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::{Posted, Viewer};
 
-pub async fn start(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
+/// Questions on one page of "Mina frågor".
+const MINE_PER_PAGE: i64 = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct StartQuery {
+    sida: Option<String>,
+    page: Option<String>,
+}
+
+pub async fn start(
+    svc: Svc,
+    v: Viewer,
+    q: web::Query<StartQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
     let s = svc.into_inner();
     let actor = v.actor.clone();
     let mine = call(move || {
@@ -37,15 +54,28 @@ pub async fn start(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
             &actor,
             &ListQuery {
                 mine: Some(true),
-                per_page: Some(100),
+                page: Some(page),
+                per_page: Some(MINE_PER_PAGE),
                 ..Default::default()
             },
         )
     })
     .await?;
+    let pages = Paging {
+        page,
+        per_page: MINE_PER_PAGE,
+    }
+    .pages(mine.total);
+    if page > pages {
+        return Err(past_end(page, pages));
+    }
     let mut c = page_context(&v, "start", "Mina frågor");
     c.insert("questions", &mine.items);
     c.insert("total", &mine.total);
+    c.insert(
+        "pager",
+        &Pager::new(page, pages, mine.total, "/", &[], "Sidor i Mina frågor"),
+    );
     html::render("start.html", &c, StatusCode::OK)
 }
 

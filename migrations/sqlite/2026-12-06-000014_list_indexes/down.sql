@@ -1,0 +1,2 @@
+DROP INDEX answers_review_due;
+DROP INDEX users_name;

@@ -29,9 +29,8 @@ use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
-use common::Rng;
+use common::{time, Rng};
 use eskalera::clock::Clock;
-use eskalera::config::Config;
 use eskalera::domain::calendar;
 use eskalera::domain::sla::{self, StageTimes};
 use eskalera::domain::structure::Level;
@@ -55,19 +54,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Median of `runs` timed calls after one untimed call that warms the cache.
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut last = f();
-    let mut ms = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        last = f();
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ms.sort_by(|a, b| a.total_cmp(b));
-    (ms[ms.len() / 2], last)
-}
-
 fn saturday_noon() -> DateTime<Utc> {
     let today = Utc::now().with_timezone(&Stockholm).date_naive();
     let saturday =
@@ -77,20 +63,6 @@ fn saturday_noon() -> DateTime<Utc> {
         .earliest()
         .unwrap()
         .with_timezone(&Utc)
-}
-
-fn config(db_url: &str, data: &Path) -> Config {
-    let url = db_url.to_string();
-    let dir = data.display().to_string();
-    Config::load_with_env(
-        Some(Path::new("config/default.toml")),
-        move |name| match name {
-            "ESKALERA_DATABASE_URL" => Some(url.clone()),
-            "ESKALERA_DATA_DIR" => Some(dir.clone()),
-            _ => None,
-        },
-    )
-    .unwrap()
 }
 
 /// The questions, written directly (the rows the use cases write, without their events and
@@ -446,7 +418,7 @@ fn run(backend: &str, db_url: &str, data: &Path, waiting: usize, history: usize)
     let _ = std::fs::remove_dir_all(data);
     std::fs::create_dir_all(data).unwrap();
     let now = saturday_noon();
-    let svc = Service::open(config(db_url, data), Clock::starting_at(now)).unwrap();
+    let svc = Service::open(common::config_at(db_url, data), Clock::starting_at(now)).unwrap();
     svc.add_user(&NewUserInput {
         email: "lagman@bench.se".into(),
         name: "Lagman".into(),

@@ -12,24 +12,11 @@ use std::time::Instant;
 
 use chrono::{Datelike, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
-use common::Corpus;
+use common::{time, Corpus};
 use diesel::prelude::*;
 use eskalera::clock::Clock;
 use eskalera::service::reports::{BacklogQuery, SlaReportQuery};
 use eskalera::store::schema::stages;
-
-/// Median of `runs` timed calls after one untimed call that warms the cache.
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut last = f();
-    let mut ms = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        last = f();
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ms.sort_by(|a, b| a.total_cmp(b));
-    (ms[ms.len() / 2], last)
-}
 
 fn main() {
     let n: usize = std::env::var("ESKALERA_BENCH_QUESTIONS")

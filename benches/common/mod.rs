@@ -118,17 +118,7 @@ pub struct Corpus {
 
 impl Corpus {
     pub fn config(&self) -> Config {
-        let url = self.db_url.clone();
-        let data = self.dir.join("data").display().to_string();
-        Config::load_with_env(
-            Some(Path::new("config/default.toml")),
-            move |name| match name {
-                "ESKALERA_DATABASE_URL" => Some(url.clone()),
-                "ESKALERA_DATA_DIR" => Some(data.clone()),
-                _ => None,
-            },
-        )
-        .unwrap()
+        config_at(&self.db_url, &self.dir.join("data"))
     }
 
     pub fn service(&self) -> Service {
@@ -370,4 +360,32 @@ pub fn summary(mut ms: Vec<f64>) -> (f64, f64, f64) {
     ms.sort_by(|a, b| a.total_cmp(b));
     let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
     (percentile(&ms, 50.0), percentile(&ms, 99.0), mean)
+}
+
+/// The repository's settings with this database and data dir.
+pub fn config_at(db_url: &str, data: &Path) -> Config {
+    let url = db_url.to_string();
+    let dir = data.display().to_string();
+    Config::load_with_env(
+        Some(Path::new("config/default.toml")),
+        move |name| match name {
+            "ESKALERA_DATABASE_URL" => Some(url.clone()),
+            "ESKALERA_DATA_DIR" => Some(dir.clone()),
+            _ => None,
+        },
+    )
+    .unwrap()
+}
+
+/// Median of `runs` timed calls (ms) after one untimed call that warms the cache.
+pub fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut last = f();
+    let mut ms = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        last = f();
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (ms[ms.len() / 2], last)
 }

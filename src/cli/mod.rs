@@ -187,13 +187,14 @@ fn read_password() -> Result<String, CliError> {
 
 fn print_user(u: &UserSummary) {
     println!(
-        "{} <{}> id {} unit {} role {} member of [{}]",
+        "{} <{}> id {} unit {} role {} member of [{}]{}",
         u.name,
         u.email,
         u.id,
         u.unit,
         u.role,
-        u.memberships.join(", ")
+        u.memberships.join(", "),
+        if u.disabled { " (disabled)" } else { "" }
     );
 }
 

@@ -432,6 +432,7 @@ impl Service {
                 .into_iter()
                 .map(|u| UserSummary {
                     memberships: memberships.remove(&u.id).unwrap_or_default(),
+                    disabled: u.disabled_at.is_some(),
                     id: u.id,
                     email: u.email,
                     name: u.name,

@@ -41,6 +41,8 @@ pub struct UserSummary {
     pub unit: String,
     pub role: String,
     pub memberships: Vec<String>,
+    /// Disabled: no sign-in, no session, no token.
+    pub disabled: bool,
 }
 
 fn hash_token(token: &str) -> String {
@@ -242,6 +244,7 @@ impl Service {
             name: u.name,
             unit: u.unit,
             role: u.role,
+            disabled: u.disabled_at.is_some(),
         })
     }
 

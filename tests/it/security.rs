@@ -240,6 +240,7 @@ fn access_is_cut_off_and_passwords_reset_from_the_command_line_with_audit_events
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     let o = eskalera(&app, &["user", "disable", "cli@test.se"], None);
     assert!(o.status.success(), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(disabled)"));
     assert_eq!(fresh.get("/").status, 401);
     let o = eskalera(&app, &["user", "disable", "cli@test.se"], None);
     assert_eq!(o.status.code(), Some(2), "disabling twice: {o:?}");
@@ -704,27 +705,38 @@ fn parallel_follows_of_one_question_all_succeed() {
     let app = TestApp::start();
     let token = app.user("folj@test.se", "u-lulea-asyl", &[], Role::Caseworker);
     let other = app.user("fragar@test.se", "u-lulea-asyl", &[], Role::Caseworker);
-    let id = app.ask(&other, "Fråga att följa", "asyl_forstagang");
-    let statuses: Vec<u16> = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..50)
-            .map(|_| {
-                s.spawn(|| {
-                    app.request(
-                        "POST",
-                        &format!("/api/v1/questions/{id}/follow"),
-                        Some(&token),
-                        None,
-                        &[],
-                    )
-                    .status
+    // The race is narrow (two checks before either insert): several rounds make it likely
+    // enough that the old check-then-insert failed here on PostgreSQL.
+    for round in 0..10 {
+        let id = app.ask(
+            &other,
+            &format!("Fråga att följa {round}"),
+            "asyl_forstagang",
+        );
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..50)
+                .map(|_| {
+                    s.spawn(|| {
+                        app.request(
+                            "POST",
+                            &format!("/api/v1/questions/{id}/follow"),
+                            Some(&token),
+                            None,
+                            &[],
+                        )
+                        .status
+                    })
                 })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    assert!(statuses.iter().all(|s| *s == 204), "{statuses:?}");
-    let q = app.get(&format!("/api/v1/questions/{id}"), &token);
-    assert_eq!(q.ok()["following"], true);
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(
+            statuses.iter().all(|s| *s == 204),
+            "round {round}: {statuses:?}"
+        );
+        let q = app.get(&format!("/api/v1/questions/{id}"), &token);
+        assert_eq!(q.ok()["following"], true);
+    }
 }
 
 #[test]

@@ -124,7 +124,7 @@ async fn users_page(
     }
     let mut c = page_context(v, "admin_users", "Användare och medlemskap");
     c.insert("users", &users.items.iter().map(|u| serde_json::json!({
-        "email": u.email, "name": u.name, "role": u.role,
+        "email": u.email, "name": u.name, "role": u.role, "disabled": u.disabled,
         "unit": svc.config.structure.units.get(&u.unit).map_or(u.unit.as_str(), |x| x.name.as_str()),
         "memberships": u.memberships.iter().map(|m| serde_json::json!({
             "code": m,

@@ -20,6 +20,7 @@ mod mail;
 mod paging;
 mod personal_data;
 mod refusals;
+mod relevance;
 mod reports;
 mod search;
 mod security;

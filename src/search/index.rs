@@ -277,6 +277,10 @@ pub struct SearchIndex {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// The cursor of the commit the reader shows: a commit is on disk (and [`Self::cursor`]
+    /// moves) a moment before the reader is reloaded, and a search in that moment would not
+    /// yet find what the cursor says is indexed.
+    visible: std::sync::Mutex<(i64, i64)>,
 }
 
 impl SearchIndex {
@@ -293,11 +297,32 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let metas = index.load_metas()?;
+        let visible = metas.payload.as_deref().map_or((0, 0), parse_cursor);
         Ok(SearchIndex {
             index,
             reader,
             fields,
+            visible: std::sync::Mutex::new(visible),
         })
+    }
+
+    /// Shows searches everything committed up to `cursor`.
+    pub fn reload_to(&self, cursor: (i64, i64)) -> Result<(), SearchError> {
+        self.reader.reload()?;
+        match self.visible.lock() {
+            Ok(mut v) => *v = cursor,
+            Err(poisoned) => *poisoned.into_inner() = cursor,
+        }
+        Ok(())
+    }
+
+    /// The change-log position up to which searches find every change.
+    pub fn visible_cursor(&self) -> (i64, i64) {
+        match self.visible.lock() {
+            Ok(v) => *v,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
     }
 
     /// The change-log position (transaction, change id) up to which the index is complete,
@@ -1149,6 +1174,41 @@ mod tests {
         writer.commit().unwrap();
         index.reader.reload().unwrap();
         index
+    }
+
+    #[test]
+    fn the_visible_cursor_waits_for_the_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path()).unwrap();
+        let mut writer: tantivy::IndexWriter = index.index.writer(15_000_000).unwrap();
+        let doc = QuestionDoc {
+            id: 1,
+            title: "konvertit".into(),
+            ..Default::default()
+        };
+        writer.add_document(doc.to_document(&index.fields)).unwrap();
+        let mut prepared = writer.prepare_commit().unwrap();
+        prepared.set_payload(&cursor_payload((5, 9)));
+        prepared.commit().unwrap();
+        // Committed, not yet shown: the cursor has moved, what searches see has not.
+        assert_eq!(index.cursor().unwrap(), (5, 9));
+        assert_eq!(index.visible_cursor(), (0, 0));
+        let found = |i: &SearchIndex| {
+            i.search("konvertit", &Filters::default(), 0, 10, false)
+                .unwrap()
+                .total
+        };
+        assert_eq!(found(&index), 0);
+        index.reload_to((5, 9)).unwrap();
+        assert_eq!(index.visible_cursor(), (5, 9));
+        assert_eq!(found(&index), 1);
+        // Reopened, the index shows its last commit.
+        drop(writer);
+        drop(index);
+        assert_eq!(
+            SearchIndex::open(dir.path()).unwrap().visible_cursor(),
+            (5, 9)
+        );
     }
 
     #[test]

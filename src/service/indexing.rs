@@ -226,13 +226,14 @@ impl Service {
         let docs = store::read_tx(&mut conn, |c| docs_for(c, &ids))?;
         replace_docs(w, &index, &ids, &docs)?;
         commit(w, last)?;
-        index.reader.reload().map_err(SearchError::from)?;
+        index.reload_to((last.txid, last.id))?;
         Ok(changes.len())
     }
 
-    /// Changes recorded in the database that the search index has not applied yet.
+    /// Changes recorded in the database that searches do not find yet.
     pub fn index_lag(&self) -> ServiceResult<i64> {
-        let cursor = cursor_of(&self.search.current())?;
+        let (txid, id) = self.search.current().visible_cursor();
+        let cursor = ChangeCursor { txid, id };
         let mut conn = self.conn()?;
         Ok(qs::changes_pending(&mut conn, cursor)?)
     }

@@ -34,10 +34,16 @@ struct Variant {
     adjust: fn(&mut Config),
 }
 
-const VARIANTS: &[Variant] = &[Variant {
-    name: "eskalera",
-    adjust: |_| {},
-}];
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "eskalera",
+        adjust: |_| {},
+    },
+    Variant {
+        name: "eskalera (fields, before)",
+        adjust: |c| c.search.ranking = eskalera::search::Ranking::Fields,
+    },
+];
 
 /// Cut-offs of the two metrics.
 const NDCG_AT: usize = relevance::PAGE;

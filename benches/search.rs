@@ -10,7 +10,6 @@
 mod common;
 
 use std::collections::HashSet;
-use std::net::TcpListener;
 use std::time::Instant;
 
 use common::{judged, summary, Corpus, Rng};
@@ -86,8 +85,14 @@ fn main() {
         svc.rebuild_index(&mut std::io::stderr()).unwrap();
         eprintln!("tantivy index built in {:.1} s", t.elapsed().as_secs_f64());
     }
-    // The rebuild published a new generation: reopen to search it.
+    // The rebuild published a new generation: reopen to search it. The ranking before 0.2.7
+    // (`search.ranking = "fields"`) runs beside it on the same index, interleaved.
     let svc = corpus.service();
+    let old_svc = {
+        let mut config = corpus.config();
+        config.search.ranking = eskalera::search::Ranking::Fields;
+        eskalera::service::Service::open(config, eskalera::clock::Clock::system()).unwrap()
+    };
     let mut fts = diesel::SqliteConnection::establish(&corpus.db_url).unwrap();
     let has_fts =
         diesel::sql_query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'bench_fts'")
@@ -134,22 +139,16 @@ fn main() {
         (ms, r.total, r.hits.iter().map(|h| h.id).collect::<Vec<_>>())
     };
     let direct = |q: &str| direct_with(q, true);
-    // HTTP: a real server on loopback, one client, sequential requests.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server_svc = svc.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            eskalera::web::server(server_svc, listener, 2)
-                .unwrap()
-                .await
-        })
-    });
+    // HTTP: a real server on loopback per ranking, one client, sequential requests.
+    let base = common::serve(&svc);
+    let old_base = common::serve(&old_svc);
     let agent = ureq::AgentBuilder::new().build();
-    while agent.get(&format!("{base}/healthz")).call().is_err() {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    for b in [&base, &old_base] {
+        while agent.get(&format!("{b}/healthz")).call().is_err() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
-    let http = |q: &str| {
+    let http_at = |base: &str, q: &str| {
         let url = format!("{base}/api/v1/search?q={}", urlencode(q));
         let t = Instant::now();
         let body = agent
@@ -163,6 +162,8 @@ fn main() {
         assert!(body.contains("\"hits\""));
         ms
     };
+    let http = |q: &str| http_at(&base, q);
+    let http_old = |q: &str| http_at(&old_base, q);
     let pg_run = |pg: &mut diesel::PgConnection, q: &str| {
         let t = Instant::now();
         let (hits, total) = common::pg::search(pg, q);
@@ -175,6 +176,7 @@ fn main() {
     for q in &qs {
         direct(q);
         http(q);
+        http_old(q);
         fts_run(&mut fts, q);
         if let Some(pg) = pg.as_mut() {
             pg_run(pg, q);
@@ -188,6 +190,7 @@ fn main() {
         .unwrap_or(3);
     let (mut d, mut h, mut f, mut nf, mut p) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut ho = Vec::new();
     let (mut totals, mut fts_totals, mut pg_totals) = (0usize, 0i64, 0i64);
     let mut labels = Vec::new();
     let mut pg_slowest: Vec<(f64, &String)> = Vec::new();
@@ -198,6 +201,7 @@ fn main() {
             labels.push(q);
             totals += total;
             h.push(http(q));
+            ho.push(http_old(q));
             let (ms, _, total) = fts_run(&mut fts, q);
             f.push(ms);
             fts_totals += total;
@@ -224,6 +228,7 @@ fn main() {
     let has_pg = !p.is_empty();
     let (d50, d99, dm) = summary(d);
     let (h50, h99, hm) = summary(h);
+    let (o50, o99, om) = summary(ho);
     let (f50, f99, fm) = summary(f);
     let (n50, n99, nm) = summary(nf);
     let (p50, p99, pm) = summary(p);
@@ -257,6 +262,19 @@ fn main() {
         h99,
         hm,
         format!("~{}", totals / samples),
+    );
+    row(
+        "eskalera HTTP, ranking before 0.2.7 (fields)",
+        o50,
+        o99,
+        om,
+        String::from("same"),
+    );
+    println!(
+        "goal: eskalera HTTP p99 {h99:.2} ms < 20 ms: {}; at most 1.25× the ranking before ({o99:.2} ms): {:.2}× {}",
+        if h99 < 20.0 { "met" } else { "NOT met" },
+        h99 / o99,
+        if h99 <= 1.25 * o99 { "met" } else { "NOT met" }
     );
     row(
         "eskalera in-process, facets=false",

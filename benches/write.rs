@@ -17,7 +17,6 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -107,17 +106,7 @@ fn serve(db_url: &str, data: &Path) -> Served {
     }
     let indexer = svc.start_indexer().unwrap();
     let mailer = svc.start_mailer().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server_svc = svc.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            // As `eskalera serve` on this machine: one worker per core, at least 2.
-            eskalera::web::server(server_svc, listener, 2)
-                .unwrap()
-                .await
-        })
-    });
+    let base = common::serve(&svc);
     while ureq::get(&format!("{base}/healthz")).call().is_err() {
         std::thread::sleep(Duration::from_millis(20));
     }

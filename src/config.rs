@@ -90,6 +90,15 @@ fn default_digest_hour() -> u32 {
     7
 }
 
+/// `[search]`: how free-text queries are ranked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// `combined` (default) or `fields`, the ranking before 0.2.7, kept for comparison.
+    #[serde(default)]
+    pub ranking: crate::search::Ranking,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
@@ -102,6 +111,8 @@ struct RawSettings {
     /// Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    #[serde(default)]
+    search: SearchConfig,
     sla: SlaConfig,
     binding: BTreeMap<String, Vec<BindingStatus>>,
     mail: MailConfig,
@@ -156,6 +167,7 @@ pub struct Config {
     /// Addresses (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
     /// believed; from anyone else those headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub search: SearchConfig,
     /// Where the clock starts (`ESKALERA_NOW`); None means the system clock.
     pub now: Option<DateTime<Utc>>,
     /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
@@ -313,6 +325,7 @@ impl Config {
             base_url: env("ESKALERA_BASE_URL").unwrap_or(raw.base_url),
             smtp_url,
             trusted_proxies,
+            search: raw.search,
             now,
             session_key,
             sla: raw.sla,

@@ -389,3 +389,19 @@ pub fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     ms.sort_by(|a, b| a.total_cmp(b));
     (ms[ms.len() / 2], last)
 }
+
+/// Serves `svc` over HTTP on a free loopback port in a thread of its own, as `eskalera serve`
+/// does on this machine (one worker per core, at least 2); returns the base URL.
+pub fn serve(svc: &Service) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server_svc = svc.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            eskalera::web::server(server_svc, listener, 2)
+                .unwrap()
+                .await
+        })
+    });
+    base
+}

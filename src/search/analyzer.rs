@@ -1,10 +1,10 @@
-//! Swedish text analysis for the index: lower-casing, the Snowball stemmer, a rule for the
-//! definite endings it leaves, diacritic folding, a reversed variant for compound heads, and
-//! adjacent word pairs for phrases.
+//! Swedish text analysis for the index: words (with the repair of scanned text's confusions),
+//! lower-casing, the Snowball stemmer, a rule for the definite endings it leaves, diacritic
+//! folding, a reversed variant for compound heads, and adjacent word pairs for phrases.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
+    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// Words and stems: fråga, frågan, frågor, frågorna → "frag".
@@ -105,11 +105,154 @@ impl<T: TokenStream> TokenStream for SwedishEndingsStream<T> {
     }
 }
 
+/// Words: runs of letters and digits, as tantivy's simple tokenizer makes them, except that an
+/// `&` glued to the letter after it belongs to the word. Scanned documents read "ä" as "&"
+/// ("&rendeprévningen", "till&mpning"); in written text `&` stands between spaces ("A & B").
+#[derive(Clone, Default)]
+pub struct WordTokenizer {
+    token: Token,
+}
+
+pub struct WordStream<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    token: &'a mut Token,
+}
+
+fn in_word(c: char, next: Option<char>) -> bool {
+    c.is_alphanumeric() || (c == '&' && next.is_some_and(char::is_alphabetic))
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.token.reset();
+        WordStream {
+            text,
+            chars: text.char_indices().peekable(),
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        self.token.position = self.token.position.wrapping_add(1);
+        while let Some((start, c)) = self.chars.next() {
+            if !in_word(c, self.chars.peek().map(|(_, n)| *n)) {
+                continue;
+            }
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, c)) = self.chars.peek() {
+                let mut rest = self.text.get(i + c.len_utf8()..).unwrap_or("").chars();
+                if !in_word(c, rest.next()) {
+                    break;
+                }
+                end = i + c.len_utf8();
+                self.chars.next();
+            }
+            self.token.offset_from = start;
+            self.token.offset_to = end;
+            self.token
+                .text
+                .push_str(self.text.get(start..end).unwrap_or(""));
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// Repairs what scanning does to Swedish letters where no written word could mean anything
+/// else: `&` in a word is "ä", `6` between letters is "ö" ("f6ljd"). Other confusions (é, d for
+/// ö) are real letters in other words; the query side tries them instead (see the index).
+#[derive(Clone, Copy)]
+pub struct ScanRepair;
+
+impl TokenFilter for ScanRepair {
+    type Tokenizer<T: Tokenizer> = ScanRepairFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ScanRepairFilter<T> {
+        ScanRepairFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct ScanRepairFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for ScanRepairFilter<T> {
+    type TokenStream<'a> = ScanRepairStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ScanRepairStream {
+            tail: self.inner.token_stream(text),
+        }
+    }
+}
+
+pub struct ScanRepairStream<T> {
+    tail: T,
+}
+
+/// The word with scanning's unambiguous confusions repaired.
+pub fn repair_scan(word: &str) -> Option<String> {
+    if !word.contains(['&', '6']) {
+        return None;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len() + 2);
+    for (i, c) in chars.iter().enumerate() {
+        let letter_at = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphabetic())
+        };
+        match c {
+            '&' => out.push('ä'),
+            '6' if letter_at(i.checked_sub(1)) && letter_at(Some(i + 1)) => out.push('ö'),
+            c => out.push(*c),
+        }
+    }
+    Some(out)
+}
+
+impl<T: TokenStream> TokenStream for ScanRepairStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        if let Some(repaired) = repair_scan(&token.text) {
+            token.text = repaired;
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
 /// The Swedish analyzer; folding comes last so that the stemmer still sees å, ä and ö, and
 /// a query typed without them (fraga, provning) meets the same terms.
 pub fn swedish(reverse: bool) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(60))
+        .filter(ScanRepair)
         .filter(LowerCaser)
         .filter(Stemmer::new(Language::Swedish))
         .filter(SwedishEndings {
@@ -129,8 +272,9 @@ pub fn swedish(reverse: bool) -> TextAnalyzer {
 pub fn swedish_content() -> TextAnalyzer {
     let stop_words = StopWordFilter::new(Language::Swedish)
         .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()));
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(60))
+        .filter(ScanRepair)
         .filter(LowerCaser)
         .filter(stop_words)
         .filter(Stemmer::new(Language::Swedish))
@@ -230,8 +374,21 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+pub const SWEDISH_EXACT: &str = "sv_exact";
+
+/// Words as written (folded, lower-cased, scanning repaired), without stemming.
+pub fn swedish_exact() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(ScanRepair)
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
 /// Registers the analyzers on an index handle (needed every time an index is opened).
 pub fn register(index: &tantivy::Index) {
+    index.tokenizers().register(SWEDISH_EXACT, swedish_exact());
     index.tokenizers().register(SWEDISH, swedish(false));
     index.tokenizers().register(SWEDISH_REVERSED, swedish(true));
     index
@@ -248,6 +405,27 @@ mod tests {
 
     fn sv(text: &str) -> Vec<String> {
         terms(&mut swedish(false), text)
+    }
+
+    #[test]
+    fn scanned_letters_are_repaired_and_written_ampersands_left_alone() {
+        assert_eq!(sv("&rendeprövningen"), sv("ärendeprövningen"));
+        assert_eq!(sv("till&mpning f6ljd"), sv("tillämpning följd"));
+        assert_eq!(sv("&ven"), sv("även"));
+        assert_eq!(sv("A & B"), vec!["a", "b"]);
+        assert_eq!(sv("AT&T"), sv("atät"));
+        assert_eq!(sv("6 kap. 1A6"), vec!["6", "kap", "1a6"]);
+        assert_eq!(sv("x&"), vec!["x"]);
+        let offsets: Vec<(usize, usize)> = {
+            let mut a = swedish(false);
+            let mut s = a.token_stream("Ett &rende, två");
+            let mut v = Vec::new();
+            while s.advance() {
+                v.push((s.token().offset_from, s.token().offset_to));
+            }
+            v
+        };
+        assert_eq!(offsets, vec![(0, 3), (4, 10), (12, 16)]);
     }
 
     #[test]

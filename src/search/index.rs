@@ -24,6 +24,8 @@ use utoipa::ToSchema;
 use super::analyzer::{self, SWEDISH, SWEDISH_CONTENT, SWEDISH_PAIRS, SWEDISH_REVERSED};
 use super::SearchError;
 
+mod combined;
+
 /// Field handles, looked up once.
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -33,6 +35,10 @@ pub struct Fields {
     pub body: Field,
     pub answers: Field,
     pub answers_old: Field,
+    /// Title, body, current answers and tags as one text: one BM25 score per word over the
+    /// whole question (see [`Ranking::Combined`]).
+    pub content: Field,
+    pub exact: Field,
     pub keywords: Field,
     pub compound_rev: Field,
     pub title_pairs: Field,
@@ -85,6 +91,22 @@ pub fn schema() -> (Schema, Fields) {
         body: b.add_text_field("body", text(SWEDISH, true)),
         answers: b.add_text_field("answers", text(SWEDISH, false)),
         answers_old: b.add_text_field("answers_old", text(SWEDISH, false)),
+        content: b.add_text_field(
+            "content",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(SWEDISH)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
+        exact: b.add_text_field(
+            "exact",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer::SWEDISH_EXACT)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         keywords: b.add_text_field("keywords", text(SWEDISH, false)),
         compound_rev: b.add_text_field(
             "compound_rev",
@@ -152,7 +174,7 @@ fn boost(answers: &[IndexedAnswer]) -> f64 {
         .map(|a| match a.binding_status.as_str() {
             "binding" => 1.6,
             "temporary" => 1.3,
-            "guidance" => 1.15,
+            "guidance" => 1.0,
             _ => 1.0,
         })
         .fold(1.0, f64::max)
@@ -169,6 +191,19 @@ impl QuestionDoc {
         d.add_text(f.reference, &self.reference);
         d.add_text(f.title, &self.title);
         d.add_text(f.body, &self.body);
+        d.add_text(f.content, &self.title);
+        d.add_text(f.content, &self.body);
+        d.add_text(f.exact, &self.title);
+        d.add_text(f.exact, &self.body);
+        for a in &self.answers {
+            if is_current(&a.binding_status) {
+                d.add_text(f.content, &a.body);
+                d.add_text(f.exact, &a.body);
+            }
+        }
+        for t in &self.tags {
+            d.add_text(f.content, t);
+        }
         for a in &self.answers {
             let field = if is_current(&a.binding_status) {
                 f.answers
@@ -272,11 +307,27 @@ pub struct SearchResults {
     pub exact: bool,
 }
 
+/// How the words of a free-text query are scored (settings key `search.ranking`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ranking {
+    /// One BM25 score per query word over the question's whole text (the `content` field):
+    /// a word's rarity and a question's length are measured once, over what a reader sees,
+    /// instead of per field, where a function word in a short title weighed like a rare one.
+    /// An unquoted query's function and question words are left out, and the spellings of
+    /// scanned documents are tried for words with "ö".
+    #[default]
+    Combined,
+    /// The ranking before 0.2.7: per-field BM25 scores, weighted and summed. Kept to compare.
+    Fields,
+}
+
 /// An open index with its reader; cheap to share between threads.
 pub struct SearchIndex {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    pub ranking: Ranking,
     /// The cursor of the commit the reader shows: a commit is on disk (and [`Self::cursor`]
     /// moves) a moment before the reader is reloaded, and a search in that moment would not
     /// yet find what the cursor says is indexed.
@@ -303,6 +354,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
+            ranking: Ranking::default(),
             visible: std::sync::Mutex::new(visible),
         })
     }
@@ -323,6 +375,12 @@ impl SearchIndex {
             Ok(v) => *v,
             Err(poisoned) => *poisoned.into_inner(),
         }
+    }
+
+    /// The same index, scoring queries by `ranking`.
+    pub fn with_ranking(mut self, ranking: Ranking) -> SearchIndex {
+        self.ranking = ranking;
+        self
     }
 
     /// The change-log position (transaction, change id) up to which the index is complete,
@@ -396,6 +454,10 @@ impl SearchIndex {
                 required.push(alternatives);
                 continue;
             }
+            if !quoted && self.ranking == Ranking::Combined {
+                words.extend(self.combined_part(searcher, part, &mut seen));
+                continue;
+            }
             for term in &terms {
                 if !quoted && !seen.insert(term.clone()) {
                     continue;
@@ -404,7 +466,7 @@ impl SearchIndex {
                     .iter()
                     .map(|(field, w)| term_clause(*field, term, *w))
                     .collect();
-                alternatives.extend(self.compound_parts(searcher, term));
+                alternatives.extend(self.compound_parts(searcher, term, &[f.title, f.body]));
                 if quoted {
                     required.push(alternatives);
                 } else {
@@ -443,19 +505,24 @@ impl SearchIndex {
 
     /// Compound words: the term as the first part (konvertit → konvertitärenden) or the last
     /// part (through the reversed field: nätverk → prövningsstödsnätverket), each expanded to
-    /// the indexed words it is part of. Short terms would match too much.
-    fn compound_parts(&self, searcher: &Searcher, term: &str) -> Vec<(Occur, Box<dyn Query>)> {
+    /// the indexed words of `fields` (or the reversed field) it is part of. Short terms would
+    /// match too much.
+    fn compound_parts(
+        &self,
+        searcher: &Searcher,
+        term: &str,
+        fields: &[Field],
+    ) -> Vec<(Occur, Box<dyn Query>)> {
         if term.chars().count() < 5 || !term.chars().all(char::is_alphanumeric) {
             return Vec::new();
         }
-        let f = &self.fields;
         let reversed: String = term.chars().rev().collect();
         let mut out = Vec::new();
-        for (field, prefix) in [
-            (f.title, term),
-            (f.body, term),
-            (f.compound_rev, reversed.as_str()),
-        ] {
+        let prefixes = fields
+            .iter()
+            .map(|f| (*f, term))
+            .chain([(self.fields.compound_rev, reversed.as_str())]);
+        for (field, prefix) in prefixes {
             for word in longer_words(searcher, field, prefix) {
                 out.push(term_clause(field, &word, COMPOUND_WEIGHT));
             }

@@ -1,13 +1,14 @@
 //! Search: the tantivy index (Swedish analysis, queries, facets, snippets) and its folders.
 //! The database is the source of truth; the service's indexer keeps this derived copy fresh.
 
+pub mod abbreviations;
 pub mod analyzer;
 pub mod index;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-pub use index::{Filters, QuestionDoc, SearchIndex, SearchResults};
+pub use index::{Filters, QuestionDoc, Ranking, SearchIndex, SearchResults};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -30,10 +31,17 @@ const POINTER: &str = "CURRENT";
 pub struct IndexRoot {
     root: PathBuf,
     current: RwLock<(String, Arc<SearchIndex>)>,
+    ranking: Ranking,
 }
 
 impl IndexRoot {
     pub fn open(root: &Path) -> Result<IndexRoot, SearchError> {
+        Self::open_ranked(root, Ranking::default())
+    }
+
+    /// Opens the generations under `root`; every index handed out scores by `ranking`.
+    pub fn open_ranked(root: &Path, ranking: Ranking) -> Result<IndexRoot, SearchError> {
+        let open = |dir: &Path| SearchIndex::open(dir).map(|i| i.with_ranking(ranking));
         crate::files::private_dir(root)
             .map_err(|e| SearchError::Io(format!("{}: {e}", root.display())))?;
         let name = match read_pointer(root) {
@@ -44,14 +52,14 @@ impl IndexRoot {
                 n
             }
         };
-        let (name, index) = match SearchIndex::open(&root.join(&name)) {
+        let (name, index) = match open(&root.join(&name)) {
             Ok(index) => (name, index),
             // An index this version cannot open (written with another schema, or damaged) is
             // replaced by an empty generation: the indexer rebuilds it from the change log.
             Err(e) => {
                 log::warn!("search index {name} cannot be opened ({e}); starting a new one, rebuilt from the database");
                 let fresh = new_generation_name();
-                let index = SearchIndex::open(&root.join(&fresh))?;
+                let index = open(&root.join(&fresh))?;
                 write_pointer(root, &fresh)?;
                 if let Err(err) = std::fs::remove_dir_all(root.join(&name)) {
                     log::warn!("could not remove the unreadable index {name}: {err}");
@@ -64,6 +72,7 @@ impl IndexRoot {
         Ok(IndexRoot {
             root: root.to_path_buf(),
             current: RwLock::new((name, Arc::new(index))),
+            ranking,
         })
     }
 
@@ -90,7 +99,7 @@ impl IndexRoot {
         if name == self.current_name() {
             return Ok(false);
         }
-        let index = SearchIndex::open(&self.root.join(&name))?;
+        let index = SearchIndex::open(&self.root.join(&name))?.with_ranking(self.ranking);
         match self.current.write() {
             Ok(mut g) => *g = (name, Arc::new(index)),
             Err(poisoned) => *poisoned.into_inner() = (name, Arc::new(index)),
@@ -120,7 +129,7 @@ impl IndexRoot {
     /// A new, empty generation folder (not yet current).
     pub fn create_generation(&self) -> Result<(String, SearchIndex), SearchError> {
         let name = new_generation_name();
-        let index = SearchIndex::open(&self.root.join(&name))?;
+        let index = SearchIndex::open(&self.root.join(&name))?.with_ranking(self.ranking);
         Ok((name, index))
     }
 

@@ -108,7 +108,7 @@ impl Service {
             StoreError::Connect(format!("data dir {}: {e}", config.data_dir.display()))
         })?;
         let pool = store::connect(&config.database_url)?;
-        let search = IndexRoot::open(&config.data_dir.join("index"))?;
+        let search = IndexRoot::open_ranked(&config.data_dir.join("index"), config.search.ranking)?;
         let svc = Service {
             config: Arc::new(config),
             pool,

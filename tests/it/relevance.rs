@@ -12,9 +12,9 @@ use instrument::{corpus, judged, metrics};
 
 use crate::common::TestApp;
 
-/// eskalera's mean nDCG@10 on the development queries when the floor was set, minus a margin
-/// for the order of equal scores (document order differs between the backends).
-const NDCG_FLOOR: f64 = 0.59;
+/// eskalera's mean nDCG@10 on the development queries when the floor was set (0.769 with the
+/// combined ranking of 0.2.7; 0.610 before it), minus a margin for harmless reorderings.
+const NDCG_FLOOR: f64 = 0.75;
 
 fn references() -> BTreeSet<String> {
     corpus::all_sections()

@@ -359,8 +359,10 @@ impl SearchIndex {
         })
     }
 
-    /// Shows searches everything committed up to `cursor`.
-    pub fn reload_to(&self, cursor: (i64, i64)) -> Result<(), SearchError> {
+    /// Shows searches everything committed so far (by this process's indexer or another's).
+    pub fn reload(&self) -> Result<(), SearchError> {
+        // The cursor first: a commit after it only makes the reader show more than it says.
+        let cursor = self.cursor()?;
         self.reader.reload()?;
         match self.visible.lock() {
             Ok(mut v) => *v = cursor,
@@ -836,7 +838,7 @@ impl SearchIndex {
     /// Question ids and fingerprints of every indexed question, for convergence checks.
     pub fn fingerprints(&self) -> Result<BTreeMap<i64, String>, SearchError> {
         // Another process (or thread) may have committed since this reader was last reloaded.
-        self.reader.reload()?;
+        self.reload()?;
         let searcher = self.reader.searcher();
         let f = &self.fields;
         let mut out = BTreeMap::new();
@@ -1266,7 +1268,7 @@ mod tests {
                 .total
         };
         assert_eq!(found(&index), 0);
-        index.reload_to((5, 9)).unwrap();
+        index.reload().unwrap();
         assert_eq!(index.visible_cursor(), (5, 9));
         assert_eq!(found(&index), 1);
         // Reopened, the index shows its last commit.

@@ -226,7 +226,7 @@ impl Service {
         let docs = store::read_tx(&mut conn, |c| docs_for(c, &ids))?;
         replace_docs(w, &index, &ids, &docs)?;
         commit(w, last)?;
-        index.reload_to((last.txid, last.id))?;
+        index.reload()?;
         Ok(changes.len())
     }
 

@@ -1034,7 +1034,9 @@ fn longer_words(searcher: &Searcher, field: Field, prefix: &str) -> Vec<String> 
 /// The facet columns of one segment with a counter per dictionary entry.
 struct FacetColumns {
     columns: Vec<(&'static str, tantivy::columnar::StrColumn, Vec<u64>)>,
-    seen: Vec<u64>,
+    /// The segment's sampled documents, counted together in [`Self::add_to`]: a column read
+    /// for many documents at once unpacks its values in batches.
+    docs: Vec<tantivy::DocId>,
 }
 
 impl FacetColumns {
@@ -1049,27 +1051,43 @@ impl FacetColumns {
             .collect();
         FacetColumns {
             columns,
-            seen: Vec::new(),
+            docs: Vec::new(),
         }
     }
 
-    /// Counts the document once per distinct value (an answer status may occur twice).
     fn count(&mut self, doc: tantivy::DocId) {
+        self.docs.push(doc);
+    }
+
+    /// Counts each document once per distinct value (an answer status may occur twice) and
+    /// adds the counts by value to `out`.
+    fn add_to(mut self, out: &mut BTreeMap<&'static str, HashMap<String, u64>>) {
+        let mut firsts = Vec::new();
+        let mut seen = Vec::new();
         for (_, column, counts) in &mut self.columns {
-            self.seen.clear();
-            for ord in column.term_ords(doc) {
-                if self.seen.contains(&ord) {
-                    continue;
-                }
-                self.seen.push(ord);
+            let mut add = |ord: u64| {
                 if let Some(c) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
                     *c += 1;
                 }
+            };
+            let ords = column.ords();
+            if ords.get_cardinality() == tantivy::columnar::Cardinality::Multivalued {
+                for &doc in &self.docs {
+                    seen.clear();
+                    for ord in ords.values_for_doc(doc) {
+                        if !seen.contains(&ord) {
+                            seen.push(ord);
+                            add(ord);
+                        }
+                    }
+                }
+            } else {
+                firsts.clear();
+                firsts.resize(self.docs.len(), None);
+                ords.first_vals(&self.docs, &mut firsts);
+                firsts.iter().flatten().for_each(|&ord| add(ord));
             }
         }
-    }
-
-    fn add_to(self, out: &mut BTreeMap<&'static str, HashMap<String, u64>>) {
         let mut value = String::new();
         for (name, column, counts) in self.columns {
             let target = out.entry(name).or_default();

@@ -32,6 +32,9 @@ pub struct Abbreviation {
     pub term: String,
     /// The analysed terms of what it stands for.
     pub words: Vec<String>,
+    /// Also an everyday word ("UT" is "ut", "MIG" is "mig"): the words then do not add it, or
+    /// every text would match.
+    pub everyday: bool,
 }
 
 /// The abbreviation entries, analysed once.
@@ -39,6 +42,7 @@ pub fn abbreviations() -> &'static [Abbreviation] {
     static LIST: OnceLock<Vec<Abbreviation>> = OnceLock::new();
     LIST.get_or_init(|| {
         let mut analyzer = analyzer::swedish(false);
+        let mut content = analyzer::swedish_content();
         ABBREVIATIONS
             .iter()
             .filter_map(|(written, long)| {
@@ -50,6 +54,7 @@ pub fn abbreviations() -> &'static [Abbreviation] {
                     written,
                     term,
                     words: analyzer::terms(&mut analyzer, long),
+                    everyday: analyzer::terms(&mut content, written).is_empty(),
                 })
             })
             .collect()
@@ -76,5 +81,15 @@ mod tests {
             put,
             Some(vec![term("permanent"), term("uppehållstillstånd")])
         );
+        let everyday: Vec<&str> = abbreviations()
+            .iter()
+            .filter(|a| a.everyday)
+            .map(|a| a.written)
+            .collect();
+        assert!(
+            everyday.contains(&"UT") && everyday.contains(&"MIG"),
+            "{everyday:?}"
+        );
+        assert!(!everyday.contains(&"PUT"), "{everyday:?}");
     }
 }

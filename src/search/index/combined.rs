@@ -150,9 +150,7 @@ impl SearchIndex {
                 }
             } else if !a.words.is_empty()
                 && a.words.iter().all(|t| content.contains(t))
-                // "UT" and "MIG" are also everyday words ("ut", "mig"): the words do not add
-                // those, or every text would match.
-                && !self.analyze(SWEDISH_CONTENT, a.written).is_empty()
+                && !a.everyday
                 && seen.insert(a.term.clone())
             {
                 out.push(term_clause(f.content, &a.term, ABBREVIATION_WEIGHT));
@@ -260,6 +258,34 @@ fn scanned_spellings(word: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::index::{Filters, QuestionDoc};
+
+    #[test]
+    fn an_abbreviation_counts_only_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path()).unwrap();
+        let mut writer: tantivy::IndexWriter = index.index.writer(15_000_000).unwrap();
+        let doc = QuestionDoc {
+            id: 1,
+            title: "Praxis från Migrationsöverdomstolen om skyddsstatus".into(),
+            ..Default::default()
+        };
+        writer.add_document(doc.to_document(&index.fields)).unwrap();
+        writer.commit().unwrap();
+        index.reload().unwrap();
+        let total = |q: &str| {
+            index
+                .search(q, &Filters::default(), 0, 10, false)
+                .unwrap()
+                .total
+        };
+        assert_eq!(total("MIG 2023:5"), 1, "the abbreviation finds its words");
+        assert_eq!(
+            total("kan du hjälpa mig"),
+            0,
+            "the pronoun is not the court"
+        );
+    }
 
     #[test]
     fn scanned_spellings_try_each_confusion() {

@@ -129,19 +129,17 @@ fn fts5(db: &str) -> impl FnMut(&str) -> Vec<String> {
 fn postgres(server: &str, docs: &[Doc]) -> impl FnMut(&str) -> Vec<String> {
     let url = common::pg::fresh_database(server, "eskalera_bench_relevance");
     let mut pg = PgConnection::establish(&url).unwrap();
-    pg.batch_execute(
+    pg.batch_execute(&format!(
         "CREATE TABLE rel_docs (
            id bigint PRIMARY KEY,
            reference text NOT NULL,
            title text NOT NULL,
            body text NOT NULL,
            answers text NOT NULL,
-           tsv tsvector GENERATED ALWAYS AS (
-             setweight(to_tsvector('swedish', title), 'A') ||
-             setweight(to_tsvector('swedish', body), 'B') ||
-             setweight(to_tsvector('swedish', answers), 'C')) STORED
+           {}
          );",
-    )
+        common::pg::WEIGHTED_TSV
+    ))
     .unwrap();
     for d in docs {
         diesel::sql_query(

@@ -10,6 +10,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
 
 /// The server URL, or None when the PostgreSQL parts are to be skipped.
+/// The searched column of a peer's table: title A, body B, answers C, Swedish, as a Discourse-
+/// or Zammad-style deployment weighs them.
+pub const WEIGHTED_TSV: &str = "tsv tsvector GENERATED ALWAYS AS (
+             setweight(to_tsvector('swedish', title), 'A') ||
+             setweight(to_tsvector('swedish', body), 'B') ||
+             setweight(to_tsvector('swedish', answers), 'C')) STORED";
+
 pub fn server_url() -> Option<String> {
     std::env::var("ESKALERA_BENCH_PG_URL")
         .ok()
@@ -98,19 +105,16 @@ pub fn fts_corpus(server: &str, sqlite: &mut SqliteConnection, n: usize) -> PgCo
         return pg;
     }
     let t = Instant::now();
-    pg.batch_execute(
+    pg.batch_execute(&format!(
         "DROP TABLE IF EXISTS bench_docs;
          CREATE TABLE bench_docs (
            id bigint PRIMARY KEY,
            title text NOT NULL,
            body text NOT NULL,
            answers text NOT NULL,
-           tsv tsvector GENERATED ALWAYS AS (
-             setweight(to_tsvector('swedish', title), 'A') ||
-             setweight(to_tsvector('swedish', body), 'B') ||
-             setweight(to_tsvector('swedish', answers), 'C')) STORED
-         );",
-    )
+           {WEIGHTED_TSV}
+         );"
+    ))
     .unwrap();
     let mut after = 0i64;
     let mut loaded = 0usize;

@@ -604,23 +604,21 @@ impl SearchIndex {
             None if clauses.is_empty() => (Box::new(AllQuery), None),
             None => (Box::new(BooleanQuery::new(clauses)), None),
         };
-        let docs: Vec<(f32, DocAddress)> = if highlight.is_some() {
-            let mut best = self.top_by_score(&searcher, query.as_ref(), offset + limit)?;
-            best.drain(..offset.min(best.len()));
-            best
-        } else {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_fast_field::<DateTime>("created", Order::Desc);
-            searcher
-                .search(query.as_ref(), &top)?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect()
-        };
-        let counted = self.count(&searcher, query.as_ref(), with_facets, highlight.is_none())?;
-        let highlight = highlight.unwrap_or_else(|| Box::new(AllQuery));
-        let hits = self.hits(&searcher, highlight.as_ref(), &docs)?;
+        let exact_total = highlight.is_none();
+        // Counting and the facets need no scores and nothing from the ranking: they run on a
+        // second thread while this one ranks and cuts the snippets, so one search takes the
+        // longer of the two instead of their sum.
+        let (counted, hits) = std::thread::scope(|scope| {
+            let counting =
+                scope.spawn(|| self.count(&searcher, query.as_ref(), with_facets, exact_total));
+            let hits = self.ranked_hits(&searcher, query.as_ref(), highlight, offset, limit);
+            let counted = counting
+                .join()
+                .map_err(|_| SearchError::Index("counting the matches failed".into()));
+            (counted, hits)
+        });
+        let counted = counted??;
+        let hits = hits?;
         Ok(SearchResults {
             total: counted.total,
             hits,
@@ -629,51 +627,85 @@ impl SearchIndex {
         })
     }
 
+    /// The page of hits: by score for a text query, newest first for a listing.
+    fn ranked_hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        highlight: Option<Box<dyn Query>>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let docs: Vec<(f32, DocAddress)> = if highlight.is_some() {
+            let mut best = self.top_by_score(searcher, query, offset + limit)?;
+            best.drain(..offset.min(best.len()));
+            best
+        } else {
+            let top = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_fast_field::<DateTime>("created", Order::Desc);
+            searcher
+                .search(query, &top)?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect()
+        };
+        let highlight = highlight.unwrap_or_else(|| Box::new(AllQuery));
+        self.hits(searcher, highlight.as_ref(), &docs)
+    }
+
     /// The `k` best documents by BM25 × their binding boost, best first. tantivy's TopDocs with
     /// a score tweak would score every match; here the weight prunes on the unboosted score
     /// (block-max WAND for a union of terms) against the k-th boosted score divided by the
     /// largest boost, a bound below which no document can still reach the top k.
+    ///
+    /// A large index is ranked on two threads, each over half of the documents: the slowest
+    /// queries (a common word, so that most blocks hold a candidate) spend nearly all their
+    /// time here.
     fn top_by_score(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         k: usize,
     ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+        self.top_k(searcher, query, k, PARALLEL_RANKING_DOCS)
+    }
+
+    /// [`Self::top_by_score`], on two threads from `parallel_from` documents up.
+    fn top_k(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        k: usize,
+        parallel_from: u64,
+    ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
         let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
-        let mut top: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
-        let threshold = |top: &BinaryHeap<Ranked>| match top.peek() {
-            Some(worst) if top.len() >= k => worst.score / MAX_BOOST,
-            _ => f32::MIN,
+        let segments = searcher.segment_readers();
+        let top_k = TopK {
+            weight: weight.as_ref(),
+            segments,
+            k,
         };
-        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let segment_ord = u32::try_from(ord).unwrap_or(u32::MAX);
-            let boosts = segment
-                .fast_fields()
-                .f64("boost")
-                .ok()
-                .map(|c| c.first_or_default_col(1.0));
-            let alive = segment.alive_bitset();
-            let start = threshold(&top);
-            weight.for_each_pruning(start, segment, &mut |doc, score| {
-                if alive.is_none_or(|a| a.is_alive(doc)) {
-                    let boost = boosts.as_ref().map_or(1.0, |b| b.get_val(doc) as f32);
-                    let ranked = Ranked {
-                        score: score * boost,
-                        address: DocAddress::new(segment_ord, doc),
-                    };
-                    if top.len() < k {
-                        top.push(ranked);
-                    } else if top.peek().is_some_and(|worst| ranked < *worst) {
-                        top.pop();
-                        top.push(ranked);
-                    }
-                }
-                threshold(&top)
-            })?;
-        }
+        let (mine, theirs) = if segments.len() > 1 && searcher.num_docs() >= parallel_from {
+            let [first, second] = halves(segments);
+            std::thread::scope(|scope| {
+                let helper = scope.spawn(|| top_k.run(&second));
+                let mine = top_k.run(&first);
+                let theirs = helper
+                    .join()
+                    .map_err(|_| SearchError::Index("ranking the matches failed".into()));
+                (mine, theirs)
+            })
+        } else {
+            let all: Vec<usize> = (0..segments.len()).collect();
+            (top_k.run(&all), Ok(Ok(BinaryHeap::new())))
+        };
+        let mut top = mine?;
+        top.extend(theirs??);
         Ok(top
             .into_sorted_vec()
             .into_iter()
+            .take(k)
             .map(|r| (r.score, r.address))
             .collect())
     }
@@ -935,6 +967,77 @@ impl SearchIndex {
                 Some((t, (1.0 + n.ln()) * idf))
             })
             .collect()
+    }
+}
+
+/// Below this many documents one thread ranks: a second one would cost more than it saves.
+const PARALLEL_RANKING_DOCS: u64 = 200_000;
+
+/// The segments in two lists of about the same number of documents, the largest placed first
+/// (the same split for the same segments, so the same query ranks the same every time).
+fn halves(segments: &[tantivy::SegmentReader]) -> [Vec<usize>; 2] {
+    let mut order: Vec<usize> = (0..segments.len()).collect();
+    order.sort_by_key(|i| (std::cmp::Reverse(segments[*i].max_doc()), *i));
+    let mut halves: [(u64, Vec<usize>); 2] = [(0, Vec::new()), (0, Vec::new())];
+    for i in order {
+        let lighter = usize::from(halves[1].0 < halves[0].0);
+        halves[lighter].0 += u64::from(segments[i].max_doc());
+        halves[lighter].1.push(i);
+    }
+    let [(_, first), (_, second)] = halves;
+    [first, second]
+}
+
+/// One top-k search of [`SearchIndex::top_by_score`], shared by the threads that run it.
+struct TopK<'a> {
+    weight: &'a dyn tantivy::query::Weight,
+    segments: &'a [tantivy::SegmentReader],
+    k: usize,
+}
+
+impl TopK<'_> {
+    /// The k best of the segments `ords`, ranked in that order. Each thread prunes with its
+    /// own k-th score only: a floor shared between threads would let the thread that
+    /// reaches a tie first decide which of the tied documents are kept, and a page could
+    /// differ between two identical searches.
+    fn run(&self, ords: &[usize]) -> Result<BinaryHeap<Ranked>, SearchError> {
+        let k = self.k;
+        let mut top: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+        let threshold = |top: &BinaryHeap<Ranked>| match top.peek() {
+            Some(worst) if top.len() >= k => worst.score / MAX_BOOST,
+            _ => f32::MIN,
+        };
+        for &ord in ords {
+            let Some(segment) = self.segments.get(ord) else {
+                continue;
+            };
+            let segment_ord = u32::try_from(ord).unwrap_or(u32::MAX);
+            let boosts = segment
+                .fast_fields()
+                .f64("boost")
+                .ok()
+                .map(|c| c.first_or_default_col(1.0));
+            let alive = segment.alive_bitset();
+            let start = threshold(&top);
+            self.weight
+                .for_each_pruning(start, segment, &mut |doc, score| {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        let boost = boosts.as_ref().map_or(1.0, |b| b.get_val(doc) as f32);
+                        let ranked = Ranked {
+                            score: score * boost,
+                            address: DocAddress::new(segment_ord, doc),
+                        };
+                        if top.len() < k {
+                            top.push(ranked);
+                        } else if top.peek().is_some_and(|worst| ranked < *worst) {
+                            top.pop();
+                            top.push(ranked);
+                        }
+                    }
+                    threshold(&top)
+                })?;
+        }
+        Ok(top)
     }
 }
 
@@ -1313,8 +1416,13 @@ mod tests {
             "belarus \"beslut och\"",
         ] {
             let query = index.text_query(&searcher, q).unwrap().scoring;
-            for k in [1, 5, 20, 100] {
-                let pruned = index.top_by_score(&searcher, query.as_ref(), k).unwrap();
+            for (k, parallel_from) in [1, 5, 20, 100]
+                .into_iter()
+                .flat_map(|k| [(k, u64::MAX), (k, 0)])
+            {
+                let pruned = index
+                    .top_k(&searcher, query.as_ref(), k, parallel_from)
+                    .unwrap();
                 let exhaustive =
                     TopDocs::with_limit(k).tweak_score(|segment: &tantivy::SegmentReader| {
                         let boosts = segment
@@ -1328,7 +1436,7 @@ mod tests {
                     });
                 let expected = searcher.search(query.as_ref(), &exhaustive).unwrap();
                 // Block-max WAND sums the terms in another order: equal up to rounding.
-                assert_eq!(pruned.len(), expected.len(), "{q} k={k}");
+                assert_eq!(pruned.len(), expected.len(), "{q} k={k} {parallel_from}");
                 for (p, e) in pruned.iter().zip(&expected) {
                     assert!(
                         (p.0 - e.0).abs() <= 1e-5 * e.0.abs(),
@@ -1365,6 +1473,22 @@ mod tests {
             assert_eq!(exact.total, all, "{q}");
             assert_eq!(statuses as usize, all, "{q}");
         }
+    }
+
+    #[test]
+    fn the_halves_share_out_the_documents_evenly_and_the_same_way_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = generated_index(dir.path());
+        let searcher = index.reader.searcher();
+        let segments = searcher.segment_readers();
+        let [a, b] = halves(segments);
+        let mut all: Vec<usize> = a.iter().chain(&b).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..segments.len()).collect::<Vec<_>>());
+        let docs = |h: &[usize]| -> u32 { h.iter().map(|i| segments[*i].max_doc()).sum() };
+        let largest = segments.iter().map(|s| s.max_doc()).max().unwrap();
+        assert!(docs(&a).abs_diff(docs(&b)) <= largest);
+        assert_eq!(halves(segments), [a, b]);
     }
 
     #[test]

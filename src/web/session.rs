@@ -172,19 +172,24 @@ fn key_in_data_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
     crate::files::private_dir(dir)?;
     let mut key = vec![0u8; 64];
     getrandom::fill(&mut key).map_err(|e| std::io::Error::other(e.to_string()))?;
+    // The key is written whole to a file of this process's own, then linked into place: a
+    // link never replaces a file, and an instance starting beside this one reads either no
+    // key or the whole key, never one half written.
+    let own = dir.join(format!("{KEY_FILE}.{}", hex::encode(&key[..8])));
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
+    opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    match opts.open(&path) {
-        Ok(mut f) => {
-            f.write_all(hex::encode(&key).as_bytes())?;
-            f.sync_all()?;
-            Ok(key)
-        }
+    let mut f = opts.open(&own)?;
+    f.write_all(hex::encode(&key).as_bytes())?;
+    f.sync_all()?;
+    let linked = std::fs::hard_link(&own, &path);
+    std::fs::remove_file(&own)?;
+    match linked {
+        Ok(()) => Ok(key),
         // Another instance on the same data dir made it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
         Err(e) => Err(e),
@@ -477,6 +482,26 @@ mod tests {
         let b = key_in_data_dir(dir.path()).unwrap_or_default();
         assert_eq!(a.len(), 64);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn instances_starting_together_read_one_whole_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let keys: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|s| {
+                let starts: Vec<_> = (0..4)
+                    .map(|_| s.spawn(|| key_in_data_dir(dir.path())))
+                    .collect();
+                starts.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            let first = keys[0].as_ref().unwrap();
+            assert_eq!(first.len(), 64);
+            for k in &keys {
+                assert_eq!(k.as_ref().unwrap(), first);
+            }
+            let files = std::fs::read_dir(dir.path()).unwrap().count();
+            assert_eq!(files, 1, "only the key is left behind");
+        }
     }
 
     #[test]

@@ -54,8 +54,11 @@ pub struct Profile {
     pub process: String,
     /// The process's name for the reasons (its code when empty).
     pub process_name: String,
-    /// Analysed words with their weight (term frequency × rarity in the index).
+    /// Analysed words with their weight (term frequency × rarity in the snapshot).
     pub terms: BTreeMap<String, f64>,
+    /// Each analysed word as the question first wrote it ("demonstrationerna" for
+    /// "demonstration"), for the reasons a reviewer reads.
+    pub written: BTreeMap<String, String>,
     pub countries: BTreeSet<String>,
     pub tags: BTreeSet<String>,
 }
@@ -69,19 +72,14 @@ pub struct Similarity {
 }
 
 /// A pair at or above this score is recorded as a case. Tuned on the labelled pairs in
-/// tests/data/consistency/pairs.toml (see the README for precision and recall).
-pub const THRESHOLD: f64 = 0.45;
-/// Each shared country adds this much (a country question is about that country).
-const COUNTRY_WEIGHT: f64 = 0.10;
-/// Each shared tag adds this much, at most two of them.
-const TAG_WEIGHT: f64 = 0.05;
-/// Both name countries but none in common: the answer depends on the country.
-const COUNTRY_CONFLICT: f64 = 0.25;
+/// tests/data/consistency/pairs.toml; tests/data/consistency/heldout.toml, written apart, shows
+/// how it does on pairs it was not tuned on (see the README for both).
+pub const THRESHOLD: f64 = 0.35;
 /// Shared words listed as reasons.
 const REASON_WORDS: usize = 8;
 
-/// The cosine of the two weighted word vectors plus what shared countries and tags add.
-/// Questions of different processes are never the same question.
+/// The cosine of the two weighted word vectors. Questions of different processes, or about
+/// different countries, are never the same question.
 pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
     if a.process != b.process {
         return Similarity {
@@ -105,12 +103,12 @@ pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
     shared.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(y.1)));
     let countries: Vec<&String> = a.countries.intersection(&b.countries).collect();
     let tags: Vec<&String> = a.tags.intersection(&b.tags).collect();
+    // Both name countries but none in common: the answer depends on the country, so they are
+    // not the same question. Shared countries and tags add nothing: they lift exactly the
+    // questions that are about the same country but ask something else (measured on the
+    // labelled pairs), so they are reasons for the reviewer, not score.
     let conflict = countries.is_empty() && !a.countries.is_empty() && !b.countries.is_empty();
-    let mut score =
-        cosine + COUNTRY_WEIGHT * countries.len() as f64 + TAG_WEIGHT * tags.len().min(2) as f64;
-    if conflict {
-        score -= COUNTRY_CONFLICT;
-    }
+    let score = if conflict { 0.0 } else { cosine };
     let process = if a.process_name.is_empty() {
         &a.process
     } else {
@@ -118,12 +116,17 @@ pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
     };
     let mut reasons = vec![format!("samma process: {process}")];
     if !shared.is_empty() {
-        let words: Vec<&str> = shared.iter().take(REASON_WORDS).map(|(_, t)| *t).collect();
-        reasons.push(format!(
-            "gemensamma ord (textlikhet {:.2}): {}",
-            cosine,
-            words.join(", ")
-        ));
+        let words: Vec<&str> = shared
+            .iter()
+            .take(REASON_WORDS)
+            .map(|(_, t)| {
+                b.written
+                    .get(*t)
+                    .or_else(|| a.written.get(*t))
+                    .map_or(*t, String::as_str)
+            })
+            .collect();
+        reasons.push(format!("gemensamma ord: {}", words.join(", ")));
     }
     if !countries.is_empty() {
         reasons.push(format!("samma land: {}", join(&countries)));
@@ -141,6 +144,18 @@ pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
     Similarity {
         score: score.max(0.0),
         reasons,
+    }
+}
+
+/// A similarity score said in words, for the pages: the reviewer compares the answers, and a
+/// number with decimals would pretend a precision the score does not have.
+pub fn in_words(score: f64) -> &'static str {
+    if score >= 0.75 {
+        "mycket lika"
+    } else if score >= 0.55 {
+        "lika"
+    } else {
+        "delvis lika"
     }
 }
 
@@ -183,6 +198,7 @@ mod tests {
             process: process.into(),
             process_name: String::new(),
             terms: terms.iter().map(|(t, w)| (t.to_string(), *w)).collect(),
+            written: Default::default(),
             countries: countries.iter().map(|c| c.to_string()).collect(),
             tags: tags.iter().map(|c| c.to_string()).collect(),
         }
@@ -201,6 +217,17 @@ mod tests {
     }
 
     #[test]
+    fn shared_words_are_shown_as_written_and_the_score_in_words() {
+        let mut a = profile("asyl", &[("demonstration", 1.0)], &[], &[]);
+        a.written
+            .insert("demonstration".into(), "demonstrationerna".into());
+        let s = similarity(&a, &a.clone());
+        assert_eq!(s.reasons[1], "gemensamma ord: demonstrationerna");
+        assert_eq!(in_words(s.score), "mycket lika");
+        assert_eq!(in_words(THRESHOLD), "delvis lika");
+    }
+
+    #[test]
     fn other_processes_are_never_alike() {
         let a = profile("asyl", &[("pass", 1.0)], &["BY"], &[]);
         let b = profile("medborgarskap", &[("pass", 1.0)], &["BY"], &[]);
@@ -208,7 +235,7 @@ mod tests {
     }
 
     #[test]
-    fn countries_and_tags_weigh_in_and_a_country_conflict_weighs_against() {
+    fn countries_and_tags_are_reasons_and_other_countries_are_not_alike() {
         let words = [("militärtjänst", 1.0), ("vägran", 1.0)];
         let plain = similarity(
             &profile("asyl", &words, &[], &[]),
@@ -219,13 +246,17 @@ mod tests {
             &profile("asyl", &words, &["BY"], &["belarus"]),
             &profile("asyl", &words[..1], &["BY"], &["belarus"]),
         );
-        assert!((same_country.score - plain - COUNTRY_WEIGHT - TAG_WEIGHT).abs() < 1e-9);
+        assert!((same_country.score - plain).abs() < 1e-9);
         assert!(same_country.reasons.iter().any(|r| r == "samma land: BY"));
+        assert!(same_country
+            .reasons
+            .iter()
+            .any(|r| r == "gemensamma taggar: belarus"));
         let other_country = similarity(
             &profile("asyl", &words, &["BY"], &[]),
             &profile("asyl", &words[..1], &["RU"], &[]),
         );
-        assert!(other_country.score < plain);
+        assert_eq!(other_country.score, 0.0);
         assert!(other_country
             .reasons
             .iter()

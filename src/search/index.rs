@@ -934,36 +934,38 @@ impl SearchIndex {
         terms
     }
 
+    /// Each analysed word of a question as it was first written there, lower-cased: what the
+    /// consistency watch shows a reviewer instead of the stem ("demonstrationerna", not
+    /// "demonstration").
+    pub fn written_forms(&self, title: &str, body: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for word in title.split_whitespace().chain(body.split_whitespace()) {
+            let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if let [term] = self.analyze(SWEDISH_CONTENT, word).as_slice() {
+                out.entry(term.clone())
+                    .or_insert_with(|| word.to_lowercase());
+            }
+        }
+        out
+    }
+
     /// A question's analysed words with weights for comparing questions: sublinear term
-    /// frequency (title words count double) × inverse document frequency in the index. Words
-    /// found in most questions say nothing about one and are left out.
+    /// frequency (title words count double) × their rarity in the snapshot
+    /// ([`super::rarity`]), not in the live index, so that a pair scores the same on every run
+    /// and every instance. Words found in most questions say nothing about one and are left out.
     pub fn term_weights(&self, title: &str, body: &str) -> BTreeMap<String, f64> {
-        let searcher = self.reader.searcher();
-        let docs = searcher.num_docs().max(1) as f64;
+        let rarity = super::rarity::snapshot();
         let mut tf: BTreeMap<String, f64> = BTreeMap::new();
         for (text, weight) in [(title, 2.0), (body, 1.0)] {
             for t in self.analyze(SWEDISH_CONTENT, text) {
-                if t.chars().count() >= 3 {
+                if t.chars().count() >= super::rarity::MIN_CHARS {
                     *tf.entry(t).or_default() += weight;
                 }
             }
         }
-        let f = &self.fields;
         tf.into_iter()
             .filter_map(|(t, n)| {
-                let df = [f.title, f.body]
-                    .iter()
-                    .map(|field| {
-                        searcher
-                            .doc_freq(&Term::from_field_text(*field, &t))
-                            .unwrap_or(0)
-                    })
-                    .max()
-                    .unwrap_or(0) as f64;
-                if df * 3.0 > docs && docs >= 20.0 {
-                    return None;
-                }
-                let idf = (1.0 + docs / (df + 1.0)).ln();
+                let idf = rarity.idf(&t)?;
                 Some((t, (1.0 + n.ln()) * idf))
             })
             .collect()

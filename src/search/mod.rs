@@ -4,6 +4,7 @@
 pub mod abbreviations;
 pub mod analyzer;
 pub mod index;
+pub mod rarity;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};

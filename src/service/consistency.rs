@@ -42,7 +42,10 @@ pub struct CaseSide {
     pub forum: String,
     pub forum_name: String,
     pub level: String,
+    /// The region's code, for a regional group.
     pub region: Option<String>,
+    /// The region's name, for the pages.
+    pub region_name: Option<String>,
     pub binding_status: String,
     pub answer: String,
     pub answered_at: DateTime<Utc>,
@@ -57,8 +60,10 @@ pub struct CaseView {
     pub question_b: i64,
     pub answer_a: i64,
     pub answer_b: i64,
-    /// Similarity: text cosine plus shared countries and tags (0 to about 1.3).
+    /// Similarity: the cosine of the two questions' weighted words (0 to 1).
     pub score: f64,
+    /// The score in words for the pages: "mycket lika", "lika" or "delvis lika".
+    pub similarity: String,
     /// Why the two look alike: the shared words, countries and tags.
     pub reasons: Vec<String>,
     /// open, consistent, divergent or not_comparable
@@ -129,6 +134,7 @@ fn profile(index: &SearchIndex, structure: &Structure, q: &QuestionRow) -> Servi
             .map(|p| p.name.clone())
             .unwrap_or_default(),
         terms: index.term_weights(&q.title, &q.body),
+        written: index.written_forms(&q.title, &q.body),
         countries: store::from_json_list(&q.countries)?.into_iter().collect(),
         tags: store::from_json_list(&q.tags)?.into_iter().collect(),
     })
@@ -337,6 +343,10 @@ impl Service {
                 forum_name: forum.map_or_else(|| a.forum.clone(), |f| f.name.clone()),
                 level: a.level.clone(),
                 region: forum.and_then(|f| f.region.clone()),
+                region_name: forum
+                    .and_then(|f| f.region.as_deref())
+                    .and_then(|r| self.config.structure.regions.iter().find(|x| x.code == r))
+                    .map(|r| r.name.clone()),
                 binding_status: a.binding_status.clone(),
                 answer: a.body.clone(),
                 answered_at: utc(a.created_at),
@@ -351,6 +361,7 @@ impl Service {
                     answer_a: r.answer_a,
                     answer_b: r.answer_b,
                     score: r.score,
+                    similarity: consistency::in_words(r.score).to_string(),
                     reasons: store::from_json_list(&r.reasons)?,
                     status: r.status.clone(),
                     a: side(r.question_a, r.answer_a)?,

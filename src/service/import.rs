@@ -18,7 +18,9 @@ use crate::domain::calendar;
 use crate::domain::question::Status;
 use crate::domain::Code;
 use crate::store::models::{NewAnswer, NewQuestion, NewStage};
-use crate::store::{self, questions as qs, users as us, DbConnection, StoreError};
+use crate::store::{
+    self, consistency as cs, questions as qs, users as us, DbConnection, StoreError,
+};
 
 /// Longest file name most file systems allow.
 const FILE_NAME_MAX: usize = 255;
@@ -619,6 +621,10 @@ impl Service {
                 qs::update_binding_status(c, prev, 1, "superseded", Some(answer_id), naive(*at))?;
             }
             previous = Some((answer_id, a.binding_status.trim()));
+            // Compared with the earlier answers like an answer given through the API: an old
+            // answer that says otherwise than today's is what the watch is for. Answers that no
+            // longer hold are skipped when the check runs.
+            cs::enqueue_check(c, answer_id, self.clock.now_naive())?;
             let to = (i + 1 == answers.len()).then_some(status);
             self.import_event(
                 c,

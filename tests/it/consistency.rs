@@ -414,20 +414,47 @@ struct Pairs {
     pair: Vec<Pair>,
 }
 
-/// Precision and recall of the detector on the hand-labelled pairs, printed as a table; the
-/// README quotes the line of the threshold in use.
+/// Two questions of an imported history, one the same as the other in other words, answered
+/// by two forums: the watch compares imported answers like live ones.
+const IMPORTED_PAIR: &str = r#"{"reference":"KP-2022-4","created_at":"2022-02-01T09:00:00+01:00","unit":"u-lulea-asyl","title":"Räcker ett dopintyg för att en konvertering ska anses trovärdig?","body":"En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?","process":"asyl_forstagang","tags":["konvertiter"],"countries":["IR"],"answers":[{"forum":"u-lulea-asyl","created_at":"2022-02-03T09:00:00+01:00","body":"Dopintyget räcker inte ensamt; en muntlig utredning om tron behövs.","binding_status":"guidance"}]}
+{"reference":"KP-2022-9","created_at":"2022-03-01T09:00:00+01:00","unit":"u-malmo-asyl","title":"Dopintyg som bevis för konvertering i asylärenden","body":"Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?","process":"asyl_forstagang","tags":["konvertiter"],"countries":["IR"],"answers":[{"forum":"u-malmo-asyl","created_at":"2022-03-02T09:00:00+01:00","body":"Ett dopintyg är tillräckligt som bevis för konverteringen.","binding_status":"guidance"}]}
+"#;
+
+#[test]
+fn imported_answers_are_compared() {
+    let app = TestApp::start();
+    let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("historik.jsonl");
+    std::fs::write(&file, IMPORTED_PAIR).unwrap();
+    let o = eskalera(&app, &["import", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{o:?}");
+    let list = cases(&app, &legal, 1);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["a"]["reference"], "KP-2022-4");
+    assert_eq!(list[0]["b"]["reference"], "KP-2022-9");
+}
+
+/// Precision and recall of the detector on the hand-labelled pairs, printed as a table for the
+/// tuning set (pairs.toml, which the rule was tuned on) and the held-out set (heldout.toml,
+/// written apart and never tuned on); the README quotes both.
 #[test]
 fn detector_precision_and_recall_on_the_labelled_pairs() {
-    let pairs: Pairs =
-        toml::from_str(&std::fs::read_to_string("tests/data/consistency/pairs.toml").unwrap())
-            .unwrap();
-    assert!(pairs.pair.len() >= 60);
-    // The index gives the words their rarity: every side of every pair is a question in it.
+    let load = |file: &str| -> Pairs {
+        toml::from_str(&std::fs::read_to_string(format!("tests/data/consistency/{file}")).unwrap())
+            .unwrap()
+    };
+    let tuning = load("pairs.toml");
+    let held_out = load("heldout.toml");
+    assert!(tuning.pair.len() >= 60);
+    assert!(held_out.pair.len() >= 40);
+    // Every side of every pair is a question in the index, for the candidate search.
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(dir.path()).unwrap();
     let mut writer: tantivy::IndexWriter = index.index.writer(50_000_000).unwrap();
     let mut id = 0;
-    for p in &pairs.pair {
+    for p in tuning.pair.iter().chain(&held_out.pair) {
         for s in [&p.a, &p.b] {
             id += 1;
             let doc = QuestionDoc {
@@ -446,20 +473,14 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
         process: s.process.clone(),
         process_name: String::new(),
         terms: index.term_weights(&s.title, &s.body),
+        written: Default::default(),
         countries: s.countries.iter().cloned().collect(),
         tags: s.tags.iter().map(|t| t.to_lowercase()).collect(),
     };
-    // A quarter of the pairs, chosen by a hash of their text, are reported apart: the
-    // threshold was tuned on all of them, so only the rest is the tuning part.
-    let held_out = |p: &Pair| {
-        use sha2::Digest;
-        sha2::Sha256::digest(format!("{}\n{}", p.a.title, p.b.title).as_bytes())[0] < 64
-    };
-    let scored_of = |part: &dyn Fn(&Pair) -> bool| -> Vec<(f64, bool)> {
+    let scored_of = |pairs: &Pairs| -> Vec<(f64, bool)> {
         pairs
             .pair
             .iter()
-            .filter(|p| part(p))
             .map(|p| {
                 (
                     consistency::similarity(&profile(&p.a), &profile(&p.b)).score,
@@ -468,7 +489,6 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
             })
             .collect()
     };
-    let scored = scored_of(&|_| true);
     let table = |name: &str, scored: &[(f64, bool)]| {
         let same = scored.iter().filter(|(_, s)| *s).count();
         println!(
@@ -487,39 +507,44 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
             println!("{t:>9.2} {p:>10.2} {r:>7.2}{mark}");
         }
     };
-    table("all", &scored);
-    table("tuning part", &scored_of(&|p| !held_out(p)));
-    table("held-out part", &scored_of(&held_out));
+    let scored = scored_of(&tuning);
+    table("tuning set", &scored);
+    let held_out_scored = scored_of(&held_out);
+    table("held-out set", &held_out_scored);
+    // The same pair scores the same again: the weights come from the snapshot.
+    assert_eq!(scored_of(&tuning), scored);
     // The watch's candidates come from a search with the question's significant words: the
     // rank of the partner among them, under the ranking in use and the one before.
     let before = SearchIndex::open(dir.path())
         .unwrap()
         .with_ranking(eskalera::search::Ranking::Fields);
-    for (name, idx) in [("combined", &index), ("fields (before)", &before)] {
-        let mut ranks = Vec::new();
-        let mut sides = 0i64;
-        for p in pairs.pair.iter().filter(|p| p.label == "same") {
-            for (from, to) in [(&p.a, &p.b), (&p.b, &p.a)] {
-                sides += 1;
-                let terms = idx.question_terms(&from.title, &from.body);
-                let hits = idx
-                    .search(&terms.join(" "), &Default::default(), 0, 21, false)
-                    .unwrap()
-                    .hits;
-                let rank = hits
-                    .iter()
-                    .filter(|h| h.title != from.title)
-                    .position(|h| h.title == to.title);
-                ranks.push(rank);
+    for (set, pairs) in [("tuning", &tuning), ("held-out", &held_out)] {
+        for (name, idx) in [("combined", &index), ("fields (before)", &before)] {
+            let mut ranks = Vec::new();
+            let mut sides = 0i64;
+            for p in pairs.pair.iter().filter(|p| p.label == "same") {
+                for (from, to) in [(&p.a, &p.b), (&p.b, &p.a)] {
+                    sides += 1;
+                    let terms = idx.question_terms(&from.title, &from.body);
+                    let hits = idx
+                        .search(&terms.join(" "), &Default::default(), 0, 21, false)
+                        .unwrap()
+                        .hits;
+                    let rank = hits
+                        .iter()
+                        .filter(|h| h.title != from.title)
+                        .position(|h| h.title == to.title);
+                    ranks.push(rank);
+                }
             }
+            let within = |k: usize| ranks.iter().filter(|r| r.is_some_and(|r| r < k)).count();
+            println!(
+                "candidates, {set} ({name}): the partner first in {}/{sides}, in the top 5 in {}/{sides}, in the top 20 in {}/{sides}",
+                within(1),
+                within(5),
+                within(20)
+            );
         }
-        let within = |k: usize| ranks.iter().filter(|r| r.is_some_and(|r| r < k)).count();
-        println!(
-            "candidates ({name}): the partner first in {}/{sides}, in the top 5 in {}/{sides}, in the top 20 in {}/{sides}",
-            within(1),
-            within(5),
-            within(20)
-        );
     }
     let (p, r) = precision_recall(&scored, THRESHOLD);
     assert!(

@@ -24,6 +24,17 @@ text_enum!(BindingStatus {
 });
 
 impl BindingStatus {
+    /// How much an answer of this status counts when a question has several: binding before
+    /// temporary before guidance, and what no longer holds (superseded, withdrawn) last.
+    pub fn rank(self) -> u8 {
+        match self {
+            BindingStatus::Binding => 3,
+            BindingStatus::Temporary => 2,
+            BindingStatus::Guidance => 1,
+            BindingStatus::Superseded | BindingStatus::Withdrawn => 0,
+        }
+    }
+
     /// Still in force: the reader may rely on it (to the degree its status says).
     pub fn is_current(self) -> bool {
         matches!(

@@ -142,6 +142,10 @@ pub struct IndexedAnswer {
     pub binding_status: String,
     pub forum: String,
     pub body: String,
+    /// When it was given; absent in documents indexed before 0.2.8 (until `eskalera reindex`
+    /// or the question's next change).
+    #[serde(default)]
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Everything the index holds about one question.
@@ -167,14 +171,21 @@ pub struct QuestionDoc {
 /// The largest [`boost`]: top-k pruning needs an upper bound of the multiplier.
 const MAX_BOOST: f32 = 1.6;
 
-/// Answers in force rank their question higher, binding most.
+/// A question whose every answer no longer holds (superseded or withdrawn) ranks this much
+/// lower: its answers are history, and a question that answers the same today should come first.
+const NO_ANSWER_IN_FORCE: f64 = 0.8;
+
+/// Answers in force rank their question higher, binding most; a question answered only by
+/// answers that no longer hold ranks lower than one never answered.
 fn boost(answers: &[IndexedAnswer]) -> f64 {
+    if !answers.is_empty() && !answers.iter().any(|a| is_current(&a.binding_status)) {
+        return NO_ANSWER_IN_FORCE;
+    }
     answers
         .iter()
         .map(|a| match a.binding_status.as_str() {
             "binding" => 1.6,
             "temporary" => 1.3,
-            "guidance" => 1.0,
             _ => 1.0,
         })
         .fold(1.0, f64::max)
@@ -271,6 +282,10 @@ pub struct HitAnswer {
     pub forum: String,
     /// HTML: the matched words in `<b>`, everything else escaped.
     pub snippet: String,
+    /// When it was given (absent for questions indexed before 0.2.8 until they are reindexed).
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// False for an answer that no longer holds (superseded or withdrawn): the pages label it.
+    pub in_force: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -841,6 +856,8 @@ impl SearchIndex {
                 .map(|a| HitAnswer {
                     id: a.id,
                     binding_status: a.binding_status.clone(),
+                    answered_at: a.answered_at,
+                    in_force: is_current(&a.binding_status),
                     forum: a.forum.clone(),
                     snippet: lead_or_snippet(&answer_gen, &a.body, 200),
                 })
@@ -1337,6 +1354,7 @@ mod tests {
             };
             let answers = (0..next(3))
                 .map(|i| IndexedAnswer {
+                    answered_at: None,
                     id: id * 10 + i as i64,
                     binding_status: statuses[next(statuses.len())].to_string(),
                     forum: "nn-asyl".into(),

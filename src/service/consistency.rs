@@ -115,12 +115,8 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 /// The answer a question stands by: the most binding current one, the latest among equals.
 fn standing_answer<'a>(answers: impl Iterator<Item = &'a AnswerRow>) -> Option<&'a AnswerRow> {
-    let rank = |a: &AnswerRow| match BindingStatus::parse(&a.binding_status) {
-        Some(BindingStatus::Binding) => 3,
-        Some(BindingStatus::Temporary) => 2,
-        Some(BindingStatus::Guidance) => 1,
-        _ => 0,
-    };
+    let rank =
+        |a: &AnswerRow| BindingStatus::parse(&a.binding_status).map_or(0, BindingStatus::rank);
     answers
         .filter(|a| rank(a) > 0)
         .max_by_key(|a| (rank(a), a.created_at, a.id))

@@ -80,6 +80,7 @@ fn doc_of(q: &QuestionRow, answers: &[&AnswerRow]) -> ServiceResult<QuestionDoc>
                 binding_status: a.binding_status.clone(),
                 forum: a.forum.clone(),
                 body: a.body.clone(),
+                answered_at: Some(a.created_at.and_utc()),
             })
             .collect(),
         fingerprint,

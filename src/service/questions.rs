@@ -109,6 +109,8 @@ pub struct ListQuery {
 struct DetailRows {
     q: QuestionRow,
     answers: Vec<AnswerRow>,
+    /// The answer of another question that replaced this one's, when none of its own holds.
+    later: Option<LaterAnswerView>,
     events: Vec<EventRow>,
     stages: Vec<StageRow>,
     pauses: Vec<PauseRow>,
@@ -385,9 +387,11 @@ impl Service {
                 .chain(events.iter().map(event_subject)),
         )?;
         let following = qs::is_follower(c, id, actor.id)?;
+        let later = later_answer(c, &answers)?;
         self.detail_of(DetailRows {
             q,
             answers,
+            later,
             events,
             stages,
             pauses,
@@ -401,6 +405,7 @@ impl Service {
         let DetailRows {
             q,
             answers,
+            later,
             events,
             stages,
             pauses,
@@ -411,6 +416,7 @@ impl Service {
         let sla = self.sla_view(&q, &stages, &pauses, now);
         Ok(QuestionDetail {
             question: self.question_view(&q, &people, sla)?,
+            later_answer: later,
             answers: answers
                 .iter()
                 .map(|a| self.answer_view(a, &people))
@@ -828,6 +834,7 @@ impl Service {
             Ok::<_, ServiceError>(DetailRows {
                 q,
                 answers: Vec::new(),
+                later: None,
                 events: vec![event],
                 stages: vec![stage],
                 pauses: Vec::new(),
@@ -1632,11 +1639,14 @@ impl Service {
                 let newer = qs::answer(c, by)?.ok_or_else(|| {
                     ServiceError::invalid("superseded_by", format!("there is no answer {by}"))
                 })?;
-                let related =
-                    newer.question_id == q.id || Some(newer.question_id) == q.duplicate_of;
+                // A binding answer settles the legal question wherever it was asked: the answers
+                // it replaces may belong to other questions (their pages then point to it).
+                let related = newer.question_id == q.id
+                    || Some(newer.question_id) == q.duplicate_of
+                    || BindingStatus::parse(&newer.binding_status) == Some(BindingStatus::Binding);
                 if !related {
                     return Err(ServiceError::invalid("superseded_by", format!(
-                        "answer {by} belongs to another question; it must answer question {} or the question it duplicates", q.id
+                        "answer {by} belongs to another question; it must answer question {}, the question it duplicates, or be binding", q.id
                     )));
                 }
                 if newer.id <= a.id {
@@ -1731,4 +1741,47 @@ pub(crate) struct QuestionDraft<'a> {
 
 pub(crate) fn not_found(id: i64) -> ServiceError {
     ServiceError::NotFound(format!("there is no question {id}"))
+}
+
+/// When no answer of a question holds any longer and one was replaced by an answer of another
+/// question (a duplicate, or a divergence the legal department settled), that later answer:
+/// the question page tells the reader to use it instead. The most binding, then latest, wins.
+fn later_answer(
+    c: &mut DbConnection,
+    answers: &[AnswerRow],
+) -> ServiceResult<Option<LaterAnswerView>> {
+    let in_force = answers
+        .iter()
+        .any(|a| BindingStatus::parse(&a.binding_status).is_some_and(|b| b.is_current()));
+    if in_force {
+        return Ok(None);
+    }
+    let mut best: Option<(AnswerRow, QuestionRow)> = None;
+    for by in answers.iter().filter_map(|a| a.superseded_by) {
+        let Some(newer) = qs::answer(c, by)? else {
+            continue;
+        };
+        if answers.iter().any(|a| a.id == newer.id) {
+            continue;
+        }
+        let rank = |a: &AnswerRow| {
+            (
+                BindingStatus::parse(&a.binding_status).map(BindingStatus::rank),
+                a.created_at,
+            )
+        };
+        if best.as_ref().is_some_and(|(b, _)| rank(b) >= rank(&newer)) {
+            continue;
+        }
+        if let Some(q) = qs::get(c, newer.question_id)? {
+            best = Some((newer, q));
+        }
+    }
+    Ok(best.map(|(a, q)| LaterAnswerView {
+        question_id: q.id,
+        reference: q.reference,
+        answer_id: a.id,
+        binding_status: a.binding_status,
+        answered_at: utc(a.created_at),
+    }))
 }

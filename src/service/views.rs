@@ -65,6 +65,17 @@ pub struct QuestionView {
     pub sla: Option<SlaView>,
 }
 
+/// An answer to another question that replaced this question's answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LaterAnswerView {
+    pub question_id: i64,
+    pub reference: String,
+    pub answer_id: i64,
+    /// guidance, temporary or binding (or what it has become since)
+    pub binding_status: String,
+    pub answered_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AnswerView {
     pub id: i64,
@@ -123,6 +134,9 @@ pub struct StageView {
 pub struct QuestionDetail {
     #[serde(flatten)]
     pub question: QuestionView,
+    /// When none of this question's answers holds any longer and one was replaced by an answer
+    /// to another question: that answer, to use instead.
+    pub later_answer: Option<LaterAnswerView>,
     pub answers: Vec<AnswerView>,
     pub events: Vec<EventView>,
     pub stages: Vec<StageView>,

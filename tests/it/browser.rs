@@ -951,3 +951,48 @@ fn the_legal_department_compares_two_answers_and_sends_a_divergence_on() {
     b.goto(&format!("{base}/enhetlighet?status=divergent"));
     assert!(b.text("main table").contains("Olika svar"));
 }
+
+#[test]
+fn an_answer_that_no_longer_holds_says_so_on_its_question_and_in_search() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::start();
+    let (asker, first, second, old, new, _) = crate::lifecycle::a_binding_answer_elsewhere(&app);
+    app.post(
+        &format!("/api/v1/answers/{old}/binding-status"),
+        &asker,
+        json!({"binding_status": "superseded", "superseded_by": new, "note": "Processforumet har avgjort frågan."}),
+    )
+    .status(200);
+    let started = std::time::Instant::now();
+    while app.svc.index_lag().unwrap() > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    app.user_with_password(
+        "anna.asker@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let b = Browser::start();
+    let base = &app.base;
+    b.sign_in(base, "anna.asker@test.se");
+    b.goto(&format!("{base}/fragor/{second}"));
+    let banner = b.text(".banner-later");
+    assert!(
+        banner.contains("Det finns ett senare bindande svar") && banner.contains("använd det"),
+        "{banner}"
+    );
+    b.check_accessibility("a question whose answer was replaced");
+    b.screenshots("question-later-answer");
+    b.click(".banner-later a");
+    b.wait_for_url(|u| u.contains(&format!("/fragor/{first}")));
+    b.goto(&format!("{base}/sok?q=dopintyg"));
+    let hits = b.text("main .hit-list");
+    assert!(hits.contains("Gäller inte längre"), "{hits}");
+    b.check_accessibility("search with an answer that no longer holds");
+    b.screenshots("search-no-longer-in-force");
+}

@@ -4,6 +4,7 @@ use eskalera::service::Role;
 use serde_json::{json, Value};
 
 use crate::common::TestApp;
+use crate::web::{Client, PASSWORD};
 
 fn kinds(q: &Value) -> Vec<String> {
     q["events"]
@@ -453,4 +454,119 @@ fn a_submitted_question_answers_exactly_what_a_read_returns() {
     assert_eq!(big["reference"], format!("PS-{year}-{next}"));
     let read = app.get(&format!("/api/v1/questions/{next}"), &asker);
     assert_eq!(&big, read.ok());
+}
+
+/// Two questions: `second` answered with guidance at the unit, `first` climbed to the process
+/// forum and answered there with a binding answer; also a guidance answer to a third question.
+/// Returns (asker's token, first, second, second's answer, the binding answer, the third's).
+pub(crate) fn a_binding_answer_elsewhere(app: &TestApp) -> (String, i64, i64, i64, i64, i64) {
+    let asker = app.user(
+        "a@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let ladder = app.user(
+        "ng@test.se",
+        "u-lulea-asyl",
+        &[
+            "rg-nord-lulea",
+            "ng-asyl-forstagang",
+            "nn-konvertiter",
+            "pf-asyl",
+        ],
+        Role::Caseworker,
+    );
+    let second = app.ask(&asker, "Räcker ett dopintyg?", "asyl_forstagang");
+    let old = app
+        .post(
+            &format!("/api/v1/questions/{second}/answers"),
+            &asker,
+            json!({"body": "Dopintyget räcker.", "binding_status": "guidance"}),
+        )
+        .status(201)["id"]
+        .as_i64()
+        .unwrap();
+    let first = app.ask(&asker, "Dopintyg och konvertiter", "asyl_forstagang");
+    let p = |a: &str| format!("/api/v1/questions/{first}/{a}");
+    app.post(&p("escalate"), &asker, json!({"note": "upp"}))
+        .status(200);
+    app.post(&p("escalate"), &ladder, json!({"note": "upp"}))
+        .status(200);
+    app.post(
+        &p("escalate"),
+        &ladder,
+        json!({"note": "upp", "to_forum": "nn-konvertiter"}),
+    )
+    .status(200);
+    app.post(&p("escalate"), &ladder, json!({"note": "upp"}))
+        .status(200);
+    let guidance_elsewhere = app.ask(&asker, "Något annat", "asyl_forstagang");
+    let guidance_elsewhere = app
+        .post(
+            &format!("/api/v1/questions/{guidance_elsewhere}/answers"),
+            &asker,
+            json!({"body": "Vägledning.", "binding_status": "guidance"}),
+        )
+        .status(201)["id"]
+        .as_i64()
+        .unwrap();
+    let new = app
+        .post(
+            &p("answers"),
+            &ladder,
+            json!({"body": "Dopintyget räcker inte ensamt.", "binding_status": "binding"}),
+        )
+        .status(201)["id"]
+        .as_i64()
+        .unwrap();
+    (asker, first, second, old, new, guidance_elsewhere)
+}
+
+#[test]
+fn a_question_whose_answer_a_binding_answer_replaced_says_where_the_answer_in_force_is() {
+    let app = TestApp::start();
+    let (asker, first, second, old, new, guidance_elsewhere) = a_binding_answer_elsewhere(&app);
+    let detail = |id: i64| {
+        app.get(&format!("/api/v1/questions/{id}"), &asker)
+            .ok()
+            .clone()
+    };
+    assert_eq!(detail(second)["later_answer"], Value::Null);
+    // Only a binding answer replaces an answer of another question.
+    let r = app.post(
+        &format!("/api/v1/answers/{old}/binding-status"),
+        &asker,
+        json!({"binding_status": "superseded", "superseded_by": guidance_elsewhere, "note": "Fel."}),
+    );
+    assert_eq!(r.status(422)["errors"][0]["field"], "superseded_by");
+    app.post(
+        &format!("/api/v1/answers/{old}/binding-status"),
+        &asker,
+        json!({"binding_status": "superseded", "superseded_by": new, "note": "Processforumet har avgjort frågan."}),
+    )
+    .status(200);
+    let later = detail(second)["later_answer"].clone();
+    assert_eq!(later["answer_id"], new);
+    assert_eq!(later["question_id"], first);
+    assert_eq!(later["binding_status"], "binding");
+    // The question whose answer holds has nothing to point to.
+    assert_eq!(detail(first)["later_answer"], Value::Null);
+    let reference = later["reference"].as_str().unwrap().to_string();
+    app.user_with_password(
+        "reader@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut c = Client::new(&app);
+    c.sign_in("reader@test.se", PASSWORD);
+    let page = c.get(&format!("/fragor/{second}")).body;
+    assert!(
+        page.contains(&format!(
+            "Det finns ett senare bindande svar: <a href=\"/fragor/{first}#svar-{new}\">{reference}</a> – använd det"
+        )),
+        "{page}"
+    );
 }

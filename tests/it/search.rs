@@ -712,6 +712,10 @@ fn citations_and_abbreviations_are_found_and_answers_in_force_rank_first() {
         "Dopintyg från frikyrkor i Iran",
         "Hur värderas dopintyg från frikyrkor?",
     );
+    let unanswered = ask(
+        "Dopintyg från frikyrkor i Iran",
+        "Hur värderas dopintyg från frikyrkor?",
+    );
     for id in [holds, withdrawn] {
         app.post(
             &format!("/api/v1/questions/{id}/answers"),
@@ -758,6 +762,28 @@ fn citations_and_abbreviations_are_found_and_answers_in_force_rank_first() {
             assert!(at(expected) < at(b), "{q}: {hits:?}");
         }
     }
+    // Words of the question only, the same text in both: the question whose only answer no
+    // longer holds ranks below the one never answered.
+    let two: Vec<i64> = first("frikyrkor Iran")
+        .into_iter()
+        .filter(|id| [unanswered, withdrawn].contains(id))
+        .collect();
+    assert_eq!(two, vec![unanswered, withdrawn]);
+    // The hit says when each answer was given, and which no longer holds.
+    let r = app.get("/api/v1/search?q=frikyrkor%20Iran", &member);
+    let hits = r.ok()["hits"].as_array().unwrap().clone();
+    let answers = |id: i64| {
+        hits.iter().find(|h| h["id"] == id).unwrap()["answers"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(answers(withdrawn)[0]["in_force"], false);
+    assert_eq!(answers(holds)[0]["in_force"], true);
+    assert!(answers(holds)[0]["answered_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("20"));
 }
 
 fn urlencode(s: &str) -> String {

@@ -210,6 +210,7 @@ async fn question_page(
         .collect();
     c.insert("forum_names", &forum_names);
     c.insert("q", &page.detail.question);
+    c.insert("later_answer", &page.detail.later_answer);
     // Each answer with the statuses the viewer may change it to.
     let answers: Vec<Value> = page
         .detail

@@ -51,6 +51,8 @@ pub struct QuestionPageView {
     #[serde(flatten)]
     pub detail: QuestionDetail,
     pub permitted: PermittedActions,
+    /// For an actor who may answer: answers in force to similar questions.
+    pub earlier_answers: Vec<super::search::EarlierAnswer>,
 }
 
 /// One month of the SLA report, summed over levels, for the trend chart.
@@ -109,7 +111,16 @@ impl Service {
     pub fn question_page(&self, actor: &Actor, id: i64) -> ServiceResult<QuestionPageView> {
         let detail = self.question(actor, id)?;
         let permitted = self.permitted(actor, &detail)?;
-        Ok(QuestionPageView { detail, permitted })
+        let earlier_answers = if permitted.may.iter().any(|a| a == "answer") {
+            self.earlier_answers(&detail.question)?
+        } else {
+            Vec::new()
+        };
+        Ok(QuestionPageView {
+            detail,
+            permitted,
+            earlier_answers,
+        })
     }
 
     fn permitted(&self, actor: &Actor, d: &QuestionDetail) -> ServiceResult<PermittedActions> {

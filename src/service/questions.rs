@@ -213,7 +213,7 @@ fn event_subject(e: &EventRow) -> Option<i64> {
 impl Service {
     // ---- reading ---------------------------------------------------------------------------
 
-    fn forum_name(&self, code: &str) -> String {
+    pub(super) fn forum_name(&self, code: &str) -> String {
         self.config
             .structure
             .forum(code)

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::validate::{is_country_code, Checks};
+use super::views::QuestionView;
 use super::{Actor, Service, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::question::Status;
@@ -228,4 +229,58 @@ impl Service {
             })
             .collect())
     }
+
+    /// The answers in force of the questions most like `q` in its process, for the member
+    /// writing an answer: they follow them or knowingly differ, instead of contradicting an
+    /// answer they never saw. One answer a question (the most binding), best match first.
+    pub fn earlier_answers(&self, q: &QuestionView) -> ServiceResult<Vec<EarlierAnswer>> {
+        let index = self.search.current();
+        let terms = index.question_terms(&q.title, &q.body);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filters = Filters {
+            process: Some(q.process.clone()),
+            ..Default::default()
+        };
+        // More than shown: some matches have no answer in force.
+        let results = index.search(&terms.join(" "), &filters, 0, EARLIER_ANSWERS * 3, false)?;
+        Ok(results
+            .hits
+            .into_iter()
+            .filter(|h| h.id != q.id && Some(h.id) != q.duplicate_of)
+            .filter_map(|h| {
+                // Hit answers come in force first, the most binding first.
+                let a = h.answers.into_iter().find(|a| a.in_force)?;
+                Some(EarlierAnswer {
+                    question_id: h.id,
+                    reference: h.reference,
+                    title: h.title,
+                    answer_id: a.id,
+                    forum_name: self.forum_name(&a.forum),
+                    binding_status: a.binding_status,
+                    answered_at: a.answered_at,
+                    snippet_html: a.snippet,
+                })
+            })
+            .take(EARLIER_ANSWERS)
+            .collect())
+    }
+}
+
+/// Earlier answers shown above the answer form.
+const EARLIER_ANSWERS: usize = 5;
+
+/// An answer in force to a question like the one being answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct EarlierAnswer {
+    pub question_id: i64,
+    pub reference: String,
+    pub title: String,
+    pub answer_id: i64,
+    pub forum_name: String,
+    pub binding_status: String,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// HTML: the answer's start or its best passage, matched words in `<b>`, all else escaped.
+    pub snippet_html: String,
 }

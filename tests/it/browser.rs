@@ -995,4 +995,26 @@ fn an_answer_that_no_longer_holds_says_so_on_its_question_and_in_search() {
     assert!(hits.contains("Gäller inte längre"), "{hits}");
     b.check_accessibility("search with an answer that no longer holds");
     b.screenshots("search-no-longer-in-force");
+    b.sign_out();
+
+    // A member about to answer a question like them sees the answer in force first.
+    let third = app.ask(&asker, "Dopintyg från en frikyrka", "asyl_forstagang");
+    app.user_with_password(
+        "erik.enhet@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    b.sign_in(base, "erik.enhet@test.se");
+    b.goto(&format!("{base}/fragor/{third}"));
+    b.click("#action-answer summary");
+    let earlier = b.text(".earlier-answers");
+    assert!(
+        earlier.contains("Tidigare svar på liknande frågor") && earlier.contains("Bindande"),
+        "{earlier}"
+    );
+    assert!(!earlier.contains("Ersatt"), "{earlier}");
+    b.check_accessibility("the answer form with earlier answers");
+    b.screenshots("answer-form-earlier-answers");
 }

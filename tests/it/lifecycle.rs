@@ -569,4 +569,36 @@ fn a_question_whose_answer_a_binding_answer_replaced_says_where_the_answer_in_fo
         )),
         "{page}"
     );
+
+    // A member answering a third question like them sees the answer in force above the form,
+    // not the one it replaced, and not the question itself.
+    let third = app.ask(&asker, "Dopintyg igen", "asyl_forstagang");
+    let started = std::time::Instant::now();
+    while app.svc.index_lag().unwrap() > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    app.user_with_password(
+        "member@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let mut m = Client::new(&app);
+    m.sign_in("member@test.se", PASSWORD);
+    let page = m.get(&format!("/fragor/{third}")).body;
+    let earlier = page
+        .split("Tidigare svar på liknande frågor")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_else(|| panic!("no earlier answers: {page}"));
+    assert!(earlier.contains(&format!("#svar-{new}")), "{earlier}");
+    assert!(!earlier.contains(&format!("#svar-{old}")), "{earlier}");
+    assert!(!earlier.contains(&format!("/fragor/{third}#")), "{earlier}");
+    // A reader who may not answer gets no such list.
+    assert!(!c
+        .get(&format!("/fragor/{third}"))
+        .body
+        .contains("Tidigare svar på liknande frågor"));
 }

@@ -211,6 +211,7 @@ async fn question_page(
     c.insert("forum_names", &forum_names);
     c.insert("q", &page.detail.question);
     c.insert("later_answer", &page.detail.later_answer);
+    c.insert("earlier_answers", &page.earlier_answers);
     // Each answer with the statuses the viewer may change it to.
     let answers: Vec<Value> = page
         .detail

@@ -12,6 +12,7 @@ pub enum CaseStatus {
     Consistent,
     Divergent,
     NotComparable,
+    Settled,
 }
 
 text_enum!(CaseStatus {
@@ -19,6 +20,7 @@ text_enum!(CaseStatus {
     Consistent => "consistent",
     Divergent => "divergent",
     NotComparable => "not_comparable",
+    Settled => "settled",
 });
 
 /// A reviewer's decision on an open case.
@@ -30,12 +32,16 @@ pub enum Decision {
     Divergent,
     /// Not the same question after all.
     NotComparable,
+    /// The answers differ, and a binding answer already decides which holds: the answers that
+    /// say otherwise are marked superseded by it.
+    Settled,
 }
 
 text_enum!(Decision {
     Consistent => "consistent",
     Divergent => "divergent",
     NotComparable => "not_comparable",
+    Settled => "settled",
 });
 
 impl Decision {
@@ -44,6 +50,7 @@ impl Decision {
             Decision::Consistent => CaseStatus::Consistent,
             Decision::Divergent => CaseStatus::Divergent,
             Decision::NotComparable => CaseStatus::NotComparable,
+            Decision::Settled => CaseStatus::Settled,
         }
     }
 }

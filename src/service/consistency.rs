@@ -75,7 +75,8 @@ pub struct CaseView {
     pub decided_at: Option<DateTime<Utc>>,
     /// The reviewer's reason.
     pub note: Option<String>,
-    /// For a divergence: the question at the process forum that settles it.
+    /// The question that settles it: for a divergence the question routed to the process
+    /// forum, for settled the question whose binding answer already decided.
     pub routed_question: Option<i64>,
 }
 
@@ -95,8 +96,11 @@ pub const CASES_PER_PAGE: i64 = 100;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct DecisionInput {
-    /// consistent, divergent or not_comparable
+    /// consistent, divergent, not_comparable or settled
     pub decision: Option<String>,
+    /// For settled: the reference (PS-…) of the question whose binding answer already decides;
+    /// the case's answers that are not that answer are marked superseded by it.
+    pub settled_by: Option<String>,
     /// Why: required, and recorded on both questions.
     pub note: Option<String>,
 }
@@ -391,7 +395,7 @@ impl Service {
             None | Some("") => {
                 checks.fail(
                     "decision",
-                    "is required: consistent, divergent or not_comparable",
+                    "is required: consistent, divergent, not_comparable or settled",
                 );
                 None
             }
@@ -407,6 +411,21 @@ impl Service {
             }),
         };
         checks.required_text("note", input.note.as_deref(), NOTE_MAX);
+        let settled_by = input
+            .settled_by
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        match (decision, settled_by) {
+            (Some(Decision::Settled), None) => checks.fail(
+                "settled_by",
+                "is required for settled: the reference (PS-…) of the question whose binding answer decides",
+            ),
+            (Some(d), Some(_)) if d != Decision::Settled => {
+                checks.fail("settled_by", "is only for the decision settled")
+            }
+            _ => {}
+        }
         checks.finish()?;
         let (Some(decision), Some(note)) = (decision, input.note.as_deref().map(str::trim)) else {
             return Err(ServiceError::invalid("decision", "is required"));
@@ -421,8 +440,11 @@ impl Service {
                 )));
             }
             let now = self.clock.now_naive();
-            let routed = match decision {
-                Decision::Divergent => Some(self.route_divergence(c, actor, &row, note, now)?),
+            let routed = match (decision, settled_by) {
+                (Decision::Divergent, _) => Some(self.route_divergence(c, actor, &row, note, now)?),
+                (Decision::Settled, Some(reference)) => {
+                    Some(self.settle(c, actor, &row, reference, note, now)?)
+                }
                 _ => None,
             };
             let status = decision.status().as_str();
@@ -451,6 +473,61 @@ impl Service {
             }
             self.case_view(c, id)
         })
+    }
+
+    /// Settles a case by the binding answer of the question `reference`: every answer of the
+    /// case that still holds and is not that answer is marked superseded by it, with the
+    /// reviewer's reason, an event on its question and mail to that question's followers (its
+    /// asker among them). Returns the settling question.
+    fn settle(
+        &self,
+        c: &mut DbConnection,
+        actor: &Actor,
+        row: &ConsistencyCaseRow,
+        reference: &str,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<i64> {
+        let settling = qs::by_reference(c, reference)?.ok_or_else(|| {
+            ServiceError::invalid("settled_by", format!("there is no question {reference}"))
+        })?;
+        let answers = qs::answers_of(c, settling.id)?;
+        let binding = answers
+            .iter()
+            .filter(|a| BindingStatus::parse(&a.binding_status) == Some(BindingStatus::Binding))
+            .max_by_key(|a| (a.created_at, a.id))
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "settled_by",
+                    format!("{reference} has no binding answer that holds"),
+                )
+            })?;
+        for (question, answer) in [
+            (row.question_a, row.answer_a),
+            (row.question_b, row.answer_b),
+        ] {
+            if answer == binding.id {
+                continue;
+            }
+            let a = qs::answer(c, answer)?
+                .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")))?;
+            let Some(from) = BindingStatus::parse(&a.binding_status).filter(|b| b.is_current())
+            else {
+                continue;
+            };
+            let q = qs::get(c, question)?.ok_or_else(|| not_found(question))?;
+            self.change_binding(
+                c,
+                &q,
+                &a,
+                (from, BindingStatus::Superseded),
+                Some(binding.id),
+                actor,
+                note,
+                now,
+            )?;
+        }
+        Ok(settling.id)
     }
 
     /// The question at the process forum that settles a divergence: an open one already routed

@@ -1662,50 +1662,69 @@ impl Service {
                     ));
                 }
             }
-            if !qs::update_binding_status(
-                c,
-                a.id,
-                a.version,
-                to.as_str(),
-                input.superseded_by,
-                now,
-            )? {
-                return Err(ServiceError::Conflict(format!(
-                    "answer {} was changed by someone else at the same time",
-                    a.id
-                )));
-            }
-            qs::insert_event(
-                c,
-                &NewEvent {
-                    question_id: Some(q.id),
-                    answer_id: Some(a.id),
-                    actor_id: Some(actor.id),
-                    kind: "binding_status_changed".into(),
-                    from_status: Some(from.as_str().into()),
-                    to_status: Some(to.as_str().into()),
-                    forum: Some(a.forum.clone()),
-                    note: Some(note.clone()),
-                    data: input
-                        .superseded_by
-                        .map(|b| format!("{{\"superseded_by\":{b}}}")),
-                    created_at: now,
-                },
-            )?;
-            qs::record_change(c, q.id, now)?;
-            let updated = qs::answer(c, a.id)?.ok_or_else(|| not_found(a.id))?;
-            self.notify_event(
+            let updated = self.change_binding(
                 c,
                 &q,
-                (&q.status, &q.forum, &q.level, q.assignee_id),
-                "binding_status_changed",
+                &a,
+                (from, to),
+                input.superseded_by,
                 actor,
-                Some(&note),
-                Some(&updated),
+                &note,
+                now,
             )?;
             let people = Self::people(c, [updated.author_id])?;
             self.answer_view(&updated, &people)
         })
+    }
+
+    /// Moves answer `a` of question `q` from one binding status to another (and to the answer
+    /// that replaces it), with an event on the question and mail to its followers; the caller
+    /// has checked that the actor may. Returns the answer as it is now.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn change_binding(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        a: &AnswerRow,
+        (from, to): (BindingStatus, BindingStatus),
+        superseded_by: Option<i64>,
+        actor: &Actor,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<AnswerRow> {
+        if !qs::update_binding_status(c, a.id, a.version, to.as_str(), superseded_by, now)? {
+            return Err(ServiceError::Conflict(format!(
+                "answer {} was changed by someone else at the same time",
+                a.id
+            )));
+        }
+        qs::insert_event(
+            c,
+            &NewEvent {
+                question_id: Some(q.id),
+                answer_id: Some(a.id),
+                actor_id: Some(actor.id),
+                kind: "binding_status_changed".into(),
+                from_status: Some(from.as_str().into()),
+                to_status: Some(to.as_str().into()),
+                forum: Some(a.forum.clone()),
+                note: Some(note.to_string()),
+                data: superseded_by.map(|b| format!("{{\"superseded_by\":{b}}}")),
+                created_at: now,
+            },
+        )?;
+        qs::record_change(c, q.id, now)?;
+        let updated = qs::answer(c, a.id)?.ok_or_else(|| not_found(a.id))?;
+        self.notify_event(
+            c,
+            q,
+            (&q.status, &q.forum, &q.level, q.assignee_id),
+            "binding_status_changed",
+            actor,
+            Some(note),
+            Some(&updated),
+        )?;
+        Ok(updated)
     }
 
     pub fn follow(&self, actor: &Actor, id: i64, on: bool) -> ServiceResult<()> {

@@ -271,6 +271,14 @@ pub fn existing_references(
     Ok(out)
 }
 
+/// The question with this human reference (PS-…), if any.
+pub fn by_reference(conn: &mut DbConnection, reference: &str) -> StoreResult<Option<QuestionRow>> {
+    Ok(questions::table
+        .filter(questions::reference.eq(reference))
+        .first(conn)
+        .optional()?)
+}
+
 pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<QuestionRow>> {
     Ok(questions::table.find(id).first(conn).optional()?)
 }

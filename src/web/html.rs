@@ -260,6 +260,7 @@ fn case_sv(v: &Value, _: &Args) -> tera::Result<Value> {
         "consistent" => "Enhetliga",
         "divergent" => "Olika svar",
         "not_comparable" => "Inte jämförbara",
+        "settled" => "Olika, redan avgjort",
         other => return Ok(other.to_string().into()),
     }
     .into())
@@ -272,6 +273,9 @@ fn case_explanation(v: &Value, _: &Args) -> tera::Result<Value> {
             "Svaren går isär: en fråga går till processforumet, som avgör vilket svar som gäller."
         }
         "not_comparable" => "Frågorna gäller olika saker, så svaren kan inte jämföras.",
+        "settled" => {
+            "Svaren går isär, men ett bindande svar avgör redan: det andra svaret markeras som ersatt av det."
+        }
         _ => "",
     }
     .into())
@@ -354,6 +358,7 @@ fn field_sv(v: &Value, _: &Args) -> tera::Result<Value> {
         "note" => "Kommentar",
         "binding_status" => "Bindande status",
         "review_date" => "Omprövningsdatum",
+        "settled_by" => "Avgjort av fråga",
         "references" => "Referenser",
         "to_forum" => "Lyft till",
         "of" => "Dubblett av",

@@ -288,6 +288,20 @@ impl TestApp {
     }
 
     /// Submits a simple question as `token`'s user and returns its id.
+    /// Escalates asylum question `id` from its unit to the process forum (by way of the
+    /// converts' network), as `token`, a member of every forum on the way.
+    pub fn climb_to_process_forum(&self, token: &str, id: i64) {
+        let path = format!("/api/v1/questions/{id}/escalate");
+        for body in [
+            json!({"note": "upp"}),
+            json!({"note": "upp"}),
+            json!({"note": "upp", "to_forum": "nn-konvertiter"}),
+            json!({"note": "upp"}),
+        ] {
+            self.post(&path, token, body).status(200);
+        }
+    }
+
     pub fn ask(&self, token: &str, title: &str, process: &str) -> i64 {
         let r = self.post(
             "/api/v1/questions",

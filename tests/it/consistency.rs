@@ -552,3 +552,120 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
         "precision {p:.2}, recall {r:.2} at {THRESHOLD}"
     );
 }
+
+#[test]
+fn a_pair_already_decided_by_a_binding_answer_is_settled_by_it() {
+    let app = TestApp::start();
+    let asker_n = app.user("asker.nord@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let asker_s = app.user("asker.syd@test.se", "u-malmo-asyl", &[], Role::Caseworker);
+    let ladder = app.user(
+        "ladder@test.se",
+        "u-lulea-asyl",
+        &[
+            "u-lulea-asyl",
+            "rg-nord-lulea",
+            "ng-asyl-forstagang",
+            "nn-konvertiter",
+            "pf-asyl",
+        ],
+        Role::Caseworker,
+    );
+    let member_s = app.user(
+        "member.syd@test.se",
+        "u-malmo-asyl",
+        &["u-malmo-asyl"],
+        Role::Caseworker,
+    );
+    let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let a = ask(
+        &app,
+        &asker_n,
+        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
+        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
+         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
+    );
+    app.climb_to_process_forum(&ladder, a);
+    let p = |action: &str| format!("/api/v1/questions/{a}/{action}");
+    let binding = app
+        .post(
+            &p("answers"),
+            &ladder,
+            json!({"body": "Dopintyget räcker inte ensamt; en muntlig utredning om tron behövs.", "binding_status": "binding"}),
+        )
+        .status(201)["id"]
+        .as_i64()
+        .unwrap();
+    let b = ask(
+        &app,
+        &asker_s,
+        "Dopintyg som bevis för konvertering i asylärenden",
+        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
+         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
+    );
+    let deviating = answer(
+        &app,
+        &member_s,
+        b,
+        "Ett dopintyg är tillräckligt som bevis för konverteringen.",
+    );
+    let list = cases(&app, &legal, 1);
+    let case = list.as_array().unwrap()[0]["id"].as_i64().unwrap();
+    let decide = |body: Value| {
+        app.post(
+            &format!("/api/v1/consistency-cases/{case}/decision"),
+            &legal,
+            body,
+        )
+    };
+    let reference_a = app.get(&format!("/api/v1/questions/{a}"), &legal).ok()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // settled names the question that decides, and only settled does.
+    let r = decide(json!({"decision": "settled", "note": "Redan avgjort."}));
+    assert_eq!(r.status(422)["errors"][0]["field"], "settled_by");
+    let r = decide(json!({"decision": "consistent", "settled_by": reference_a, "note": "x"}));
+    assert_eq!(r.status(422)["errors"][0]["field"], "settled_by");
+    let r = decide(json!({"decision": "settled", "settled_by": "PS-1999-000001", "note": "x"}));
+    assert_eq!(r.status(422)["errors"][0]["field"], "settled_by");
+    let r = decide(json!({"decision": "settled", "settled_by": reference_a,
+        "note": "Processforumets bindande svar gäller; Malmös svar ersätts."}));
+    let decided = r.status(200).clone();
+    assert_eq!(decided["status"], "settled");
+    assert_eq!(decided["routed_question"], a);
+    // The deviating answer is superseded by the binding one, with the reason as its event, and
+    // its question points to the answer in force.
+    let q = app
+        .get(&format!("/api/v1/questions/{b}"), &legal)
+        .ok()
+        .clone();
+    let ans = q["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == deviating)
+        .unwrap()
+        .clone();
+    assert_eq!(ans["binding_status"], "superseded");
+    assert_eq!(ans["superseded_by"], binding);
+    assert_eq!(q["later_answer"]["answer_id"], binding);
+    let event = q["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "binding_status_changed" && e["answer_id"] == deviating)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        event["note"],
+        "Processforumets bindande svar gäller; Malmös svar ersätts."
+    );
+    // The binding answer is untouched, and a case is decided once.
+    let qa = app
+        .get(&format!("/api/v1/questions/{a}"), &legal)
+        .ok()
+        .clone();
+    assert_eq!(qa["answers"][0]["binding_status"], "binding");
+    let r = decide(json!({"decision": "consistent", "note": "igen"}));
+    r.status(409);
+}

@@ -470,6 +470,7 @@ pub(crate) fn a_binding_answer_elsewhere(app: &TestApp) -> (String, i64, i64, i6
         "ng@test.se",
         "u-lulea-asyl",
         &[
+            "u-lulea-asyl",
             "rg-nord-lulea",
             "ng-asyl-forstagang",
             "nn-konvertiter",
@@ -488,19 +489,8 @@ pub(crate) fn a_binding_answer_elsewhere(app: &TestApp) -> (String, i64, i64, i6
         .as_i64()
         .unwrap();
     let first = app.ask(&asker, "Dopintyg och konvertiter", "asyl_forstagang");
+    app.climb_to_process_forum(&ladder, first);
     let p = |a: &str| format!("/api/v1/questions/{first}/{a}");
-    app.post(&p("escalate"), &asker, json!({"note": "upp"}))
-        .status(200);
-    app.post(&p("escalate"), &ladder, json!({"note": "upp"}))
-        .status(200);
-    app.post(
-        &p("escalate"),
-        &ladder,
-        json!({"note": "upp", "to_forum": "nn-konvertiter"}),
-    )
-    .status(200);
-    app.post(&p("escalate"), &ladder, json!({"note": "upp"}))
-        .status(200);
     let guidance_elsewhere = app.ask(&asker, "Något annat", "asyl_forstagang");
     let guidance_elsewhere = app
         .post(

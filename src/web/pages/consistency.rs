@@ -16,9 +16,10 @@ use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::{Posted, Viewer};
 
 /// The list's tabs: the status a tab shows (None: every case) and its label.
-const TABS: [(Option<&str>, &str); 5] = [
+const TABS: [(Option<&str>, &str); 6] = [
     (Some("open"), "Att granska"),
     (Some("divergent"), "Olika svar"),
+    (Some("settled"), "Olika, redan avgjort"),
     (Some("consistent"), "Enhetliga"),
     (Some("not_comparable"), "Inte jämförbara"),
     (None, "Alla"),
@@ -107,7 +108,10 @@ async fn case_page(
     c.insert("may_decide", &(v.actor.is_legal() && case.status == "open"));
     c.insert("case", &case);
     c.insert("errors", &errors);
-    c.insert("values", &with_defaults(values, &["decision", "note"]));
+    c.insert(
+        "values",
+        &with_defaults(values, &["decision", "settled_by", "note"]),
+    );
     html::render("consistency_case.html", &c, status)
 }
 
@@ -131,6 +135,7 @@ pub async fn decide(
     let id = id.into_inner();
     let input = DecisionInput {
         decision: form.get("decision"),
+        settled_by: form.get("settled_by"),
         note: form.get("note"),
     };
     let s = svc.clone().into_inner();

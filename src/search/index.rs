@@ -884,6 +884,31 @@ impl SearchIndex {
         Ok(hits)
     }
 
+    /// Whether the index, as searches see it now, holds answer `answer` of question `question`:
+    /// the consistency watch compares an answer only once the change that made it is in the
+    /// index, together with everything committed with it.
+    pub fn holds_answer(&self, question: i64, answer: i64) -> Result<bool, SearchError> {
+        let searcher = self.reader.searcher();
+        let Ok(id) = u64::try_from(question) else {
+            return Ok(false);
+        };
+        let query = TermQuery::new(
+            Term::from_field_u64(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = top.first() else {
+            return Ok(false);
+        };
+        let doc: TantivyDocument = searcher.doc(*address)?;
+        let fingerprint = doc
+            .get_first(self.fields.fingerprint)
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let mark = format!("a{answer}.");
+        Ok(fingerprint.split(':').any(|part| part.starts_with(&mark)))
+    }
+
     /// Question ids and fingerprints of every indexed question, for convergence checks.
     pub fn fingerprints(&self) -> Result<BTreeMap<i64, String>, SearchError> {
         // Another process (or thread) may have committed since this reader was last reloaded.

@@ -148,7 +148,13 @@ impl Service {
         let pending = store::read_tx(&mut conn, |c| cs::pending_checks(c, CHECKS_PER_ROUND))?;
         let mut recorded = 0;
         for (check, answer_id) in pending {
-            let found = store::read_tx(&mut conn, |c| self.compare_answer(c, answer_id))?;
+            // Not in the index yet (on PostgreSQL the change log settles after other running
+            // transactions end, and the queue row may be seen first): left queued, so that the
+            // answer meets the questions committed with and before it.
+            let Some(found) = store::read_tx(&mut conn, |c| self.compare_answer(c, answer_id))?
+            else {
+                continue;
+            };
             let now = self.clock.now_naive();
             recorded += store::write_tx(&mut conn, |c| -> ServiceResult<usize> {
                 // Whoever takes the check off the queue records its cases: several instances
@@ -181,21 +187,29 @@ impl Service {
         Ok(recorded)
     }
 
-    /// The earlier answered questions like the one `answer_id` answers, answered elsewhere.
-    fn compare_answer(&self, c: &mut DbConnection, answer_id: i64) -> ServiceResult<Vec<Found>> {
+    /// The earlier answered questions like the one `answer_id` answers, answered elsewhere;
+    /// `None` while the index does not hold the answer yet.
+    fn compare_answer(
+        &self,
+        c: &mut DbConnection,
+        answer_id: i64,
+    ) -> ServiceResult<Option<Vec<Found>>> {
         let Some(answer) = qs::answer(c, answer_id)? else {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         };
         let Some(q) = qs::get(c, answer.question_id)? else {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         };
         if !BindingStatus::parse(&answer.binding_status).is_some_and(|b| b.is_current()) {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         let index = self.search.current();
+        if !index.holds_answer(q.id, answer.id)? {
+            return Ok(None);
+        }
         let terms = index.question_terms(&q.title, &q.body);
         if terms.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         let filters = Filters {
             process: Some(q.process.clone()),
@@ -209,7 +223,7 @@ impl Service {
             .filter(|id| *id != q.id && Some(*id) != q.duplicate_of)
             .collect();
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         let candidates = qs::by_ids(c, &ids)?;
         let answers = qs::answers_for(c, &ids)?;
@@ -240,7 +254,7 @@ impl Service {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             });
         }
-        Ok(found)
+        Ok(Some(found))
     }
 
     fn may_review(actor: &Actor) -> ServiceResult<()> {

@@ -436,6 +436,36 @@ fn imported_answers_are_compared() {
     assert_eq!(list[0]["b"]["reference"], "KP-2022-9");
 }
 
+/// On PostgreSQL the indexer applies a transaction's changes only once every transaction that
+/// started before it has ended, but the queued checks are visible at once: a check taken then
+/// compared an answer with an index that did not hold it yet, and the case was lost for good.
+#[test]
+fn an_answer_is_compared_only_once_the_index_holds_it() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let app = TestApp::start();
+    if !app.db.url.starts_with("postgres") {
+        return;
+    }
+    let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
+    // An older transaction still running holds the indexer back.
+    let mut blocker = diesel::PgConnection::establish(&app.db.url).unwrap();
+    blocker
+        .batch_execute("BEGIN; SELECT txid_current();")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("historik.jsonl");
+    std::fs::write(&file, IMPORTED_PAIR).unwrap();
+    let o = eskalera(&app, &["import", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{o:?}");
+    // Meanwhile the watch runs round after round with the checks in view.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(cases(&app, &legal, 0).as_array().unwrap().is_empty());
+    blocker.batch_execute("COMMIT;").unwrap();
+    let list = cases(&app, &legal, 1);
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list:?}");
+}
+
 /// Precision and recall of the detector on the hand-labelled pairs, printed as a table for the
 /// tuning set (pairs.toml, which the rule was tuned on) and the held-out set (heldout.toml,
 /// written apart and never tuned on); the README quotes both.

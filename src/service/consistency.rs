@@ -578,7 +578,15 @@ impl Service {
                 },
             )?;
             if let Some(q) = qs::get(c, existing)? {
-                self.notify_forums(c, &q, &forums, "divergence_routed", actor, Some(note))?;
+                self.notify_forums(
+                    c,
+                    &q,
+                    &forums,
+                    &[a.id, b.id],
+                    "divergence_routed",
+                    actor,
+                    Some(note),
+                )?;
             }
             return Ok(existing);
         }
@@ -653,7 +661,15 @@ impl Service {
             Some(note),
             None,
         )?;
-        self.notify_forums(c, &q, &forums, "divergence_routed", actor, Some(note))?;
+        self.notify_forums(
+            c,
+            &q,
+            &forums,
+            &[a.id, b.id],
+            "divergence_routed",
+            actor,
+            Some(note),
+        )?;
         Ok(id)
     }
 }

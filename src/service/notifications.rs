@@ -200,13 +200,16 @@ impl Service {
         self.enqueue_change(c, to, members, q.id, &payload)
     }
 
-    /// Mails the members of `forums` (each once, never the actor) about `q`: the forums that
-    /// gave answers which the legal department found divergent.
+    /// Mails the members of `forums` and the followers of `questions` (the askers among them:
+    /// they apply the answers) about `q`, each person once and never the actor: the forums that
+    /// gave answers which the legal department found divergent, and whoever relies on them.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn notify_forums(
         &self,
         c: &mut DbConnection,
         q: &QuestionRow,
         forums: &[&str],
+        questions: &[i64],
         kind: &str,
         actor: &Actor,
         note: Option<&str>,
@@ -214,6 +217,9 @@ impl Service {
         let mut to = std::collections::BTreeSet::new();
         for forum in forums {
             to.extend(us::members_of(c, forum)?.into_iter().map(|u| u.id));
+        }
+        for question in questions {
+            to.extend(qs::followers_of(c, *question)?);
         }
         to.remove(&actor.id);
         let payload = self.change_payload(

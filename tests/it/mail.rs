@@ -452,3 +452,94 @@ fn failed_mail_is_listed_and_can_be_retried() {
     );
     assert!(app.svc.retry_mail(424242).is_err());
 }
+
+#[test]
+fn a_divergence_mails_the_answering_forums_and_everyone_relying_on_the_answers_once() {
+    use crate::consistency::{answer, ask, cases};
+    if !smtp_available() {
+        return;
+    }
+    let (_dir, out, sink) = fresh_sink();
+    let url = sink.url();
+    let app = TestApp::start_with(Clock::system(), |c| {
+        c.smtp_url = Some(url);
+    });
+    let asker_n = app.user("asker.nord@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let asker_s = app.user("asker.syd@test.se", "u-malmo-asyl", &[], Role::Caseworker);
+    let member_n = app.user(
+        "member.nord@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let member_s = app.user(
+        "member.syd@test.se",
+        "u-malmo-asyl",
+        &["u-malmo-asyl"],
+        Role::Caseworker,
+    );
+    // Follows both questions: still one mail.
+    let follower = app.user("follower@test.se", "u-umea-asyl", &[], Role::Caseworker);
+    let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let a = ask(
+        &app,
+        &asker_n,
+        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
+        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
+         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
+    );
+    let b = ask(
+        &app,
+        &asker_s,
+        "Dopintyg som bevis för konvertering i asylärenden",
+        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
+         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
+    );
+    for id in [a, b] {
+        app.request(
+            "POST",
+            &format!("/api/v1/questions/{id}/follow"),
+            Some(&follower),
+            None,
+            &[],
+        );
+    }
+    answer(&app, &member_n, a, "Dopintyget räcker inte ensamt.");
+    answer(&app, &member_s, b, "Ett dopintyg är tillräckligt.");
+    let case = cases(&app, &legal, 1)[0]["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/consistency-cases/{case}/decision"),
+        &legal,
+        json!({"decision": "divergent", "note": "Svaren går isär om dopintygets värde."}),
+    )
+    .status(200);
+    let divergence = |all: &[Value]| -> Vec<String> {
+        let mut to: Vec<String> = all
+            .iter()
+            .filter(|m| m["subject"].as_str().unwrap_or("").contains("olika svar"))
+            .map(to)
+            .collect();
+        to.sort();
+        to
+    };
+    let started = std::time::Instant::now();
+    while divergence(&received(&out)).len() < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            divergence(&received(&out))
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        divergence(&received(&out)),
+        vec![
+            "asker.nord@test.se",
+            "asker.syd@test.se",
+            "follower@test.se",
+            "member.nord@test.se",
+            "member.syd@test.se"
+        ]
+    );
+}

@@ -561,116 +561,108 @@ impl Service {
         let answer_b = qs::answer(c, row.answer_b)?
             .ok_or_else(|| StoreError::Corrupt(format!("case names answer {}", row.answer_b)))?;
         let forums = [answer_a.forum.as_str(), answer_b.forum.as_str()];
-        if let Some(existing) = cs::open_routed_question(c, &[a.id, b.id])? {
-            self.record(
-                c,
-                existing,
-                actor,
-                now,
-                EventDraft {
-                    kind: "consistency_linked",
-                    from: None,
-                    to: None,
-                    forum: None,
-                    note: Some(note),
-                    answer_id: None,
-                    subject: None,
-                },
-            )?;
-            if let Some(q) = qs::get(c, existing)? {
-                self.notify_forums(
+        let routed = 'routed: {
+            if let Some(existing) = cs::open_routed_question(c, &[a.id, b.id])? {
+                self.record(
                     c,
-                    &q,
-                    &forums,
-                    &[a.id, b.id],
-                    "divergence_routed",
+                    existing,
                     actor,
-                    Some(note),
+                    now,
+                    EventDraft {
+                        kind: "consistency_linked",
+                        from: None,
+                        to: None,
+                        forum: None,
+                        note: Some(note),
+                        answer_id: None,
+                        subject: None,
+                    },
                 )?;
+                break 'routed qs::get(c, existing)?.ok_or_else(|| not_found(existing))?;
             }
-            return Ok(existing);
-        }
-        let structure = &self.config.structure;
-        let top = structure
-            .top_forum(&answer_b.forum, &b.process)
-            .ok_or_else(|| {
-                ServiceError::Conflict(format!(
-                    "no process forum is above {} for process {}",
-                    answer_b.forum, b.process
-                ))
-            })?;
-        if !structure.units.contains_key(&actor.unit) {
-            return Err(ServiceError::Conflict(format!(
-                "your home unit '{}' is not in the structure",
-                actor.unit
-            )));
-        }
-        let title: String = format!("Olika svar: {}", b.title)
-            .chars()
-            .take(TITLE_MAX)
-            .collect();
-        let body = format!(
-            "Rättsavdelningen har bedömt att svaren på två likadana frågor skiljer sig åt och \
+            let structure = &self.config.structure;
+            let top = structure
+                .top_forum(&answer_b.forum, &b.process)
+                .ok_or_else(|| {
+                    ServiceError::Conflict(format!(
+                        "no process forum is above {} for process {}",
+                        answer_b.forum, b.process
+                    ))
+                })?;
+            if !structure.units.contains_key(&actor.unit) {
+                return Err(ServiceError::Conflict(format!(
+                    "your home unit '{}' is not in the structure",
+                    actor.unit
+                )));
+            }
+            let title: String = format!("Olika svar: {}", b.title)
+                .chars()
+                .take(TITLE_MAX)
+                .collect();
+            let body = format!(
+                "Rättsavdelningen har bedömt att svaren på två likadana frågor skiljer sig åt och \
              behöver ett enhetligt svar.\n\n{} ({}): {}\n{} ({}): {}\n\nRättsavdelningens \
              bedömning: {note}",
-            a.reference,
-            structure
-                .forum(&answer_a.forum)
-                .map_or(answer_a.forum.as_str(), |f| f.name.as_str()),
-            a.title,
-            b.reference,
-            structure
-                .forum(&answer_b.forum)
-                .map_or(answer_b.forum.as_str(), |f| f.name.as_str()),
-            b.title,
-        );
-        let mut tags = store::from_json_list(&a.tags)?;
-        tags.extend(store::from_json_list(&b.tags)?);
-        tags.sort();
-        tags.dedup();
-        let mut countries = store::from_json_list(&a.countries)?;
-        countries.extend(store::from_json_list(&b.countries)?);
-        countries.sort();
-        countries.dedup();
-        let created = self.create_question(
-            c,
-            &QuestionDraft {
-                title: &title,
-                body: &body,
-                process: &b.process,
-                category: b.category.as_deref(),
-                tags: &tags,
-                countries: &countries,
-                priority: Priority::Normal,
-                urgent_reason: None,
-                forum: (&top.code, top.level),
-                note: Some(note),
-            },
-            actor,
-            now,
-        )?;
-        self.count_stage_entered(c, &created.stage)?;
-        let q = created.question;
-        let id = q.id;
-        self.notify_event(
-            c,
-            &q,
-            (&q.status, &q.forum, &q.level, None),
-            "submitted",
-            actor,
-            Some(note),
-            None,
-        )?;
+                a.reference,
+                structure
+                    .forum(&answer_a.forum)
+                    .map_or(answer_a.forum.as_str(), |f| f.name.as_str()),
+                a.title,
+                b.reference,
+                structure
+                    .forum(&answer_b.forum)
+                    .map_or(answer_b.forum.as_str(), |f| f.name.as_str()),
+                b.title,
+            );
+            let mut tags = store::from_json_list(&a.tags)?;
+            tags.extend(store::from_json_list(&b.tags)?);
+            tags.sort();
+            tags.dedup();
+            let mut countries = store::from_json_list(&a.countries)?;
+            countries.extend(store::from_json_list(&b.countries)?);
+            countries.sort();
+            countries.dedup();
+            let created = self.create_question(
+                c,
+                &QuestionDraft {
+                    title: &title,
+                    body: &body,
+                    process: &b.process,
+                    category: b.category.as_deref(),
+                    tags: &tags,
+                    countries: &countries,
+                    priority: Priority::Normal,
+                    urgent_reason: None,
+                    forum: (&top.code, top.level),
+                    note: Some(note),
+                },
+                actor,
+                now,
+            )?;
+            self.count_stage_entered(c, &created.stage)?;
+            let q = created.question;
+            self.notify_event(
+                c,
+                &q,
+                (&q.status, &q.forum, &q.level, None),
+                "submitted",
+                actor,
+                Some(note),
+                None,
+            )?;
+            q
+        };
+        // Linked or new, the answering forums and whoever relies on the answers hear of it.
         self.notify_forums(
             c,
-            &q,
+            &routed,
             &forums,
             &[a.id, b.id],
             "divergence_routed",
             actor,
             Some(note),
         )?;
-        Ok(id)
+        Ok(routed.id)
     }
 }
 

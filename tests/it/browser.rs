@@ -842,16 +842,14 @@ fn the_legal_department_compares_two_answers_and_sends_a_divergence_on() {
     let a = ask(
         &app,
         &asker_n,
-        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
-        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
-         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
+        crate::consistency::A_TITLE,
+        crate::consistency::A_BODY,
     );
     let b_id = ask(
         &app,
         &asker_s,
-        "Dopintyg som bevis för konvertering i asylärenden",
-        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
-         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
+        crate::consistency::B_TITLE,
+        crate::consistency::B_BODY,
     );
     answer(
         &app,

@@ -13,6 +13,16 @@ use serde_json::{json, Value};
 use crate::cli::eskalera;
 use crate::common::TestApp;
 
+/// Two questions the watch finds alike: the same legal question asked by two units.
+pub(crate) const A_TITLE: &str = "Räcker ett dopintyg för att en konvertering ska anses trovärdig?";
+pub(crate) const A_BODY: &str = "En sökande från Iran har lämnat ett dopintyg från en svensk \
+     församling. Räcker dopintyget för att konverteringen ska anses genuin, eller krävs en \
+     fördjupad muntlig utredning om tron?";
+pub(crate) const B_TITLE: &str = "Dopintyg som bevis för konvertering i asylärenden";
+pub(crate) const B_BODY: &str = "Hur ska vi värdera ett dopintyg från en församling när en \
+     iransk sökande säger sig ha konverterat? Är dopintyget tillräckligt för att \
+     konverteringen ska bedömas som genuin?";
+
 pub(crate) fn cases(app: &TestApp, token: &str, want: usize) -> Value {
     let started = Instant::now();
     loop {
@@ -64,20 +74,8 @@ fn a_divergent_pair_is_found_reviewed_and_routed_to_the_process_forum() {
     let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
     let admin = app.user("admin@test.se", "u-lulea-asyl", &[], Role::Admin);
 
-    let a = ask(
-        &app,
-        &asker_n,
-        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
-        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
-         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
-    );
-    let b = ask(
-        &app,
-        &asker_s,
-        "Dopintyg som bevis för konvertering i asylärenden",
-        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
-         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
-    );
+    let a = ask(&app, &asker_n, A_TITLE, A_BODY);
+    let b = ask(&app, &asker_s, B_TITLE, B_BODY);
     let unrelated = ask(
         &app,
         &asker_s,
@@ -133,6 +131,30 @@ fn a_divergent_pair_is_found_reviewed_and_routed_to_the_process_forum() {
         "{reasons:?}"
     );
     assert!(reasons.contains(&"samma land: IR"), "{reasons:?}");
+    // The shared words are shown as the questions wrote them, never as stems.
+    let texts = format!(
+        "{} {} {} {}",
+        case["a"]["title"], case["b"]["title"], A_BODY, B_BODY
+    )
+    .to_lowercase();
+    let shared = reasons
+        .iter()
+        .find_map(|r| r.strip_prefix("gemensamma ord: "))
+        .unwrap();
+    for word in shared.split(", ") {
+        assert!(
+            texts
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == word),
+            "'{word}' is not a word of the questions: {shared}"
+        );
+    }
+    assert!(
+        ["mycket lika", "lika", "delvis lika"].contains(&case["similarity"].as_str().unwrap()),
+        "{}",
+        case["similarity"]
+    );
+    assert_eq!(case["a"]["region_name"], "Region Nord");
     assert_eq!(case["a"]["forum"], "u-lulea-asyl");
     assert_eq!(case["b"]["forum"], "u-malmo-asyl");
     assert_eq!(case["a"]["region"], "nord");
@@ -607,13 +629,7 @@ fn a_pair_already_decided_by_a_binding_answer_is_settled_by_it() {
         Role::Caseworker,
     );
     let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
-    let a = ask(
-        &app,
-        &asker_n,
-        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
-        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
-         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
-    );
+    let a = ask(&app, &asker_n, A_TITLE, A_BODY);
     app.climb_to_process_forum(&ladder, a);
     let p = |action: &str| format!("/api/v1/questions/{a}/{action}");
     let binding = app
@@ -625,13 +641,7 @@ fn a_pair_already_decided_by_a_binding_answer_is_settled_by_it() {
         .status(201)["id"]
         .as_i64()
         .unwrap();
-    let b = ask(
-        &app,
-        &asker_s,
-        "Dopintyg som bevis för konvertering i asylärenden",
-        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
-         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
-    );
+    let b = ask(&app, &asker_s, B_TITLE, B_BODY);
     let deviating = answer(
         &app,
         &member_s,

@@ -484,16 +484,14 @@ fn a_divergence_mails_the_answering_forums_and_everyone_relying_on_the_answers_o
     let a = ask(
         &app,
         &asker_n,
-        "Räcker ett dopintyg för att en konvertering ska anses trovärdig?",
-        "En sökande från Iran har lämnat ett dopintyg från en svensk församling. Räcker dopintyget \
-         för att konverteringen ska anses genuin, eller krävs en fördjupad muntlig utredning om tron?",
+        crate::consistency::A_TITLE,
+        crate::consistency::A_BODY,
     );
     let b = ask(
         &app,
         &asker_s,
-        "Dopintyg som bevis för konvertering i asylärenden",
-        "Hur ska vi värdera ett dopintyg från en församling när en iransk sökande säger sig ha \
-         konverterat? Är dopintyget tillräckligt för att konverteringen ska bedömas som genuin?",
+        crate::consistency::B_TITLE,
+        crate::consistency::B_BODY,
     );
     for id in [a, b] {
         app.request(

@@ -125,21 +125,38 @@ const SAMPLES: [(&str, &str); 4] = [
 
 /// Every row of the tables that hold text, as text (both backends).
 pub fn database_text(app: &TestApp) -> String {
+    database_text_of(
+        app,
+        &[
+            "questions",
+            "answers",
+            "events",
+            "outbox",
+            "stages",
+            "consistency_cases",
+            "changes",
+        ],
+    )
+}
+
+/// The tables that only requests write: the mail and index workers rewrite the outbox (a row's
+/// status and attempts) and the change log meanwhile, so their text may shrink at any moment.
+const REQUEST_TABLES: [&str; 5] = [
+    "questions",
+    "answers",
+    "events",
+    "stages",
+    "consistency_cases",
+];
+
+/// Every row of `tables`, as text (both backends).
+fn database_text_of(app: &TestApp, tables: &[&str]) -> String {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
         t: String,
     }
-    let tables = [
-        "questions",
-        "answers",
-        "events",
-        "outbox",
-        "stages",
-        "consistency_cases",
-        "changes",
-    ];
     let mut out = String::new();
     if crate::common::postgres_admin_url().is_some() {
         let mut c = diesel::PgConnection::establish(&app.db.url).unwrap();
@@ -200,7 +217,7 @@ fn personal_data_in_every_text_field_is_refused_and_found_nowhere() {
     let answer = r.status(201)["id"].as_i64().unwrap();
     // Request info needs a question in progress.
     app.post(&q(other, "claim"), &member, json!({})).ok();
-    let before = database_text(&app).len();
+    let before = database_text_of(&app, &REQUEST_TABLES).len();
 
     for (pii, _) in SAMPLES {
         let cells: Vec<(&str, String, &String, Value, &str)> = vec![
@@ -385,7 +402,7 @@ fn personal_data_in_every_text_field_is_refused_and_found_nowhere() {
         );
         assert_eq!(hits.ok()["total"], 0, "{marker} is in the index");
     }
-    assert!(stored.len() >= before);
+    assert!(database_text_of(&app, &REQUEST_TABLES).len() >= before);
 }
 
 /// Spellings of personal data that people paste — Word's autocorrect, PDFs, web pages, phones,

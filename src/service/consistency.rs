@@ -2,7 +2,7 @@
 //! process; a similar question that another forum answered becomes a case that the legal
 //! department decides, and a divergence goes to the process forum for one answer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use super::{Actor, Role, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
 use crate::domain::question::Priority;
-use crate::domain::structure::Structure;
+use crate::domain::structure::{Level, Structure};
 use crate::domain::Code;
 use crate::search::{Filters, SearchIndex};
 use crate::store::models::{
@@ -55,6 +55,8 @@ pub struct CaseSide {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseView {
     pub id: i64,
+    /// The topic the case belongs to: the cases connected through their questions.
+    pub topic: i64,
     /// The earlier question of the pair.
     pub question_a: i64,
     pub question_b: i64,
@@ -164,6 +166,11 @@ impl Service {
                 }
                 let mut n = 0;
                 for f in &found {
+                    if cs::case_exists(c, f.a.0, f.b.0)? {
+                        continue;
+                    }
+                    cs::lock_topics(c)?;
+                    let topic_id = cs::topic_for(c, &[f.a.0, f.b.0], now)?;
                     let new = NewConsistencyCase {
                         question_a: f.a.0,
                         question_b: f.b.0,
@@ -173,10 +180,10 @@ impl Service {
                         reasons: &f.reasons,
                         status: CaseStatus::Open.as_str(),
                         created_at: now,
+                        topic_id,
                     };
-                    if cs::insert_case_if_new(c, &new)? {
-                        n += 1;
-                    }
+                    cs::insert_case(c, &new)?;
+                    n += 1;
                 }
                 Ok(n)
             })?;
@@ -257,7 +264,7 @@ impl Service {
         Ok(Some(found))
     }
 
-    fn may_review(actor: &Actor) -> ServiceResult<()> {
+    pub(super) fn may_review(actor: &Actor) -> ServiceResult<()> {
         match actor.role {
             Role::Legal | Role::Admin => Ok(()),
             Role::Caseworker => Err(ServiceError::Forbidden(
@@ -370,6 +377,7 @@ impl Service {
             .map(|r| {
                 Ok(CaseView {
                     id: r.id,
+                    topic: r.topic_id,
                     question_a: r.question_a,
                     question_b: r.question_b,
                     answer_a: r.answer_a,
@@ -392,58 +400,21 @@ impl Service {
 
     /// Decides an open case. A divergence opens a question at the process forum above the
     /// answering forums (or links the one already open about either question) and tells the
-    /// forums that answered. Every decision is an event on both questions.
+    /// forums that answered. Every decision is an event on both questions. The case's topic is
+    /// decided with it when no other case of the topic is open.
     pub fn decide_case(
         &self,
         actor: &Actor,
         id: i64,
         input: &DecisionInput,
     ) -> ServiceResult<CaseView> {
-        if !actor.is_legal() {
-            return Err(ServiceError::Forbidden(
-                "only the legal department (role legal) decides consistency cases".into(),
-            ));
-        }
-        let mut checks = Checks::default();
-        let decision = match input.decision.as_deref().map(str::trim) {
-            None | Some("") => {
-                checks.fail(
-                    "decision",
-                    "is required: consistent, divergent, not_comparable or settled",
-                );
-                None
-            }
-            Some(d) => Decision::parse(d).or_else(|| {
-                checks.fail(
-                    "decision",
-                    format!(
-                        "unknown decision '{d}', expected one of: {}",
-                        Decision::choices()
-                    ),
-                );
-                None
-            }),
-        };
-        checks.required_text("note", input.note.as_deref(), NOTE_MAX);
-        let settled_by = input
-            .settled_by
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty());
-        match (decision, settled_by) {
-            (Some(Decision::Settled), None) => checks.fail(
-                "settled_by",
-                "is required for settled: the reference (PS-…) of the question whose binding answer decides",
-            ),
-            (Some(d), Some(_)) if d != Decision::Settled => {
-                checks.fail("settled_by", "is only for the decision settled")
-            }
-            _ => {}
-        }
-        checks.finish()?;
-        let (Some(decision), Some(note)) = (decision, input.note.as_deref().map(str::trim)) else {
-            return Err(ServiceError::invalid("decision", "is required"));
-        };
+        let (decision, settled_by, note) = checked_decision(
+            actor,
+            "decision",
+            input.decision.as_deref(),
+            input.settled_by.as_deref(),
+            input.note.as_deref(),
+        )?;
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let row = cs::get(c, id)?.ok_or_else(|| case_not_found(id))?;
@@ -454,50 +425,104 @@ impl Service {
                 )));
             }
             let now = self.clock.now_naive();
-            let routed = match (decision, settled_by) {
-                (Decision::Divergent, _) => Some(self.route_divergence(c, actor, &row, note, now)?),
-                (Decision::Settled, Some(reference)) => {
-                    Some(self.settle(c, actor, &row, reference, note, now)?)
-                }
-                _ => None,
-            };
+            let cases = std::slice::from_ref(&row);
+            let routed = self.carry_out(c, actor, cases, decision, settled_by, note, now)?;
             let status = decision.status().as_str();
             if !cs::decide(c, id, row.version, status, actor.id, now, note, routed)? {
                 return Err(ServiceError::Conflict(format!(
                     "consistency case {id} was decided by someone else at the same time; reload it"
                 )));
             }
-            let data = json!({"case": id, "decision": status, "routed_question": routed});
-            for question in [row.question_a, row.question_b] {
-                qs::insert_event(
-                    c,
-                    &NewEvent {
-                        question_id: Some(question),
-                        answer_id: None,
-                        actor_id: Some(actor.id),
-                        kind: "consistency_decided".into(),
-                        from_status: None,
-                        to_status: None,
-                        forum: None,
-                        note: Some(note.to_string()),
-                        data: Some(data.to_string()),
-                        created_at: now,
-                    },
-                )?;
+            if cs::open_cases_in_topic(c, row.topic_id)? == 0 {
+                if let Some(topic) = cs::topic(c, row.topic_id)? {
+                    if topic.status == CaseStatus::Open.as_str() {
+                        cs::decide_topic(
+                            c,
+                            topic.id,
+                            topic.version,
+                            status,
+                            actor.id,
+                            now,
+                            note,
+                            routed,
+                        )?;
+                    }
+                }
             }
+            let data = json!({"case": id, "topic": row.topic_id, "decision": status, "routed_question": routed});
+            self.record_decision(
+                c,
+                actor,
+                &[row.question_a, row.question_b],
+                &data,
+                note,
+                now,
+            )?;
             self.case_view(c, id)
         })
     }
 
-    /// Settles a case by the binding answer of the question `reference`: every answer of the
-    /// case that still holds and is not that answer is marked superseded by it, with the
-    /// reviewer's reason, an event on its question and mail to that question's followers (its
-    /// asker among them). Returns the settling question.
+    /// Does what a decision on `cases` says: settles them by a binding answer or routes the
+    /// divergence to the process forum; returns that question.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn carry_out(
+        &self,
+        c: &mut DbConnection,
+        actor: &Actor,
+        cases: &[ConsistencyCaseRow],
+        decision: Decision,
+        settled_by: Option<&str>,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<Option<i64>> {
+        Ok(match (decision, settled_by) {
+            (Decision::Divergent, _) => Some(self.route_divergence(c, actor, cases, note, now)?),
+            (Decision::Settled, Some(reference)) => {
+                Some(self.settle(c, actor, cases, reference, note, now)?)
+            }
+            _ => None,
+        })
+    }
+
+    /// The decision as an event on each of `questions`.
+    pub(super) fn record_decision(
+        &self,
+        c: &mut DbConnection,
+        actor: &Actor,
+        questions: &[i64],
+        data: &serde_json::Value,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<()> {
+        for question in questions {
+            qs::insert_event(
+                c,
+                &NewEvent {
+                    question_id: Some(*question),
+                    answer_id: None,
+                    actor_id: Some(actor.id),
+                    kind: "consistency_decided".into(),
+                    from_status: None,
+                    to_status: None,
+                    forum: None,
+                    note: Some(note.to_string()),
+                    data: Some(data.to_string()),
+                    created_at: now,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Settles cases by the binding answer of the question `reference`: every answer the cases
+    /// compared that still holds and is not that answer is marked superseded by it, with the
+    /// reviewer's reason and an event; each question whose answer changed mails its followers
+    /// (its asker among them) once. Returns the settling question.
     fn settle(
         &self,
         c: &mut DbConnection,
         actor: &Actor,
-        row: &ConsistencyCaseRow,
+        cases: &[ConsistencyCaseRow],
         reference: &str,
         note: &str,
         now: NaiveDateTime,
@@ -516,10 +541,8 @@ impl Service {
                     format!("{reference} has no binding answer that holds"),
                 )
             })?;
-        for (question, answer) in [
-            (row.question_a, row.answer_a),
-            (row.question_b, row.answer_b),
-        ] {
+        let mut changed: BTreeMap<i64, (QuestionRow, AnswerRow)> = BTreeMap::new();
+        for (question, answer) in compared_answers(cases) {
             if answer == binding.id {
                 continue;
             }
@@ -530,7 +553,7 @@ impl Service {
                 continue;
             };
             let q = qs::get(c, question)?.ok_or_else(|| not_found(question))?;
-            self.change_binding(
+            let updated = self.set_binding(
                 c,
                 &q,
                 &a,
@@ -540,32 +563,82 @@ impl Service {
                 note,
                 now,
             )?;
+            changed.insert(q.id, (q, updated));
+        }
+        for (q, updated) in changed.values() {
+            self.notify_binding_changed(c, q, updated, actor, note)?;
         }
         Ok(settling.id)
     }
 
-    /// The question at the process forum that settles a divergence: an open one already routed
-    /// about either question, or a new one asked by the reviewer.
+    /// Where a divergence between `questions` goes: the open question already routed about one
+    /// of them, or else a new question at the process forum above the latest one's answer.
+    pub(super) fn divergence_route(
+        &self,
+        c: &mut DbConnection,
+        questions: &[i64],
+        latest: (&QuestionRow, &AnswerRow),
+    ) -> ServiceResult<Route> {
+        if let Some(existing) = cs::open_routed_question(c, questions)? {
+            return Ok(Route::Linked(Box::new(
+                qs::get(c, existing)?.ok_or_else(|| not_found(existing))?,
+            )));
+        }
+        let (q, answer) = latest;
+        self.config
+            .structure
+            .top_forum(&answer.forum, &q.process)
+            .map(|f| Route::New(f.code.clone(), f.level))
+            .ok_or_else(|| {
+                ServiceError::Conflict(format!(
+                    "no process forum is above {} for process {}",
+                    answer.forum, q.process
+                ))
+            })
+    }
+
+    /// The question at the process forum that settles a divergence between the cases'
+    /// questions: an open one already routed about any of them, or a new one asked by the
+    /// reviewer that names them all. The answering forums and the followers of every question
+    /// (their askers among them) are told once each.
     fn route_divergence(
         &self,
         c: &mut DbConnection,
         actor: &Actor,
-        row: &ConsistencyCaseRow,
+        cases: &[ConsistencyCaseRow],
         note: &str,
         now: NaiveDateTime,
     ) -> ServiceResult<i64> {
-        let a = qs::get(c, row.question_a)?.ok_or_else(|| not_found(row.question_a))?;
-        let b = qs::get(c, row.question_b)?.ok_or_else(|| not_found(row.question_b))?;
-        let answer_a = qs::answer(c, row.answer_a)?
-            .ok_or_else(|| StoreError::Corrupt(format!("case names answer {}", row.answer_a)))?;
-        let answer_b = qs::answer(c, row.answer_b)?
-            .ok_or_else(|| StoreError::Corrupt(format!("case names answer {}", row.answer_b)))?;
-        let forums = [answer_a.forum.as_str(), answer_b.forum.as_str()];
-        let routed = 'routed: {
-            if let Some(existing) = cs::open_routed_question(c, &[a.id, b.id])? {
+        let compared = compared_answers(cases);
+        let mut ids: Vec<i64> = compared.iter().map(|(q, _)| *q).collect();
+        ids.dedup();
+        let questions = qs::by_ids(c, &ids)?;
+        let mut answers: Vec<AnswerRow> = Vec::new();
+        for (_, answer) in &compared {
+            answers.push(
+                qs::answer(c, *answer)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")))?,
+            );
+        }
+        let (Some(latest), Some(latest_answer)) = (
+            questions.last(),
+            answers
+                .iter()
+                .filter(|a| Some(a.question_id) == questions.last().map(|q| q.id))
+                .max_by_key(|a| (a.created_at, a.id)),
+        ) else {
+            return Err(ServiceError::Conflict(
+                "the decision names no answered questions".into(),
+            ));
+        };
+        let mut forums: Vec<&str> = answers.iter().map(|a| a.forum.as_str()).collect();
+        forums.sort_unstable();
+        forums.dedup();
+        let routed = match self.divergence_route(c, &ids, (latest, latest_answer))? {
+            Route::Linked(existing) => {
                 self.record(
                     c,
-                    existing,
+                    existing.id,
                     actor,
                     now,
                     EventDraft {
@@ -578,91 +651,194 @@ impl Service {
                         subject: None,
                     },
                 )?;
-                break 'routed qs::get(c, existing)?.ok_or_else(|| not_found(existing))?;
+                *existing
             }
-            let structure = &self.config.structure;
-            let top = structure
-                .top_forum(&answer_b.forum, &b.process)
-                .ok_or_else(|| {
-                    ServiceError::Conflict(format!(
-                        "no process forum is above {} for process {}",
-                        answer_b.forum, b.process
-                    ))
-                })?;
-            if !structure.units.contains_key(&actor.unit) {
-                return Err(ServiceError::Conflict(format!(
-                    "your home unit '{}' is not in the structure",
-                    actor.unit
-                )));
+            Route::New(forum, level) => {
+                let created = self.ask_for_one_answer(
+                    c,
+                    actor,
+                    &questions,
+                    &answers,
+                    (&forum, level),
+                    note,
+                    now,
+                )?;
+                self.count_stage_entered(c, &created.stage)?;
+                let q = created.question;
+                self.notify_event(
+                    c,
+                    &q,
+                    (&q.status, &q.forum, &q.level, None),
+                    "submitted",
+                    actor,
+                    Some(note),
+                    None,
+                )?;
+                q
             }
-            let title: String = format!("Olika svar: {}", b.title)
-                .chars()
-                .take(TITLE_MAX)
-                .collect();
-            let body = format!(
-                "Rättsavdelningen har bedömt att svaren på två likadana frågor skiljer sig åt och \
-             behöver ett enhetligt svar.\n\n{} ({}): {}\n{} ({}): {}\n\nRättsavdelningens \
-             bedömning: {note}",
-                a.reference,
-                structure
-                    .forum(&answer_a.forum)
-                    .map_or(answer_a.forum.as_str(), |f| f.name.as_str()),
-                a.title,
-                b.reference,
-                structure
-                    .forum(&answer_b.forum)
-                    .map_or(answer_b.forum.as_str(), |f| f.name.as_str()),
-                b.title,
-            );
-            let mut tags = store::from_json_list(&a.tags)?;
-            tags.extend(store::from_json_list(&b.tags)?);
-            tags.sort();
-            tags.dedup();
-            let mut countries = store::from_json_list(&a.countries)?;
-            countries.extend(store::from_json_list(&b.countries)?);
-            countries.sort();
-            countries.dedup();
-            let created = self.create_question(
-                c,
-                &QuestionDraft {
-                    title: &title,
-                    body: &body,
-                    process: &b.process,
-                    category: b.category.as_deref(),
-                    tags: &tags,
-                    countries: &countries,
-                    priority: Priority::Normal,
-                    urgent_reason: None,
-                    forum: (&top.code, top.level),
-                    note: Some(note),
-                },
-                actor,
-                now,
-            )?;
-            self.count_stage_entered(c, &created.stage)?;
-            let q = created.question;
-            self.notify_event(
-                c,
-                &q,
-                (&q.status, &q.forum, &q.level, None),
-                "submitted",
-                actor,
-                Some(note),
-                None,
-            )?;
-            q
         };
         // Linked or new, the answering forums and whoever relies on the answers hear of it.
         self.notify_forums(
             c,
             &routed,
             &forums,
-            &[a.id, b.id],
+            &ids,
             "divergence_routed",
             actor,
             Some(note),
         )?;
         Ok(routed.id)
+    }
+
+    /// The question to the process forum `forum`: which answers differ, each question by its
+    /// reference (a link on the pages), and the reviewer's reason.
+    #[allow(clippy::too_many_arguments)]
+    fn ask_for_one_answer(
+        &self,
+        c: &mut DbConnection,
+        actor: &Actor,
+        questions: &[QuestionRow],
+        answers: &[AnswerRow],
+        (forum, level): (&str, Level),
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<qs::Created> {
+        let structure = &self.config.structure;
+        if !structure.units.contains_key(&actor.unit) {
+            return Err(ServiceError::Conflict(format!(
+                "your home unit '{}' is not in the structure",
+                actor.unit
+            )));
+        }
+        let Some(latest) = questions.last() else {
+            return Err(ServiceError::Conflict(
+                "the decision names no answered questions".into(),
+            ));
+        };
+        let title: String = format!("Olika svar: {}", latest.title)
+            .chars()
+            .take(TITLE_MAX)
+            .collect();
+        let mut lines = Vec::new();
+        for q in questions {
+            for a in answers.iter().filter(|a| a.question_id == q.id) {
+                let forum_name = structure
+                    .forum(&a.forum)
+                    .map_or(a.forum.as_str(), |f| f.name.as_str());
+                let binding = BindingStatus::parse(&a.binding_status)
+                    .map_or_else(|| a.binding_status.clone(), |b| b.label_sv().to_string());
+                lines.push(format!(
+                    "{} ({forum_name}, {binding}): {}",
+                    q.reference, q.title
+                ));
+            }
+        }
+        lines.dedup();
+        let body = format!(
+            "Rättsavdelningen har bedömt att svaren på {} likadana frågor skiljer sig åt och \
+             behöver ett enhetligt svar.\n\n{}\n\nRättsavdelningens bedömning: {note}",
+            questions.len(),
+            lines.join("\n"),
+        );
+        let mut tags = Vec::new();
+        let mut countries = Vec::new();
+        for q in questions {
+            tags.extend(store::from_json_list(&q.tags)?);
+            countries.extend(store::from_json_list(&q.countries)?);
+        }
+        tags.sort();
+        tags.dedup();
+        countries.sort();
+        countries.dedup();
+        self.create_question(
+            c,
+            &QuestionDraft {
+                title: &title,
+                body: &body,
+                process: &latest.process,
+                category: latest.category.as_deref(),
+                tags: &tags,
+                countries: &countries,
+                priority: Priority::Normal,
+                urgent_reason: None,
+                forum: (forum, level),
+                note: Some(note),
+            },
+            actor,
+            now,
+        )
+    }
+}
+
+/// Where a divergence goes.
+pub(super) enum Route {
+    /// Joins the question already open at the process forum about one of the questions.
+    Linked(Box<QuestionRow>),
+    /// A new question at this process forum.
+    New(String, Level),
+}
+
+/// The (question, answer) pairs that cases compared, each once, in question order.
+fn compared_answers(cases: &[ConsistencyCaseRow]) -> Vec<(i64, i64)> {
+    let mut v: Vec<(i64, i64)> = cases
+        .iter()
+        .flat_map(|r| [(r.question_a, r.answer_a), (r.question_b, r.answer_b)])
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A reviewer's decision, checked: who may, the outcome (named `field` in refusals), the
+/// question that settles it and the reason.
+pub(super) fn checked_decision<'a>(
+    actor: &Actor,
+    field: &str,
+    outcome: Option<&str>,
+    settled_by: Option<&'a str>,
+    note: Option<&'a str>,
+) -> ServiceResult<(Decision, Option<&'a str>, &'a str)> {
+    if !actor.is_legal() {
+        return Err(ServiceError::Forbidden(
+            "only the legal department (role legal) decides consistency cases".into(),
+        ));
+    }
+    let mut checks = Checks::default();
+    let decision = match outcome.map(str::trim) {
+        None | Some("") => {
+            checks.fail(
+                field,
+                "is required: consistent, divergent, not_comparable or settled",
+            );
+            None
+        }
+        Some(d) => Decision::parse(d).or_else(|| {
+            checks.fail(
+                field,
+                format!(
+                    "unknown decision '{d}', expected one of: {}",
+                    Decision::choices()
+                ),
+            );
+            None
+        }),
+    };
+    checks.required_text("note", note, NOTE_MAX);
+    let settled_by = settled_by.map(str::trim).filter(|r| !r.is_empty());
+    match (decision, settled_by) {
+        (Some(Decision::Settled), None) => checks.fail(
+            "settled_by",
+            "is required for settled: the reference (PS-…) of the question whose binding answer decides",
+        ),
+        (Some(d), Some(_)) if d != Decision::Settled => {
+            checks.fail("settled_by", "is only for the decision settled")
+        }
+        _ => {}
+    }
+    checks.finish()?;
+    match (decision, note.map(str::trim)) {
+        (Some(decision), Some(note)) => Ok((decision, settled_by, note)),
+        _ => Err(ServiceError::invalid(field, "is required")),
     }
 }
 

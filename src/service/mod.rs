@@ -14,6 +14,7 @@ pub mod pii_scan;
 pub mod questions;
 pub mod reports;
 pub mod search;
+pub mod topics;
 pub mod users;
 mod validate;
 pub mod views;

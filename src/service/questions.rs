@@ -1686,6 +1686,25 @@ impl Service {
         c: &mut DbConnection,
         q: &QuestionRow,
         a: &AnswerRow,
+        change: (BindingStatus, BindingStatus),
+        superseded_by: Option<i64>,
+        actor: &Actor,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<AnswerRow> {
+        let updated = self.set_binding(c, q, a, change, superseded_by, actor, note, now)?;
+        self.notify_binding_changed(c, q, &updated, actor, note)?;
+        Ok(updated)
+    }
+
+    /// [`Self::change_binding`] without the mail, for a change of several answers of one
+    /// question that mails once.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn set_binding(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        a: &AnswerRow,
         (from, to): (BindingStatus, BindingStatus),
         superseded_by: Option<i64>,
         actor: &Actor,
@@ -1714,7 +1733,18 @@ impl Service {
             },
         )?;
         qs::record_change(c, q.id, now)?;
-        let updated = qs::answer(c, a.id)?.ok_or_else(|| not_found(a.id))?;
+        qs::answer(c, a.id)?.ok_or_else(|| not_found(a.id))
+    }
+
+    /// Mails the followers of `q` that its answer `updated` changed binding status.
+    pub(super) fn notify_binding_changed(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        updated: &AnswerRow,
+        actor: &Actor,
+        note: &str,
+    ) -> ServiceResult<()> {
         self.notify_event(
             c,
             q,
@@ -1722,9 +1752,17 @@ impl Service {
             "binding_status_changed",
             actor,
             Some(note),
-            Some(&updated),
-        )?;
-        Ok(updated)
+            Some(updated),
+        )
+    }
+
+    /// The number of the question with `reference` (PS-…); whether the caller may read it is
+    /// checked where it is read.
+    pub fn question_id_by_reference(&self, reference: &str) -> ServiceResult<i64> {
+        let mut conn = self.conn()?;
+        let q = store::read_tx(&mut conn, |c| qs::by_reference(c, reference.trim()))?;
+        q.map(|q| q.id)
+            .ok_or_else(|| ServiceError::NotFound(format!("no question {reference}")))
     }
 
     pub fn follow(&self, actor: &Actor, id: i64, on: bool) -> ServiceResult<()> {

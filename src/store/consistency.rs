@@ -4,8 +4,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::*;
-use super::schema::{consistency_cases as cases, consistency_checks as checks, questions};
+use super::schema::{
+    consistency_cases as cases, consistency_checks as checks, consistency_topics as topics,
+    questions,
+};
 use super::{DbConnection, StoreResult};
+
+/// Lock key for placing new cases in topics on PostgreSQL.
+const TOPIC_LOCK: i64 = 727_275;
 
 /// Queues an answer for comparison, in the transaction that gave it.
 pub fn enqueue_check(
@@ -34,22 +40,162 @@ pub fn take_check(conn: &mut DbConnection, id: i64) -> StoreResult<bool> {
     Ok(diesel::delete(checks::table.find(id)).execute(conn)? == 1)
 }
 
-/// Records a case unless its pair of questions has one; true when it was inserted. The unique
-/// key on the pair is the last guard between instances.
-pub fn insert_case_if_new(
-    conn: &mut DbConnection,
-    c: &NewConsistencyCase<'_>,
-) -> StoreResult<bool> {
-    let exists: i64 = cases::table
-        .filter(cases::question_a.eq(c.question_a))
-        .filter(cases::question_b.eq(c.question_b))
+/// Whether the pair of questions has a case already.
+pub fn case_exists(conn: &mut DbConnection, question_a: i64, question_b: i64) -> StoreResult<bool> {
+    let n: i64 = cases::table
+        .filter(cases::question_a.eq(question_a))
+        .filter(cases::question_b.eq(question_b))
         .count()
         .get_result(conn)?;
-    if exists > 0 {
-        return Ok(false);
-    }
+    Ok(n > 0)
+}
+
+/// Records a case; the unique key on its pair is the last guard between instances.
+pub fn insert_case(conn: &mut DbConnection, c: &NewConsistencyCase<'_>) -> StoreResult<()> {
     diesel::insert_into(cases::table).values(c).execute(conn)?;
-    Ok(true)
+    Ok(())
+}
+
+/// Serialises the placing of new cases in topics between instances, to the end of the
+/// transaction: two instances that each see only their own new pair would otherwise open two
+/// topics for questions that one pair links. SQLite's writer is single already.
+pub fn lock_topics(conn: &mut DbConnection) -> StoreResult<()> {
+    match conn {
+        DbConnection::Pg(_) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({TOPIC_LOCK})"))
+                .execute(conn)?;
+        }
+        DbConnection::Sqlite(_) => {}
+    }
+    Ok(())
+}
+
+/// The topic a new case about `questions` belongs to: the open topics of cases that share one of
+/// them are merged into the oldest, which is returned; without any, a new open topic.
+pub fn topic_for(
+    conn: &mut DbConnection,
+    question_ids: &[i64],
+    at: NaiveDateTime,
+) -> StoreResult<i64> {
+    let mut linked: Vec<i64> = cases::table
+        .inner_join(topics::table.on(topics::id.eq(cases::topic_id)))
+        .filter(
+            cases::question_a
+                .eq_any(question_ids)
+                .or(cases::question_b.eq_any(question_ids)),
+        )
+        .filter(topics::status.eq("open"))
+        .filter(topics::merged_into.is_null())
+        .select(topics::id)
+        .load(conn)?;
+    linked.sort_unstable();
+    linked.dedup();
+    let Some((&keep, others)) = linked.split_first() else {
+        return Ok(diesel::insert_into(topics::table)
+            .values((
+                topics::status.eq("open"),
+                topics::created_at.eq(at),
+                topics::version.eq(1i64),
+            ))
+            .returning(topics::id)
+            .get_result(conn)?);
+    };
+    if !others.is_empty() {
+        diesel::update(cases::table.filter(cases::topic_id.eq_any(others)))
+            .set(cases::topic_id.eq(keep))
+            .execute(conn)?;
+        diesel::update(topics::table.filter(topics::id.eq_any(others)))
+            .set((
+                topics::merged_into.eq(Some(keep)),
+                topics::version.eq(topics::version + 1),
+            ))
+            .execute(conn)?;
+    }
+    // The topic changed under anyone reviewing it: their decision must see the new question.
+    diesel::update(topics::table.find(keep))
+        .set(topics::version.eq(topics::version + 1))
+        .execute(conn)?;
+    Ok(keep)
+}
+
+pub fn topic(conn: &mut DbConnection, id: i64) -> StoreResult<Option<ConsistencyTopicRow>> {
+    Ok(topics::table.find(id).first(conn).optional()?)
+}
+
+/// The cases of topics, in id order.
+pub fn cases_of_topics(
+    conn: &mut DbConnection,
+    topic_ids: &[i64],
+) -> StoreResult<Vec<ConsistencyCaseRow>> {
+    Ok(cases::table
+        .filter(cases::topic_id.eq_any(topic_ids))
+        .order(cases::id)
+        .load(conn)?)
+}
+
+/// One page of the topics that were not merged into others, oldest first, optionally of one
+/// status, and how many there are.
+pub fn list_topics(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<ConsistencyTopicRow>, i64)> {
+    let of_status = || {
+        let mut q = topics::table
+            .filter(topics::merged_into.is_null())
+            .into_boxed();
+        if let Some(s) = status {
+            q = q.filter(topics::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total: i64 = of_status().count().get_result(conn)?;
+    let rows = of_status()
+        .order((topics::created_at, topics::id))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Writes a topic's decision if it is still at `version`; false when it changed meanwhile (a
+/// decision, or a new question joined it).
+#[allow(clippy::too_many_arguments)]
+pub fn decide_topic(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    status: &str,
+    decided_by: i64,
+    at: NaiveDateTime,
+    note: &str,
+    routed_question: Option<i64>,
+) -> StoreResult<bool> {
+    let n = diesel::update(
+        topics::table
+            .filter(topics::id.eq(id))
+            .filter(topics::version.eq(version)),
+    )
+    .set((
+        topics::status.eq(status),
+        topics::decided_by.eq(Some(decided_by)),
+        topics::decided_at.eq(Some(at)),
+        topics::note.eq(Some(note)),
+        topics::routed_question.eq(routed_question),
+        topics::version.eq(version + 1),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How many cases of a topic are still open.
+pub fn open_cases_in_topic(conn: &mut DbConnection, topic_id: i64) -> StoreResult<i64> {
+    Ok(cases::table
+        .filter(cases::topic_id.eq(topic_id))
+        .filter(cases::status.eq("open"))
+        .count()
+        .get_result(conn)?)
 }
 
 pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<ConsistencyCaseRow>> {

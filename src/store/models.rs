@@ -278,6 +278,22 @@ pub struct ConsistencyCaseRow {
     pub routed_question: Option<i64>,
     pub created_at: NaiveDateTime,
     pub version: i64,
+    pub topic_id: i64,
+}
+
+/// Cases connected through their questions, reviewed and decided as one.
+#[derive(Debug, Clone, Queryable)]
+pub struct ConsistencyTopicRow {
+    pub id: i64,
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub note: Option<String>,
+    pub routed_question: Option<i64>,
+    /// Set when a new pair linked this topic to an older one, which took its cases.
+    pub merged_into: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub version: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -291,4 +307,5 @@ pub struct NewConsistencyCase<'a> {
     pub reasons: &'a str,
     pub status: &'a str,
     pub created_at: NaiveDateTime,
+    pub topic_id: i64,
 }

@@ -214,6 +214,21 @@ diesel::table! {
         routed_question -> Nullable<BigInt>,
         created_at -> Timestamp,
         version -> BigInt,
+        topic_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    consistency_topics (id) {
+        id -> BigInt,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        routed_question -> Nullable<BigInt>,
+        merged_into -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -253,4 +268,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     consistency_checks,
     consistency_cases,
+    consistency_topics,
 );

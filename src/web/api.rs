@@ -16,6 +16,7 @@ use crate::service::reports::{
     SlaReportQuery,
 };
 use crate::service::search::{SearchQuery, SearchResponse, SimilarHit, SimilarQuery};
+use crate::service::topics::{TopicDecisionInput, TopicQuery, TopicView};
 use crate::service::views::*;
 use crate::service::{Service, ServiceResult};
 
@@ -510,5 +511,71 @@ pub async fn decide_case(
     let s = svc.into_inner();
     let id = id.into_inner();
     let r = blocking(move || s.decide_case(&c.0, id, &input)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(get, path = "/api/v1/consistency-topics", tag = "consistency", security(("bearer" = [])),
+    params(TopicQuery),
+    responses((status = 200, description = "One page of the topics (cases joined through the questions they share), oldest first (100 unless `per_page` says otherwise)", body = Vec<TopicView>,
+            headers(
+                ("X-Total-Count" = i64, description = "Topics matching the filter, on every page"),
+                ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages (rel first, prev, next, last), where they exist"),
+            )),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn consistency_topics(
+    svc: Svc,
+    c: Caller,
+    q: web::Query<TopicQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let status = q.status.clone().unwrap_or_default();
+    let s = svc.into_inner();
+    let r = blocking(move || s.consistency_topics(&c.0, &q)).await?;
+    let mut res = HttpResponse::Ok();
+    res.insert_header(("X-Total-Count", r.total.to_string()));
+    let params = [("status", status.trim())];
+    if let Some(links) = link_header(
+        "/api/v1/consistency-topics",
+        &params,
+        r.page,
+        r.per_page,
+        r.pages,
+    ) {
+        res.insert_header((header::LINK, links));
+    }
+    Ok(res.json(r.items))
+}
+
+#[utoipa::path(get, path = "/api/v1/consistency-topics/{id}", tag = "consistency", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Topic id; a topic since joined to another gives that one")),
+    responses((status = 200, description = "The topic, with where a divergence would go while it is open", body = TopicView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn consistency_topic(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let r = blocking(move || s.consistency_topic(&c.0, id)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(post, path = "/api/v1/consistency-topics/{id}/decision", tag = "consistency", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Topic id")),
+    request_body = TopicDecisionInput,
+    responses((status = 200, description = "The topic, decided", body = TopicView),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide_topic(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: TopicDecisionInput = body(&bytes)?;
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let r = blocking(move || s.decide_topic(&c.0, id, &input)).await?;
     Ok(HttpResponse::Ok().json(r))
 }

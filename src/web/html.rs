@@ -72,6 +72,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/consistency_case.html"),
     ),
     (
+        "consistency_topic.html",
+        include_str!("../../templates/pages/consistency_topic.html"),
+    ),
+    (
         "admin_users.html",
         include_str!("../../templates/pages/admin_users.html"),
     ),
@@ -375,7 +379,43 @@ fn urlencode(v: &Value, _: &Args) -> tera::Result<Value> {
     Ok(url_encode(&text(v)).into())
 }
 
+/// Text with every question reference (PS-2026-000014) a link to that question, escaped: a
+/// question that names others (a divergence sent to the process forum) leads to them.
+pub fn with_question_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("PS-") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(&escape(before));
+        let tail = &from[3..];
+        let len = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .unwrap_or(tail.len());
+        // Ends on a digit: "PS-2026-000014." links without the full stop.
+        let len = tail[..len].trim_end_matches('-').len();
+        if len == 0 || !tail.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str("PS-");
+            rest = tail;
+            continue;
+        }
+        let reference = &from[..3 + len];
+        out.push_str(&format!(
+            "<a href=\"/fragor/{}\">{}</a>",
+            url_encode(reference),
+            escape(reference)
+        ));
+        rest = &from[3 + len..];
+    }
+    out.push_str(&escape(rest));
+    out
+}
+
+fn question_links(v: &Value, _: &Args) -> tera::Result<Value> {
+    Ok(with_question_links(&text(v)).into())
+}
+
 fn register_filters(t: &mut Tera) {
+    t.register_filter("question_links", question_links);
     t.register_filter("status_sv", status_sv);
     t.register_filter("level_sv", level_sv);
     t.register_filter("binding_sv", binding_sv);
@@ -426,6 +466,19 @@ mod tests {
         let html = templates().unwrap().render("error.html", &ctx).unwrap();
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>alert"));
+    }
+
+    #[test]
+    fn references_become_links_and_the_rest_is_escaped() {
+        assert_eq!(
+            with_question_links("Se PS-2026-000014. <b>PS-x</b> PS-"),
+            "Se <a href=\"/fragor/PS-2026-000014\">PS-2026-000014</a>. \
+             &lt;b&gt;PS-x&lt;/b&gt; PS-"
+        );
+        assert_eq!(
+            with_question_links("å PS-12-"),
+            "å <a href=\"/fragor/PS-12\">PS-12</a>-"
+        );
     }
 
     #[test]

@@ -89,6 +89,18 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/consistency-cases/{id}/decision",
                     web::post().to(api::decide_case),
+                )
+                .route(
+                    "/consistency-topics",
+                    web::get().to(api::consistency_topics),
+                )
+                .route(
+                    "/consistency-topics/{id}",
+                    web::get().to(api::consistency_topic),
+                )
+                .route(
+                    "/consistency-topics/{id}/decision",
+                    web::post().to(api::decide_topic),
                 ),
         )
         .configure(pages::configure)

@@ -70,6 +70,7 @@ impl Modify for ProblemResponses {
         api::search, api::similar, api::similar_post, api::sla_report, api::backlog, api::metrics,
         api::preferences, api::set_preferences,
         api::consistency_cases, api::consistency_case, api::decide_case,
+        api::consistency_topics, api::consistency_topic, api::decide_topic,
     ),
     modifiers(&BearerAuth, &ProblemResponses)
 )]

@@ -798,26 +798,16 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
 }
 
 #[test]
-fn the_legal_department_compares_two_answers_and_sends_a_divergence_on() {
-    use crate::consistency::{answer, ask, cases};
+fn the_legal_department_reviews_a_topic_and_sends_a_divergence_on_after_confirming() {
+    use crate::consistency::{answer, ask, A_BODY, A_TITLE, B_BODY, B_TITLE};
+    use crate::topics::{topics, C_BODY, C_TITLE};
     if !browser_available() {
         return;
     }
     let app = TestApp::start();
-    let asker_n = app.user("asker.nord@test.se", "u-lulea-asyl", &[], Role::Caseworker);
-    let asker_s = app.user("asker.syd@test.se", "u-malmo-asyl", &[], Role::Caseworker);
-    let member_n = app.user(
-        "member.nord@test.se",
-        "u-lulea-asyl",
-        &["u-lulea-asyl"],
-        Role::Caseworker,
-    );
-    let member_s = app.user(
-        "member.syd@test.se",
-        "u-malmo-asyl",
-        &["u-malmo-asyl"],
-        Role::Caseworker,
-    );
+    let units = ["u-lulea-asyl", "u-malmo-asyl", "u-umea-asyl"];
+    let askers = units.map(|u| app.user(&format!("asker@{u}.se"), u, &[], Role::Caseworker));
+    let members = units.map(|u| app.user(&format!("member@{u}.se"), u, &[u], Role::Caseworker));
     app.user_with_password(
         "lars.legal@test.se",
         "u-lulea-asyl",
@@ -839,32 +829,18 @@ fn the_legal_department_compares_two_answers_and_sends_a_divergence_on() {
         Role::Caseworker,
         PASSWORD,
     );
-    let a = ask(
-        &app,
-        &asker_n,
-        crate::consistency::A_TITLE,
-        crate::consistency::A_BODY,
-    );
-    let b_id = ask(
-        &app,
-        &asker_s,
-        crate::consistency::B_TITLE,
-        crate::consistency::B_BODY,
-    );
-    answer(
-        &app,
-        &member_n,
-        a,
+    let texts = [(A_TITLE, A_BODY), (B_TITLE, B_BODY), (C_TITLE, C_BODY)];
+    let ids = [0, 1, 2].map(|i| ask(&app, &askers[i], texts[i].0, texts[i].1));
+    let bodies = [
         "Dopintyget räcker inte ensamt; en muntlig utredning om tron behövs.",
-    );
-    answer(
-        &app,
-        &member_s,
-        b_id,
         "Ett dopintyg är tillräckligt som bevis för konverteringen.",
-    );
+        "Dopintyget väger tungt men tron ska utredas muntligt.",
+    ];
+    for ((member, id), body) in members.iter().zip(ids).zip(bodies) {
+        answer(&app, member, id, body);
+    }
     let token = app.svc.create_token("lars.legal@test.se", None).unwrap();
-    let case = cases(&app, &token, 1)[0]["id"].as_i64().unwrap();
+    let topic = topics(&app, &token, "open", 3)[0]["id"].as_i64().unwrap();
 
     let b = Browser::start();
     let base = &app.base;
@@ -885,21 +861,30 @@ fn the_legal_department_compares_two_answers_and_sends_a_divergence_on() {
     b.wait_for_url(|u| u.ends_with("/enhetlighet"));
     assert!(b.text("h1").contains("Enhetlighet"), "{}", b.page_text());
     let list = b.text("main table");
-    assert!(list.contains("Räcker ett dopintyg"), "{list}");
-    assert!(list.contains("Dopintyg som bevis"), "{list}");
+    for (title, _) in texts {
+        assert!(list.contains(title), "{list}");
+    }
     assert!(list.contains("Att granska"), "{list}");
-    b.check_accessibility("consistency list");
-    b.screenshots("consistency-list");
+    b.check_accessibility("consistency topics");
+    b.screenshots("consistency-topics");
 
-    b.click(&format!("main table a[href='/enhetlighet/{case}']"));
-    b.wait_for_text("h1", &format!("Jämförelse {case}"));
-    let sides = b.find_all(".pair-side");
-    assert_eq!(sides.len(), 2);
-    assert!(b.text(".pair").contains("Dopintyget räcker inte ensamt"));
-    assert!(b.text(".pair").contains("Ett dopintyg är tillräckligt"));
-    assert!(b.page_text().contains("samma land"), "{}", b.page_text());
-    b.check_accessibility("consistency case");
-    b.screenshots("consistency-case");
+    b.click(&format!("main table a[href='/enhetlighet/amnen/{topic}']"));
+    b.wait_for_text("h1", &format!("Ämne {topic}"));
+    assert_eq!(b.find_all(".topic .pair-side").len(), 3);
+    let sides = b.text(".topic");
+    for body in bodies {
+        assert!(sides.contains(body), "{sides}");
+    }
+    // Words as written, similarity and forums in words: no stems, decimals or codes.
+    let page = b.page_text();
+    assert!(
+        page.contains("dopintyget") || page.contains("dopintyg"),
+        "{page}"
+    );
+    assert!(page.contains(" lika"), "{page}");
+    assert!(!page.contains("u-lulea-asyl"), "{page}");
+    b.check_accessibility("consistency topic");
+    b.screenshots("consistency-topic");
 
     // Sent without a choice or a reason: both fields are named, and nothing is decided.
     b.click("main form button[type=submit]");
@@ -910,38 +895,46 @@ fn the_legal_department_compares_two_answers_and_sends_a_divergence_on() {
         Some("true"),
         "the note is marked invalid"
     );
-    b.check_accessibility("consistency case with errors");
-    b.screenshots("consistency-case-error");
-    let still = app.get(&format!("/api/v1/consistency-cases/{case}"), &token);
+    b.check_accessibility("consistency topic with errors");
+    b.screenshots("consistency-topic-error");
+    let still = app.get(&format!("/api/v1/consistency-topics/{topic}"), &token);
     assert_eq!(still.ok()["status"], "open");
 
-    b.click("#decision-divergent");
+    // Divergent asks first, naming the forum; then the topic goes on.
+    b.click("#outcome-divergent");
     b.type_into("#note", "Svaren går isär om dopintygets värde.");
     b.click("main form button[type=submit]");
-    b.wait_for_text("h1", "Olika svar");
-    assert!(b
-        .page_text()
-        .contains("Svaren går isär om dopintygets värde."));
-    let routed = b
-        .attr("#decision-heading ~ p a", "href")
-        .unwrap_or_default();
-    assert!(routed.starts_with("/fragor/"), "{routed}");
-    let decided = app.get(&format!("/api/v1/consistency-cases/{case}"), &token);
+    b.wait_for_text("h2#confirm-heading", "Skicka ämnet till processforumet?");
+    let confirm = b.text(".confirm");
+    assert!(confirm.contains("Processforum asyl"), "{confirm}");
+    b.check_accessibility("consistency topic confirmation");
+    b.screenshots("consistency-topic-confirm");
+    assert_eq!(
+        app.get(&format!("/api/v1/consistency-topics/{topic}"), &token)
+            .ok()["status"],
+        "open"
+    );
+    b.click(".confirm button[type=submit]");
+    b.wait_for_text("[role=status]", "Bedömningen är sparad");
+    let decided = app.get(&format!("/api/v1/consistency-topics/{topic}"), &token);
     let decided = decided.ok();
     assert_eq!(decided["status"], "divergent");
-    assert_eq!(
-        routed,
-        format!("/fragor/{}", decided["routed_question"].as_i64().unwrap())
-    );
-    b.check_accessibility("consistency case decided");
-    b.screenshots("consistency-case-decided");
-    b.goto(&format!("{base}{routed}"));
+    let routed = decided["routed_question"]["id"].as_i64().unwrap();
+    assert!(b
+        .text("[role=status]")
+        .contains(decided["routed_question"]["reference"].as_str().unwrap()));
+    b.check_accessibility("consistency topic decided");
+    b.screenshots("consistency-topic-decided");
+    // The question at the process forum links the topic's questions.
+    b.goto(&format!("{base}/fragor/{routed}"));
     assert!(b.page_text().contains("Processforum"), "{}", b.page_text());
+    b.click("main .prose a[href^='/fragor/PS-']");
+    b.wait_for_url(|u| u.contains(&format!("/fragor/{}", ids[0])));
     b.sign_out();
 
     // An administrator reads the decision but has no form.
     b.sign_in(base, "maja.admin@test.se");
-    b.goto(&format!("{base}/enhetlighet/{case}"));
+    b.goto(&format!("{base}/enhetlighet/amnen/{topic}"));
     assert!(b
         .page_text()
         .contains("Svaren går isär om dopintygets värde."));

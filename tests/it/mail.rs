@@ -541,3 +541,70 @@ fn a_divergence_mails_the_answering_forums_and_everyone_relying_on_the_answers_o
         ]
     );
 }
+
+#[test]
+fn a_topic_sent_to_the_process_forum_mails_every_asker_member_and_follower_once() {
+    use crate::consistency::{answer, ask, A_BODY, A_TITLE, B_BODY, B_TITLE};
+    use crate::topics::{topics, C_BODY, C_TITLE};
+    if !smtp_available() {
+        return;
+    }
+    let (_dir, out, sink) = fresh_sink();
+    let url = sink.url();
+    let app = TestApp::start_with(Clock::system(), |c| {
+        c.smtp_url = Some(url);
+    });
+    let units = ["u-lulea-asyl", "u-malmo-asyl", "u-umea-asyl"];
+    let askers = units.map(|u| app.user(&format!("asker@{u}.se"), u, &[], Role::Caseworker));
+    let members = units.map(|u| app.user(&format!("member@{u}.se"), u, &[u], Role::Caseworker));
+    // Follows all three questions: still one mail.
+    let follower = app.user("follower@test.se", "u-gavle-asyl", &[], Role::Caseworker);
+    let legal = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Legal);
+    let texts = [(A_TITLE, A_BODY), (B_TITLE, B_BODY), (C_TITLE, C_BODY)];
+    let ids = [0, 1, 2].map(|i| ask(&app, &askers[i], texts[i].0, texts[i].1));
+    for id in ids {
+        app.request(
+            "POST",
+            &format!("/api/v1/questions/{id}/follow"),
+            Some(&follower),
+            None,
+            &[],
+        );
+    }
+    for (member, id) in members.iter().zip(ids) {
+        answer(&app, member, id, "Svar om dopintyget.");
+    }
+    let topic = topics(&app, &legal, "open", 3)[0]["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/consistency-topics/{topic}/decision"),
+        &legal,
+        json!({"outcome": "divergent", "note": "Svaren går isär om dopintygets värde."}),
+    )
+    .status(200);
+    let divergence = |all: &[Value]| -> Vec<String> {
+        let mut to: Vec<String> = all
+            .iter()
+            .filter(|m| m["subject"].as_str().unwrap_or("").contains("olika svar"))
+            .map(to)
+            .collect();
+        to.sort();
+        to
+    };
+    let mut expected: Vec<String> = units
+        .iter()
+        .flat_map(|u| [format!("asker@{u}.se"), format!("member@{u}.se")])
+        .collect();
+    expected.push("follower@test.se".into());
+    expected.sort();
+    let started = std::time::Instant::now();
+    while divergence(&received(&out)).len() < expected.len() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            divergence(&received(&out))
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(divergence(&received(&out)), expected);
+}

@@ -25,4 +25,5 @@ mod reports;
 mod search;
 mod security;
 mod store;
+mod topics;
 mod web;

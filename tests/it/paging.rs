@@ -521,7 +521,20 @@ fn the_other_growing_lists_page_too() {
         let mut n = 0;
         for (i, a) in answered.iter().enumerate() {
             for b in &answered[i + 1..] {
-                cs::insert_case_if_new(
+                let at = base + Duration::minutes(n / 10);
+                let status = if n % 3 == 0 { "consistent" } else { "open" };
+                // A topic of its own for each case (as if each had been found and decided
+                // alone), so that the topics page too.
+                use eskalera::store::schema::consistency_topics as t;
+                let topic_id: i64 = diesel::insert_into(t::table)
+                    .values((
+                        t::status.eq(status),
+                        t::created_at.eq(at),
+                        t::version.eq(1i64),
+                    ))
+                    .returning(t::id)
+                    .get_result(c)?;
+                cs::insert_case(
                     c,
                     &NewConsistencyCase {
                         question_a: a.0,
@@ -530,9 +543,10 @@ fn the_other_growing_lists_page_too() {
                         answer_b: b.1,
                         score: 0.5,
                         reasons: "[]",
-                        status: if n % 3 == 0 { "consistent" } else { "open" },
+                        status,
                         // Ten cases share each creation time: the id decides among them.
-                        created_at: base + Duration::minutes(n / 10),
+                        created_at: at,
+                        topic_id,
                     },
                 )?;
                 n += 1;
@@ -619,12 +633,24 @@ fn the_other_growing_lists_page_too() {
     assert!(headers["X-Total-Count"].is_object() && headers["Link"].is_object());
     let mut legal = Client::new(&app);
     legal.sign_in("lagman@test.se", PASSWORD);
+    let (_, h, _) = get_with_headers(
+        &app,
+        "/api/v1/consistency-topics?per_page=50&page=3",
+        &legal_token,
+    );
+    assert_eq!(header(&h, "x-total-count"), Some("120"));
+    assert!(header(&h, "link").unwrap_or("").contains("rel=\"prev\""));
     let cases = legal.get("/enhetlighet?status=alla&sida=3");
     assert_eq!(cases.status, 200);
-    assert!(cases
-        .body
-        .contains("120 jämförelser, äldsta först; sida 3 av 3"));
-    assert_eq!(cases.body.matches("<a href=\"/enhetlighet/").count(), 20);
+    assert!(
+        cases.body.contains("120 ämnen, äldsta först; sida 3 av 3"),
+        "{}",
+        cases.body
+    );
+    assert_eq!(
+        cases.body.matches("<a href=\"/enhetlighet/amnen/").count(),
+        20
+    );
     assert!(decoded(&cases.body).contains("href=\"/enhetlighet?status=alla&sida=2\" rel=\"prev\""));
     assert_eq!(
         legal.get("/enhetlighet?sida=3").status,

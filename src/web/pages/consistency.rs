@@ -1,5 +1,5 @@
-//! The legal department's consistency review: similar questions that different forums answered,
-//! side by side, and the decision on each pair (a divergence goes to the process forum).
+//! The legal department's consistency review: topics of similar questions that different forums
+//! answered, side by side, and one decision on each (a divergence goes to the process forum).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
-use crate::service::consistency::{CaseQuery, DecisionInput};
+use crate::service::consistency::DecisionInput;
+use crate::service::topics::{TopicDecisionInput, TopicQuery};
 use crate::service::ServiceError;
 use crate::web::error::PageError;
 use crate::web::html;
@@ -25,8 +26,8 @@ const TABS: [(Option<&str>, &str); 6] = [
     (None, "Alla"),
 ];
 
-/// Cases on one page of the list.
-const CASES_PER_PAGE: i64 = 50;
+/// Topics on one page of the list.
+const TOPICS_PER_PAGE: i64 = 50;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -35,7 +36,7 @@ pub struct ListQuery {
     page: Option<String>,
 }
 
-pub async fn cases(
+pub async fn topics(
     svc: Svc,
     v: Viewer,
     q: web::Query<ListQuery>,
@@ -50,14 +51,14 @@ pub async fn cases(
     };
     let s = svc.into_inner();
     let actor = v.actor.clone();
-    let query = CaseQuery {
+    let query = TopicQuery {
         status: status.clone(),
         page: Some(page),
-        per_page: Some(CASES_PER_PAGE),
+        per_page: Some(TOPICS_PER_PAGE),
     };
-    let cases = call(move || s.consistency_cases(&actor, &query)).await?;
-    if page > cases.pages {
-        return Err(past_end(page, cases.pages));
+    let topics = call(move || s.consistency_topics(&actor, &query)).await?;
+    if page > topics.pages {
+        return Err(past_end(page, topics.pages));
     }
     let tabs: Vec<_> = TABS
         .iter()
@@ -71,17 +72,17 @@ pub async fn cases(
         .collect();
     let tab = status.clone().unwrap_or_else(|| "alla".to_string());
     let mut c = page_context(&v, "consistency", "Enhetlighet");
-    c.insert("cases", &cases.items);
-    c.insert("total", &cases.total);
+    c.insert("topics", &topics.items);
+    c.insert("total", &topics.total);
     c.insert(
         "pager",
         &Pager::new(
             page,
-            cases.pages,
-            cases.total,
+            topics.pages,
+            topics.total,
             "/enhetlighet",
             &[("status", &tab)],
-            "Sidor med jämförelser",
+            "Sidor med ämnen",
         ),
     );
     c.insert("tabs", &tabs);
@@ -152,6 +153,117 @@ pub async fn decide(
                 serde_json::Value::Object(form.values()),
             )
             .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the topic page shows besides the topic: the form's errors and values, and whether it
+/// asks to confirm a divergence or tells that a decision was saved.
+#[derive(Default)]
+struct TopicPage {
+    errors: BTreeMap<String, String>,
+    values: serde_json::Value,
+    confirming: bool,
+    saved: bool,
+}
+
+async fn topic_page(
+    svc: Svc,
+    v: &Viewer,
+    id: i64,
+    p: TopicPage,
+) -> Result<HttpResponse, PageError> {
+    let status = if p.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let s = svc.into_inner();
+    let actor = v.actor.clone();
+    let topic = call(move || s.consistency_topic(&actor, id)).await?;
+    // An old address of a topic since joined to another shows that one.
+    let mut c = page_context(v, "consistency", &format!("Ämne {}", topic.id));
+    c.insert(
+        "may_decide",
+        &(v.actor.is_legal() && topic.status == "open"),
+    );
+    c.insert("topic", &topic);
+    c.insert("errors", &p.errors);
+    c.insert("confirming", &p.confirming);
+    c.insert("saved", &p.saved);
+    let mut values = with_defaults(p.values, &["outcome", "settled_by", "note"]);
+    if values["settled_by"] == "" {
+        if let Some(b) = &topic.binding {
+            values["settled_by"] = b.reference.clone().into();
+        }
+    }
+    c.insert("values", &values);
+    html::render("consistency_topic.html", &c, status)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TopicPageQuery {
+    sparad: Option<String>,
+}
+
+pub async fn topic(
+    svc: Svc,
+    v: Viewer,
+    id: web::Path<i64>,
+    q: web::Query<TopicPageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let saved = q.sparad.is_some();
+    topic_page(
+        svc,
+        &v,
+        id.into_inner(),
+        TopicPage {
+            saved,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+pub async fn decide_topic(
+    svc: Svc,
+    v: Viewer,
+    id: web::Path<i64>,
+    form: Posted,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let values = serde_json::Value::Object(form.values());
+    let outcome = form.get("outcome");
+    let has_note = form.get("note").is_some_and(|n| !n.trim().is_empty());
+    // Sending a topic to the process forum opens a question there: the reviewer first sees
+    // which forum and confirms. Without a reason there is nothing to confirm yet; the service
+    // says what is missing.
+    if outcome.as_deref() == Some("divergent") && has_note && form.get("confirm").is_none() {
+        let page = TopicPage {
+            values,
+            confirming: true,
+            ..Default::default()
+        };
+        return topic_page(svc, &v, id, page).await;
+    }
+    let input = TopicDecisionInput {
+        outcome,
+        settled_by: form.get("settled_by"),
+        note: form.get("note"),
+        version: form.get("version").and_then(|x| x.parse().ok()),
+    };
+    let s = svc.clone().into_inner();
+    let actor = v.actor.clone();
+    match run(move || s.decide_topic(&actor, id, &input)).await? {
+        Ok(_) => Ok(see_other(&format!("/enhetlighet/amnen/{id}?sparad=1"))),
+        Err(ServiceError::Invalid(errs)) => {
+            let page = TopicPage {
+                errors: errors_by_field("", &errs),
+                values,
+                ..Default::default()
+            };
+            topic_page(svc, &v, id, page).await
         }
         Err(e) => Err(e.into()),
     }

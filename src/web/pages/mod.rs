@@ -71,7 +71,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sok", web::get().to(search::search))
             .route("/oversikt", web::get().to(oversight::overview))
             .route("/rapporter", web::get().to(oversight::reports))
-            .route("/enhetlighet", web::get().to(consistency::cases))
+            .route("/enhetlighet", web::get().to(consistency::topics))
+            .route("/enhetlighet/amnen/{id}", web::get().to(consistency::topic))
+            .route(
+                "/enhetlighet/amnen/{id}",
+                web::post().to(consistency::decide_topic),
+            )
             .route("/enhetlighet/{id}", web::get().to(consistency::case))
             .route("/enhetlighet/{id}", web::post().to(consistency::decide))
             .route("/rapporter/sla", web::get().to(oversight::sla_download))

@@ -234,8 +234,16 @@ async fn question_page(
     html::render("question.html", &c, status)
 }
 
-pub async fn show(svc: Svc, v: Viewer, id: web::Path<i64>) -> Result<HttpResponse, PageError> {
-    question_page(svc, &v, id.into_inner(), None).await
+/// A question's page, by its number or by its reference (`/fragor/PS-2026-000014`, where
+/// texts link to the questions they name).
+pub async fn show(svc: Svc, v: Viewer, id: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    if let Ok(n) = id.parse::<i64>() {
+        return question_page(svc, &v, n, None).await;
+    }
+    let s = svc.into_inner();
+    let n = call(move || s.question_id_by_reference(&id)).await?;
+    Ok(see_other(&format!("/fragor/{n}")))
 }
 
 /// A question's address in mail, sent on to its page.

@@ -992,13 +992,18 @@ impl SearchIndex {
     }
 
     /// A question's analysed words with weights for comparing questions: sublinear term
-    /// frequency (title words count double) × their rarity in the snapshot
-    /// ([`super::rarity`]), not in the live index, so that a pair scores the same on every run
-    /// and every instance. Words found in most questions say nothing about one and are left out.
+    /// frequency (words of the title and of the body's questions, the sentences ending in "?",
+    /// count double: they say what is asked, the rest says about whom) × their rarity in the
+    /// snapshot ([`super::rarity`]), not in the live index, so that a pair scores the same on
+    /// every run and every instance. Words found in most questions say nothing about one and
+    /// are left out.
     pub fn term_weights(&self, title: &str, body: &str) -> BTreeMap<String, f64> {
         let rarity = super::rarity::snapshot();
         let mut tf: BTreeMap<String, f64> = BTreeMap::new();
-        for (text, weight) in [(title, 2.0), (body, 1.0)] {
+        let sentences = body
+            .split_inclusive(['.', '?', '!'])
+            .map(|s| (s, if s.ends_with('?') { 2.0 } else { 1.0 }));
+        for (text, weight) in std::iter::once((title, 2.0)).chain(sentences) {
             for t in self.analyze(SWEDISH_CONTENT, text) {
                 if t.chars().count() >= super::rarity::MIN_CHARS {
                     *tf.entry(t).or_default() += weight;

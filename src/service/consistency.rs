@@ -214,20 +214,13 @@ impl Service {
         if !index.holds_answer(q.id, answer.id)? {
             return Ok(None);
         }
-        let terms = index.question_terms(&q.title, &q.body);
-        if terms.is_empty() {
-            return Ok(Some(Vec::new()));
-        }
-        let filters = Filters {
-            process: Some(q.process.clone()),
-            ..Default::default()
-        };
-        let hits = index.search(&terms.join(" "), &filters, 0, CANDIDATES, false)?;
-        let ids: Vec<i64> = hits
-            .hits
-            .iter()
-            .map(|h| h.id)
-            .filter(|id| *id != q.id && Some(*id) != q.duplicate_of)
+        let ranked = Self::candidates(&index, &q, CANDIDATES)?;
+        // The first candidate of the new question: a paraphrase shares few words with its
+        // partner, but nothing in the index is closer to it (see consistency::is_case).
+        let first = ranked.first().copied();
+        let ids: Vec<i64> = ranked
+            .into_iter()
+            .filter(|id| Some(*id) != q.duplicate_of)
             .collect();
         if ids.is_empty() {
             return Ok(Some(Vec::new()));
@@ -250,7 +243,16 @@ impl Service {
             };
             let s =
                 consistency::similarity(&profile(&index, &self.config.structure, other)?, &mine);
-            if s.score < consistency::THRESHOLD {
+            if s.score < consistency::FIRST_CANDIDATE_FLOOR {
+                continue;
+            }
+            // Between the floor and the threshold a pair needs one question to be the other's
+            // first candidate: this one's (known), else the other's (one more search, only for
+            // the few candidates in that band).
+            let first_candidate = s.score >= consistency::THRESHOLD
+                || first == Some(other.id)
+                || Self::candidates(&index, other, 1)?.first() == Some(&q.id);
+            if !consistency::is_case(s.score, first_candidate) {
                 continue;
             }
             found.push(Found {
@@ -262,6 +264,27 @@ impl Service {
             });
         }
         Ok(Some(found))
+    }
+
+    /// The ids of the best matches of a question's significant words within its process, the
+    /// question itself left out: the watch's candidates for being the same question.
+    fn candidates(index: &SearchIndex, q: &QuestionRow, limit: usize) -> ServiceResult<Vec<i64>> {
+        let terms = index.question_terms(&q.title, &q.body);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filters = Filters {
+            process: Some(q.process.clone()),
+            ..Default::default()
+        };
+        let hits = index.search(&terms.join(" "), &filters, 0, limit + 1, false)?;
+        Ok(hits
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .filter(|id| *id != q.id)
+            .take(limit)
+            .collect())
     }
 
     pub(super) fn may_review(actor: &Actor) -> ServiceResult<()> {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use eskalera::domain::consistency::{self, precision_recall, Profile, THRESHOLD};
+use eskalera::domain::consistency::{self, Profile, THRESHOLD};
 use eskalera::search::index::{QuestionDoc, SearchIndex};
 use eskalera::service::Role;
 use serde_json::{json, Value};
@@ -117,7 +117,7 @@ fn a_divergent_pair_is_found_reviewed_and_routed_to_the_process_forum() {
         (Some(answer_a), Some(answer_b))
     );
     assert_eq!(case["status"], "open");
-    assert!(case["score"].as_f64().unwrap() >= THRESHOLD);
+    assert!(case["score"].as_f64().unwrap() >= consistency::FIRST_CANDIDATE_FLOOR);
     let reasons: Vec<&str> = case["reasons"]
         .as_array()
         .unwrap()
@@ -491,36 +491,86 @@ fn an_answer_is_compared_only_once_the_index_holds_it() {
 /// Precision and recall of the detector on the hand-labelled pairs, printed as a table for the
 /// tuning set (pairs.toml, which the rule was tuned on) and the held-out set (heldout.toml,
 /// written apart and never tuned on); the README quotes both.
-#[test]
-fn detector_precision_and_recall_on_the_labelled_pairs() {
+/// Each labelled pair of a file as (score, either question the other's first candidate, same).
+type Scored = Vec<(f64, bool, bool)>;
+
+/// The detector's inputs for the labelled pairs of pairs.toml, tuning2.toml and heldout.toml,
+/// with every side in one index together with the demo questions and the relevance corpus
+/// (as distractors, so that "first candidate" means something).
+fn detector_inputs() -> Vec<(&'static str, Scored)> {
     let load = |file: &str| -> Pairs {
         toml::from_str(&std::fs::read_to_string(format!("tests/data/consistency/{file}")).unwrap())
             .unwrap()
     };
-    let tuning = load("pairs.toml");
-    let held_out = load("heldout.toml");
-    assert!(tuning.pair.len() >= 60);
-    assert!(held_out.pair.len() >= 40);
-    // Every side of every pair is a question in the index, for the candidate search.
+    let files: Vec<(&str, Pairs)> = ["pairs.toml", "tuning2.toml", "heldout.toml"]
+        .into_iter()
+        .map(|f| (f, load(f)))
+        .collect();
+    assert!(files[0].1.pair.len() >= 60);
+    assert!(files[1].1.pair.len() >= 40);
+    assert!(files[2].1.pair.len() >= 40);
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(dir.path()).unwrap();
     let mut writer: tantivy::IndexWriter = index.index.writer(50_000_000).unwrap();
-    let mut id = 0;
-    for p in tuning.pair.iter().chain(&held_out.pair) {
-        for s in [&p.a, &p.b] {
-            id += 1;
-            let doc = QuestionDoc {
-                id,
-                title: s.title.clone(),
-                body: s.body.clone(),
-                process: s.process.clone(),
-                ..Default::default()
-            };
-            writer.add_document(doc.to_document(&index.fields)).unwrap();
+    // One document per text: sides shared by several pairs are one question.
+    let mut ids: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    let mut titles = BTreeSet::new();
+    let mut add = |title: &str, body: &str, process: &str, distractor: bool| {
+        if distractor && titles.contains(title) {
+            return;
+        }
+        let next = ids.len() as i64 + 1;
+        ids.entry((title.to_string(), body.to_string()))
+            .or_insert_with(|| {
+                let doc = QuestionDoc {
+                    id: next,
+                    title: title.into(),
+                    body: body.into(),
+                    process: process.into(),
+                    ..Default::default()
+                };
+                writer.add_document(doc.to_document(&index.fields)).unwrap();
+                next
+            });
+        titles.insert(title.to_string());
+    };
+    for (_, pairs) in &files {
+        for p in &pairs.pair {
+            for s in [&p.a, &p.b] {
+                add(&s.title, &s.body, &s.process, false);
+            }
         }
     }
+    let demo: toml::Value =
+        toml::from_str(&std::fs::read_to_string("config/demo/questions.toml").unwrap()).unwrap();
+    let corpus = std::fs::read_to_string("tests/data/relevance/corpus.jsonl").unwrap();
+    let distractors = demo["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["title"].as_str().unwrap().to_string(),
+                q["body"].as_str().unwrap().to_string(),
+                q["process"].as_str().unwrap().to_string(),
+            )
+        })
+        .chain(corpus.lines().map(|l| {
+            let q: Value = serde_json::from_str(l).unwrap();
+            (
+                q["title"].as_str().unwrap().to_string(),
+                q["body"].as_str().unwrap().to_string(),
+                q["process"].as_str().unwrap().to_string(),
+            )
+        }))
+        .collect::<Vec<_>>();
+    for (title, body, process) in &distractors {
+        add(title, body, process, true);
+    }
+    let ids = ids;
     writer.commit().unwrap();
     index.reader.reload().unwrap();
+    let id_of = |s: &Side| ids[&(s.title.clone(), s.body.clone())];
     let profile = |s: &Side| Profile {
         process: s.process.clone(),
         process_name: String::new(),
@@ -529,79 +579,106 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
         countries: s.countries.iter().cloned().collect(),
         tags: s.tags.iter().map(|t| t.to_lowercase()).collect(),
     };
-    let scored_of = |pairs: &Pairs| -> Vec<(f64, bool)> {
+    // The watch's search: the question's significant words, same process, itself left out.
+    let first_candidate = |s: &Side| -> Option<i64> {
+        let terms = index.question_terms(&s.title, &s.body);
+        let filters = eskalera::search::Filters {
+            process: Some(s.process.clone()),
+            ..Default::default()
+        };
+        let hits = index
+            .search(&terms.join(" "), &filters, 0, 2, false)
+            .unwrap();
+        hits.hits.iter().map(|h| h.id).find(|id| *id != id_of(s))
+    };
+    let scored_of = |pairs: &Pairs| -> Scored {
         pairs
             .pair
             .iter()
             .map(|p| {
+                let first = first_candidate(&p.a) == Some(id_of(&p.b))
+                    || first_candidate(&p.b) == Some(id_of(&p.a));
                 (
                     consistency::similarity(&profile(&p.a), &profile(&p.b)).score,
+                    first,
                     p.label == "same",
                 )
             })
             .collect()
     };
-    let table = |name: &str, scored: &[(f64, bool)]| {
-        let same = scored.iter().filter(|(_, s)| *s).count();
+    let out: Vec<(&str, Scored)> = files.iter().map(|(f, p)| (*f, scored_of(p))).collect();
+    // The same pair scores the same again: the weights come from the snapshot.
+    assert_eq!(scored_of(&files[0].1), out[0].1);
+    out
+}
+
+/// Precision and recall of the rule "score >= threshold, or a first candidate with score >= floor".
+fn rule(scored: &[(f64, bool, bool)], threshold: f64, floor: f64) -> (f64, f64) {
+    let flagged: Vec<(bool, bool)> = scored
+        .iter()
+        .map(|(s, first, same)| (*s >= threshold || (*first && *s >= floor), *same))
+        .collect();
+    consistency::precision_recall_of(&flagged)
+}
+
+#[test]
+fn detector_precision_and_recall_on_the_labelled_pairs() {
+    let sets = detector_inputs();
+    for (name, scored) in &sets {
+        let same = scored.iter().filter(|s| s.2).count();
         println!(
             "consistency detector on {} labelled pairs, {name} ({same} same, {} different)",
             scored.len(),
             scored.len() - same
         );
-        println!("{:>9} {:>10} {:>7}", "threshold", "precision", "recall");
-        for t in [0.2, 0.25, 0.3, 0.35, 0.38, 0.4, 0.42, 0.45, 0.5, 0.6] {
-            let (p, r) = precision_recall(scored, t);
-            let mark = if (t - THRESHOLD).abs() < 1e-9 {
+        println!(
+            "{:>9} {:>6} {:>10} {:>7}",
+            "threshold", "floor", "precision", "recall"
+        );
+        for (t, f) in [
+            (0.36, 0.16),
+            (0.32, 0.16),
+            (0.40, 0.16),
+            (0.36, 0.10),
+            (0.36, 0.20),
+            (0.36, 0.0),
+            (0.36, 1.0),
+            (0.28, 1.0),
+        ] {
+            let (p, r) = rule(scored, t, f);
+            let mark = if (t - THRESHOLD).abs() < 1e-9
+                && (f - consistency::FIRST_CANDIDATE_FLOOR).abs() < 1e-9
+            {
                 "  <- in use"
+            } else if f >= 1.0 {
+                "  (score alone)"
             } else {
                 ""
             };
-            println!("{t:>9.2} {p:>10.2} {r:>7.2}{mark}");
-        }
-    };
-    let scored = scored_of(&tuning);
-    table("tuning set", &scored);
-    let held_out_scored = scored_of(&held_out);
-    table("held-out set", &held_out_scored);
-    // The same pair scores the same again: the weights come from the snapshot.
-    assert_eq!(scored_of(&tuning), scored);
-    // The watch's candidates come from a search with the question's significant words: the
-    // rank of the partner among them, under the ranking in use and the one before.
-    let before = SearchIndex::open(dir.path())
-        .unwrap()
-        .with_ranking(eskalera::search::Ranking::Fields);
-    for (set, pairs) in [("tuning", &tuning), ("held-out", &held_out)] {
-        for (name, idx) in [("combined", &index), ("fields (before)", &before)] {
-            let mut ranks = Vec::new();
-            let mut sides = 0i64;
-            for p in pairs.pair.iter().filter(|p| p.label == "same") {
-                for (from, to) in [(&p.a, &p.b), (&p.b, &p.a)] {
-                    sides += 1;
-                    let terms = idx.question_terms(&from.title, &from.body);
-                    let hits = idx
-                        .search(&terms.join(" "), &Default::default(), 0, 21, false)
-                        .unwrap()
-                        .hits;
-                    let rank = hits
-                        .iter()
-                        .filter(|h| h.title != from.title)
-                        .position(|h| h.title == to.title);
-                    ranks.push(rank);
-                }
-            }
-            let within = |k: usize| ranks.iter().filter(|r| r.is_some_and(|r| r < k)).count();
-            println!(
-                "candidates, {set} ({name}): the partner first in {}/{sides}, in the top 5 in {}/{sides}, in the top 20 in {}/{sides}",
-                within(1),
-                within(5),
-                within(20)
-            );
+            println!("{t:>9.2} {f:>6.2} {p:>10.2} {r:>7.2}{mark}");
         }
     }
-    let (p, r) = precision_recall(&scored, THRESHOLD);
+    // The rule in use, as the watch applies it.
+    let at = |i: usize| {
+        let flagged: Vec<(bool, bool)> = sets[i]
+            .1
+            .iter()
+            .map(|(s, first, same)| (consistency::is_case(*s, *first), *same))
+            .collect();
+        consistency::precision_recall_of(&flagged)
+    };
+    let (p, r) = at(0);
     assert!(
         p >= 0.85 && r >= 0.75,
-        "precision {p:.2}, recall {r:.2} at {THRESHOLD}"
+        "pairs.toml: precision {p:.2}, recall {r:.2}"
+    );
+    // Held-out as measured when the rule was chosen (0.62/0.54 for the rule, 0.67/0.17 for the
+    // cosine alone before): a floor against regressions. The goal (0.85/0.75) is not reached by
+    // any rule measured; the README says so and why.
+    let (p, r) = at(2);
+    assert!(
+        p >= 0.60 && r >= 0.50,
+        "heldout.toml: precision {p:.2}, recall {r:.2}"
     );
 }
 

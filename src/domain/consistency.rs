@@ -148,7 +148,7 @@ pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
         reasons.push(format!("gemensamma ord: {}", words.join(", ")));
     }
     if !countries.is_empty() {
-        reasons.push(format!("samma land: {}", join(&countries)));
+        reasons.push(format!("samma land: {}", country_names(&countries)));
     }
     if !tags.is_empty() {
         reasons.push(format!("gemensamma taggar: {}", join(&tags)));
@@ -156,8 +156,8 @@ pub fn similarity(a: &Profile, b: &Profile) -> Similarity {
     if conflict {
         reasons.push(format!(
             "olika länder: {} och {}",
-            join(&a.countries.iter().collect::<Vec<_>>()),
-            join(&b.countries.iter().collect::<Vec<_>>())
+            country_names(&a.countries.iter().collect::<Vec<_>>()),
+            country_names(&b.countries.iter().collect::<Vec<_>>())
         ));
     }
     Similarity {
@@ -176,6 +176,15 @@ pub fn in_words(score: f64) -> &'static str {
     } else {
         "delvis lika"
     }
+}
+
+/// Countries by their Swedish names, for the reviewer.
+fn country_names(codes: &[&String]) -> String {
+    codes
+        .iter()
+        .map(|c| super::countries::in_swedish(c))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn join(v: &[&String]) -> String {
@@ -287,7 +296,10 @@ mod tests {
             &profile("asyl", &words[..1], &["BY"], &["belarus"]),
         );
         assert!((same_country.score - plain).abs() < 1e-9);
-        assert!(same_country.reasons.iter().any(|r| r == "samma land: BY"));
+        assert!(same_country
+            .reasons
+            .iter()
+            .any(|r| r == "samma land: Belarus"));
         assert!(same_country
             .reasons
             .iter()

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod calendar;
 pub mod consistency;
+pub mod countries;
 pub mod paging;
 pub mod pii;
 pub mod question;

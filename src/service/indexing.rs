@@ -11,8 +11,9 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 use super::{Service, ServiceError, ServiceResult, Worker};
 use crate::search::index::{cursor_payload, IndexedAnswer};
 use crate::search::{QuestionDoc, SearchError, SearchIndex};
+use crate::store::changes::{self, ChangeCursor};
 use crate::store::models::{AnswerRow, QuestionRow};
-use crate::store::questions::{self as qs, ChangeCursor};
+use crate::store::questions as qs;
 use crate::store::{self, DbConnection, StoreError};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -217,7 +218,7 @@ impl Service {
             return Ok(0);
         };
         let mut conn = self.conn()?;
-        let changes = qs::changes_after(&mut conn, cursor_of(&index)?, BATCH)?;
+        let changes = changes::changes_after(&mut conn, cursor_of(&index)?, BATCH)?;
         let Some(&(last, _)) = changes.last() else {
             return Ok(0);
         };
@@ -236,7 +237,7 @@ impl Service {
         let (txid, id) = self.search.current().visible_cursor();
         let cursor = ChangeCursor { txid, id };
         let mut conn = self.conn()?;
-        Ok(qs::changes_pending(&mut conn, cursor)?)
+        Ok(changes::changes_pending(&mut conn, cursor)?)
     }
 
     /// Compares the index with the database, question by question.
@@ -276,7 +277,7 @@ impl Service {
             .map_err(SearchError::from)?;
         let mut conn = self.conn()?;
         // Changes after this point are applied by the indexer once it follows the new generation.
-        let cursor = qs::settled_cursor(&mut conn)?;
+        let cursor = changes::settled_cursor(&mut conn)?;
         let total = qs::count(&mut conn)?.max(1);
         let started = Instant::now();
         let mut done = 0usize;

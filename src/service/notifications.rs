@@ -185,7 +185,7 @@ impl Service {
         let (_, forum, _, assignee) = state;
         let audience = recipients::audience(kind);
         let followers = if audience.followers {
-            qs::followers_of(c, q.id)?
+            store::followers::followers_of(c, q.id)?
         } else {
             Vec::new()
         };
@@ -219,7 +219,7 @@ impl Service {
             to.extend(us::members_of(c, forum)?.into_iter().map(|u| u.id));
         }
         for question in questions {
-            to.extend(qs::followers_of(c, *question)?);
+            to.extend(store::followers::followers_of(c, *question)?);
         }
         to.remove(&actor.id);
         let payload = self.change_payload(

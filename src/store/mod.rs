@@ -1,8 +1,10 @@
 //! Storage: the SQLite/PostgreSQL connection, pool, embedded migrations and transactions.
 //! Table groups live in their own files; every query there runs on both backends.
 
+pub mod changes;
 pub mod consistency;
 pub mod demo;
+pub mod followers;
 pub mod models;
 pub mod org;
 pub mod outbox;

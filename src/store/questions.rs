@@ -1,11 +1,11 @@
-//! Questions with their stages, pauses, answers, events, followers and the change log.
+//! Questions with their stages, pauses, answers, events and the change log.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::*;
 use super::prepared::Reused;
-use super::schema::{answers, changes, events, followers, questions, stage_pauses, stages};
+use super::schema::{answers, events, questions, stage_pauses, stages};
 use super::{DbConnection, StoreResult};
 
 pub fn insert(conn: &mut DbConnection, q: &NewQuestion<'_>) -> StoreResult<i64> {
@@ -80,8 +80,8 @@ pub fn create(
             let question = set_reference(conn, id, &reference(year, id))?;
             let stage = insert_stage(conn, &first_stage(&question, first))?;
             let event = insert_event(conn, &first_event(&question, first))?;
-            add_follower(conn, id, first.follower, q.created_at)?;
-            record_change(conn, id, q.created_at)?;
+            super::followers::add_follower(conn, id, first.follower, q.created_at)?;
+            super::changes::record_change(conn, id, q.created_at)?;
             Ok(Created {
                 question,
                 stage,
@@ -669,114 +669,6 @@ pub fn events_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<E
         .load(conn)?)
 }
 
-/// A position in the change log: the last change applied, by (writing transaction, id).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ChangeCursor {
-    pub txid: i64,
-    pub id: i64,
-}
-
-/// Records that a question's searchable content changed, for the indexer.
-///
-/// The row's `txid` is the column default: the writing transaction's id on PostgreSQL, 0 on
-/// SQLite. Nothing is locked, so concurrent writers commit in parallel; `changes_after` reads
-/// the log in an order that no later commit can insert into.
-pub fn record_change(
-    conn: &mut DbConnection,
-    question_id: i64,
-    at: NaiveDateTime,
-) -> StoreResult<()> {
-    diesel::insert_into(changes::table)
-        .values((
-            changes::question_id.eq(question_id),
-            changes::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Every transaction with an id below this one has ended, so the change-log rows with a
-/// smaller `txid` are all visible and no more can appear.
-///
-/// PostgreSQL draws ids at insert but shows rows at commit: a reader could see change 11
-/// before 10 commits and step past 10 for good. The transaction ids below the snapshot's
-/// xmin are settled. On SQLite one writer at a time commits ids in order, and every row is
-/// settled once seen.
-fn settled_below(conn: &mut DbConnection) -> StoreResult<i64> {
-    match conn {
-        DbConnection::Pg(c) => Ok(
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-            ))
-            .get_result(c)?,
-        ),
-        DbConnection::Sqlite(_) => Ok(i64::MAX),
-    }
-}
-
-/// Settled change-log entries after `cursor`, in (transaction, id) order: (position, question).
-pub fn changes_after(
-    conn: &mut DbConnection,
-    cursor: ChangeCursor,
-    limit: i64,
-) -> StoreResult<Vec<(ChangeCursor, i64)>> {
-    let below = settled_below(conn)?;
-    let rows: Vec<(i64, i64, i64)> = changes::table
-        .filter(after(cursor))
-        .filter(changes::txid.lt(below))
-        .order((changes::txid, changes::id))
-        .limit(limit)
-        .select((changes::txid, changes::id, changes::question_id))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(txid, id, q)| (ChangeCursor { txid, id }, q))
-        .collect())
-}
-
-/// `(txid, id) > cursor` as a row comparison: both backends take it as one range of the
-/// (txid, id) index, where the spelled-out OR would scan the cursor's whole transaction.
-fn after(
-    cursor: ChangeCursor,
-) -> Box<
-    dyn BoxableExpression<changes::table, super::MultiBackend, SqlType = diesel::sql_types::Bool>,
-> {
-    use diesel::sql_types::{BigInt, Bool};
-    Box::new(
-        diesel::dsl::sql::<Bool>("(changes.txid, changes.id) > (")
-            .bind::<BigInt, _>(cursor.txid)
-            .sql(", ")
-            .bind::<BigInt, _>(cursor.id)
-            .sql(")"),
-    )
-}
-
-/// Change-log entries after `cursor`, settled or not: what the index has yet to apply.
-pub fn changes_pending(conn: &mut DbConnection, cursor: ChangeCursor) -> StoreResult<i64> {
-    Ok(changes::table
-        .filter(after(cursor))
-        .count()
-        .get_result(conn)?)
-}
-
-/// Where an index built from the rows as they are now continues: every change before this
-/// position is visible to a read that starts now.
-pub fn settled_cursor(conn: &mut DbConnection) -> StoreResult<ChangeCursor> {
-    match conn {
-        DbConnection::Pg(_) => Ok(ChangeCursor {
-            txid: settled_below(conn)?,
-            id: 0,
-        }),
-        DbConnection::Sqlite(_) => Ok(ChangeCursor {
-            txid: 0,
-            id: changes::table
-                .select(diesel::dsl::max(changes::id))
-                .first::<Option<i64>>(conn)?
-                .unwrap_or(0),
-        }),
-    }
-}
-
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<QuestionRow>> {
     Ok(questions::table
         .filter(questions::id.eq_any(ids))
@@ -806,68 +698,6 @@ pub fn answers_for(conn: &mut DbConnection, question_ids: &[i64]) -> StoreResult
     Ok(answers::table
         .filter(answers::question_id.eq_any(question_ids))
         .order((answers::question_id, answers::id))
-        .load(conn)?)
-}
-
-pub fn is_follower(conn: &mut DbConnection, question_id: i64, user_id: i64) -> StoreResult<bool> {
-    let n: i64 = followers::table
-        .filter(followers::question_id.eq(question_id))
-        .filter(followers::user_id.eq(user_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
-pub fn follow(
-    conn: &mut DbConnection,
-    question_id: i64,
-    user_id: i64,
-    at: NaiveDateTime,
-) -> StoreResult<bool> {
-    // One statement, not a check and an insert: parallel follows of one question by one
-    // person (double clicks, retries) would otherwise race to the primary key.
-    let added = diesel::sql_query(
-        "INSERT INTO followers (question_id, user_id, created_at) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(question_id)
-    .bind::<diesel::sql_types::BigInt, _>(user_id)
-    .bind::<diesel::sql_types::Timestamp, _>(at)
-    .execute(conn)?;
-    Ok(added > 0)
-}
-
-/// Adds a follower known not to follow yet (the asker of a question just written).
-pub fn add_follower(
-    conn: &mut DbConnection,
-    question_id: i64,
-    user_id: i64,
-    at: NaiveDateTime,
-) -> StoreResult<()> {
-    diesel::insert_into(followers::table)
-        .values((
-            followers::question_id.eq(question_id),
-            followers::user_id.eq(user_id),
-            followers::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn unfollow(conn: &mut DbConnection, question_id: i64, user_id: i64) -> StoreResult<bool> {
-    let n = diesel::delete(
-        followers::table
-            .filter(followers::question_id.eq(question_id))
-            .filter(followers::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
-    Ok(n > 0)
-}
-
-pub fn followers_of(conn: &mut DbConnection, question_id: i64) -> StoreResult<Vec<i64>> {
-    Ok(followers::table
-        .filter(followers::question_id.eq(question_id))
-        .select(followers::user_id)
         .load(conn)?)
 }
 

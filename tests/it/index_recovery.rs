@@ -304,7 +304,7 @@ fn an_index_that_cannot_be_opened_is_rebuilt_from_the_database() {
 /// change is read once, in the order of the transactions that wrote them.
 #[test]
 fn a_change_committed_after_a_later_one_is_not_skipped() {
-    use eskalera::store::questions::{self as qs, ChangeCursor};
+    use eskalera::store::changes::{self as cl, ChangeCursor};
     use eskalera::store::{write_tx, StoreError};
     use std::sync::mpsc;
 
@@ -318,7 +318,7 @@ fn a_change_committed_after_a_later_one_is_not_skipped() {
         std::thread::spawn(move || {
             let mut c = pool.get().unwrap();
             write_tx(&mut c, |c| {
-                qs::record_change(c, 101, now)?;
+                cl::record_change(c, 101, now)?;
                 written_tx.send(()).unwrap();
                 go.recv().unwrap();
                 Ok::<_, StoreError>(())
@@ -331,7 +331,7 @@ fn a_change_committed_after_a_later_one_is_not_skipped() {
         let pool = pool.clone();
         std::thread::spawn(move || {
             let mut c = pool.get().unwrap();
-            write_tx(&mut c, |c| qs::record_change(c, 102, now)).unwrap();
+            write_tx(&mut c, |c| cl::record_change(c, 102, now)).unwrap();
         })
     };
     let mut reader = pool.get().unwrap();
@@ -340,7 +340,7 @@ fn a_change_committed_after_a_later_one_is_not_skipped() {
     if crate::common::postgres_admin_url().is_some() {
         // PostgreSQL commits the second writer while the first is open (SQLite queues it).
         second.join().unwrap();
-        let early = qs::changes_after(&mut reader, cursor, 100).unwrap();
+        let early = cl::changes_after(&mut reader, cursor, 100).unwrap();
         assert!(
             early.is_empty(),
             "the reader took {early:?} while an earlier change was uncommitted"
@@ -355,7 +355,7 @@ fn a_change_committed_after_a_later_one_is_not_skipped() {
     // indexer does.
     let started = Instant::now();
     while seen.len() < 2 && started.elapsed() < Duration::from_secs(10) {
-        for (position, question) in qs::changes_after(&mut reader, cursor, 100).unwrap() {
+        for (position, question) in cl::changes_after(&mut reader, cursor, 100).unwrap() {
             assert!(position > cursor);
             cursor = position;
             seen.push(question);
@@ -363,10 +363,10 @@ fn a_change_committed_after_a_later_one_is_not_skipped() {
         std::thread::sleep(Duration::from_millis(5));
     }
     assert_eq!(seen, [101, 102]);
-    assert!(qs::changes_after(&mut reader, cursor, 100)
+    assert!(cl::changes_after(&mut reader, cursor, 100)
         .unwrap()
         .is_empty());
-    assert_eq!(qs::changes_pending(&mut reader, cursor).unwrap(), 0);
+    assert_eq!(cl::changes_pending(&mut reader, cursor).unwrap(), 0);
 }
 
 fn first_done(go: std::sync::mpsc::Sender<()>, first: std::thread::JoinHandle<()>) {

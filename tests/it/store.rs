@@ -1,8 +1,8 @@
 //! Store properties seen only from inside the database.
 
 use diesel::prelude::*;
+use eskalera::store::changes as cl;
 use eskalera::store::prepared::Reused;
-use eskalera::store::questions as qs;
 use eskalera::store::schema::changes;
 
 use crate::common::{postgres_admin_url, TestDb};
@@ -22,7 +22,7 @@ fn updates_and_batches_in_reused_are_prepared_once_per_connection() {
     let pool = eskalera::store::connect(&db.url).unwrap();
     let mut c = pool.get().unwrap();
     let now = chrono::Utc::now().naive_utc();
-    qs::record_change(&mut c, 1, now).unwrap();
+    cl::record_change(&mut c, 1, now).unwrap();
     for n in [2, 3] {
         let moved: Vec<i64> = Reused(
             diesel::update(changes::table)
@@ -83,19 +83,19 @@ fn updates_and_batches_in_reused_are_prepared_once_per_connection() {
 /// them as settled history, and the reader takes them. SQLite's rows never carry an id.
 #[test]
 fn change_rows_from_another_cluster_are_settled_at_start() {
-    use eskalera::store::questions::ChangeCursor;
+    use eskalera::store::changes::ChangeCursor;
     let db = TestDb::new();
     let pool = eskalera::store::connect(&db.url).unwrap();
     let mut c = pool.get().unwrap();
     let now = chrono::Utc::now().naive_utc();
-    qs::record_change(&mut c, 7, now).unwrap();
+    cl::record_change(&mut c, 7, now).unwrap();
     let from_elsewhere = 9_000_000_000_000_000i64;
     if postgres_admin_url().is_some() {
         diesel::update(changes::table)
             .set(changes::txid.eq(from_elsewhere))
             .execute(&mut **c)
             .unwrap();
-        let waiting = qs::changes_after(&mut c, ChangeCursor::default(), 10).unwrap();
+        let waiting = cl::changes_after(&mut c, ChangeCursor::default(), 10).unwrap();
         assert!(waiting.is_empty(), "{waiting:?}");
         eskalera::store::migrate(&mut c).unwrap();
     }
@@ -103,7 +103,7 @@ fn change_rows_from_another_cluster_are_settled_at_start() {
     let started = std::time::Instant::now();
     let mut read = Vec::new();
     while read.is_empty() && started.elapsed() < std::time::Duration::from_secs(10) {
-        read = qs::changes_after(&mut c, ChangeCursor::default(), 10).unwrap();
+        read = cl::changes_after(&mut c, ChangeCursor::default(), 10).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let questions: Vec<i64> = read.into_iter().map(|(_, q)| q).collect();
@@ -137,7 +137,7 @@ fn sqlite_writes_share_one_connection_and_survive_a_panicking_writer() {
     let now = chrono::Utc::now().naive_utc();
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         write_tx(&mut a, |c| {
-            qs::record_change(c, 41, now)?;
+            cl::record_change(c, 41, now)?;
             panic!("a bug in a use case");
             #[allow(unreachable_code)]
             Ok::<_, StoreError>(())
@@ -146,7 +146,7 @@ fn sqlite_writes_share_one_connection_and_survive_a_panicking_writer() {
     assert!(panicked.is_err());
     drop(a);
     write_tx(&mut b, |c| {
-        qs::record_change(c, 42, now)?;
+        cl::record_change(c, 42, now)?;
         Ok::<_, StoreError>(())
     })
     .unwrap();

@@ -1,0 +1,225 @@
+//! Binding status: who may change how binding an answer is, and the change with its event and mail.
+
+use chrono::NaiveDateTime;
+
+use super::*;
+use crate::domain::answer::{self, BindingStatus};
+use crate::domain::structure::Level;
+use crate::domain::Code;
+use crate::service::validate::Checks;
+use crate::service::{Actor, Service, ServiceError, ServiceResult};
+use crate::store::{self, questions as qs, DbConnection, StoreError};
+
+impl Service {
+    /// Changes an answer's binding status: superseded (by a later answer), withdrawn, or
+    /// temporary to binding. Allowed for members of the answering forum or of a forum above it on
+    /// the question's path, and for the legal department.
+    pub fn set_binding_status(
+        &self,
+        actor: &Actor,
+        answer_id: i64,
+        input: &BindingStatusInput,
+    ) -> ServiceResult<AnswerView> {
+        let mut checks = Checks::default();
+        let to = match input.binding_status.as_deref().map(str::trim) {
+            None | Some("") => {
+                checks.fail(
+                    "binding_status",
+                    "is required: superseded, withdrawn or binding",
+                );
+                None
+            }
+            Some(s) => BindingStatus::parse(s).or_else(|| {
+                checks.fail(
+                    "binding_status",
+                    format!(
+                        "unknown binding status '{s}', expected one of: {}",
+                        BindingStatus::choices()
+                    ),
+                );
+                None
+            }),
+        };
+        checks.required_text("note", input.note.as_deref(), NOTE_MAX);
+        if to == Some(BindingStatus::Superseded) && input.superseded_by.is_none() {
+            checks.fail(
+                "superseded_by",
+                "is required: the id of the later answer that replaces this one",
+            );
+        }
+        if to.is_some_and(|t| t != BindingStatus::Superseded) && input.superseded_by.is_some() {
+            checks.fail(
+                "superseded_by",
+                "only a superseded answer names the answer that replaces it",
+            );
+        }
+        checks.finish()?;
+        let to = to.unwrap_or(BindingStatus::Withdrawn);
+        let note = input.note.as_deref().unwrap_or_default().trim().to_string();
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let now = self.clock.now_naive();
+            let a = qs::answer(c, answer_id)?
+                .ok_or_else(|| ServiceError::NotFound(format!("there is no answer {answer_id}")))?;
+            let q = qs::get(c, a.question_id)?.ok_or_else(|| not_found(a.question_id))?;
+            let stages = qs::stages_of(c, q.id)?;
+            let answer_seq = stages
+                .iter()
+                .find(|s| Some(s.id) == a.stage_id)
+                .map_or(0, |s| s.seq);
+            // Forums that held the question after the stage that gave the answer: "above it on the path".
+            let above: Vec<&StageRow> = stages.iter().filter(|s| s.seq > answer_seq).collect();
+            let may_change = actor.is_member(&a.forum)
+                || above.iter().any(|s| actor.is_member(&s.forum))
+                || actor.is_legal();
+            if !may_change {
+                return Err(ServiceError::Forbidden(
+                    "only members of the forum that gave the answer, of a forum above it on the question's path, or the legal department may change its binding status".into(),
+                ));
+            }
+            let from = BindingStatus::parse(&a.binding_status).ok_or_else(|| {
+                StoreError::Corrupt(format!("binding status '{}'", a.binding_status))
+            })?;
+            answer::check_change(from, to)?;
+            if to == BindingStatus::Binding {
+                let answer_level = parse_level(&a.level)?;
+                let can_issue = std::iter::once((a.forum.as_str(), answer_level))
+                    .chain(
+                        above
+                            .iter()
+                            .filter_map(|s| Level::parse(&s.level).map(|l| (s.forum.as_str(), l))),
+                    )
+                    .any(|(forum, level)| {
+                        actor.is_member(forum)
+                            && self
+                                .config
+                                .issue_rules
+                                .may_issue(level, BindingStatus::Binding)
+                    });
+                if !can_issue {
+                    return Err(ServiceError::Forbidden(
+                        "making an answer binding needs a member of a forum on the question's path whose level may issue binding answers".into(),
+                    ));
+                }
+            }
+            if let Some(by) = input.superseded_by {
+                let newer = qs::answer(c, by)?.ok_or_else(|| {
+                    ServiceError::invalid("superseded_by", format!("there is no answer {by}"))
+                })?;
+                // A binding answer settles the legal question wherever it was asked: the answers
+                // it replaces may belong to other questions (their pages then point to it).
+                let related = newer.question_id == q.id
+                    || Some(newer.question_id) == q.duplicate_of
+                    || BindingStatus::parse(&newer.binding_status) == Some(BindingStatus::Binding);
+                if !related {
+                    return Err(ServiceError::invalid("superseded_by", format!(
+                        "answer {by} belongs to another question; it must answer question {}, the question it duplicates, or be binding", q.id
+                    )));
+                }
+                if newer.id <= a.id {
+                    return Err(ServiceError::invalid(
+                        "superseded_by",
+                        format!("answer {by} is not later than answer {}", a.id),
+                    ));
+                }
+                if !BindingStatus::parse(&newer.binding_status).is_some_and(|s| s.is_current()) {
+                    return Err(ServiceError::invalid(
+                        "superseded_by",
+                        format!("answer {by} is itself {}", newer.binding_status),
+                    ));
+                }
+            }
+            let updated = self.change_binding(
+                c,
+                &q,
+                &a,
+                (from, to),
+                input.superseded_by,
+                actor,
+                &note,
+                now,
+            )?;
+            let people = Self::people(c, [updated.author_id])?;
+            self.answer_view(&updated, &people)
+        })
+    }
+
+    /// Moves answer `a` of question `q` from one binding status to another (and to the answer
+    /// that replaces it), with an event on the question and mail to its followers; the caller
+    /// has checked that the actor may. Returns the answer as it is now.
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::service) fn change_binding(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        a: &AnswerRow,
+        change: (BindingStatus, BindingStatus),
+        superseded_by: Option<i64>,
+        actor: &Actor,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<AnswerRow> {
+        let updated = self.set_binding(c, q, a, change, superseded_by, actor, note, now)?;
+        self.notify_binding_changed(c, q, &updated, actor, note)?;
+        Ok(updated)
+    }
+
+    /// [`Self::change_binding`] without the mail, for a change of several answers of one
+    /// question that mails once.
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::service) fn set_binding(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        a: &AnswerRow,
+        (from, to): (BindingStatus, BindingStatus),
+        superseded_by: Option<i64>,
+        actor: &Actor,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> ServiceResult<AnswerRow> {
+        if !qs::update_binding_status(c, a.id, a.version, to.as_str(), superseded_by, now)? {
+            return Err(ServiceError::Conflict(format!(
+                "answer {} was changed by someone else at the same time",
+                a.id
+            )));
+        }
+        qs::insert_event(
+            c,
+            &NewEvent {
+                question_id: Some(q.id),
+                answer_id: Some(a.id),
+                actor_id: Some(actor.id),
+                kind: "binding_status_changed".into(),
+                from_status: Some(from.as_str().into()),
+                to_status: Some(to.as_str().into()),
+                forum: Some(a.forum.clone()),
+                note: Some(note.to_string()),
+                data: superseded_by.map(|b| format!("{{\"superseded_by\":{b}}}")),
+                created_at: now,
+            },
+        )?;
+        store::changes::record_change(c, q.id, now)?;
+        qs::answer(c, a.id)?.ok_or_else(|| not_found(a.id))
+    }
+
+    /// Mails the followers of `q` that its answer `updated` changed binding status.
+    pub(in crate::service) fn notify_binding_changed(
+        &self,
+        c: &mut DbConnection,
+        q: &QuestionRow,
+        updated: &AnswerRow,
+        actor: &Actor,
+        note: &str,
+    ) -> ServiceResult<()> {
+        self.notify_event(
+            c,
+            q,
+            (&q.status, &q.forum, &q.level, q.assignee_id),
+            "binding_status_changed",
+            actor,
+            Some(note),
+            Some(updated),
+        )
+    }
+}

@@ -1,0 +1,208 @@
+//! Asking: a new question's validation and its first stage.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use super::*;
+use crate::domain::question::{Priority, Status};
+use crate::domain::structure::Level;
+use crate::domain::Code;
+use crate::service::validate::{is_country_code, normalise_list, Checks};
+use crate::service::{Actor, Service, ServiceError, ServiceResult};
+use crate::store::{self, questions as qs, DbConnection};
+
+impl Service {
+    /// A new question, open at the asker's home unit; the asker follows it.
+    pub fn submit(&self, actor: &Actor, input: &NewQuestionInput) -> ServiceResult<QuestionDetail> {
+        let mut checks = Checks::default();
+        checks.required_text("title", input.title.as_deref(), TITLE_MAX);
+        checks.required_text("body", input.body.as_deref(), TEXT_MAX);
+        let structure = &self.config.structure;
+        match input.process.as_deref().map(str::trim) {
+            None | Some("") => checks.fail("process", "is required"),
+            Some(p) if structure.process(p).is_none() => checks.fail(
+                "process",
+                format!(
+                    "unknown process '{p}', expected one of: {}",
+                    structure
+                        .processes
+                        .iter()
+                        .map(|p| p.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            _ => {}
+        }
+        let category = input
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if let Some(cat) = category {
+            if structure.category(cat).is_none() {
+                checks.fail(
+                    "category",
+                    format!(
+                        "unknown category '{cat}', expected one of: {}",
+                        structure
+                            .categories
+                            .iter()
+                            .map(|c| c.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        checks.text_list("tags", &input.tags, 20, 60);
+        let countries = normalise_list(&input.countries, false);
+        if countries.len() > 20 {
+            checks.fail("countries", "has more than 20 items");
+        }
+        for (i, c) in countries.iter().enumerate() {
+            if !is_country_code(c) {
+                checks.fail(
+                    &format!("countries[{i}]"),
+                    format!("'{c}' is not an ISO 3166-1 alpha-2 code such as BY or SD"),
+                );
+            }
+        }
+        let priority = match input.priority.as_deref().map(str::trim) {
+            None | Some("") => Priority::Normal,
+            Some(p) => Priority::parse(p).unwrap_or_else(|| {
+                checks.fail(
+                    "priority",
+                    format!("unknown priority '{p}', expected normal or urgent"),
+                );
+                Priority::Normal
+            }),
+        };
+        let urgent_reason = input
+            .urgent_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if priority == Priority::Urgent {
+            checks.required_text("urgent_reason", urgent_reason, NOTE_MAX);
+        } else if urgent_reason.is_some() {
+            checks.fail("urgent_reason", "only urgent questions take a reason");
+        }
+        if !structure.units.contains_key(&actor.unit) {
+            checks.fail(
+                "unit",
+                format!("your home unit '{}' is not in the structure", actor.unit),
+            );
+        }
+        checks.finish()?;
+
+        let tags = normalise_list(&input.tags, true);
+        let title = input.title.as_deref().unwrap_or_default().trim();
+        let body = input.body.as_deref().unwrap_or_default().trim();
+        let process = input.process.as_deref().unwrap_or_default().trim();
+        let mut conn = self.conn()?;
+        let rows = store::write_tx(&mut conn, |c| {
+            let now = self.clock.now_naive();
+            let qs::Created {
+                question: q,
+                stage,
+                event,
+            } = self.create_question(
+                c,
+                &QuestionDraft {
+                    title,
+                    body,
+                    process,
+                    category,
+                    tags: &tags,
+                    countries: &countries,
+                    priority,
+                    urgent_reason,
+                    forum: (&actor.unit, Level::Unit),
+                    note: None,
+                },
+                actor,
+                now,
+            )?;
+            self.notify_event(
+                c,
+                &q,
+                (&q.status, &q.forum, &q.level, None),
+                "submitted",
+                actor,
+                None,
+                None,
+            )?;
+            // The rollup rows submissions share come last, just before the commit: on
+            // PostgreSQL an updated row (spread over slots, so rarely the same one) stays
+            // locked until the commit, so concurrent submissions seldom queue, and then only
+            // for this statement and the commit. Nothing is seen before the commit either way.
+            self.count_stage_entered(c, &stage)?;
+            // The answer is made of the rows just written (a new question has nothing else),
+            // rather than read back: that would be seven more statements in the transaction.
+            // It is built after the commit, so that SQLite's one writer is not kept waiting.
+            let people = HashMap::from([(
+                actor.id,
+                PersonView {
+                    email: actor.email.clone(),
+                    name: actor.name.clone(),
+                },
+            )]);
+            Ok::<_, ServiceError>(DetailRows {
+                q,
+                answers: Vec::new(),
+                later: None,
+                events: vec![event],
+                stages: vec![stage],
+                pauses: Vec::new(),
+                people,
+                following: true,
+            })
+        })?;
+        self.detail_of(rows)
+    }
+
+    /// Writes a new question, open at its forum, asked by `actor` at their unit, with the
+    /// first stage, the event, the change for the indexer and `actor` as follower. The caller
+    /// counts the stage for the rollups.
+    pub(crate) fn create_question(
+        &self,
+        c: &mut DbConnection,
+        d: &QuestionDraft<'_>,
+        actor: &Actor,
+        now: NaiveDateTime,
+    ) -> ServiceResult<qs::Created> {
+        let (forum, level) = d.forum;
+        let q = NewQuestion {
+            reference: "",
+            title: d.title,
+            body: d.body,
+            process: d.process,
+            category: d.category,
+            tags: &store::to_json_list(d.tags),
+            countries: &store::to_json_list(d.countries),
+            priority: d.priority.as_str(),
+            urgent_reason: d.urgent_reason,
+            status: Status::Open.as_str(),
+            forum,
+            level: level.as_str(),
+            unit: &actor.unit,
+            asker_id: Some(actor.id),
+            assignee_id: None,
+            claimed_by: None,
+            duplicate_of: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let first = qs::FirstRows {
+            sla_clock: self.new_stage_clock(now),
+            actor_id: Some(actor.id),
+            kind: "submitted",
+            note: d.note,
+            follower: actor.id,
+        };
+        Ok(qs::create(c, &q, &first)?)
+    }
+}

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::Code;
 use crate::service::users::{NewUserInput, UserChange, UserSummary};
-use crate::service::{Role, Service, ServiceError};
+use crate::service::{Actor, Role, Service, ServiceError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -217,7 +217,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Mail(MailCommand::Failed) => {
             let svc = open(config)?;
             println!("id\tcreated\tattempts\tto\ttemplate\tlast error");
-            for m in svc.failed_mail()? {
+            for m in svc.failed_mail(&Actor::operator())? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     m.id,
@@ -232,7 +232,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Mail(MailCommand::Retry { id }) => {
             let svc = open(config)?;
-            svc.retry_mail(id)?;
+            svc.retry_mail(&Actor::operator(), id)?;
             println!("mail {id} queued again");
             Ok(())
         }

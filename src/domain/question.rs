@@ -235,7 +235,7 @@ mod tests {
         current_answer_temporary: true,
     };
 
-    /// The transition table of DESIGN.md, one row per allowed (action, who, from) → to.
+    /// The transition table of docs/architecture.md, one row per allowed (action, who, from) → to.
     #[test]
     fn every_allowed_transition() {
         let rows: &[(Action, Relation, Status, StateFacts, Status)] = &[

@@ -25,7 +25,7 @@ use crate::store::{
 /// Longest file name most file systems allow.
 const FILE_NAME_MAX: usize = 255;
 
-/// A question of the import format (API.md): one JSON line, or the CSV rows of one reference.
+/// A question of the import format (docs/api.md): one JSON line, or the CSV rows of one reference.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuestion {

@@ -312,7 +312,8 @@ impl Service {
     }
 
     /// Every mail that gave up (the command line's complete list).
-    pub fn failed_mail(&self) -> ServiceResult<Vec<FailedMail>> {
+    pub fn failed_mail(&self, actor: &Actor) -> ServiceResult<Vec<FailedMail>> {
+        super::pages::may_manage_mail(actor)?;
         let mut c = self.conn()?;
         Ok(ob::failed(&mut c)?.into_iter().map(failed_view).collect())
     }
@@ -330,7 +331,8 @@ impl Service {
         ))
     }
 
-    pub fn retry_mail(&self, id: i64) -> ServiceResult<()> {
+    pub fn retry_mail(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        super::pages::may_manage_mail(actor)?;
         let mut c = self.conn()?;
         let now = self.clock.now_naive();
         store::write_tx(&mut c, |c| {

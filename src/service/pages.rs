@@ -106,6 +106,15 @@ fn not_admin() -> ServiceError {
     ServiceError::Forbidden("only administrators (role admin) manage users and mail".into())
 }
 
+/// Failed mail is the administrators' (and the operator's at the command line).
+pub(super) fn may_manage_mail(actor: &Actor) -> ServiceResult<()> {
+    if actor.may_administer() {
+        Ok(())
+    } else {
+        Err(not_admin())
+    }
+}
+
 impl Service {
     /// A question with answers, events and stages, and the actions open to the actor now.
     pub fn question_page(&self, actor: &Actor, id: i64) -> ServiceResult<QuestionPageView> {
@@ -498,18 +507,8 @@ impl Service {
     /// One page of the mails that gave up after their retries, oldest first, for
     /// administrators.
     pub fn failed_mail_for(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<FailedMail>> {
-        if !actor.may_administer() {
-            return Err(not_admin());
-        }
+        may_manage_mail(actor)?;
         self.failed_mail_page(page_of(page, LIST_PER_PAGE)?)
-    }
-
-    /// An administrator queues a failed mail again.
-    pub fn retry_mail_for(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
-        if !actor.may_administer() {
-            return Err(not_admin());
-        }
-        self.retry_mail(id)
     }
 }
 

@@ -464,7 +464,7 @@ pub async fn consistency_cases(
     let status = q.status.clone().unwrap_or_default();
     let s = svc.into_inner();
     let r = blocking(move || s.consistency_cases(&c.0, &q)).await?;
-    // The body stays the array of API.md; the paging is said in headers.
+    // The body stays the array of docs/api.md; the paging is said in headers.
     let mut res = HttpResponse::Ok();
     res.insert_header(("X-Total-Count", r.total.to_string()));
     let params = [("status", status.trim())];

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use eskalera::clock::Clock;
-use eskalera::service::Role;
+use eskalera::service::{Actor, Role};
 use serde_json::{json, Value};
 
 use crate::common::{
@@ -432,7 +432,7 @@ fn failed_mail_is_listed_and_can_be_retried() {
     app.ask(&asker, "En fråga", "asyl_forstagang");
     let started = std::time::Instant::now();
     let failed = loop {
-        let f = app.svc.failed_mail().unwrap();
+        let f = app.svc.failed_mail(&Actor::operator()).unwrap();
         if !f.is_empty() {
             break f;
         }
@@ -445,12 +445,17 @@ fn failed_mail_is_listed_and_can_be_retried() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].to, "member@test.se");
     assert!(failed[0].last_error.is_some());
-    app.svc.retry_mail(failed[0].id).unwrap();
+    app.svc
+        .retry_mail(&Actor::operator(), failed[0].id)
+        .unwrap();
     assert!(
-        app.svc.retry_mail(failed[0].id).is_err() || app.svc.failed_mail().unwrap().len() == 1,
+        app.svc
+            .retry_mail(&Actor::operator(), failed[0].id)
+            .is_err()
+            || app.svc.failed_mail(&Actor::operator()).unwrap().len() == 1,
         "a queued mail is not failed"
     );
-    assert!(app.svc.retry_mail(424242).is_err());
+    assert!(app.svc.retry_mail(&Actor::operator(), 424242).is_err());
 }
 
 #[test]
@@ -607,4 +612,24 @@ fn a_topic_sent_to_the_process_forum_mails_every_asker_member_and_follower_once(
     }
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(divergence(&received(&out)), expected);
+}
+
+#[test]
+fn failed_mail_is_for_administrators_and_the_operator_only() {
+    let app = TestApp::start();
+    let caseworker = Actor {
+        role: Role::Caseworker,
+        ..Actor::operator()
+    };
+    for r in [
+        app.svc.failed_mail(&caseworker).map(|_| ()),
+        app.svc.retry_mail(&caseworker, 1),
+    ] {
+        assert!(
+            matches!(r, Err(eskalera::service::ServiceError::Forbidden(_))),
+            "{r:?}"
+        );
+    }
+    assert!(app.svc.failed_mail(&Actor::operator()).unwrap().is_empty());
+    assert!(Actor::operator().name.starts_with("cli ("));
 }

@@ -541,7 +541,7 @@ impl Service {
         });
     }
 
-    /// The SLA report over a period (see API.md for the counting rules), from the monthly
+    /// The SLA report over a period (see docs/api.md for the counting rules), from the monthly
     /// rollups, the raw stages of the partial months at its edges, and the open stages'
     /// clocks.
     pub fn sla_report(&self, actor: &Actor, q: &SlaReportQuery) -> ServiceResult<SlaReport> {

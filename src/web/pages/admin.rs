@@ -100,7 +100,7 @@ pub async fn retry_mail(
 ) -> Result<HttpResponse, PageError> {
     let s = svc.into_inner();
     let id = id.into_inner();
-    call(move || s.retry_mail_for(&v.actor, id)).await?;
+    call(move || s.retry_mail(&v.actor, id)).await?;
     Ok(see_other("/admin/mail"))
 }
 

@@ -110,6 +110,51 @@ impl IssueRules {
     }
 }
 
+/// The forums on an answer's path: the forum that gave it, then every forum that held the
+/// question in a later stage ("above it on the question's path"), each with its level.
+/// `stages` are (seq, forum, level); `answer_seq` is the seq of the stage that gave the answer
+/// (0 for an answer that came without a stage, such as an imported one: every stage is then on
+/// its path).
+pub fn path_of<'a>(
+    answer: (&'a str, Option<Level>),
+    answer_seq: i32,
+    stages: impl IntoIterator<Item = (i32, &'a str, Option<Level>)>,
+) -> Vec<(&'a str, Option<Level>)> {
+    std::iter::once(answer)
+        .chain(
+            stages
+                .into_iter()
+                .filter(|(seq, _, _)| *seq > answer_seq)
+                .map(|(_, forum, level)| (forum, level)),
+        )
+        .collect()
+}
+
+/// What a person may do to an answer's binding status, from the answer's path: the one rule
+/// behind both the change itself and the buttons a page offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindingRights {
+    /// Supersede, withdraw or change at all: a member of a forum on the path, or legal.
+    pub may_change: bool,
+    /// Make it binding: a member of a forum on the path whose level may issue binding answers
+    /// (legal alone is not enough: a binding answer is the process forum's word).
+    pub may_make_binding: bool,
+}
+
+pub fn binding_rights(
+    path: &[(&str, Option<Level>)],
+    is_member: impl Fn(&str) -> bool,
+    is_legal: bool,
+    rules: &IssueRules,
+) -> BindingRights {
+    BindingRights {
+        may_change: is_legal || path.iter().any(|(f, _)| is_member(f)),
+        may_make_binding: path.iter().any(|(f, l)| {
+            is_member(f) && l.is_some_and(|l| rules.may_issue(l, BindingStatus::Binding))
+        }),
+    }
+}
+
 /// Judges a change of an existing answer's status (the actor's right to change it is the
 /// service's business). Returns 409 for a change the current status does not allow.
 pub fn check_change(from: BindingStatus, to: BindingStatus) -> Result<(), Refusal> {
@@ -136,6 +181,35 @@ pub fn check_change(from: BindingStatus, to: BindingStatus) -> Result<(), Refusa
 mod tests {
     use super::*;
     use BindingStatus::*;
+
+    #[test]
+    fn the_path_is_the_answering_forum_and_the_later_stages() {
+        let stages = [
+            (1, "u", Some(Level::Unit)),
+            (2, "rg", Some(Level::RegionalGroup)),
+            (3, "pf", Some(Level::ProcessForum)),
+        ];
+        let path = path_of(("rg", Some(Level::RegionalGroup)), 2, stages);
+        assert_eq!(
+            path,
+            vec![
+                ("rg", Some(Level::RegionalGroup)),
+                ("pf", Some(Level::ProcessForum))
+            ]
+        );
+        // Without a stage (imported), every stage is on the path.
+        assert_eq!(path_of(("rg", None), 0, stages).len(), 4);
+        let rules = IssueRules::default();
+        let member_of = |f: &'static str| move |x: &str| x == f;
+        let r = binding_rights(&path, member_of("pf"), false, &rules);
+        assert_eq!((r.may_change, r.may_make_binding), (true, true));
+        let r = binding_rights(&path, member_of("rg"), false, &rules);
+        assert_eq!((r.may_change, r.may_make_binding), (true, false));
+        let r = binding_rights(&path, member_of("u"), false, &rules);
+        assert_eq!((r.may_change, r.may_make_binding), (false, false));
+        let r = binding_rights(&path, member_of("u"), true, &rules);
+        assert_eq!((r.may_change, r.may_make_binding), (true, false));
+    }
 
     #[test]
     fn default_rules_follow_the_design() {

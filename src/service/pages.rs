@@ -186,17 +186,20 @@ impl Service {
             let Some(from) = BindingStatus::parse(&a.binding_status) else {
                 continue;
             };
-            // The forums on the path from the answering one up: they may change its status.
-            let path: Vec<(&str, Option<Level>)> =
-                std::iter::once((a.forum.as_str(), Level::parse(&a.level)))
-                    .chain(
-                        d.stages
-                            .iter()
-                            .filter(|s| s.entered_at > a.created_at)
-                            .map(|s| (s.forum.as_str(), Level::parse(&s.level))),
-                    )
-                    .collect();
-            if !(actor.is_legal() || path.iter().any(|(f, _)| actor.is_member(f))) {
+            let path = answer::path_of(
+                (a.forum.as_str(), Level::parse(&a.level)),
+                a.stage_seq.unwrap_or(0),
+                d.stages
+                    .iter()
+                    .map(|s| (s.seq, s.forum.as_str(), Level::parse(&s.level))),
+            );
+            let rights = answer::binding_rights(
+                &path,
+                |f| actor.is_member(f),
+                actor.is_legal(),
+                &self.config.issue_rules,
+            );
+            if !rights.may_change {
                 continue;
             }
             let later_exists = d.answers.iter().any(|b| b.id > a.id);
@@ -208,15 +211,7 @@ impl Service {
             .into_iter()
             .filter(|&to| answer::check_change(from, to).is_ok())
             .filter(|&to| to != BindingStatus::Superseded || later_exists)
-            .filter(|&to| {
-                to != BindingStatus::Binding
-                    || path.iter().any(|(f, l)| {
-                        actor.is_member(f)
-                            && l.is_some_and(|l| {
-                                self.config.issue_rules.may_issue(l, BindingStatus::Binding)
-                            })
-                    })
-            })
+            .filter(|&to| to != BindingStatus::Binding || rights.may_make_binding)
             .map(|b| b.as_str().to_string())
             .collect();
             if !options.is_empty() {

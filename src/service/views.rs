@@ -96,6 +96,11 @@ pub struct AnswerView {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The seq of the stage that gave it (none for an imported answer): where its path starts,
+    /// for who may change its binding status. Not part of the JSON.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub stage_seq: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

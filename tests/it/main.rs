@@ -19,6 +19,7 @@ mod lifecycle;
 mod mail;
 mod paging;
 mod personal_data;
+mod policy;
 mod refusals;
 mod relevance;
 mod reports;

@@ -67,12 +67,20 @@ impl Service {
                 .iter()
                 .find(|s| Some(s.id) == a.stage_id)
                 .map_or(0, |s| s.seq);
-            // Forums that held the question after the stage that gave the answer: "above it on the path".
-            let above: Vec<&StageRow> = stages.iter().filter(|s| s.seq > answer_seq).collect();
-            let may_change = actor.is_member(&a.forum)
-                || above.iter().any(|s| actor.is_member(&s.forum))
-                || actor.is_legal();
-            if !may_change {
+            let path = answer::path_of(
+                (a.forum.as_str(), Level::parse(&a.level)),
+                answer_seq,
+                stages
+                    .iter()
+                    .map(|s| (s.seq, s.forum.as_str(), Level::parse(&s.level))),
+            );
+            let rights = answer::binding_rights(
+                &path,
+                |f| actor.is_member(f),
+                actor.is_legal(),
+                &self.config.issue_rules,
+            );
+            if !rights.may_change {
                 return Err(ServiceError::Forbidden(
                     "only members of the forum that gave the answer, of a forum above it on the question's path, or the legal department may change its binding status".into(),
                 ));
@@ -81,26 +89,10 @@ impl Service {
                 StoreError::Corrupt(format!("binding status '{}'", a.binding_status))
             })?;
             answer::check_change(from, to)?;
-            if to == BindingStatus::Binding {
-                let answer_level = parse_level(&a.level)?;
-                let can_issue = std::iter::once((a.forum.as_str(), answer_level))
-                    .chain(
-                        above
-                            .iter()
-                            .filter_map(|s| Level::parse(&s.level).map(|l| (s.forum.as_str(), l))),
-                    )
-                    .any(|(forum, level)| {
-                        actor.is_member(forum)
-                            && self
-                                .config
-                                .issue_rules
-                                .may_issue(level, BindingStatus::Binding)
-                    });
-                if !can_issue {
-                    return Err(ServiceError::Forbidden(
-                        "making an answer binding needs a member of a forum on the question's path whose level may issue binding answers".into(),
-                    ));
-                }
+            if to == BindingStatus::Binding && !rights.may_make_binding {
+                return Err(ServiceError::Forbidden(
+                    "making an answer binding needs a member of a forum on the question's path whose level may issue binding answers".into(),
+                ));
             }
             if let Some(by) = input.superseded_by {
                 let newer = qs::answer(c, by)?.ok_or_else(|| {

@@ -171,6 +171,7 @@ impl Service {
             version: a.version,
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),
+            stage_seq: None,
         })
     }
 
@@ -227,7 +228,14 @@ impl Service {
             later_answer: later,
             answers: answers
                 .iter()
-                .map(|a| self.answer_view(a, &people))
+                .map(|a| {
+                    let mut v = self.answer_view(a, &people)?;
+                    v.stage_seq = stages
+                        .iter()
+                        .find(|s| Some(s.id) == a.stage_id)
+                        .map(|s| s.seq);
+                    Ok(v)
+                })
                 .collect::<ServiceResult<_>>()?,
             events: events
                 .iter()

@@ -81,6 +81,17 @@ text_enum!(Action {
     Duplicate => "duplicate",
 });
 
+impl Action {
+    /// Whether the step takes a reason the others must read: why a question is escalated,
+    /// what is missing, the missing information itself, why it is opened again.
+    pub fn needs_note(self) -> bool {
+        matches!(
+            self,
+            Action::RequestInfo | Action::ProvideInfo | Action::Escalate | Action::Reopen
+        )
+    }
+}
+
 /// How the actor stands to one question; computed by the service, judged here.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Relation {
@@ -196,6 +207,19 @@ fn past_tense(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_steps_that_others_must_understand_need_a_note() {
+        let needing: Vec<&str> = Action::ALL
+            .iter()
+            .filter(|a| a.needs_note())
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(
+            needing,
+            ["request_info", "provide_info", "escalate", "reopen"]
+        );
+    }
     use Status::*;
 
     const ASKER: Relation = Relation {

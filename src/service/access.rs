@@ -66,11 +66,36 @@ impl Actor {
 
     /// How the actor stands to `q`, whose latest answer is `latest`.
     pub fn relation(&self, q: &QuestionRow, latest: Option<&AnswerRow>) -> Relation {
+        self.relation_to(q.asker_id, &q.forum, latest.map(|a| a.forum.as_str()))
+    }
+
+    /// How the actor stands to a question asked by `asker`, held by `forum` and last answered
+    /// by `answering`: the one place that says who "the asker" and "a member" are, for the
+    /// steps and for the actions a page offers.
+    pub fn relation_to(
+        &self,
+        asker: Option<i64>,
+        forum: &str,
+        answering: Option<&str>,
+    ) -> Relation {
         Relation {
-            is_asker: q.asker_id == Some(self.id),
-            member_of_current: self.is_member(&q.forum),
-            member_of_answering: latest.is_some_and(|a| self.is_member(&a.forum)),
+            is_asker: asker == Some(self.id),
+            member_of_current: self.is_member(forum),
+            member_of_answering: answering.is_some_and(|f| self.is_member(f)),
             is_legal: self.is_legal(),
         }
+    }
+}
+
+pub(super) fn not_admin() -> super::ServiceError {
+    super::ServiceError::Forbidden("only administrators (role admin) manage users and mail".into())
+}
+
+/// Failed mail is the administrators' (and the operator's at the command line).
+pub(super) fn may_manage_mail(actor: &Actor) -> super::ServiceResult<()> {
+    if actor.may_administer() {
+        Ok(())
+    } else {
+        Err(not_admin())
     }
 }

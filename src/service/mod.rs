@@ -71,6 +71,36 @@ pub enum ServiceError {
     Busy(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something of ours failed (logged with its cause); the client learns only that (500).
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// How a failure of the database shows to a client: decided here, so that the web layer needs
+/// nothing of the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFault {
+    /// A unique key lost to a concurrent writer: the same as a version conflict.
+    LostRace,
+    /// The database cannot be reached now.
+    Unavailable,
+    Internal,
+}
+
+impl ServiceError {
+    /// For a failure of the database, how it shows; None for every other error.
+    pub fn store_fault(&self) -> Option<StoreFault> {
+        let ServiceError::Store(s) = self else {
+            return None;
+        };
+        Some(if s.is_unique_violation() {
+            StoreFault::LostRace
+        } else if matches!(s, StoreError::Pool(_) | StoreError::Connect(_)) {
+            StoreFault::Unavailable
+        } else {
+            StoreFault::Internal
+        })
+    }
 }
 
 impl ServiceError {

@@ -313,7 +313,7 @@ impl Service {
 
     /// Every mail that gave up (the command line's complete list).
     pub fn failed_mail(&self, actor: &Actor) -> ServiceResult<Vec<FailedMail>> {
-        super::pages::may_manage_mail(actor)?;
+        super::access::may_manage_mail(actor)?;
         let mut c = self.conn()?;
         Ok(ob::failed(&mut c)?.into_iter().map(failed_view).collect())
     }
@@ -332,7 +332,7 @@ impl Service {
     }
 
     pub fn retry_mail(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
-        super::pages::may_manage_mail(actor)?;
+        super::access::may_manage_mail(actor)?;
         let mut c = self.conn()?;
         let now = self.clock.now_naive();
         store::write_tx(&mut c, |c| {

@@ -43,6 +43,10 @@ pub struct PermittedActions {
     pub members: Vec<PersonView>,
     /// Per answer id: the binding statuses the actor may change it to.
     pub binding_changes: BTreeMap<i64, Vec<String>>,
+    /// Whether the actor asked the question.
+    pub is_asker: bool,
+    /// The actions that take a required reason (the rest take an optional comment).
+    pub notes_required: Vec<String>,
 }
 
 /// The question page: the question with its history, and what the actor may do.
@@ -102,19 +106,6 @@ fn page_of(page: i64, per_page: i64) -> ServiceResult<Paging> {
     Ok(paging)
 }
 
-fn not_admin() -> ServiceError {
-    ServiceError::Forbidden("only administrators (role admin) manage users and mail".into())
-}
-
-/// Failed mail is the administrators' (and the operator's at the command line).
-pub(super) fn may_manage_mail(actor: &Actor) -> ServiceResult<()> {
-    if actor.may_administer() {
-        Ok(())
-    } else {
-        Err(not_admin())
-    }
-}
-
 impl Service {
     /// A question with answers, events and stages, and the actions open to the actor now.
     pub fn question_page(&self, actor: &Actor, id: i64) -> ServiceResult<QuestionPageView> {
@@ -137,17 +128,20 @@ impl Service {
         let status = Status::parse(&q.status)
             .ok_or_else(|| StoreError::Corrupt(format!("status '{}'", q.status)))?;
         let latest = d.answers.last();
-        let rel = Relation {
-            is_asker: q.asker.as_ref().is_some_and(|a| a.email == actor.email),
-            member_of_current: actor.is_member(&q.forum.code),
-            member_of_answering: latest.is_some_and(|a| actor.is_member(&a.forum)),
-            is_legal: actor.is_legal(),
-        };
+        let rel = actor.relation_to(q.asker_id, &q.forum.code, latest.map(|a| a.forum.as_str()));
         let facts = StateFacts {
             current_answer_temporary: latest
                 .is_some_and(|a| a.binding_status == BindingStatus::Temporary.as_str()),
         };
-        let mut out = PermittedActions::default();
+        let mut out = PermittedActions {
+            is_asker: rel.is_asker,
+            notes_required: Action::ALL
+                .iter()
+                .filter(|a| a.needs_note())
+                .map(|a| a.as_str().to_string())
+                .collect(),
+            ..Default::default()
+        };
         let structure = &self.config.structure;
         for &action in Action::ALL {
             if decide(action, status, &rel, &facts).is_err() {
@@ -432,7 +426,7 @@ impl Service {
     /// One page of the users, by name, with role and memberships, for administrators.
     pub fn users_overview(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<UserSummary>> {
         if !actor.may_administer() {
-            return Err(not_admin());
+            return Err(super::access::not_admin());
         }
         let paging = page_of(page, USERS_PER_PAGE)?;
         let mut conn = self.conn()?;
@@ -468,7 +462,7 @@ impl Service {
         member: bool,
     ) -> ServiceResult<UserSummary> {
         if !actor.may_administer() {
-            return Err(not_admin());
+            return Err(super::access::not_admin());
         }
         let forum = forum.trim().to_string();
         // The page takes the address as typed (a list of every user would grow without
@@ -502,7 +496,7 @@ impl Service {
     /// One page of the mails that gave up after their retries, oldest first, for
     /// administrators.
     pub fn failed_mail_for(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<FailedMail>> {
-        may_manage_mail(actor)?;
+        super::access::may_manage_mail(actor)?;
         self.failed_mail_page(page_of(page, LIST_PER_PAGE)?)
     }
 }

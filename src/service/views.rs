@@ -56,6 +56,11 @@ pub struct QuestionView {
     /// The asker's home unit, where the question started.
     pub unit: String,
     pub asker: Option<PersonView>,
+    /// The asker's user id, for who may do what (not part of the JSON: people are named by
+    /// e-mail there).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub asker_id: Option<i64>,
     pub assignee: Option<PersonView>,
     pub duplicate_of: Option<i64>,
     /// Optimistic-lock version: send it back as `If-Match` to refuse acting on a stale view.

@@ -5,8 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::service::{FieldError, ServiceError};
-use crate::store::StoreError;
+use crate::service::{FieldError, ServiceError, StoreFault};
 
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,16 +60,20 @@ impl ApiError {
                     "invalid-input",
                     "Invalid input",
                 ),
-                // A unique key lost to a concurrent writer: the same answer as a version conflict.
-                ServiceError::Store(s) if s.is_unique_violation() => {
-                    (StatusCode::CONFLICT, "conflict", "Conflict")
-                }
-                ServiceError::Store(StoreError::Pool(_) | StoreError::Connect(_)) => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "Service unavailable",
-                ),
-                ServiceError::Store(_) => (
+                ServiceError::Store(_) => match e.store_fault() {
+                    Some(StoreFault::LostRace) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+                    Some(StoreFault::Unavailable) => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "Service unavailable",
+                    ),
+                    _ => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "Internal error",
+                    ),
+                },
+                ServiceError::Internal(_) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
                     "Internal error",
@@ -86,14 +89,18 @@ impl ApiError {
                 (self.to_string(), Some(errors.clone()))
             }
             // Never leak database details to the client; they are in the log.
-            ApiError::Service(ServiceError::Store(s)) if s.is_unique_violation() => (
+            ApiError::Service(e) if e.store_fault() == Some(StoreFault::LostRace) => (
                 "a concurrent change won; reload and try again".to_string(),
                 None,
             ),
-            ApiError::Service(ServiceError::Store(_)) if status.is_server_error() => (
-                "the request could not be completed; it has been logged".to_string(),
-                None,
-            ),
+            ApiError::Service(ServiceError::Store(_) | ServiceError::Internal(_))
+                if status.is_server_error() =>
+            {
+                (
+                    "the request could not be completed; it has been logged".to_string(),
+                    None,
+                )
+            }
             _ => (self.to_string(), None),
         };
         Problem {
@@ -154,6 +161,12 @@ pub enum PageError {
     TooManyAttempts(u64),
     #[error("the server is shutting down or overloaded")]
     Unavailable,
+}
+
+impl From<super::html::TemplateFailed> for PageError {
+    fn from(_: super::html::TemplateFailed) -> Self {
+        PageError::Unavailable
+    }
 }
 
 impl From<ServiceError> for PageError {

@@ -5,7 +5,6 @@ use actix_web::HttpResponse;
 
 use crate::service::reports::{BacklogReport, Format, SlaReport};
 use crate::service::{ServiceError, ServiceResult};
-use crate::store::StoreError;
 
 pub enum Cell {
     Text(String),
@@ -118,9 +117,7 @@ pub fn to_csv(t: &Table) -> String {
 }
 
 pub fn to_xlsx(t: &Table) -> ServiceResult<Vec<u8>> {
-    let fail = |e: rust_xlsxwriter::XlsxError| {
-        ServiceError::Store(StoreError::Corrupt(format!("xlsx: {e}")))
-    };
+    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::Internal(format!("xlsx: {e}"));
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();

@@ -12,7 +12,6 @@ use chrono_tz::Europe::Stockholm;
 use serde_json::Value;
 use tera::{Context, Tera};
 
-use super::error::PageError;
 use crate::domain::answer::BindingStatus;
 use crate::domain::question::Status;
 use crate::domain::structure::Level;
@@ -121,18 +120,25 @@ pub fn check_templates() -> Result<(), String> {
 }
 
 /// Renders a page template into a 200 response (or `status`).
-pub fn render(
+/// A page could not be rendered (logged where it happened); the pages answer 503.
+#[derive(Debug, thiserror::Error)]
+#[error("a page template failed")]
+pub struct TemplateFailed;
+
+/// A page from its template; the error is the caller's (the pages' `PageError`), so that this
+/// module needs nothing of theirs.
+pub fn render<E: From<TemplateFailed>>(
     name: &str,
     ctx: &Context,
     status: actix_web::http::StatusCode,
-) -> Result<HttpResponse, PageError> {
+) -> Result<HttpResponse, E> {
     let t = templates().map_err(|e| {
         log::error!("templates: {e}");
-        PageError::Unavailable
+        TemplateFailed
     })?;
     let body = t.render(name, ctx).map_err(|e| {
         log::error!("template {name}: {e:?}");
-        PageError::Unavailable
+        TemplateFailed
     })?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -331,7 +331,7 @@ impl Service {
         input: &NoteInput,
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
-        let note = required_note(&input.note)?;
+        let note = note_for(Action::RequestInfo, &input.note)?;
         self.step(
             actor,
             Step {
@@ -339,7 +339,7 @@ impl Service {
                 expected_version: ev,
                 action: Action::RequestInfo,
                 kind: "info_requested",
-                note: Some(&note),
+                note: note.as_deref(),
             },
             |c, l, _| {
                 self.first_response(c, l)?;
@@ -360,7 +360,7 @@ impl Service {
         input: &NoteInput,
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
-        let note = required_note(&input.note)?;
+        let note = note_for(Action::ProvideInfo, &input.note)?;
         self.step(
             actor,
             Step {
@@ -368,7 +368,7 @@ impl Service {
                 expected_version: ev,
                 action: Action::ProvideInfo,
                 kind: "info_provided",
-                note: Some(&note),
+                note: note.as_deref(),
             },
             |c, l, _| {
                 if let Some(stage) = l.open_stage() {
@@ -391,7 +391,7 @@ impl Service {
         input: &EscalateInput,
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
-        let note = required_note(&input.note)?;
+        let note = note_for(Action::Escalate, &input.note)?;
         let wanted = input
             .to_forum
             .as_deref()
@@ -404,7 +404,7 @@ impl Service {
                 expected_version: ev,
                 action: Action::Escalate,
                 kind: "escalated",
-                note: Some(&note),
+                note: note.as_deref(),
             },
             |c, l, st| {
             let target = match self.config.structure.escalation_target(&l.q.forum, &l.q.process) {
@@ -582,7 +582,7 @@ impl Service {
         input: &NoteInput,
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
-        let note = optional_note(&input.note)?;
+        let note = note_for(Action::Close, &input.note)?;
         self.step(
             actor,
             Step {
@@ -603,7 +603,7 @@ impl Service {
         input: &NoteInput,
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
-        let note = optional_note(&input.note)?;
+        let note = note_for(Action::Withdraw, &input.note)?;
         self.step(
             actor,
             Step {
@@ -628,7 +628,7 @@ impl Service {
         input: &NoteInput,
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
-        let note = required_note(&input.note)?;
+        let note = note_for(Action::Reopen, &input.note)?;
         self.step(
             actor,
             Step {
@@ -636,7 +636,7 @@ impl Service {
                 expected_version: ev,
                 action: Action::Reopen,
                 kind: "reopened",
-                note: Some(&note),
+                note: note.as_deref(),
             },
             |c, l, st| {
                 let last = l.latest_answer().ok_or_else(|| {
@@ -660,7 +660,7 @@ impl Service {
         input: &DuplicateInput,
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
-        let note = optional_note(&input.note)?;
+        let note = note_for(Action::Duplicate, &input.note)?;
         let Some(of) = input.of else {
             return Err(ServiceError::invalid(
                 "of",

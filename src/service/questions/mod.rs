@@ -11,7 +11,7 @@ use super::validate::Checks;
 use super::views::*;
 use super::{ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
-use crate::domain::question::{Priority, Status};
+use crate::domain::question::{Action, Priority, Status};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::store::models::*;
@@ -165,6 +165,15 @@ pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// A note that is required, checked for length and personal data.
+/// The note a step takes: required where the domain says the step needs one.
+fn note_for(action: Action, note: &Option<String>) -> ServiceResult<Option<String>> {
+    if action.needs_note() {
+        required_note(note).map(Some)
+    } else {
+        optional_note(note)
+    }
+}
+
 fn required_note(note: &Option<String>) -> ServiceResult<String> {
     let mut c = Checks::default();
     c.required_text("note", note.as_deref(), NOTE_MAX);

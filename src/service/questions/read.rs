@@ -136,6 +136,7 @@ impl Service {
             },
             unit: q.unit.clone(),
             asker: q.asker_id.and_then(|id| people.get(&id).cloned()),
+            asker_id: q.asker_id,
             assignee: q.assignee_id.and_then(|id| people.get(&id).cloned()),
             duplicate_of: q.duplicate_of,
             version: q.version,

@@ -59,6 +59,12 @@ impl Actor {
         self.role == Role::Admin
     }
 
+    /// Consistency cases and topics are decided by the legal department alone (administrators
+    /// read them).
+    pub fn may_decide_consistency(&self) -> bool {
+        self.is_legal()
+    }
+
     /// The backlog and the review list are the legal department's (and administrators').
     pub fn may_oversee(&self) -> bool {
         matches!(self.role, Role::Legal | Role::Admin)

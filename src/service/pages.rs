@@ -16,7 +16,7 @@ use super::views::*;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
 use crate::domain::paging::Paging;
-use crate::domain::question::{decide, Action, Priority, Relation, StateFacts, Status};
+use crate::domain::question::{decide, Action, Priority, StateFacts, Status};
 use crate::domain::queue::QueueRank;
 use crate::domain::structure::{EscalationTarget, Level};
 use crate::domain::Code;
@@ -282,11 +282,7 @@ impl Service {
 
     /// Whether the actor may claim the open questions waiting at `forum` (the queue's button).
     pub fn may_claim_at(&self, actor: &Actor, forum: &str) -> bool {
-        let rel = Relation {
-            member_of_current: actor.is_member(forum),
-            is_legal: actor.is_legal(),
-            ..Default::default()
-        };
+        let rel = actor.relation_to(None, forum, None);
         decide(Action::Claim, Status::Open, &rel, &StateFacts::default()).is_ok()
     }
 

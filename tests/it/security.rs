@@ -46,6 +46,7 @@ fn a_burst_of_wrong_passwords_gets_only_the_allowed_attempts_and_memory_stays_bo
     let csrf = c.get("/logga-in").csrf();
     let cookie = c.cookie_header();
     let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let started = std::time::Instant::now();
     let statuses: Vec<u16> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..200)
             .map(|i| {
@@ -76,9 +77,13 @@ fn a_burst_of_wrong_passwords_gets_only_the_allowed_attempts_and_memory_stays_bo
     });
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let refused = statuses.iter().filter(|s| **s == 429 || **s == 503).count();
+    // Three free attempts, then one more each time the backoff (1 s, 2 s, 4 s, …) has run out:
+    // on a loaded machine the burst itself can outlast the first waits.
+    let elapsed = started.elapsed().as_secs_f64();
+    let allowed = 3 + (elapsed + 1.0).log2().floor() as usize;
     assert!(
-        checked <= 3,
-        "{checked} wrong passwords were checked: {statuses:?}"
+        checked <= allowed,
+        "{checked} wrong passwords were checked in {elapsed:.1} s ({allowed} allowed): {statuses:?}"
     );
     assert_eq!(checked + refused, 200, "{statuses:?}");
     let peak = peak_kb(server.pid());

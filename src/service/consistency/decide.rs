@@ -409,7 +409,7 @@ pub(in crate::service) fn checked_decision<'a>(
     settled_by: Option<&'a str>,
     note: Option<&'a str>,
 ) -> ServiceResult<(Decision, Option<&'a str>, &'a str)> {
-    if !actor.is_legal() {
+    if !actor.may_decide_consistency() {
         return Err(ServiceError::Forbidden(
             "only the legal department (role legal) decides consistency cases".into(),
         ));

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::questions::{not_found, EventDraft, QuestionDraft, NOTE_MAX, TITLE_MAX};
 use super::validate::Checks;
 use super::views::{Paged, PersonView};
-use super::{Actor, Role, Service, ServiceError, ServiceResult};
+use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
 use crate::domain::question::Priority;
@@ -290,12 +290,12 @@ impl Service {
     }
 
     pub(in crate::service) fn may_review(actor: &Actor) -> ServiceResult<()> {
-        match actor.role {
-            Role::Legal | Role::Admin => Ok(()),
-            Role::Caseworker => Err(ServiceError::Forbidden(
-                "consistency cases are for the legal department (role legal or admin)".into(),
-            )),
+        if actor.may_oversee() {
+            return Ok(());
         }
+        Err(ServiceError::Forbidden(
+            "consistency cases are for the legal department (role legal or admin)".into(),
+        ))
     }
 
     /// Cases, oldest first; for the legal department.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::validate::Checks;
-use super::{Actor, Role, Service, ServiceError, ServiceResult};
+use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::calendar;
 use crate::domain::question::Priority;
 use crate::domain::sla::{self, SlaState, StageTargets, StageTimes};
@@ -198,12 +198,13 @@ const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 30) {
 
 impl Service {
     pub(crate) fn require_reports(actor: &Actor) -> ServiceResult<()> {
-        match actor.role {
-            Role::Legal | Role::Admin => Ok(()),
-            Role::Caseworker => Err(ServiceError::Forbidden(
-                "reports and the backlog are for the legal department (role legal) and administrators".into(),
-            )),
+        if actor.may_oversee() {
+            return Ok(());
         }
+        Err(ServiceError::Forbidden(
+            "reports and the backlog are for the legal department (role legal) and administrators"
+                .into(),
+        ))
     }
 
     fn stage_targets(&self, level: &str, priority: &str) -> StageTargets {

@@ -106,7 +106,10 @@ async fn case_page(
     let actor = v.actor.clone();
     let case = call(move || s.consistency_case(&actor, id)).await?;
     let mut c = page_context(v, "consistency", &format!("Jämförelse {id}"));
-    c.insert("may_decide", &(v.actor.is_legal() && case.status == "open"));
+    c.insert(
+        "may_decide",
+        &(v.actor.may_decide_consistency() && case.status == "open"),
+    );
     c.insert("case", &case);
     c.insert("errors", &errors);
     c.insert(
@@ -186,7 +189,7 @@ async fn topic_page(
     let mut c = page_context(v, "consistency", &format!("Ämne {}", topic.id));
     c.insert(
         "may_decide",
-        &(v.actor.is_legal() && topic.status == "open"),
+        &(v.actor.may_decide_consistency() && topic.status == "open"),
     );
     c.insert("topic", &topic);
     c.insert("errors", &p.errors);

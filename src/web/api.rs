@@ -464,20 +464,23 @@ pub async fn consistency_cases(
     let status = q.status.clone().unwrap_or_default();
     let s = svc.into_inner();
     let r = blocking(move || s.consistency_cases(&c.0, &q)).await?;
-    // The body stays the array of docs/api.md; the paging is said in headers.
+    Ok(paged_array("/api/v1/consistency-cases", &status, r))
+}
+
+/// One page of a list as the array of docs/api.md, its paging said in headers: the total in
+/// `X-Total-Count`, the neighbouring pages in `Link`.
+fn paged_array<T: serde::Serialize>(
+    path: &str,
+    status: &str,
+    r: crate::service::views::Paged<T>,
+) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.insert_header(("X-Total-Count", r.total.to_string()));
     let params = [("status", status.trim())];
-    if let Some(links) = link_header(
-        "/api/v1/consistency-cases",
-        &params,
-        r.page,
-        r.per_page,
-        r.pages,
-    ) {
+    if let Some(links) = link_header(path, &params, r.page, r.per_page, r.pages) {
         res.insert_header((header::LINK, links));
     }
-    Ok(res.json(r.items))
+    res.json(r.items)
 }
 
 #[utoipa::path(get, path = "/api/v1/consistency-cases/{id}", tag = "consistency", security(("bearer" = [])),
@@ -531,19 +534,7 @@ pub async fn consistency_topics(
     let status = q.status.clone().unwrap_or_default();
     let s = svc.into_inner();
     let r = blocking(move || s.consistency_topics(&c.0, &q)).await?;
-    let mut res = HttpResponse::Ok();
-    res.insert_header(("X-Total-Count", r.total.to_string()));
-    let params = [("status", status.trim())];
-    if let Some(links) = link_header(
-        "/api/v1/consistency-topics",
-        &params,
-        r.page,
-        r.per_page,
-        r.pages,
-    ) {
-        res.insert_header((header::LINK, links));
-    }
-    Ok(res.json(r.items))
+    Ok(paged_array("/api/v1/consistency-topics", &status, r))
 }
 
 #[utoipa::path(get, path = "/api/v1/consistency-topics/{id}", tag = "consistency", security(("bearer" = [])),

@@ -265,6 +265,10 @@ impl Structure {
         self.forums.get(code)
     }
 
+    pub fn region(&self, code: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.code == code)
+    }
+
     pub fn process(&self, code: &str) -> Option<&Named> {
         self.processes.iter().find(|p| p.code == code)
     }

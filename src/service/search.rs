@@ -211,14 +211,8 @@ impl Service {
             checks.fail("body", "is longer than 20000 characters");
         }
         checks.finish()?;
-        let index = self.search.current();
-        let terms = index.question_terms(title, body);
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        let results = index.search(&terms.join(" "), &Filters::default(), 0, 5, false)?;
-        Ok(results
-            .hits
+        let hits = self.search.current().questions_like(title, body, None, 5)?;
+        Ok(hits
             .into_iter()
             .map(|h| SimilarHit {
                 id: h.id,
@@ -234,19 +228,14 @@ impl Service {
     /// writing an answer: they follow them or knowingly differ, instead of contradicting an
     /// answer they never saw. One answer a question (the most binding), best match first.
     pub fn earlier_answers(&self, q: &QuestionView) -> ServiceResult<Vec<EarlierAnswer>> {
-        let index = self.search.current();
-        let terms = index.question_terms(&q.title, &q.body);
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        let filters = Filters {
-            process: Some(q.process.clone()),
-            ..Default::default()
-        };
         // More than shown: some matches have no answer in force.
-        let results = index.search(&terms.join(" "), &filters, 0, EARLIER_ANSWERS * 3, false)?;
-        Ok(results
-            .hits
+        let hits = self.search.current().questions_like(
+            &q.title,
+            &q.body,
+            Some(&q.process),
+            EARLIER_ANSWERS * 3,
+        )?;
+        Ok(hits
             .into_iter()
             .filter(|h| h.id != q.id && Some(h.id) != q.duplicate_of)
             .filter_map(|h| {

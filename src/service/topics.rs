@@ -333,7 +333,7 @@ impl Service {
                     level: a.level.clone(),
                     region_name: forum
                         .and_then(|f| f.region.as_deref())
-                        .and_then(|code| structure.regions.iter().find(|x| x.code == code))
+                        .and_then(|code| structure.region(code))
                         .map(|x| x.name.clone()),
                     answered_at: utc(a.created_at),
                     body: a.body.clone(),

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use tantivy::Term;
 
-use super::SearchIndex;
+use super::{Filters, Hit, SearchIndex};
 use crate::search::analyzer::{SWEDISH, SWEDISH_CONTENT};
+use crate::search::SearchError;
 
 impl SearchIndex {
     /// The terms of `text` that say most about it (rarest in the index first), for "similar".
@@ -84,5 +85,29 @@ impl SearchIndex {
                 Some((t, (1.0 + n.ln()) * idf))
             })
             .collect()
+    }
+
+    /// Questions like the one with `title` and `body`: the best matches of its telling words,
+    /// within `process` when given, best first (empty when it has no telling words). The
+    /// "similar questions" of the form, the earlier answers above the answer form and the
+    /// consistency watch's candidates all come from here.
+    pub fn questions_like(
+        &self,
+        title: &str,
+        body: &str,
+        process: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let terms = self.question_terms(title, body);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filters = Filters {
+            process: process.map(str::to_string),
+            ..Default::default()
+        };
+        Ok(self
+            .search(&terms.join(" "), &filters, 0, limit, false)?
+            .hits)
     }
 }

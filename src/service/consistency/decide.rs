@@ -224,12 +224,13 @@ impl Service {
         let mut ids: Vec<i64> = compared.iter().map(|(q, _)| *q).collect();
         ids.dedup();
         let questions = qs::by_ids(c, &ids)?;
-        let mut answers: Vec<AnswerRow> = Vec::new();
-        for (_, answer) in &compared {
-            answers.push(
-                qs::answer(c, *answer)?
-                    .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")))?,
-            );
+        // The compared answers, read with their questions' others in one query.
+        let answers: Vec<AnswerRow> = qs::answers_for(c, &ids)?
+            .into_iter()
+            .filter(|a| compared.iter().any(|(_, id)| *id == a.id))
+            .collect();
+        if answers.len() != compared.len() {
+            return Err(StoreError::Corrupt("a case names an answer that is gone".into()).into());
         }
         let (Some(latest), Some(latest_answer)) = (
             questions.last(),

@@ -17,7 +17,7 @@ use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
 use crate::domain::question::Priority;
 use crate::domain::structure::{Level, Structure};
 use crate::domain::Code;
-use crate::search::{Filters, SearchIndex};
+use crate::search::SearchIndex;
 use crate::store::models::{
     AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, QuestionRow,
 };
@@ -271,17 +271,8 @@ impl Service {
     /// The ids of the best matches of a question's significant words within its process, the
     /// question itself left out: the watch's candidates for being the same question.
     fn candidates(index: &SearchIndex, q: &QuestionRow, limit: usize) -> ServiceResult<Vec<i64>> {
-        let terms = index.question_terms(&q.title, &q.body);
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        let filters = Filters {
-            process: Some(q.process.clone()),
-            ..Default::default()
-        };
-        let hits = index.search(&terms.join(" "), &filters, 0, limit + 1, false)?;
-        Ok(hits
-            .hits
+        Ok(index
+            .questions_like(&q.title, &q.body, Some(&q.process), limit + 1)?
             .iter()
             .map(|h| h.id)
             .filter(|id| *id != q.id)
@@ -391,7 +382,7 @@ impl Service {
                 region: forum.and_then(|f| f.region.clone()),
                 region_name: forum
                     .and_then(|f| f.region.as_deref())
-                    .and_then(|r| self.config.structure.regions.iter().find(|x| x.code == r))
+                    .and_then(|r| self.config.structure.region(r))
                     .map(|r| r.name.clone()),
                 binding_status: a.binding_status.clone(),
                 answer: a.body.clone(),

@@ -157,9 +157,8 @@ impl CliError {
 
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Service(
-                ServiceError::Invalid(_) | ServiceError::NotFound(_) | ServiceError::Conflict(_),
-            ) => 2,
+            CliError::Service(e @ ServiceError::Refused(_)) if e.is_conflict() => 2,
+            CliError::Service(ServiceError::Invalid(_) | ServiceError::NotFound(_)) => 2,
             CliError::Config(_) => 3,
             CliError::PersonalDataFound(_) => 4,
             _ => 1,
@@ -328,7 +327,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 None => {
                     return Err(ServiceError::invalid(
                         "user set",
-                        "nothing to change: give --role, --add-member, --remove-member or --password-stdin",
+                        crate::domain::catalogue::FieldProblem::NothingToChange,
                     )
                     .into())
                 }

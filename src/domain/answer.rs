@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::question::Refusal;
+use crate::domain::catalogue::Refusal;
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::text_enum;
@@ -167,19 +167,16 @@ pub fn check_change(from: BindingStatus, to: BindingStatus) -> Result<(), Refusa
     if ok {
         Ok(())
     } else if !from.is_current() {
-        Err(Refusal::Conflict(format!(
-            "the answer is already {from}; a {from} answer cannot change status"
-        )))
+        Err(Refusal::AnswerSettled { from })
     } else {
-        Err(Refusal::Conflict(format!(
-            "an answer cannot go from {from} to {to}: allowed are superseded, withdrawn, and temporary to binding"
-        )))
+        Err(Refusal::BindingChangeNotAllowed { from, to })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::catalogue::RefusalKind;
     use BindingStatus::*;
 
     #[test]
@@ -255,7 +252,7 @@ mod tests {
             (Temporary, Temporary),
         ] {
             assert!(
-                matches!(check_change(from, to), Err(Refusal::Conflict(_))),
+                matches!(check_change(from, to), Err(r) if r.kind() == RefusalKind::Conflict),
                 "{from} -> {to}"
             );
         }

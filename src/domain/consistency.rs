@@ -23,6 +23,36 @@ text_enum!(CaseStatus {
     Settled => "settled",
 });
 
+impl CaseStatus {
+    /// The status as the pages and the list's tabs name it.
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "Att granska",
+            CaseStatus::Consistent => "Enhetliga",
+            CaseStatus::Divergent => "Olika svar",
+            CaseStatus::NotComparable => "Inte jämförbara",
+            CaseStatus::Settled => "Olika, redan avgjort",
+        }
+    }
+
+    /// What the decision meant, for the case and topic pages.
+    pub fn explanation_sv(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "",
+            CaseStatus::Consistent => "Svaren säger samma sak.",
+            CaseStatus::Divergent => {
+                "Svaren går isär: en fråga går till processforumet, som avgör vilket svar som gäller."
+            }
+            CaseStatus::NotComparable => {
+                "Frågorna gäller olika saker, så svaren kan inte jämföras."
+            }
+            CaseStatus::Settled => {
+                "Svaren går isär, men ett bindande svar avgör redan: det andra svaret markeras som ersatt av det."
+            }
+        }
+    }
+}
+
 /// A reviewer's decision on an open case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

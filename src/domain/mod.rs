@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod calendar;
+pub mod catalogue;
 pub mod consistency;
 pub mod countries;
 pub mod paging;

@@ -85,13 +85,18 @@ fn find_normalised(text: &str) -> Vec<PiiMatch> {
 /// Positions are 1-based characters, inclusive, so they match what a user sees in the form.
 #[must_use]
 pub fn describe(text: &str, m: &PiiMatch) -> String {
-    let first = chars_before(text, m.start) + 1;
-    let last = chars_before(text, m.end);
+    let (first, last) = position(text, m);
     if last > first {
         format!("{} at characters {}–{}", m.kind.label(), first, last)
     } else {
         format!("{} at character {}", m.kind.label(), first)
     }
+}
+
+/// Where a match is, as the first and last character (1-based, inclusive) a user sees.
+#[must_use]
+pub fn position(text: &str, m: &PiiMatch) -> (usize, usize) {
+    (chars_before(text, m.start) + 1, chars_before(text, m.end))
 }
 
 /// Counting instead of slicing keeps a caller-built match with odd offsets from panicking.

@@ -1,6 +1,6 @@
 //! The question lifecycle: statuses, actions, who may take each action and from which status.
 
-use crate::domain::Code;
+use crate::domain::catalogue::Refusal;
 use crate::text_enum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,17 +111,9 @@ pub struct StateFacts {
     pub current_answer_temporary: bool,
 }
 
-/// Why an action was refused: the actor may never do it here (403), or not in this state (409).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
-}
-
-fn who_may(action: Action, rel: &Relation) -> Result<(), &'static str> {
-    let ok = match action {
+/// Whether the actor's relation to the question allows the action at all.
+fn may(action: Action, rel: &Relation) -> bool {
+    match action {
         Action::Claim | Action::Assign => rel.member_of_current || rel.is_legal,
         Action::RequestInfo | Action::Answer | Action::Escalate | Action::Duplicate => {
             rel.member_of_current
@@ -129,22 +121,7 @@ fn who_may(action: Action, rel: &Relation) -> Result<(), &'static str> {
         Action::ProvideInfo | Action::Withdraw => rel.is_asker,
         Action::Close => rel.is_asker || rel.member_of_answering || rel.is_legal,
         Action::Reopen => rel.is_asker || rel.member_of_answering,
-    };
-    if ok {
-        return Ok(());
     }
-    Err(match action {
-        Action::Claim => "only members of the forum holding the question or the legal department may claim it",
-        Action::Assign => "only members of the forum holding the question or the legal department may assign it",
-        Action::RequestInfo => "only members of the forum holding the question may ask the asker for more information",
-        Action::Answer => "only members of the forum holding the question may answer it",
-        Action::Escalate => "only members of the forum holding the question may escalate it",
-        Action::Duplicate => "only members of the forum holding the question may mark it as a duplicate",
-        Action::ProvideInfo => "only the asker may provide the information that was requested",
-        Action::Withdraw => "only the asker may withdraw a question",
-        Action::Close => "only the asker, members of the forum that answered, or the legal department may close a question",
-        Action::Reopen => "only the asker or members of the forum that answered may reopen a question",
-    })
 }
 
 fn next_status(action: Action, from: Status, facts: &StateFacts) -> Option<Status> {
@@ -173,40 +150,19 @@ pub fn decide(
     rel: &Relation,
     facts: &StateFacts,
 ) -> Result<Status, Refusal> {
-    who_may(action, rel).map_err(|m| Refusal::Forbidden(m.to_string()))?;
-    next_status(action, from, facts).ok_or_else(|| {
-        let extra = if action == Action::Escalate && from == Status::Answered {
-            " (an answered question can only be escalated while its current answer is temporary)"
-        } else {
-            ""
-        };
-        Refusal::Conflict(format!(
-            "a question that is {} cannot be {}{}",
-            from.as_str(),
-            past_tense(action),
-            extra
-        ))
-    })
-}
-
-fn past_tense(action: Action) -> &'static str {
-    match action {
-        Action::Claim => "claimed",
-        Action::Assign => "assigned",
-        Action::RequestInfo => "sent back for more information",
-        Action::ProvideInfo => "given more information",
-        Action::Answer => "answered",
-        Action::Escalate => "escalated",
-        Action::Close => "closed",
-        Action::Withdraw => "withdrawn",
-        Action::Reopen => "reopened",
-        Action::Duplicate => "marked as a duplicate",
+    if !may(action, rel) {
+        return Err(Refusal::StepNotYours(action));
     }
+    next_status(action, from, facts).ok_or(Refusal::StepNotNow {
+        status: from,
+        action,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Code;
 
     #[test]
     fn the_steps_that_others_must_understand_need_a_note() {
@@ -317,7 +273,9 @@ mod tests {
                     continue;
                 }
                 match decide(*action, *from, rel, &NO) {
-                    Err(Refusal::Conflict(msg)) => assert!(msg.contains(from.as_str()), "{msg}"),
+                    Err(r @ Refusal::StepNotNow { .. }) => {
+                        assert!(r.en().contains(from.as_str()), "{r}")
+                    }
                     other => panic!("{action} from {from}: expected 409, got {other:?}"),
                 }
             }
@@ -327,7 +285,7 @@ mod tests {
     #[test]
     fn escalating_an_answered_question_needs_a_temporary_answer() {
         match decide(Action::Escalate, Answered, &MEMBER, &NO) {
-            Err(Refusal::Conflict(m)) => assert!(m.contains("temporary")),
+            Err(r @ Refusal::StepNotNow { .. }) => assert!(r.en().contains("temporary")),
             other => panic!("{other:?}"),
         }
     }
@@ -353,7 +311,7 @@ mod tests {
                     assert!(
                         matches!(
                             decide(*action, *from, rel, &TEMP),
-                            Err(Refusal::Forbidden(_))
+                            Err(Refusal::StepNotYours(a)) if a == *action
                         ),
                         "{action} by {rel:?} from {from}"
                     );

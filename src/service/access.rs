@@ -94,7 +94,7 @@ impl Actor {
 }
 
 pub(super) fn not_admin() -> super::ServiceError {
-    super::ServiceError::Forbidden("only administrators (role admin) manage users and mail".into())
+    crate::domain::catalogue::Refusal::AdminOnly.into()
 }
 
 /// Failed mail is the administrators' (and the operator's at the command line).

@@ -1,6 +1,7 @@
 //! Demo data for `serve --demo`: users in every role and questions replayed through the use
 //! cases, each step at its own moment in the past, so history, stages and SLAs are real.
 
+use crate::domain::catalogue::{FieldProblem, Refusal};
 use chrono::Duration;
 use serde::Deserialize;
 
@@ -94,7 +95,7 @@ pub struct DemoSummary {
 }
 
 fn bad(what: String) -> ServiceError {
-    ServiceError::invalid("demo", what)
+    ServiceError::invalid("demo", FieldProblem::DemoData { detail: what })
 }
 
 impl Service {
@@ -135,9 +136,7 @@ impl Service {
             self.search.follow_pointer()?;
         }
         if !self.is_empty()? {
-            return Err(ServiceError::Conflict(
-                "the database already holds data; the demo only loads into an empty one".into(),
-            ));
+            return Err(Refusal::DemoNeedsEmptyDatabase.into());
         }
         self.demo_mark(DEMO_STARTED)?;
         let users: Users = toml::from_str(USERS).map_err(|e| bad(format!("users.toml: {e}")))?;

@@ -2,6 +2,7 @@
 //! Lines: every row is validated first, then everything is written in one transaction with
 //! the original times, so that history counts in search and in the SLA reports.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
@@ -95,8 +96,15 @@ const CSV_ANSWER: [&str; 5] = [
     "answers.binding_status",
 ];
 
-fn at_line(line: usize, field: &str, message: impl Into<String>) -> FieldError {
-    FieldError::new(format!("line {line}: {field}"), message)
+fn at_line(line: usize, field: &str, problem: FieldProblem) -> FieldError {
+    FieldError::new(format!("line {line}: {field}"), problem)
+}
+
+/// A parser's own words about what it could not read.
+fn unreadable(e: impl std::fmt::Display) -> FieldProblem {
+    FieldProblem::Unreadable {
+        detail: e.to_string(),
+    }
 }
 
 /// JSON Lines: one question per non-empty line.
@@ -113,7 +121,7 @@ fn parse_json_lines(text: &str, errors: &mut Vec<FieldError>) -> Vec<Record> {
                 answer_lines: vec![line; q.answers.len()],
                 q,
             }),
-            Err(e) => errors.push(at_line(line, "json", e.to_string())),
+            Err(e) => errors.push(at_line(line, "json", unreadable(e))),
         }
     }
     out
@@ -127,7 +135,7 @@ fn parse_csv(text: &str, errors: &mut Vec<FieldError>) -> Vec<Record> {
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => {
-            errors.push(at_line(1, "header", e.to_string()));
+            errors.push(at_line(1, "header", unreadable(e)));
             return Vec::new();
         }
     };
@@ -138,12 +146,26 @@ fn parse_csv(text: &str, errors: &mut Vec<FieldError>) -> Vec<Record> {
             "asker" | "category" | "tags" | "countries" | "answers.author"
         );
         if required && column(name).is_none() {
-            errors.push(at_line(1, "header", format!("has no column '{name}'")));
+            errors.push(at_line(
+                1,
+                "header",
+                FieldProblem::MissingColumn {
+                    name: name.to_string(),
+                },
+            ));
         }
     }
     for h in &headers {
         if !CSV_QUESTION.contains(&h.as_str()) && !CSV_ANSWER.contains(&h.as_str()) {
-            errors.push(at_line(1, "header", format!("unknown column '{h}'")));
+            errors.push(at_line(
+                1,
+                "header",
+                FieldProblem::Unknown {
+                    thing: Thing::Column,
+                    value: h.to_string(),
+                    hint: Hint::None,
+                },
+            ));
         }
     }
     if !errors.is_empty() {
@@ -156,7 +178,7 @@ fn parse_csv(text: &str, errors: &mut Vec<FieldError>) -> Vec<Record> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                errors.push(at_line(line, "csv", e.to_string()));
+                errors.push(at_line(line, "csv", unreadable(e)));
                 continue;
             }
         };
@@ -207,10 +229,10 @@ fn parse_csv(text: &str, errors: &mut Vec<FieldError>) -> Vec<Record> {
                     errors.push(at_line(
                         line,
                         "reference",
-                        format!(
-                            "'{}' is on line {} with other question fields; the rows of one question must repeat them alike",
-                            q.reference, first.line
-                        ),
+                        FieldProblem::RowsDisagree {
+                            reference: q.reference.clone(),
+                            line: first.line,
+                        },
                     ));
                     continue;
                 }
@@ -315,7 +337,7 @@ impl Service {
             .collect();
         self.validate_import(&records, &users, &mut errors);
         if records.is_empty() && errors.is_empty() {
-            errors.push(FieldError::new("file", "holds no questions"));
+            errors.push(FieldError::new("file", FieldProblem::HoldsNoQuestions));
         }
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
@@ -358,13 +380,16 @@ impl Service {
             let q = &r.q;
             let mut checks = Checks::default();
             if q.reference.trim().is_empty() {
-                checks.fail("reference", "is required");
+                checks.fail("reference", FieldProblem::Required);
             } else {
                 checks.free_text("reference", &q.reference, 60);
                 if let Some(first) = seen.insert(q.reference.as_str(), r.line) {
                     checks.fail(
                         "reference",
-                        format!("'{}' is also on line {first}", q.reference),
+                        FieldProblem::AlsoOnLine {
+                            reference: q.reference.clone(),
+                            line: first,
+                        },
                     );
                 }
             }
@@ -372,25 +397,31 @@ impl Service {
             match created {
                 None => checks.fail(
                     "created_at",
-                    format!(
-                        "'{}' is not an RFC 3339 time such as 2021-03-04T09:30:00+01:00",
-                        q.created_at
-                    ),
+                    FieldProblem::NotATime {
+                        value: q.created_at.clone(),
+                    },
                 ),
-                Some(t) if t > now => checks.fail("created_at", "is in the future"),
+                Some(t) if t > now => checks.fail("created_at", FieldProblem::InTheFuture),
                 _ => {}
             }
             if !s.units.contains_key(q.unit.trim()) {
                 checks.fail(
                     "unit",
-                    format!("unknown unit '{}'; see GET /api/v1/units", q.unit),
+                    FieldProblem::Unknown {
+                        thing: Thing::Unit,
+                        value: q.unit.clone(),
+                        hint: Hint::SeeApi("/api/v1/units"),
+                    },
                 );
             }
             if let Some(a) = q.asker.as_deref().filter(|a| !a.trim().is_empty()) {
                 if !users.contains_key(&a.trim().to_lowercase()) {
                     checks.fail(
                         "asker",
-                        format!("no user has the e-mail '{a}'; leave it out for historic askers"),
+                        FieldProblem::NoHistoricUser {
+                            email: a.into(),
+                            who: "askers",
+                        },
                     );
                 }
             }
@@ -399,14 +430,22 @@ impl Service {
             if s.process(q.process.trim()).is_none() {
                 checks.fail(
                     "process",
-                    format!("unknown process '{}'; see GET /api/v1/processes", q.process),
+                    FieldProblem::Unknown {
+                        thing: Thing::Process,
+                        value: q.process.clone(),
+                        hint: Hint::SeeApi("/api/v1/processes"),
+                    },
                 );
             }
             if let Some(cat) = q.category.as_deref().filter(|c| !c.trim().is_empty()) {
                 if s.category(cat.trim()).is_none() {
                     checks.fail(
                         "category",
-                        format!("unknown category '{cat}'; see GET /api/v1/categories"),
+                        FieldProblem::Unknown {
+                            thing: Thing::Category,
+                            value: cat.into(),
+                            hint: Hint::SeeApi("/api/v1/categories"),
+                        },
                     );
                 }
             }
@@ -415,12 +454,13 @@ impl Service {
                 if !is_country_code(c.trim()) {
                     checks.fail(
                         &format!("countries[{i}]"),
-                        format!("'{c}' is not an ISO 3166-1 alpha-2 code such as BY or SD"),
+                        FieldProblem::NotCountryCode { value: c.clone() },
                     );
                 }
             }
             for e in checks.errors {
-                errors.push(at_line(r.line, &e.field, e.message));
+                let field = format!("line {}: {}", r.line, e.field);
+                errors.push(e.renamed(field));
             }
             let mut previous = created;
             for (i, (a, line)) in q.answers.iter().zip(&r.answer_lines).enumerate() {
@@ -428,28 +468,34 @@ impl Service {
                 if s.forum(a.forum.trim()).is_none() {
                     checks.fail(
                         "forum",
-                        format!("unknown forum '{}'; see GET /api/v1/forums", a.forum),
+                        FieldProblem::Unknown {
+                            thing: Thing::Forum,
+                            value: a.forum.clone(),
+                            hint: Hint::SeeApi("/api/v1/forums"),
+                        },
                     );
                 }
                 match parse_time(&a.created_at) {
                     None => checks.fail(
                         "created_at",
-                        format!("'{}' is not an RFC 3339 time", a.created_at),
+                        FieldProblem::NotATime {
+                            value: a.created_at.clone(),
+                        },
                     ),
-                    Some(t) if t > now => checks.fail("created_at", "is in the future"),
-                    Some(t) if previous.is_some_and(|p| t < p) => checks.fail(
-                        "created_at",
-                        "is before the question or the answer before it; list answers in time order",
-                    ),
+                    Some(t) if t > now => checks.fail("created_at", FieldProblem::InTheFuture),
+                    Some(t) if previous.is_some_and(|p| t < p) => {
+                        checks.fail("created_at", FieldProblem::AnswersOutOfOrder)
+                    }
                     Some(t) => previous = Some(t),
                 }
                 if let Some(au) = a.author.as_deref().filter(|a| !a.trim().is_empty()) {
                     if !users.contains_key(&au.trim().to_lowercase()) {
                         checks.fail(
                             "author",
-                            format!(
-                                "no user has the e-mail '{au}'; leave it out for historic authors"
-                            ),
+                            FieldProblem::NoHistoricUser {
+                                email: au.into(),
+                                who: "authors",
+                            },
                         );
                     }
                 }
@@ -457,19 +503,16 @@ impl Service {
                 if BindingStatus::parse(a.binding_status.trim()).is_none() {
                     checks.fail(
                         "binding_status",
-                        format!(
-                            "unknown binding status '{}', expected one of: {}",
-                            a.binding_status,
-                            BindingStatus::choices()
-                        ),
+                        FieldProblem::Unknown {
+                            thing: Thing::BindingStatus,
+                            value: a.binding_status.clone(),
+                            hint: Hint::OneOf(BindingStatus::choices()),
+                        },
                     );
                 }
                 for e in checks.errors {
-                    errors.push(at_line(
-                        *line,
-                        &format!("answers[{i}].{}", e.field),
-                        e.message,
-                    ));
+                    let field = format!("line {line}: answers[{i}].{}", e.field);
+                    errors.push(e.renamed(field));
                 }
             }
         }

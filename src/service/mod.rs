@@ -24,26 +24,39 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::question::Refusal;
+use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
 use crate::search::IndexRoot;
 use crate::store::{self, DbPool, PooledConn, StoreError};
 
 pub use access::{Actor, Role};
 pub use worker::Worker;
 
-/// One invalid input field and what is wrong with it.
+/// One invalid input field and what is wrong with it: a stable code, the English message the
+/// API sends, and the Swedish one the pages show (both from the catalogue).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// Stable and machine-readable, e.g. `required`, `too-long`, `personal-data`.
+    pub code: &'static str,
     pub message: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub message_sv: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, problem: FieldProblem) -> Self {
         FieldError {
             field: field.into(),
-            message: message.into(),
+            code: problem.code(),
+            message: problem.en(),
+            message_sv: problem.sv(),
         }
+    }
+
+    /// The same error under another field name (an import line's prefix).
+    pub fn renamed(self, field: String) -> Self {
+        FieldError { field, ..self }
     }
 }
 
@@ -52,14 +65,11 @@ pub enum ServiceError {
     /// No credentials, or credentials that are unknown, expired or revoked (401).
     #[error("{0}")]
     Unauthenticated(String),
-    /// Signed in, but the rule named in the message does not allow it (403).
+    /// Understood and refused: the rules do not allow this actor (403) or not now (409).
     #[error("{0}")]
-    Forbidden(String),
+    Refused(Refusal),
     #[error("{0}")]
-    NotFound(String),
-    /// The state does not allow it, or a concurrent change won (409).
-    #[error("{0}")]
-    Conflict(String),
+    NotFound(Missing),
     /// The input is invalid; each field is named (422).
     #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
@@ -104,17 +114,25 @@ impl ServiceError {
 }
 
 impl ServiceError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        ServiceError::Invalid(vec![FieldError::new(field, message)])
+    pub fn invalid(field: &str, problem: FieldProblem) -> Self {
+        ServiceError::Invalid(vec![FieldError::new(field, problem)])
+    }
+
+    /// A conflict with the current state (409) or a refusal of the actor (403).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ServiceError::Refused(r) if r.kind() == crate::domain::catalogue::RefusalKind::Conflict)
     }
 }
 
 impl From<Refusal> for ServiceError {
     fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Forbidden(m) => ServiceError::Forbidden(m),
-            Refusal::Conflict(m) => ServiceError::Conflict(m),
-        }
+        ServiceError::Refused(r)
+    }
+}
+
+impl From<Missing> for ServiceError {
+    fn from(m: Missing) -> Self {
+        ServiceError::NotFound(m)
     }
 }
 

@@ -1,6 +1,7 @@
 //! E-mail: the use cases write outbox rows in their own transaction; a mailer thread renders
 //! and sends them with retries, holds digests, and warns about SLAs and review dates.
 
+use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -301,7 +302,10 @@ impl Service {
         if !PREFERENCES.contains(&mail) {
             return Err(ServiceError::invalid(
                 "mail",
-                format!("'{mail}' is not one of: immediate, digest, off"),
+                FieldProblem::NotOneOf {
+                    value: mail.into(),
+                    codes: PREFERENCES.join(", "),
+                },
             ));
         }
         let mut c = self.conn()?;
@@ -336,13 +340,13 @@ impl Service {
         let mut c = self.conn()?;
         let now = self.clock.now_naive();
         store::write_tx(&mut c, |c| {
-            let row = ob::get(c, id)?
-                .ok_or_else(|| ServiceError::NotFound(format!("there is no mail {id}")))?;
+            let row = ob::get(c, id)?.ok_or(Missing::Mail(id))?;
             if row.status != "failed" {
-                return Err(ServiceError::Conflict(format!(
-                    "mail {id} is {}, not failed",
-                    row.status
-                )));
+                return Err(Refusal::MailNotFailed {
+                    id,
+                    status: row.status,
+                }
+                .into());
             }
             ob::requeue(c, id, now)?;
             Ok(())

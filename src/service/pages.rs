@@ -2,6 +2,7 @@
 //! forum queues in working order, temporary support due for review, users and failed mail,
 //! each list a page at a time.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
@@ -226,7 +227,11 @@ impl Service {
     pub fn queue(&self, _actor: &Actor, forum: &str, page: i64) -> ServiceResult<QueuePage> {
         let mut checks = Checks::default();
         let paging = checks.paging(Some(page), None, QUEUE_PER_PAGE, QUEUE_PER_PAGE);
-        let unknown = || format!("unknown forum '{forum}'");
+        let unknown = || FieldProblem::Unknown {
+            thing: Thing::Forum,
+            value: forum.into(),
+            hint: Hint::None,
+        };
         let f = self.config.structure.forum(forum);
         if f.is_none() {
             checks.fail("forum", unknown());
@@ -295,10 +300,7 @@ impl Service {
         page: i64,
     ) -> ServiceResult<Paged<ReviewDue>> {
         if !actor.may_oversee() {
-            return Err(ServiceError::Forbidden(
-                "the review list is for the legal department (role legal) and administrators"
-                    .into(),
-            ));
+            return Err(Refusal::ReviewListLegalOnly.into());
         }
         let paging = page_of(page, LIST_PER_PAGE)?;
         let today = self.clock.now().with_timezone(&Stockholm).date_naive();
@@ -373,7 +375,7 @@ impl Service {
             stockholm_start(current),
             today.succ_opt().and_then(stockholm_start),
         ) else {
-            return Err(ServiceError::invalid("months", "is out of range"));
+            return Err(ServiceError::invalid("months", FieldProblem::OutOfRange));
         };
         let mut conn = self.conn()?;
         let mut out: Vec<MonthTrend> = firsts
@@ -468,12 +470,12 @@ impl Service {
             us::by_email(&mut conn, &email.trim().to_lowercase())?.is_some()
         };
         if !known {
-            let message = if email.trim().is_empty() {
-                "is required"
+            let problem = if email.trim().is_empty() {
+                FieldProblem::Required
             } else {
-                "no user has this e-mail address"
+                FieldProblem::UnknownEmail
             };
-            return Err(ServiceError::invalid("email", message));
+            return Err(ServiceError::invalid("email", problem));
         }
         let change = if member {
             UserChange {

@@ -1,5 +1,6 @@
 //! Searching questions and answers, and finding similar questions while one is being written.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -91,11 +92,19 @@ impl Service {
         field: &str,
         value: &Option<String>,
         known: impl Fn(&str) -> bool,
-        hint: &str,
+        thing: Thing,
+        hint: Hint,
     ) -> Option<String> {
         let v = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
         if !known(v) {
-            checks.fail(field, format!("unknown value '{v}'; {hint}"));
+            checks.fail(
+                field,
+                FieldProblem::Unknown {
+                    thing,
+                    value: v.into(),
+                    hint,
+                },
+            );
         }
         Some(v.to_string())
     }
@@ -110,21 +119,24 @@ impl Service {
                 "process",
                 &q.process,
                 |v| s.process(v).is_some(),
-                "see GET /api/v1/processes",
+                Thing::Process,
+                Hint::SeeApi("/api/v1/processes"),
             ),
             category: Self::code_filter(
                 checks,
                 "category",
                 &q.category,
                 |v| s.category(v).is_some(),
-                "see GET /api/v1/categories",
+                Thing::Category,
+                Hint::SeeApi("/api/v1/categories"),
             ),
             country: Self::code_filter(
                 checks,
                 "country",
                 &q.country,
                 is_country_code,
-                "expected an ISO 3166-1 alpha-2 code such as BY",
+                Thing::Country,
+                Hint::Expected("an ISO 3166-1 alpha-2 code such as BY"),
             ),
             tag: q
                 .tag
@@ -136,28 +148,32 @@ impl Service {
                 "level",
                 &q.level,
                 |v| Level::parse(v).is_some(),
-                &format!("expected one of: {}", Level::choices()),
+                Thing::Level,
+                Hint::OneOf(Level::choices()),
             ),
             forum: Self::code_filter(
                 checks,
                 "forum",
                 &q.forum,
                 |v| s.forum(v).is_some(),
-                "see GET /api/v1/forums",
+                Thing::Forum,
+                Hint::SeeApi("/api/v1/forums"),
             ),
             binding_status: Self::code_filter(
                 checks,
                 "binding_status",
                 &q.binding_status,
                 |v| BindingStatus::parse(v).is_some(),
-                &format!("expected one of: {}", BindingStatus::choices()),
+                Thing::BindingStatus,
+                Hint::OneOf(BindingStatus::choices()),
             ),
             status: Self::code_filter(
                 checks,
                 "status",
                 &q.status,
                 |v| Status::parse(v).is_some(),
-                &format!("expected one of: {}", Status::choices()),
+                Thing::Status,
+                Hint::OneOf(Status::choices()),
             ),
             from: from.and_then(day_start),
             to: to.and_then(|d| d.succ_opt()).and_then(day_start),
@@ -170,15 +186,21 @@ impl Service {
         let mut checks = Checks::default();
         let text = q.q.as_deref().unwrap_or("").trim();
         if text.chars().count() > QUERY_MAX {
-            checks.fail("q", format!("is longer than {QUERY_MAX} characters"));
+            checks.fail("q", FieldProblem::TooLong { max: QUERY_MAX });
         }
         let per_page = q.per_page.unwrap_or(20);
         if !(1..=100).contains(&per_page) {
-            checks.fail("per_page", "must be between 1 and 100");
+            checks.fail("per_page", FieldProblem::Between { min: 1, max: 100 });
         }
         let page = q.page.unwrap_or(1);
         if !(1..=10_000).contains(&page) {
-            checks.fail("page", "must be between 1 and 10000");
+            checks.fail(
+                "page",
+                FieldProblem::Between {
+                    min: 1,
+                    max: 10_000,
+                },
+            );
         }
         let filters = self.search_filters(q, &mut checks);
         checks.finish()?;
@@ -208,7 +230,7 @@ impl Service {
         let title = q.title.as_deref().unwrap_or("");
         let body = q.body.as_deref().unwrap_or("");
         if title.chars().count() + body.chars().count() > 20_000 {
-            checks.fail("body", "is longer than 20000 characters");
+            checks.fail("body", FieldProblem::TooLong { max: 20_000 });
         }
         checks.finish()?;
         let hits = self.search.current().questions_like(title, body, None, 5)?;

@@ -1,6 +1,7 @@
 //! Consistency topics: the watch's cases joined through the questions they share, so that the
 //! legal department reviews every answer to one legal question side by side and decides once.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::consistency::{checked_decision, Route};
+use super::consistency::{case_status, checked_decision, Route};
 use super::validate::Checks;
 use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
@@ -142,7 +143,7 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 fn topic_not_found(id: i64) -> ServiceError {
-    ServiceError::NotFound(format!("no consistency topic {id}"))
+    Missing::Topic(id).into()
 }
 
 fn link(q: &QuestionRow) -> QuestionLink {
@@ -172,10 +173,11 @@ impl Service {
             Some(s) => CaseStatus::parse(s).or_else(|| {
                 checks.fail(
                     "status",
-                    format!(
-                        "unknown status '{s}', expected one of: {}",
-                        CaseStatus::choices()
-                    ),
+                    FieldProblem::Unknown {
+                        thing: Thing::Status,
+                        value: s.into(),
+                        hint: Hint::OneOf(CaseStatus::choices()),
+                    },
                 );
                 None
             }),
@@ -244,7 +246,7 @@ impl Service {
         // A topic whose process has no forum above cannot be routed; the decision says why.
         let route = match self.divergence_route(c, &ids, (&q, &answer)) {
             Ok(route) => route,
-            Err(ServiceError::Conflict(_)) => return Ok(None),
+            Err(ServiceError::Refused(Refusal::NoForumAbove { .. })) => return Ok(None),
             Err(e) => return Err(e),
         };
         Ok(Some(match route {
@@ -405,32 +407,23 @@ impl Service {
         store::write_tx(&mut conn, |c| {
             let topic = cs::topic(c, id)?.ok_or_else(|| topic_not_found(id))?;
             if let Some(into) = topic.merged_into {
-                return Err(ServiceError::Conflict(format!(
-                    "consistency topic {id} was joined to topic {into} when a new pair linked \
-                     them; decide topic {into}"
-                )));
+                return Err(Refusal::TopicMerged { id, into }.into());
             }
             if topic.status != CaseStatus::Open.as_str() {
-                return Err(ServiceError::Conflict(format!(
-                    "consistency topic {id} is already decided ({})",
-                    topic.status
-                )));
+                return Err(Refusal::TopicDecided {
+                    id,
+                    status: case_status(&topic.status)?,
+                }
+                .into());
             }
             if input.version.is_some_and(|v| v != topic.version) {
-                return Err(ServiceError::Conflict(format!(
-                    "consistency topic {id} changed since you read it (a question joined it or \
-                     a case was decided); reload it"
-                )));
+                return Err(Refusal::TopicChanged { id }.into());
             }
             let cases = cs::cases_of_topics(c, &[id])?;
             let now = self.clock.now_naive();
             let routed = self.carry_out(c, actor, &cases, decision, settled_by, note, now)?;
             let status = decision.status().as_str();
-            let changed = || {
-                ServiceError::Conflict(format!(
-                    "consistency topic {id} was decided by someone else at the same time; reload it"
-                ))
-            };
+            let changed = || ServiceError::from(Refusal::TopicRaced { id });
             if !cs::decide_topic(c, id, topic.version, status, actor.id, now, note, routed)? {
                 return Err(changed());
             }

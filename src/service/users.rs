@@ -1,5 +1,6 @@
 //! Users, memberships and API tokens: the CLI's administration and the API's authentication.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
@@ -68,12 +69,20 @@ pub(crate) fn hash_password(password: &str) -> ServiceResult<String> {
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw)
         .map_err(|e| StoreError::Corrupt(format!("no randomness available: {e}")))?;
-    let salt = SaltString::encode_b64(&raw)
-        .map_err(|e| ServiceError::invalid("password", format!("cannot be hashed: {e}")))?;
+    let salt = SaltString::encode_b64(&raw).map_err(|e| not_hashed(&e))?;
     argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ServiceError::invalid("password", format!("cannot be hashed: {e}")))
+        .map_err(|e| not_hashed(&e))
+}
+
+fn not_hashed(e: &impl std::fmt::Display) -> ServiceError {
+    ServiceError::invalid(
+        "password",
+        FieldProblem::PasswordNotHashed {
+            detail: e.to_string(),
+        },
+    )
 }
 
 /// A hash of a random password, made once, to spend the same time on unknown e-mails.
@@ -113,7 +122,14 @@ impl Service {
     fn check_forums(&self, checks: &mut Checks, field: &str, forums: &[String]) {
         for f in forums {
             if self.config.structure.forum(f).is_none() {
-                checks.fail(field, format!("unknown forum '{f}'"));
+                checks.fail(
+                    field,
+                    FieldProblem::Unknown {
+                        thing: Thing::Forum,
+                        value: f.clone(),
+                        hint: Hint::None,
+                    },
+                );
             }
         }
     }
@@ -122,13 +138,25 @@ impl Service {
         let email = input.email.trim().to_lowercase();
         let mut checks = Checks::default();
         if !is_email(&email) {
-            checks.fail("email", format!("'{email}' is not an e-mail address"));
+            checks.fail(
+                "email",
+                FieldProblem::NotAnEmail {
+                    value: Some(email.clone()),
+                },
+            );
         }
         if input.name.trim().is_empty() {
-            checks.fail("name", "is required");
+            checks.fail("name", FieldProblem::Required);
         }
         if !self.config.structure.units.contains_key(&input.unit) {
-            checks.fail("unit", format!("unknown unit '{}'", input.unit));
+            checks.fail(
+                "unit",
+                FieldProblem::Unknown {
+                    thing: Thing::Unit,
+                    value: input.unit.clone(),
+                    hint: Hint::None,
+                },
+            );
         }
         self.check_forums(&mut checks, "member", &input.members);
         if let Some(p) = &input.password {
@@ -145,9 +173,7 @@ impl Service {
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             if us::by_email(c, &email)?.is_some() {
-                return Err(ServiceError::Conflict(format!(
-                    "a user with e-mail {email} exists already"
-                )));
+                return Err(Refusal::UserExists { email }.into());
             }
             let id = us::insert(
                 c,
@@ -215,7 +241,10 @@ impl Service {
                 if !us::remove_membership(c, user.id, f)? {
                     return Err(ServiceError::invalid(
                         "remove-member",
-                        format!("{email} is not a member of {f}"),
+                        FieldProblem::NotMember {
+                            email: email.clone(),
+                            forum: f.clone(),
+                        },
                     ));
                 }
                 self.audit(
@@ -231,12 +260,11 @@ impl Service {
 
     fn user_by_email(&self, c: &mut DbConnection, email: &str) -> ServiceResult<UserRow> {
         us::by_email(c, &email.trim().to_lowercase())?
-            .ok_or_else(|| ServiceError::NotFound(format!("there is no user with e-mail {email}")))
+            .ok_or_else(|| Missing::UserEmail(email.to_string()).into())
     }
 
     fn user_summary(&self, c: &mut DbConnection, id: i64) -> ServiceResult<UserSummary> {
-        let u = us::by_id(c, id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("there is no user {id}")))?;
+        let u = us::by_id(c, id)?.ok_or(Missing::User(id))?;
         Ok(UserSummary {
             id: u.id,
             memberships: us::memberships(c, u.id)?,
@@ -254,7 +282,7 @@ impl Service {
             if !(1..=3650).contains(&d) {
                 return Err(ServiceError::invalid(
                     "expires-days",
-                    "must be between 1 and 3650",
+                    FieldProblem::Between { min: 1, max: 3650 },
                 ));
             }
         }
@@ -332,10 +360,7 @@ impl Service {
         store::write_tx(&mut conn, |c| {
             let user = self.user_by_email(c, email)?;
             if user.disabled_at.is_some() {
-                return Err(ServiceError::Conflict(format!(
-                    "{} is disabled already",
-                    user.email
-                )));
+                return Err(Refusal::AlreadyDisabled { email: user.email }.into());
             }
             let now = self.clock.now_naive();
             us::set_disabled(c, user.id, Some(now))?;
@@ -357,10 +382,7 @@ impl Service {
         store::write_tx(&mut conn, |c| {
             let user = self.user_by_email(c, email)?;
             if user.disabled_at.is_none() {
-                return Err(ServiceError::Conflict(format!(
-                    "{} is not disabled",
-                    user.email
-                )));
+                return Err(Refusal::NotDisabled { email: user.email }.into());
             }
             us::set_disabled(c, user.id, None)?;
             self.audit(c, None, "user_enabled", format!("user {} enabled", user.id))?;
@@ -429,7 +451,7 @@ impl Service {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
         let email = email.trim().to_lowercase();
         if email.contains('\0') {
-            return Err(ServiceError::invalid("email", "contains a NUL character"));
+            return Err(ServiceError::invalid("email", FieldProblem::NulCharacter));
         }
         let user = {
             let mut conn = self.conn()?;
@@ -544,13 +566,13 @@ fn check_password(p: &str) -> ServiceResult<()> {
     if p.chars().count() < 8 {
         return Err(ServiceError::invalid(
             "password",
-            "must be at least 8 characters",
+            FieldProblem::TooShort { min: 8 },
         ));
     }
     if p.len() > 1024 {
         return Err(ServiceError::invalid(
             "password",
-            "is longer than 1024 bytes",
+            FieldProblem::TooLongBytes { max: 1024 },
         ));
     }
     Ok(())

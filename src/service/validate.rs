@@ -2,6 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::domain::catalogue::FieldProblem;
 use crate::domain::paging::{Paging, MAX_PAGE};
 use crate::domain::pii;
 use crate::service::FieldError;
@@ -13,25 +14,27 @@ pub struct Checks {
 }
 
 impl Checks {
-    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, message));
+    pub fn fail(&mut self, field: &str, problem: FieldProblem) {
+        self.errors.push(FieldError::new(field, problem));
     }
 
     /// Free text: personal data is refused, naming where it is but not repeating it.
     pub fn free_text(&mut self, field: &str, value: &str, max_chars: usize) {
         if value.chars().count() > max_chars {
-            self.fail(field, format!("is longer than {max_chars} characters"));
+            self.fail(field, FieldProblem::TooLong { max: max_chars });
         }
         if value.contains('\0') {
-            self.fail(field, "contains a NUL character");
+            self.fail(field, FieldProblem::NulCharacter);
         }
         for m in pii::find_pii(value) {
+            let (first, last) = pii::position(value, &m);
             self.fail(
                 field,
-                format!(
-                    "contains personal data ({}); questions must be anonymised",
-                    pii::describe(value, &m)
-                ),
+                FieldProblem::PersonalData {
+                    kind: m.kind.label(),
+                    first,
+                    last,
+                },
             );
         }
     }
@@ -39,7 +42,7 @@ impl Checks {
     /// Required free text: present and not only white space.
     pub fn required_text(&mut self, field: &str, value: Option<&str>, max_chars: usize) {
         match value.map(str::trim) {
-            None | Some("") => self.fail(field, "is required"),
+            None | Some("") => self.fail(field, FieldProblem::Required),
             Some(v) => self.free_text(field, v, max_chars),
         }
     }
@@ -60,12 +63,12 @@ impl Checks {
         max_chars: usize,
     ) {
         if values.len() > max_items {
-            self.fail(field, format!("has more than {max_items} items"));
+            self.fail(field, FieldProblem::TooMany { max: max_items });
         }
         for (i, v) in values.iter().enumerate() {
             let name = format!("{field}[{i}]");
             if v.trim().is_empty() {
-                self.fail(&name, "is empty");
+                self.fail(&name, FieldProblem::Empty);
             } else {
                 self.free_text(&name, v, max_chars);
             }
@@ -79,11 +82,11 @@ impl Checks {
         match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
             Ok(d) if (-9999..=9999).contains(&d.year()) => Some(d),
             Ok(_) => {
-                self.fail(field, format!("'{v}' is outside the years -9999 to 9999"));
+                self.fail(field, FieldProblem::YearOutOfRange { value: v.into() });
                 None
             }
             Err(_) => {
-                self.fail(field, format!("'{v}' is not a date in the form YYYY-MM-DD"));
+                self.fail(field, FieldProblem::NotADate { value: v.into() });
                 None
             }
         }
@@ -102,14 +105,26 @@ impl Checks {
         let per_page = if (1..=max_per_page).contains(&per_page) {
             per_page
         } else {
-            self.fail("per_page", format!("must be between 1 and {max_per_page}"));
+            self.fail(
+                "per_page",
+                FieldProblem::Between {
+                    min: 1,
+                    max: max_per_page,
+                },
+            );
             default_per_page
         };
         let page = page.unwrap_or(1);
         let page = if (1..=MAX_PAGE).contains(&page) {
             page
         } else {
-            self.fail("page", format!("must be between 1 and {MAX_PAGE}"));
+            self.fail(
+                "page",
+                FieldProblem::Between {
+                    min: 1,
+                    max: MAX_PAGE,
+                },
+            );
             1
         };
         Paging { page, per_page }

@@ -1,5 +1,6 @@
 //! The JSON API handlers: parse the request, call one use case off the executor, shape the reply.
 
+use crate::domain::catalogue::FieldProblem;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
@@ -37,7 +38,12 @@ fn body<T: DeserializeOwned + Default>(bytes: &web::Bytes) -> Result<T, ApiError
     }
     serde_json::from_slice(bytes).map_err(|e| {
         if e.is_data() {
-            invalid("body", format!("does not fit the expected fields: {e}"))
+            invalid(
+                "body",
+                FieldProblem::BodyShape {
+                    detail: e.to_string(),
+                },
+            )
         } else {
             ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
         }

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::catalogue::{FieldProblem, Refusal, RefusalKind};
 use crate::service::{FieldError, ServiceError, StoreFault};
 
 /// RFC 9457 problem details.
@@ -15,6 +16,8 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// Stable and machine-readable: what a client branches on (the wording may change).
+    pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
 }
@@ -52,9 +55,11 @@ impl ApiError {
                     "Account disabled",
                 ),
                 ServiceError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy"),
-                ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
+                ServiceError::Refused(r) => match r.kind() {
+                    RefusalKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
+                    RefusalKind::Conflict => (StatusCode::CONFLICT, "conflict", "Conflict"),
+                },
                 ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-                ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
                 ServiceError::Invalid(_) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid-input",
@@ -82,17 +87,36 @@ impl ApiError {
         }
     }
 
+    /// The refusal a client reads, when the error is one (a lost race reads as a conflict).
+    fn refusal(&self) -> Option<Refusal> {
+        match self {
+            ApiError::Service(ServiceError::Refused(r)) => Some(r.clone()),
+            ApiError::Service(e) if e.store_fault() == Some(StoreFault::LostRace) => {
+                Some(Refusal::LostRace)
+            }
+            _ => None,
+        }
+    }
+
+    /// The stable code: the refusal's or the missing thing's own, else the problem type's.
+    fn code(&self) -> &'static str {
+        match (self, self.refusal()) {
+            (_, Some(r)) => r.code(),
+            (ApiError::Service(ServiceError::NotFound(m)), _) => m.code(),
+            _ => self.parts().1,
+        }
+    }
+
     pub fn problem(&self) -> Problem {
         let (status, kind, title) = self.parts();
         let (detail, errors) = match self {
             ApiError::Service(ServiceError::Invalid(errors)) => {
                 (self.to_string(), Some(errors.clone()))
             }
+            _ if self.refusal().is_some() => {
+                (self.refusal().map(|r| r.en()).unwrap_or_default(), None)
+            }
             // Never leak database details to the client; they are in the log.
-            ApiError::Service(e) if e.store_fault() == Some(StoreFault::LostRace) => (
-                "a concurrent change won; reload and try again".to_string(),
-                None,
-            ),
             ApiError::Service(ServiceError::Store(_) | ServiceError::Internal(_))
                 if status.is_server_error() =>
             {
@@ -108,7 +132,24 @@ impl ApiError {
             title: title.into(),
             status: status.as_u16(),
             detail,
+            code: self.code(),
             errors,
+        }
+    }
+
+    /// What a person reads on a page, in Swedish, for the errors the catalogue words.
+    fn detail_sv(&self) -> Option<String> {
+        match (self, self.refusal()) {
+            (_, Some(r)) => Some(r.sv()),
+            (ApiError::Service(ServiceError::NotFound(m)), _) => Some(m.sv()),
+            (ApiError::Service(ServiceError::Invalid(errors)), _) => Some(
+                errors
+                    .iter()
+                    .map(|e| e.message_sv.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            _ => None,
         }
     }
 }
@@ -136,8 +177,8 @@ impl ResponseError for ApiError {
 }
 
 /// A field error for input that never reached the service (query strings, JSON shape).
-pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Service(ServiceError::Invalid(vec![FieldError::new(field, message)]))
+pub fn invalid(field: &str, problem: FieldProblem) -> ApiError {
+    ApiError::Service(ServiceError::Invalid(vec![FieldError::new(field, problem)]))
 }
 
 /// What can go wrong on an HTML page: a service error shown as an error page in Swedish, or
@@ -209,15 +250,13 @@ impl PageError {
             PageError::TooManyAttempts(s) => format!("Vänta {s} sekunder och försök sedan igen."),
             PageError::Unavailable => "Försök igen om en stund.".to_string(),
             PageError::SignIn(_) => "Logga in för att fortsätta.".to_string(),
-            PageError::Api(e) => {
-                let p = e.problem();
-                match status.as_u16() {
-                    409 => format!("{} Ladda om sidan och försök igen.", conflict_sv(&p.detail)),
-                    403 => forbidden_sv(&p.detail),
-                    s if s >= 500 => "Det som hände har loggats. Försök igen om en stund.".to_string(),
-                    _ => p.detail,
+            PageError::Api(e) => match e.detail_sv() {
+                Some(sv) => sv,
+                None if status.is_server_error() => {
+                    "Det som hände har loggats. Försök igen om en stund.".to_string()
                 }
-            }
+                None => e.problem().detail,
+            },
         };
         (title.to_string(), detail)
     }
@@ -258,149 +297,5 @@ impl ResponseError for PageError {
             res.insert_header((header::RETRY_AFTER, "2"));
         }
         res.body(super::html::error_page(status.as_u16(), &title, &detail))
-    }
-}
-
-/// A 409 from the service said in Swedish: a step the question's state does not allow, or a
-/// version someone else moved on. Other conflicts are shown as they are.
-fn conflict_sv(detail: &str) -> String {
-    use crate::domain::question::Status;
-    use crate::domain::Code;
-    if detail.contains("was changed by someone else") {
-        return "Någon annan har ändrat frågan medan du hade sidan öppen.".to_string();
-    }
-    let parsed = detail
-        .strip_prefix("a question that is ")
-        .and_then(|r| r.split_once(" cannot be "));
-    let Some((status, step)) = parsed else {
-        return format!("Det går inte i frågans nuvarande läge ({detail}).");
-    };
-    let step = step.split(" (").next().unwrap_or(step);
-    let verb = match step {
-        "claimed" => "tas för handläggning",
-        "assigned" => "tilldelas",
-        "sent back for more information" => "skickas tillbaka för komplettering",
-        "given more information" => "kompletteras",
-        "answered" => "besvaras",
-        "escalated" => "lyftas",
-        "closed" => "avslutas",
-        "withdrawn" => "återkallas",
-        "reopened" => "öppnas igen",
-        "marked as a duplicate" => "markeras som dubblett",
-        _ => return format!("Det går inte i frågans nuvarande läge ({detail})."),
-    };
-    let status = Status::parse(status).map_or(status.to_string(), |s| s.label_sv().to_lowercase());
-    format!("En fråga som är {status} kan inte {verb}.")
-}
-
-/// A 403 from the service said in Swedish: the access rules of the question lifecycle, the
-/// reports and administration. Others are shown as they are.
-fn forbidden_sv(detail: &str) -> String {
-    const RULES: &[(&str, &str)] = &[
-        ("only members of the forum holding the question or the legal department may claim it", "Bara medlemmar i forumet där frågan ligger, eller rättsavdelningen, kan ta frågan."),
-        ("only members of the forum holding the question or the legal department may assign it", "Bara medlemmar i forumet där frågan ligger, eller rättsavdelningen, kan tilldela frågan."),
-        ("only members of the forum holding the question may ask the asker for more information", "Bara medlemmar i forumet där frågan ligger kan begära komplettering."),
-        ("only members of the forum holding the question may answer it", "Bara medlemmar i forumet där frågan ligger kan svara på den."),
-        ("only members of the forum holding the question may escalate it", "Bara medlemmar i forumet där frågan ligger kan lyfta den."),
-        ("only members of the forum holding the question may mark it as a duplicate", "Bara medlemmar i forumet där frågan ligger kan markera den som dubblett."),
-        ("only the asker may provide the information that was requested", "Bara den som ställde frågan kan komplettera den."),
-        ("only the asker may withdraw a question", "Bara den som ställde frågan kan återkalla den."),
-        ("only the asker, members of the forum that answered, or the legal department may close a question", "Bara den som ställde frågan, medlemmar i forumet som svarade eller rättsavdelningen kan avsluta frågan."),
-        ("only the asker or members of the forum that answered may reopen a question", "Bara den som ställde frågan eller medlemmar i forumet som svarade kan öppna den igen."),
-        ("reports and the backlog are for the legal department", "Rapporterna och översikten är till för rättsavdelningen och administratörer."),
-        ("the review list is for the legal department", "Omprövningslistan är till för rättsavdelningen och administratörer."),
-        ("consistency cases are for the legal department", "Jämförelserna av svar är till för rättsavdelningen och administratörer."),
-        ("only the legal department (role legal) decides consistency cases", "Bara rättsavdelningen bedömer jämförelser av svar."),
-        ("only administrators", "Bara administratörer hanterar användare och e-post."),
-        ("only members of the forum that gave the answer", "Bara medlemmar i forumet som gav svaret, i ett forum ovanför det på frågans väg, eller rättsavdelningen kan ändra svarets status."),
-    ];
-    RULES
-        .iter()
-        .find(|(en, _)| detail.starts_with(en))
-        .map_or_else(|| detail.to_string(), |(_, sv)| sv.to_string())
-}
-
-/// The Swedish wording of a field error from the service, for the form it belongs to. The
-/// service speaks English (the API's language); the common messages are said again here, and
-/// the rest are shown as they are.
-pub fn field_message_sv(message: &str) -> String {
-    if message == "is required" || message.starts_with("is required:") {
-        return "Måste fyllas i.".to_string();
-    }
-    if message.starts_with("is required for temporary support") {
-        return "Måste fyllas i för tillfälligt stöd: när svaret ska omprövas.".to_string();
-    }
-    if let Some(n) = message
-        .strip_prefix("is longer than ")
-        .and_then(|r| r.strip_suffix(" characters"))
-    {
-        return format!("Får vara högst {n} tecken.");
-    }
-    if let Some(what) = message
-        .strip_prefix("contains personal data (")
-        .and_then(|r| r.strip_suffix("); questions must be anonymised"))
-    {
-        let what = what
-            .replace(" at characters ", ", tecken ")
-            .replace(" at character ", ", tecken ");
-        return format!(
-            "Innehåller personuppgifter ({what}). Frågor och svar ska vara avidentifierade."
-        );
-    }
-    if let Some(code) = message.strip_suffix(" is not an ISO 3166-1 alpha-2 code such as BY or SD")
-    {
-        return format!("{code} är ingen landkod enligt ISO 3166-1, t.ex. BY eller SD.");
-    }
-    match message {
-        "is empty" => "Får inte vara tomt.".to_string(),
-        "must be in the future" => "Måste ligga i framtiden.".to_string(),
-        "no user has this e-mail address" => "Ingen användare har den e-postadressen.".to_string(),
-        "only temporary answers have a review date" => {
-            "Bara tillfälligt stöd har ett omprövningsdatum.".to_string()
-        }
-        m => m.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn common_field_messages_are_said_in_swedish() {
-        assert_eq!(field_message_sv("is required"), "Måste fyllas i.");
-        assert_eq!(
-            field_message_sv("is longer than 200 characters"),
-            "Får vara högst 200 tecken."
-        );
-        assert_eq!(
-            field_message_sv("contains personal data (telefonnummer at characters 10–22); questions must be anonymised"),
-            "Innehåller personuppgifter (telefonnummer, tecken 10–22). Frågor och svar ska vara avidentifierade."
-        );
-        assert_eq!(
-            field_message_sv("'XX1' is not an ISO 3166-1 alpha-2 code such as BY or SD"),
-            "'XX1' är ingen landkod enligt ISO 3166-1, t.ex. BY eller SD."
-        );
-        assert_eq!(field_message_sv("something else"), "something else");
-    }
-
-    #[test]
-    fn refusals_are_said_in_swedish() {
-        assert_eq!(
-            conflict_sv("a question that is in_progress cannot be claimed"),
-            "En fråga som är under handläggning kan inte tas för handläggning."
-        );
-        assert_eq!(
-            conflict_sv("a question that is answered cannot be escalated (an answered question can only be escalated while its current answer is temporary)"),
-            "En fråga som är besvarad kan inte lyftas."
-        );
-        assert!(conflict_sv("question 3 was changed by someone else (version 4 now, you had 1); reload it and try again")
-            .starts_with("Någon annan har ändrat frågan"));
-        assert!(conflict_sv("pf-asyl is the top of the structure").contains("pf-asyl"));
-        assert_eq!(
-            forbidden_sv("only the asker may withdraw a question"),
-            "Bara den som ställde frågan kan återkalla den."
-        );
-        assert_eq!(forbidden_sv("some other rule"), "some other rule");
     }
 }

@@ -13,6 +13,7 @@ pub mod redirect;
 pub mod session;
 pub mod throttle;
 
+use crate::domain::catalogue::FieldProblem;
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
@@ -25,10 +26,15 @@ const MAX_BODY: usize = 256 * 1024;
 
 fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY))
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|e, _| invalid("query", e.to_string()).into()),
-        )
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            invalid(
+                "query",
+                FieldProblem::Unreadable {
+                    detail: e.to_string(),
+                },
+            )
+            .into()
+        }))
         .app_data(
             web::PathConfig::default().error_handler(|e, req: &HttpRequest| {
                 ApiError::NotFound(format!("{} does not exist: {e}", req.path())).into()

@@ -626,7 +626,12 @@ fn failed_mail_is_for_administrators_and_the_operator_only() {
         app.svc.retry_mail(&caseworker, 1),
     ] {
         assert!(
-            matches!(r, Err(eskalera::service::ServiceError::Forbidden(_))),
+            matches!(
+                r,
+                Err(eskalera::service::ServiceError::Refused(
+                    eskalera::domain::catalogue::Refusal::AdminOnly
+                ))
+            ),
             "{r:?}"
         );
     }

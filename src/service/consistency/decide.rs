@@ -30,19 +30,18 @@ impl Service {
         store::write_tx(&mut conn, |c| {
             let row = cs::get(c, id)?.ok_or_else(|| case_not_found(id))?;
             if row.status != CaseStatus::Open.as_str() {
-                return Err(ServiceError::Conflict(format!(
-                    "consistency case {id} is already decided ({})",
-                    row.status
-                )));
+                return Err(Refusal::CaseDecided {
+                    id,
+                    status: case_status(&row.status)?,
+                }
+                .into());
             }
             let now = self.clock.now_naive();
             let cases = std::slice::from_ref(&row);
             let routed = self.carry_out(c, actor, cases, decision, settled_by, note, now)?;
             let status = decision.status().as_str();
             if !cs::decide(c, id, row.version, status, actor.id, now, note, routed)? {
-                return Err(ServiceError::Conflict(format!(
-                    "consistency case {id} was decided by someone else at the same time; reload it"
-                )));
+                return Err(Refusal::CaseRaced { id }.into());
             }
             if cs::open_cases_in_topic(c, row.topic_id)? == 0 {
                 if let Some(topic) = cs::topic(c, row.topic_id)? {
@@ -139,7 +138,12 @@ impl Service {
         now: NaiveDateTime,
     ) -> ServiceResult<i64> {
         let settling = qs::by_reference(c, reference)?.ok_or_else(|| {
-            ServiceError::invalid("settled_by", format!("there is no question {reference}"))
+            ServiceError::invalid(
+                "settled_by",
+                FieldProblem::NoQuestion {
+                    reference: reference.into(),
+                },
+            )
         })?;
         let answers = qs::answers_of(c, settling.id)?;
         let binding = answers
@@ -149,7 +153,9 @@ impl Service {
             .ok_or_else(|| {
                 ServiceError::invalid(
                     "settled_by",
-                    format!("{reference} has no binding answer that holds"),
+                    FieldProblem::NoBindingAnswer {
+                        reference: reference.into(),
+                    },
                 )
             })?;
         let mut changed: BTreeMap<i64, (QuestionRow, AnswerRow)> = BTreeMap::new();
@@ -201,10 +207,11 @@ impl Service {
             .top_forum(&answer.forum, &q.process)
             .map(|f| Route::New(f.code.clone(), f.level))
             .ok_or_else(|| {
-                ServiceError::Conflict(format!(
-                    "no process forum is above {} for process {}",
-                    answer.forum, q.process
-                ))
+                Refusal::NoForumAbove {
+                    forum: answer.forum.clone(),
+                    process: q.process.clone(),
+                }
+                .into()
             })
     }
 
@@ -239,9 +246,7 @@ impl Service {
                 .filter(|a| Some(a.question_id) == questions.last().map(|q| q.id))
                 .max_by_key(|a| (a.created_at, a.id)),
         ) else {
-            return Err(ServiceError::Conflict(
-                "the decision names no answered questions".into(),
-            ));
+            return Err(Refusal::NoAnsweredQuestions.into());
         };
         let mut forums: Vec<&str> = answers.iter().map(|a| a.forum.as_str()).collect();
         forums.sort_unstable();
@@ -317,15 +322,13 @@ impl Service {
     ) -> ServiceResult<qs::Created> {
         let structure = &self.config.structure;
         if !structure.units.contains_key(&actor.unit) {
-            return Err(ServiceError::Conflict(format!(
-                "your home unit '{}' is not in the structure",
-                actor.unit
-            )));
+            return Err(Refusal::HomeUnitUnknown {
+                unit: actor.unit.clone(),
+            }
+            .into());
         }
         let Some(latest) = questions.last() else {
-            return Err(ServiceError::Conflict(
-                "the decision names no answered questions".into(),
-            ));
+            return Err(Refusal::NoAnsweredQuestions.into());
         };
         let title: String = format!("Olika svar: {}", latest.title)
             .chars()
@@ -411,26 +414,25 @@ pub(in crate::service) fn checked_decision<'a>(
     note: Option<&'a str>,
 ) -> ServiceResult<(Decision, Option<&'a str>, &'a str)> {
     if !actor.may_decide_consistency() {
-        return Err(ServiceError::Forbidden(
-            "only the legal department (role legal) decides consistency cases".into(),
-        ));
+        return Err(Refusal::DecideConsistencyLegalOnly.into());
     }
     let mut checks = Checks::default();
     let decision = match outcome.map(str::trim) {
         None | Some("") => {
             checks.fail(
                 field,
-                "is required: consistent, divergent, not_comparable or settled",
+                FieldProblem::RequiredOneOf("consistent, divergent, not_comparable or settled"),
             );
             None
         }
         Some(d) => Decision::parse(d).or_else(|| {
             checks.fail(
                 field,
-                format!(
-                    "unknown decision '{d}', expected one of: {}",
-                    Decision::choices()
-                ),
+                FieldProblem::Unknown {
+                    thing: Thing::Decision,
+                    value: d.into(),
+                    hint: Hint::OneOf(Decision::choices()),
+                },
             );
             None
         }),
@@ -438,18 +440,17 @@ pub(in crate::service) fn checked_decision<'a>(
     checks.required_text("note", note, NOTE_MAX);
     let settled_by = settled_by.map(str::trim).filter(|r| !r.is_empty());
     match (decision, settled_by) {
-        (Some(Decision::Settled), None) => checks.fail(
-            "settled_by",
-            "is required for settled: the reference (PS-…) of the question whose binding answer decides",
-        ),
+        (Some(Decision::Settled), None) => {
+            checks.fail("settled_by", FieldProblem::SettledByRequired)
+        }
         (Some(d), Some(_)) if d != Decision::Settled => {
-            checks.fail("settled_by", "is only for the decision settled")
+            checks.fail("settled_by", FieldProblem::OnlyForSettled)
         }
         _ => {}
     }
     checks.finish()?;
     match (decision, note.map(str::trim)) {
         (Some(decision), Some(note)) => Ok((decision, settled_by, note)),
-        _ => Err(ServiceError::invalid(field, "is required")),
+        _ => Err(ServiceError::invalid(field, FieldProblem::Required)),
     }
 }

@@ -2,6 +2,7 @@
 //! process; a similar question that another forum answered becomes a case that the legal
 //! department decides, and a divergence goes to the process forum for one answer.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -284,9 +285,7 @@ impl Service {
         if actor.may_oversee() {
             return Ok(());
         }
-        Err(ServiceError::Forbidden(
-            "consistency cases are for the legal department (role legal or admin)".into(),
-        ))
+        Err(Refusal::ConsistencyLegalOnly.into())
     }
 
     /// Cases, oldest first; for the legal department.
@@ -305,10 +304,11 @@ impl Service {
                 if parsed.is_none() {
                     checks.fail(
                         "status",
-                        format!(
-                            "unknown status '{s}', expected one of: {}",
-                            CaseStatus::choices()
-                        ),
+                        FieldProblem::Unknown {
+                            thing: Thing::Status,
+                            value: s.into(),
+                            hint: Hint::OneOf(CaseStatus::choices()),
+                        },
                     );
                 }
                 parsed
@@ -416,5 +416,10 @@ impl Service {
 }
 
 fn case_not_found(id: i64) -> ServiceError {
-    ServiceError::NotFound(format!("no consistency case {id}"))
+    Missing::Case(id).into()
+}
+
+/// A case's or topic's stored status.
+pub(in crate::service) fn case_status(s: &str) -> ServiceResult<CaseStatus> {
+    CaseStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("case status '{s}'")).into())
 }

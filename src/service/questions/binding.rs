@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::*;
 use crate::domain::answer::{self, BindingStatus};
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::service::validate::Checks;
@@ -25,32 +26,30 @@ impl Service {
             None | Some("") => {
                 checks.fail(
                     "binding_status",
-                    "is required: superseded, withdrawn or binding",
+                    FieldProblem::RequiredOneOf("superseded, withdrawn or binding"),
                 );
                 None
             }
             Some(s) => BindingStatus::parse(s).or_else(|| {
                 checks.fail(
                     "binding_status",
-                    format!(
-                        "unknown binding status '{s}', expected one of: {}",
-                        BindingStatus::choices()
-                    ),
+                    FieldProblem::Unknown {
+                        thing: Thing::BindingStatus,
+                        value: s.into(),
+                        hint: Hint::OneOf(BindingStatus::choices()),
+                    },
                 );
                 None
             }),
         };
         checks.required_text("note", input.note.as_deref(), NOTE_MAX);
         if to == Some(BindingStatus::Superseded) && input.superseded_by.is_none() {
-            checks.fail(
-                "superseded_by",
-                "is required: the id of the later answer that replaces this one",
-            );
+            checks.fail("superseded_by", FieldProblem::SupersededByRequired);
         }
         if to.is_some_and(|t| t != BindingStatus::Superseded) && input.superseded_by.is_some() {
             checks.fail(
                 "superseded_by",
-                "only a superseded answer names the answer that replaces it",
+                FieldProblem::OnlySupersededNamesReplacement,
             );
         }
         checks.finish()?;
@@ -59,8 +58,7 @@ impl Service {
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let now = self.clock.now_naive();
-            let a = qs::answer(c, answer_id)?
-                .ok_or_else(|| ServiceError::NotFound(format!("there is no answer {answer_id}")))?;
+            let a = qs::answer(c, answer_id)?.ok_or(Missing::Answer(answer_id))?;
             let q = qs::get(c, a.question_id)?.ok_or_else(|| not_found(a.question_id))?;
             let stages = qs::stages_of(c, q.id)?;
             let answer_seq = stages
@@ -81,22 +79,18 @@ impl Service {
                 &self.config.issue_rules,
             );
             if !rights.may_change {
-                return Err(ServiceError::Forbidden(
-                    "only members of the forum that gave the answer, of a forum above it on the question's path, or the legal department may change its binding status".into(),
-                ));
+                return Err(Refusal::BindingChangeNotYours.into());
             }
             let from = BindingStatus::parse(&a.binding_status).ok_or_else(|| {
                 StoreError::Corrupt(format!("binding status '{}'", a.binding_status))
             })?;
             answer::check_change(from, to)?;
             if to == BindingStatus::Binding && !rights.may_make_binding {
-                return Err(ServiceError::Forbidden(
-                    "making an answer binding needs a member of a forum on the question's path whose level may issue binding answers".into(),
-                ));
+                return Err(Refusal::BindingNeedsLevel.into());
             }
             if let Some(by) = input.superseded_by {
                 let newer = qs::answer(c, by)?.ok_or_else(|| {
-                    ServiceError::invalid("superseded_by", format!("there is no answer {by}"))
+                    ServiceError::invalid("superseded_by", FieldProblem::NoAnswer { id: by })
                 })?;
                 // A binding answer settles the legal question wherever it was asked: the answers
                 // it replaces may belong to other questions (their pages then point to it).
@@ -104,21 +98,25 @@ impl Service {
                     || Some(newer.question_id) == q.duplicate_of
                     || BindingStatus::parse(&newer.binding_status) == Some(BindingStatus::Binding);
                 if !related {
-                    return Err(ServiceError::invalid("superseded_by", format!(
-                        "answer {by} belongs to another question; it must answer question {}, the question it duplicates, or be binding", q.id
-                    )));
+                    return Err(ServiceError::invalid(
+                        "superseded_by",
+                        FieldProblem::AnswerOfAnotherQuestion { by, question: q.id },
+                    ));
                 }
                 if newer.id <= a.id {
                     return Err(ServiceError::invalid(
                         "superseded_by",
-                        format!("answer {by} is not later than answer {}", a.id),
+                        FieldProblem::AnswerNotLater { by, of: a.id },
                     ));
                 }
-                if !BindingStatus::parse(&newer.binding_status).is_some_and(|s| s.is_current()) {
-                    return Err(ServiceError::invalid(
-                        "superseded_by",
-                        format!("answer {by} is itself {}", newer.binding_status),
-                    ));
+                match BindingStatus::parse(&newer.binding_status) {
+                    Some(status) if !status.is_current() => {
+                        return Err(ServiceError::invalid(
+                            "superseded_by",
+                            FieldProblem::AnswerIsItself { by, status },
+                        ));
+                    }
+                    _ => {}
                 }
             }
             let updated = self.change_binding(
@@ -171,10 +169,7 @@ impl Service {
         now: NaiveDateTime,
     ) -> ServiceResult<AnswerRow> {
         if !qs::update_binding_status(c, a.id, a.version, to.as_str(), superseded_by, now)? {
-            return Err(ServiceError::Conflict(format!(
-                "answer {} was changed by someone else at the same time",
-                a.id
-            )));
+            return Err(Refusal::AnswerRaced { id: a.id }.into());
         }
         qs::insert_event(
             c,

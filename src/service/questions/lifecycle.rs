@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::*;
 use crate::domain::answer::BindingStatus;
+use crate::domain::catalogue::{FieldProblem, Refusal};
 use crate::domain::question::{decide, Action, StateFacts, Status};
 use crate::domain::sla::StageTimes;
 use crate::domain::structure::{EscalationTarget, Level};
@@ -33,10 +34,12 @@ impl Service {
         let q = qs::get(c, id)?.ok_or_else(|| not_found(id))?;
         if let Some(v) = expected_version {
             if v != q.version {
-                return Err(ServiceError::Conflict(format!(
-                    "question {id} was changed by someone else (version {} now, you had {v}); reload it and try again",
-                    q.version
-                )));
+                return Err(Refusal::QuestionChanged {
+                    id,
+                    now: q.version,
+                    had: v,
+                }
+                .into());
             }
         }
         let answers = qs::answers_of(c, id)?;
@@ -70,10 +73,7 @@ impl Service {
         if qs::take_version(c, l.q.id, l.q.version)? {
             Ok(())
         } else {
-            Err(ServiceError::Conflict(format!(
-                "question {} was changed by someone else at the same time; reload it and try again",
-                l.q.id
-            )))
+            Err(Refusal::QuestionRaced { id: l.q.id }.into())
         }
     }
 
@@ -287,11 +287,13 @@ impl Service {
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
         let email = match input.assignee.as_deref().map(str::trim) {
-            None | Some("") => return Err(ServiceError::invalid("assignee", "is required")),
+            None | Some("") => {
+                return Err(ServiceError::invalid("assignee", FieldProblem::Required))
+            }
             Some(e) if !crate::service::users::is_email(e) => {
                 return Err(ServiceError::invalid(
                     "assignee",
-                    "is not an e-mail address",
+                    FieldProblem::NotAnEmail { value: None },
                 ))
             }
             Some(e) => e.to_lowercase(),
@@ -307,15 +309,20 @@ impl Service {
             },
             |c, l, st| {
                 let user = us::by_email(c, &email)?.ok_or_else(|| {
-                    ServiceError::invalid("assignee", format!("no user with e-mail {email}"))
+                    ServiceError::invalid(
+                        "assignee",
+                        FieldProblem::NoUserWithEmail {
+                            email: email.clone(),
+                        },
+                    )
                 })?;
                 if !us::is_member(c, user.id, &l.q.forum)? {
                     return Err(ServiceError::invalid(
                         "assignee",
-                        format!(
-                            "{email} is not a member of {}, which holds the question",
-                            l.q.forum
-                        ),
+                        FieldProblem::AssigneeNotMember {
+                            email: email.clone(),
+                            forum: l.q.forum.clone(),
+                        },
                     ));
                 }
                 st.assignee_id = Some(user.id);
@@ -407,45 +414,68 @@ impl Service {
                 note: note.as_deref(),
             },
             |c, l, st| {
-            let target = match self.config.structure.escalation_target(&l.q.forum, &l.q.process) {
-                EscalationTarget::Top => {
-                    return Err(ServiceError::Conflict(format!(
-                        "{} is the top of the structure for process {}: there is nowhere to escalate to",
-                        l.q.forum, l.q.process
-                    )))
-                }
-                EscalationTarget::One(f) => match wanted {
-                    Some(w) if w != f.code => {
-                        return Err(ServiceError::invalid(
-                            "to_forum",
-                            format!("'{w}' is not a parent of {}; the question goes to {}", l.q.forum, f.code),
-                        ))
+                let target = match self
+                    .config
+                    .structure
+                    .escalation_target(&l.q.forum, &l.q.process)
+                {
+                    EscalationTarget::Top => {
+                        return Err(Refusal::TopOfStructure {
+                            forum: l.q.forum.clone(),
+                            process: l.q.process.clone(),
+                        }
+                        .into())
                     }
-                    _ => f,
-                },
-                EscalationTarget::Choice(options) => {
-                    let codes = options.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(", ");
-                    match wanted {
-                        None => {
+                    EscalationTarget::One(f) => match wanted {
+                        Some(w) if w != f.code => {
                             return Err(ServiceError::invalid(
                                 "to_forum",
-                                format!("{} has several parents for this process; choose one of: {codes}", l.q.forum),
+                                FieldProblem::NotAParent {
+                                    value: w.into(),
+                                    forum: l.q.forum.clone(),
+                                    goes_to: f.code.clone(),
+                                },
                             ))
                         }
-                        Some(w) => *options.iter().find(|f| f.code == w).ok_or_else(|| {
-                            ServiceError::invalid("to_forum", format!("'{w}' is not one of: {codes}"))
-                        })?,
+                        _ => f,
+                    },
+                    EscalationTarget::Choice(options) => {
+                        let codes = options
+                            .iter()
+                            .map(|f| f.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        match wanted {
+                            None => {
+                                return Err(ServiceError::invalid(
+                                    "to_forum",
+                                    FieldProblem::SeveralParents {
+                                        forum: l.q.forum.clone(),
+                                        codes,
+                                    },
+                                ))
+                            }
+                            Some(w) => *options.iter().find(|f| f.code == w).ok_or_else(|| {
+                                ServiceError::invalid(
+                                    "to_forum",
+                                    FieldProblem::NotOneOf {
+                                        value: w.into(),
+                                        codes: codes.clone(),
+                                    },
+                                )
+                            })?,
+                        }
                     }
-                }
-            };
-            self.end_stage(c, l, "escalated")?;
-            self.start_stage(c, l, &target.code, target.level)?;
-            st.forum = target.code.clone();
-            st.level = target.level.as_str().into();
-            st.assignee_id = None;
-            st.claimed_by = None;
-            Ok(None)
-        })
+                };
+                self.end_stage(c, l, "escalated")?;
+                self.start_stage(c, l, &target.code, target.level)?;
+                st.forum = target.code.clone();
+                st.level = target.level.as_str().into();
+                st.assignee_id = None;
+                st.claimed_by = None;
+                Ok(None)
+            },
+        )
     }
 
     /// Answers the question at the current forum; answering claims it implicitly.
@@ -463,7 +493,7 @@ impl Service {
             None | Some("") => {
                 checks.fail(
                     "binding_status",
-                    "is required: guidance, temporary or binding",
+                    FieldProblem::RequiredOneOf("guidance, temporary or binding"),
                 );
                 None
             }
@@ -472,7 +502,7 @@ impl Service {
                 _ => {
                     checks.fail(
                         "binding_status",
-                        format!("'{s}' cannot be issued; expected guidance, temporary or binding"),
+                        FieldProblem::CannotBeIssued { value: s.into() },
                     );
                     None
                 }
@@ -488,15 +518,14 @@ impl Service {
                 .map(str::trim)
                 .filter(|d| !d.is_empty()),
         ) {
-            (Some(BindingStatus::Temporary), None, None) => checks.fail(
-                "review_date",
-                "is required for temporary support: when it must be reviewed",
-            ),
+            (Some(BindingStatus::Temporary), None, None) => {
+                checks.fail("review_date", FieldProblem::ReviewDateRequired)
+            }
             (Some(BindingStatus::Temporary), Some(d), _) if d <= self.clock.now().date_naive() => {
-                checks.fail("review_date", "must be in the future")
+                checks.fail("review_date", FieldProblem::MustBeFuture)
             }
             (Some(s), _, Some(_)) if s != BindingStatus::Temporary => {
-                checks.fail("review_date", "only temporary answers have a review date")
+                checks.fail("review_date", FieldProblem::OnlyTemporaryHasReviewDate)
             }
             _ => {}
         }
@@ -526,10 +555,11 @@ impl Service {
                         .collect();
                     return Err(ServiceError::invalid(
                         "binding_status",
-                        format!(
-                            "a forum at level {level} may not issue {status} answers; allowed: {}",
-                            allowed.join(", ")
-                        ),
+                        FieldProblem::LevelMayNotIssue {
+                            level,
+                            status,
+                            allowed: allowed.join(", "),
+                        },
                     ));
                 }
                 self.first_response(c, l)?;
@@ -639,9 +669,7 @@ impl Service {
                 note: note.as_deref(),
             },
             |c, l, st| {
-                let last = l.latest_answer().ok_or_else(|| {
-                    ServiceError::Conflict("the question has no answer to reopen".into())
-                })?;
+                let last = l.latest_answer().ok_or(Refusal::NothingToReopen)?;
                 let level = parse_level(&last.level)?;
                 self.start_stage(c, l, &last.forum, level)?;
                 st.forum = last.forum.clone();
@@ -664,14 +692,11 @@ impl Service {
         let Some(of) = input.of else {
             return Err(ServiceError::invalid(
                 "of",
-                "is required: the id of the question this one duplicates",
+                FieldProblem::DuplicateOfRequired,
             ));
         };
         if of == id {
-            return Err(ServiceError::invalid(
-                "of",
-                "a question cannot duplicate itself",
-            ));
+            return Err(ServiceError::invalid("of", FieldProblem::DuplicatesItself));
         }
         let note = note.unwrap_or_else(|| format!("dubblett av fråga {of}"));
         self.step(
@@ -692,15 +717,15 @@ impl Service {
                     let Some(q) = qs::get(c, at)? else {
                         return Err(ServiceError::invalid(
                             "of",
-                            format!("there is no question {at}"),
+                            FieldProblem::NoQuestion {
+                                reference: at.to_string(),
+                            },
                         ));
                     };
                     if q.duplicate_of == Some(id) || seen > 1000 {
                         return Err(ServiceError::invalid(
                             "of",
-                            format!(
-                                "question {at} is itself a duplicate of question {id}; a duplicate must point to the question that holds the answer"
-                            ),
+                            FieldProblem::DuplicateChain { at, id },
                         ));
                     }
                     next = q.duplicate_of;

@@ -241,7 +241,7 @@ pub(crate) struct QuestionDraft<'a> {
 }
 
 pub(crate) fn not_found(id: i64) -> ServiceError {
-    ServiceError::NotFound(format!("there is no question {id}"))
+    ServiceError::NotFound(crate::domain::catalogue::Missing::Question(id))
 }
 
 /// When no answer of a question holds any longer and one was replaced by an answer of another

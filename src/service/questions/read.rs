@@ -1,5 +1,6 @@
 //! Reading questions: one question with its history, lists and their filters, SLA views.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Thing};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -284,7 +285,14 @@ impl Service {
         let mut filter = qs::ListFilter::default();
         if let Some(f) = query.forum.as_deref().filter(|f| !f.is_empty()) {
             if self.config.structure.forum(f).is_none() {
-                checks.fail("forum", format!("unknown forum '{f}'"));
+                checks.fail(
+                    "forum",
+                    FieldProblem::Unknown {
+                        thing: Thing::Forum,
+                        value: f.into(),
+                        hint: Hint::None,
+                    },
+                );
             }
             filter.forums = Some(vec![f.to_string()]);
         }
@@ -295,10 +303,11 @@ impl Service {
                     Some(st) => statuses.push(st.as_str().to_string()),
                     None => checks.fail(
                         "status",
-                        format!(
-                            "unknown status '{part}', expected one of: {}",
-                            Status::choices()
-                        ),
+                        FieldProblem::Unknown {
+                            thing: Thing::Status,
+                            value: part.into(),
+                            hint: Hint::OneOf(Status::choices()),
+                        },
                     ),
                 }
             }
@@ -309,7 +318,11 @@ impl Service {
                 Some(l) => filter.level = Some(l.as_str().into()),
                 None => checks.fail(
                     "level",
-                    format!("unknown level '{l}', expected one of: {}", Level::choices()),
+                    FieldProblem::Unknown {
+                        thing: Thing::Level,
+                        value: l.into(),
+                        hint: Hint::OneOf(Level::choices()),
+                    },
                 ),
             }
         }
@@ -516,6 +529,6 @@ impl Service {
         let mut conn = self.conn()?;
         let q = store::read_tx(&mut conn, |c| qs::by_reference(c, reference.trim()))?;
         q.map(|q| q.id)
-            .ok_or_else(|| ServiceError::NotFound(format!("no question {reference}")))
+            .ok_or_else(|| Missing::QuestionRef(reference.to_string()).into())
     }
 }

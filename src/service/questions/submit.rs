@@ -1,5 +1,6 @@
 //! Asking: a new question's validation and its first stage.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -20,18 +21,21 @@ impl Service {
         checks.required_text("body", input.body.as_deref(), TEXT_MAX);
         let structure = &self.config.structure;
         match input.process.as_deref().map(str::trim) {
-            None | Some("") => checks.fail("process", "is required"),
+            None | Some("") => checks.fail("process", FieldProblem::Required),
             Some(p) if structure.process(p).is_none() => checks.fail(
                 "process",
-                format!(
-                    "unknown process '{p}', expected one of: {}",
-                    structure
-                        .processes
-                        .iter()
-                        .map(|p| p.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                FieldProblem::Unknown {
+                    thing: Thing::Process,
+                    value: p.into(),
+                    hint: Hint::OneOf(
+                        structure
+                            .processes
+                            .iter()
+                            .map(|p| p.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                },
             ),
             _ => {}
         }
@@ -44,28 +48,31 @@ impl Service {
             if structure.category(cat).is_none() {
                 checks.fail(
                     "category",
-                    format!(
-                        "unknown category '{cat}', expected one of: {}",
-                        structure
-                            .categories
-                            .iter()
-                            .map(|c| c.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    FieldProblem::Unknown {
+                        thing: Thing::Category,
+                        value: cat.into(),
+                        hint: Hint::OneOf(
+                            structure
+                                .categories
+                                .iter()
+                                .map(|c| c.code.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    },
                 );
             }
         }
         checks.text_list("tags", &input.tags, 20, 60);
         let countries = normalise_list(&input.countries, false);
         if countries.len() > 20 {
-            checks.fail("countries", "has more than 20 items");
+            checks.fail("countries", FieldProblem::TooMany { max: 20 });
         }
         for (i, c) in countries.iter().enumerate() {
             if !is_country_code(c) {
                 checks.fail(
                     &format!("countries[{i}]"),
-                    format!("'{c}' is not an ISO 3166-1 alpha-2 code such as BY or SD"),
+                    FieldProblem::NotCountryCode { value: c.clone() },
                 );
             }
         }
@@ -74,7 +81,11 @@ impl Service {
             Some(p) => Priority::parse(p).unwrap_or_else(|| {
                 checks.fail(
                     "priority",
-                    format!("unknown priority '{p}', expected normal or urgent"),
+                    FieldProblem::Unknown {
+                        thing: Thing::Priority,
+                        value: p.into(),
+                        hint: Hint::Expected("normal or urgent"),
+                    },
                 );
                 Priority::Normal
             }),
@@ -87,12 +98,14 @@ impl Service {
         if priority == Priority::Urgent {
             checks.required_text("urgent_reason", urgent_reason, NOTE_MAX);
         } else if urgent_reason.is_some() {
-            checks.fail("urgent_reason", "only urgent questions take a reason");
+            checks.fail("urgent_reason", FieldProblem::OnlyUrgentTakesReason);
         }
         if !structure.units.contains_key(&actor.unit) {
             checks.fail(
                 "unit",
-                format!("your home unit '{}' is not in the structure", actor.unit),
+                FieldProblem::HomeUnitUnknown {
+                    unit: actor.unit.clone(),
+                },
             );
         }
         checks.finish()?;

@@ -1,6 +1,7 @@
 //! SLA and backlog reports for the legal department, the numbers /metrics exposes, and the
 //! upkeep of the stage rollups and SLA clocks they are computed from.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -139,7 +140,11 @@ pub fn parse_format(v: &Option<String>) -> ServiceResult<Format> {
         "xlsx" => Ok(Format::Xlsx),
         other => Err(ServiceError::invalid(
             "format",
-            format!("unknown format '{other}', expected json, csv or xlsx"),
+            FieldProblem::Unknown {
+                thing: Thing::Format,
+                value: other.into(),
+                hint: Hint::Expected("json, csv or xlsx"),
+            },
         )),
     }
 }
@@ -152,7 +157,11 @@ fn parse_group(v: &Option<String>, checks: &mut Checks) -> GroupBy {
         other => {
             checks.fail(
                 "group_by",
-                format!("unknown grouping '{other}', expected level, forum or process"),
+                FieldProblem::Unknown {
+                    thing: Thing::Grouping,
+                    value: other.into(),
+                    hint: Hint::Expected("level, forum or process"),
+                },
             );
             GroupBy::Level
         }
@@ -201,10 +210,7 @@ impl Service {
         if actor.may_oversee() {
             return Ok(());
         }
-        Err(ServiceError::Forbidden(
-            "reports and the backlog are for the legal department (role legal) and administrators"
-                .into(),
-        ))
+        Err(Refusal::ReportsLegalOnly.into())
     }
 
     fn stage_targets(&self, level: &str, priority: &str) -> StageTargets {
@@ -574,7 +580,7 @@ impl Service {
             .date("from", q.from.as_deref())
             .unwrap_or_else(|| to.checked_sub_signed(Duration::days(29)).unwrap_or(to));
         if from > to {
-            checks.fail("from", "must not be after to");
+            checks.fail("from", FieldProblem::FromAfterTo);
         }
         checks.finish()?;
         // No stored instant lies outside these years (PostgreSQL holds none before 4713 BC):
@@ -582,7 +588,7 @@ impl Service {
         let (from_q, to_q) = (from.max(EARLIEST_DAY), to.min(LATEST_DAY));
         let (Some(start), Some(end)) = (day_start(from_q), to_q.succ_opt().and_then(day_start))
         else {
-            return Err(ServiceError::invalid("to", "is out of range"));
+            return Err(ServiceError::invalid("to", FieldProblem::OutOfRange));
         };
         let (start, end) = (start.naive_utc(), end.naive_utc());
         let mut conn = self.conn()?;

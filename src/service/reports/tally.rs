@@ -1,6 +1,7 @@
 //! The arithmetic under the reports: Stockholm months, and the tallies of stages per group
 //! that become report rows.
 
+use crate::domain::catalogue::FieldProblem;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -62,7 +63,7 @@ pub(super) fn months_spanning(
     hi: NaiveDateTime,
 ) -> ServiceResult<Vec<rs::Month>> {
     let local = |t: NaiveDateTime| t.and_utc().with_timezone(&Stockholm).date_naive();
-    let out_of_range = || ServiceError::invalid("stages", "a stage's time is out of range");
+    let out_of_range = || ServiceError::invalid("stages", FieldProblem::StageTimeOutOfRange);
     let (lo, hi) = (local(lo), local(hi));
     let mut first = NaiveDate::from_ymd_opt(lo.year(), lo.month(), 1).ok_or_else(out_of_range)?;
     let mut months = Vec::new();

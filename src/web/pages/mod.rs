@@ -8,6 +8,7 @@ mod questions;
 mod queue;
 mod search;
 
+use crate::domain::catalogue::{FieldProblem, Missing};
 use std::collections::BTreeMap;
 
 use actix_web::http::{header, StatusCode};
@@ -17,7 +18,7 @@ use serde_json::json;
 use tera::Context;
 
 use super::client;
-use super::error::{field_message_sv, PageError};
+use super::error::PageError;
 use super::html;
 use super::redirect::safe_next;
 use super::session::{
@@ -40,15 +41,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .error_handler(|e, _| PageError::BadForm(e.to_string()).into()),
             )
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                PageError::from(ServiceError::invalid("query", e.to_string())).into()
+                PageError::from(ServiceError::invalid(
+                    "query",
+                    FieldProblem::Unreadable {
+                        detail: e.to_string(),
+                    },
+                ))
+                .into()
             }))
             .app_data(
                 web::PathConfig::default().error_handler(|_, req: &HttpRequest| {
-                    PageError::from(ServiceError::NotFound(format!(
-                        "there is nothing at {}",
-                        req.path()
-                    )))
-                    .into()
+                    PageError::from(ServiceError::NotFound(Missing::Page(req.path().into()))).into()
                 }),
             )
             .route("/static/style.css", web::get().to(html::style))
@@ -139,7 +142,7 @@ fn errors_by_field(prefix: &str, errors: &[FieldError]) -> BTreeMap<String, Stri
         } else {
             format!("{prefix}.{field}")
         };
-        let msg = field_message_sv(&e.message);
+        let msg = e.message_sv.clone();
         out.entry(key)
             .and_modify(|m| {
                 m.push(' ');

@@ -1,6 +1,7 @@
 //! The legal department's pages: the backlog across the structure, temporary support due for
 //! review, and the SLA reports with charts drawn as inline SVG on the server.
 
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use std::fmt::Write;
 
 use actix_web::http::StatusCode;
@@ -184,7 +185,15 @@ pub async fn reports(
 
 fn file_format(f: &Option<String>) -> Result<Format, PageError> {
     match parse_format(f)? {
-        Format::Json => Err(ServiceError::invalid("format", "choose csv or xlsx").into()),
+        Format::Json => Err(ServiceError::invalid(
+            "format",
+            FieldProblem::Unknown {
+                thing: Thing::Format,
+                value: "json".into(),
+                hint: Hint::Expected("csv or xlsx"),
+            },
+        )
+        .into()),
         other => Ok(other),
     }
 }

@@ -1,6 +1,7 @@
 //! The asker's pages: "mina frågor", asking a question (with similar ones), and the question
 //! page with its timeline, answers and the forms for every step the viewer may take now.
 
+use crate::domain::catalogue::{FieldProblem, Missing};
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -263,7 +264,9 @@ fn number(form: &Posted, field: &str) -> Result<Option<i64>, ServiceError> {
             .trim_start_matches('#')
             .parse::<i64>()
             .map(Some)
-            .map_err(|_| ServiceError::invalid(field, format!("'{s}' is not a question number"))),
+            .map_err(|_| {
+                ServiceError::invalid(field, FieldProblem::NotAQuestionNumber { value: s.clone() })
+            }),
     }
 }
 
@@ -339,7 +342,7 @@ pub async fn act(
         "follow" => run(move || s.follow(&a, id, true)).await?,
         "unfollow" => run(move || s.follow(&a, id, false)).await?,
         other => {
-            return Err(ServiceError::NotFound(format!("there is no step '{other}'")).into());
+            return Err(ServiceError::NotFound(Missing::Step(other.to_string())).into());
         }
     };
     match result {

@@ -22,6 +22,7 @@
 
 mod common;
 
+use eskalera::domain::question::{Priority, StageOutcome, Status};
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::Path;
@@ -106,15 +107,19 @@ fn generate(svc: &Service, db_url: &str, now: DateTime<Utc>, waiting: usize, his
                 let created = now - Duration::seconds((age_days * 86_400.0) as i64 + i as i64);
                 let roll = rng.unit();
                 let status = if !pending {
-                    "closed"
+                    Status::Closed
                 } else if roll < 0.5 {
-                    "open"
+                    Status::Open
                 } else if roll < 0.83 {
-                    "in_progress"
+                    Status::InProgress
                 } else {
-                    "awaiting_info"
+                    Status::AwaitingInfo
                 };
-                let priority = if rng.unit() < 0.1 { "urgent" } else { "normal" };
+                let priority = if rng.unit() < 0.1 {
+                    Priority::Urgent
+                } else {
+                    Priority::Normal
+                };
                 let title: String = rng.pick(&sentences).chars().take(150).collect();
                 let body = (0..2 + rng.below(3))
                     .map(|_| rng.pick(&sentences).as_str())
@@ -131,10 +136,10 @@ fn generate(svc: &Service, db_url: &str, now: DateTime<Utc>, waiting: usize, his
                         tags: "[]",
                         countries: "[]",
                         priority,
-                        urgent_reason: (priority == "urgent").then_some("Tidsfrist"),
+                        urgent_reason: (priority == Priority::Urgent).then_some("Tidsfrist"),
                         status,
                         forum: &unit,
-                        level: Level::Unit.as_str(),
+                        level: Level::Unit,
                         unit: &unit,
                         asker_id: None,
                         assignee_id: None,
@@ -145,8 +150,8 @@ fn generate(svc: &Service, db_url: &str, now: DateTime<Utc>, waiting: usize, his
                         updated_at: created.naive_utc(),
                     },
                 )?;
-                let first_response =
-                    (status != "open").then(|| (created + Duration::hours(2)).min(now).naive_utc());
+                let first_response = (status != Status::Open)
+                    .then(|| (created + Duration::hours(2)).min(now).naive_utc());
                 let left = (!pending).then(|| {
                     created + Duration::seconds((rng.unit() * 8.0 * 86_400.0) as i64 + 600)
                 });
@@ -156,11 +161,11 @@ fn generate(svc: &Service, db_url: &str, now: DateTime<Utc>, waiting: usize, his
                         question_id: id,
                         seq: 1,
                         forum: &unit,
-                        level: Level::Unit.as_str(),
+                        level: Level::Unit,
                         entered_at: created.naive_utc(),
                         first_response_at: first_response,
                         left_at: left.map(|l| l.naive_utc()),
-                        outcome: left.map(|_| "answered"),
+                        outcome: left.map(|_| StageOutcome::Answered),
                         working_days: left.map(|l| {
                             calendar::working_days_between(created, l, cfg.sla.working_time)
                         }),
@@ -170,7 +175,7 @@ fn generate(svc: &Service, db_url: &str, now: DateTime<Utc>, waiting: usize, his
                         sla_clock: None,
                     },
                 )?;
-                if status == "awaiting_info" {
+                if status == Status::AwaitingInfo {
                     qs::start_pause(c, stage.id, (created + Duration::hours(3)).naive_utc())?;
                 }
             }
@@ -225,9 +230,9 @@ fn old_queue(svc: &Service, actor: &Actor, forum: &str) -> Vec<QuestionView> {
         page += 1;
     }
     items.sort_by(|a, b| {
-        (sla_rank(a), a.priority != "urgent", a.created_at).cmp(&(
+        (sla_rank(a), a.priority != Priority::Urgent, a.created_at).cmp(&(
             sla_rank(b),
-            b.priority != "urgent",
+            b.priority != Priority::Urgent,
             b.created_at,
         ))
     });
@@ -278,7 +283,7 @@ fn evaluate(
         let stage_ids: Vec<i64> = stages.iter().map(|s| s.id).collect();
         let pauses = qs::pauses_of(c, &stage_ids)?;
         for s in stages {
-            let (Some(q), Some(level)) = (by_id.get(&s.question_id), Level::parse(&s.level)) else {
+            let (Some(q), Some(level)) = (by_id.get(&s.question_id), Some(s.level)) else {
                 continue;
             };
             let times = StageTimes {
@@ -293,7 +298,7 @@ fn evaluate(
             };
             let e = sla::evaluate(
                 &times,
-                svc.config.stage_targets(level, &q.priority),
+                svc.config.stage_targets(level, q.priority),
                 svc.config.sla.at_risk_share,
                 now,
                 svc.config.sla.working_time,

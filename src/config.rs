@@ -336,9 +336,9 @@ impl Config {
     }
 
     /// The targets of a stage at `level` for a question of `priority` (urgent ones are shorter).
-    pub fn stage_targets(&self, level: Level, priority: &str) -> StageTargets {
+    pub fn stage_targets(&self, level: Level, priority: Priority) -> StageTargets {
         let t = self.target(level);
-        if priority == Priority::Urgent.as_str() {
+        if priority == Priority::Urgent {
             StageTargets {
                 first_response: t.urgent_first_response,
                 resolve: t.urgent_resolve,

@@ -7,6 +7,8 @@ pub mod judged;
 pub mod pg;
 pub mod smtp;
 
+use eskalera::domain::answer::BindingStatus;
+use eskalera::domain::question::{Priority, StageOutcome, Status};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -15,7 +17,6 @@ use eskalera::clock::Clock;
 use eskalera::config::Config;
 use eskalera::domain::calendar;
 use eskalera::domain::structure::{EscalationTarget, Level};
-use eskalera::domain::Code;
 use eskalera::service::users::NewUserInput;
 use eskalera::service::{Role, Service};
 use eskalera::store::models::{NewAnswer, NewQuestion, NewStage};
@@ -213,15 +214,15 @@ impl Corpus {
                     let pending =
                         rng.unit() < 0.1 || created > now - Duration::days(60) && rng.unit() < 0.5;
                     let status = if pending {
-                        *rng.pick(&["open", "in_progress", "awaiting_info"])
+                        *rng.pick(&[Status::Open, Status::InProgress, Status::AwaitingInfo])
                     } else {
-                        *rng.pick(&["answered", "closed", "closed"])
+                        *rng.pick(&[Status::Answered, Status::Closed, Status::Closed])
                     };
                     let (forum, level) = path.last().unwrap().clone();
                     let priority = if rng.unit() < 0.05 {
-                        "urgent"
+                        Priority::Urgent
                     } else {
-                        "normal"
+                        Priority::Normal
                     };
                     let id = qs::insert(
                         c,
@@ -237,7 +238,7 @@ impl Corpus {
                             urgent_reason: None,
                             status,
                             forum: &forum,
-                            level: level.as_str(),
+                            level,
                             unit,
                             asker_id: None,
                             assignee_id: None,
@@ -261,8 +262,8 @@ impl Corpus {
                         };
                         let outcome = match (last, left) {
                             (_, None) => None,
-                            (false, _) => Some("escalated"),
-                            (true, _) => Some("answered"),
+                            (false, _) => Some(StageOutcome::Escalated),
+                            (true, _) => Some(StageOutcome::Answered),
                         };
                         let wd = left.map(|l| {
                             calendar::working_days_between(t, l, calendar::WorkingTime::FullDays)
@@ -273,7 +274,7 @@ impl Corpus {
                                 question_id: id,
                                 seq: i as i32 + 1,
                                 forum: f,
-                                level: l.as_str(),
+                                level: *l,
                                 entered_at: t.naive_utc(),
                                 first_response_at: Some(
                                     (t + Duration::hours(3)).min(now).naive_utc(),
@@ -288,15 +289,15 @@ impl Corpus {
                             },
                         )?
                         .id;
-                        if outcome == Some("answered") {
+                        if outcome == Some(StageOutcome::Answered) {
                             let binding = *rng.pick(&[
-                                "guidance",
-                                "guidance",
-                                "guidance",
-                                "guidance",
-                                "temporary",
-                                "binding",
-                                "superseded",
+                                BindingStatus::Guidance,
+                                BindingStatus::Guidance,
+                                BindingStatus::Guidance,
+                                BindingStatus::Guidance,
+                                BindingStatus::Temporary,
+                                BindingStatus::Binding,
+                                BindingStatus::Superseded,
                             ]);
                             let body = (0..1 + rng.below(3))
                                 .map(|_| rng.pick(&sentences).as_str())
@@ -308,7 +309,7 @@ impl Corpus {
                                     question_id: id,
                                     stage_id: Some(stage),
                                     forum: f,
-                                    level: l.as_str(),
+                                    level: *l,
                                     author_id: None,
                                     body: &body,
                                     binding_status: binding,

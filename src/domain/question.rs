@@ -45,7 +45,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Urgent sorts after normal (the queues put it first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Priority {
     Normal,
     Urgent,
@@ -82,6 +83,22 @@ text_enum!(Action {
 });
 
 impl Action {
+    /// The step as its button says it.
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Action::Claim => "Ta frågan",
+            Action::Assign => "Tilldela",
+            Action::RequestInfo => "Begär komplettering",
+            Action::ProvideInfo => "Komplettera",
+            Action::Answer => "Svara",
+            Action::Escalate => "Lyft frågan",
+            Action::Close => "Avsluta",
+            Action::Withdraw => "Återkalla frågan",
+            Action::Reopen => "Öppna igen",
+            Action::Duplicate => "Markera som dubblett",
+        }
+    }
+
     /// Whether the step takes a reason the others must read: why a question is escalated,
     /// what is missing, the missing information itself, why it is opened again.
     pub fn needs_note(self) -> bool {
@@ -89,6 +106,144 @@ impl Action {
             self,
             Action::RequestInfo | Action::ProvideInfo | Action::Escalate | Action::Reopen
         )
+    }
+}
+
+/// What happened to a question, as its history records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Submitted,
+    Claimed,
+    Assigned,
+    InfoRequested,
+    InfoProvided,
+    Answered,
+    Escalated,
+    Closed,
+    Withdrawn,
+    Reopened,
+    MarkedDuplicate,
+    BindingStatusChanged,
+    Imported,
+    ConsistencyDecided,
+    ConsistencyLinked,
+    // Not about a question: the audit trail of people and the demo's load marks.
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    RoleChanged,
+    MembershipAdded,
+    MembershipRemoved,
+    PasswordSet,
+    TokenCreated,
+    TokensRevoked,
+    SignedIn,
+    SignedOut,
+    SignInFailed,
+    DemoLoadStarted,
+    DemoLoaded,
+}
+text_enum!(EventKind {
+    Submitted => "submitted",
+    Claimed => "claimed",
+    Assigned => "assigned",
+    InfoRequested => "info_requested",
+    InfoProvided => "info_provided",
+    Answered => "answered",
+    Escalated => "escalated",
+    Closed => "closed",
+    Withdrawn => "withdrawn",
+    Reopened => "reopened",
+    MarkedDuplicate => "marked_duplicate",
+    BindingStatusChanged => "binding_status_changed",
+    Imported => "imported",
+    ConsistencyDecided => "consistency_decided",
+    ConsistencyLinked => "consistency_linked",
+    UserCreated => "user_created",
+    UserDisabled => "user_disabled",
+    UserEnabled => "user_enabled",
+    RoleChanged => "role_changed",
+    MembershipAdded => "membership_added",
+    MembershipRemoved => "membership_removed",
+    PasswordSet => "password_set",
+    TokenCreated => "token_created",
+    TokensRevoked => "tokens_revoked",
+    SignedIn => "signed_in",
+    SignedOut => "signed_out",
+    SignInFailed => "sign_in_failed",
+    DemoLoadStarted => "demo_load_started",
+    DemoLoaded => "demo_loaded",
+});
+
+impl EventKind {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            EventKind::Submitted => "Frågan ställdes",
+            EventKind::Claimed => "Frågan togs för handläggning",
+            EventKind::Assigned => "Frågan tilldelades",
+            EventKind::InfoRequested => "Komplettering begärdes",
+            EventKind::InfoProvided => "Frågeställaren kompletterade",
+            EventKind::Answered => "Frågan besvarades",
+            EventKind::Escalated => "Frågan lyftes",
+            EventKind::Closed => "Frågan avslutades",
+            EventKind::Withdrawn => "Frågan återkallades",
+            EventKind::Reopened => "Frågan öppnades igen",
+            EventKind::MarkedDuplicate => "Frågan markerades som dubblett",
+            EventKind::BindingStatusChanged => "Ett svar fick ny status",
+            EventKind::Imported => "Frågan importerades",
+            EventKind::ConsistencyDecided => {
+                "Rättsavdelningen jämförde svaret med en liknande fråga"
+            }
+            EventKind::ConsistencyLinked => {
+                "Olika svar på liknande frågor gick till processforumet"
+            }
+            EventKind::UserCreated => "Användaren lades till",
+            EventKind::UserDisabled => "Användaren stängdes av",
+            EventKind::UserEnabled => "Användaren fick tillgång igen",
+            EventKind::RoleChanged => "Användaren fick en ny roll",
+            EventKind::MembershipAdded => "Användaren blev medlem i ett forum",
+            EventKind::MembershipRemoved => "Användaren lämnade ett forum",
+            EventKind::PasswordSet => "Ett nytt lösenord sattes",
+            EventKind::TokenCreated => "En API-nyckel skapades",
+            EventKind::TokensRevoked => "API-nycklar återkallades",
+            EventKind::SignedIn => "Inloggning",
+            EventKind::SignedOut => "Utloggning",
+            EventKind::SignInFailed => "Misslyckad inloggning",
+            EventKind::DemoLoadStarted => "Demodata började läsas in",
+            EventKind::DemoLoaded => "Demodata lästes in",
+        }
+    }
+}
+
+/// How a question left a stage of its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StageOutcome {
+    Answered,
+    Escalated,
+    Withdrawn,
+    Duplicate,
+}
+text_enum!(StageOutcome {
+    Answered => "answered",
+    Escalated => "escalated",
+    Withdrawn => "withdrawn",
+    Duplicate => "duplicate",
+});
+
+impl StageOutcome {
+    /// Whether the forum of the stage responded (an answer, or passing the question on): the
+    /// stages the response-time report counts.
+    pub fn is_response(self) -> bool {
+        matches!(self, StageOutcome::Answered | StageOutcome::Escalated)
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            StageOutcome::Answered => "besvarad här",
+            StageOutcome::Escalated => "lyftes vidare",
+            StageOutcome::Withdrawn => "återkallad",
+            StageOutcome::Duplicate => "dubblett",
+        }
     }
 }
 

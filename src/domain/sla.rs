@@ -23,17 +23,50 @@ pub enum SlaState {
     Missed,
 }
 
+crate::text_enum!(SlaState {
+    OnTrack => "on_track",
+    AtRisk => "at_risk",
+    Overdue => "overdue",
+    Met => "met",
+    Missed => "missed",
+});
+
 impl SlaState {
-    pub fn as_str(self) -> &'static str {
+    pub fn label_sv(self) -> &'static str {
         match self {
-            SlaState::OnTrack => "on_track",
-            SlaState::AtRisk => "at_risk",
-            SlaState::Overdue => "overdue",
-            SlaState::Met => "met",
-            SlaState::Missed => "missed",
+            SlaState::OnTrack => "I tid",
+            SlaState::AtRisk => "Riskerar att bli försenad",
+            SlaState::Overdue => "Försenad",
+            SlaState::Met => "Klar i tid",
+            SlaState::Missed => "Klar efter måltiden",
+        }
+    }
+
+    /// The state in the middle of a sentence ("… är försenad").
+    pub fn phrase_sv(self) -> &'static str {
+        match self {
+            SlaState::Overdue => "försenad",
+            SlaState::AtRisk => "i riskzonen",
+            SlaState::OnTrack => "i tid",
+            SlaState::Met => "klar i tid",
+            SlaState::Missed => "klar efter måltiden",
         }
     }
 }
+
+/// What a row of the response-time rollups counts: a question arriving at a level, or a stage
+/// ending with a response (the outcomes of `StageOutcome::is_response`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupKind {
+    Received,
+    Answered,
+    Escalated,
+}
+crate::text_enum!(RollupKind {
+    Received => "received",
+    Answered => "answered",
+    Escalated => "escalated",
+});
 
 /// A paused interval: from, and to (None while still paused).
 pub type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);

@@ -32,6 +32,17 @@ impl Level {
             Level::ProcessForum => "processforum",
         }
     }
+
+    /// The name as a heading or a table cell starts it ("Regional grupp").
+    pub fn title_sv(self) -> &'static str {
+        match self {
+            Level::Unit => "Enhet",
+            Level::RegionalGroup => "Regional grupp",
+            Level::NationalGroup => "Nationell grupp",
+            Level::NationalNetwork => "Nationellt nätverk",
+            Level::ProcessForum => "Processforum",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

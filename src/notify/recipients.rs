@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::domain::question::EventKind;
+
 /// Groups of people a change may concern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Audience {
@@ -15,28 +17,28 @@ pub struct Audience {
 }
 
 /// The audience of a question event, by its kind (the event kinds of the lifecycle).
-pub fn audience(kind: &str) -> Audience {
+pub fn audience(kind: EventKind) -> Audience {
     let followers = Audience {
         followers: true,
         ..Default::default()
     };
     match kind {
-        "submitted" | "reopened" => Audience {
+        EventKind::Submitted | EventKind::Reopened => Audience {
             forum_members: true,
             ..Default::default()
         },
-        "escalated" => Audience {
+        EventKind::Escalated => Audience {
             followers: true,
             forum_members: true,
             assignee: false,
         },
-        "claimed"
-        | "info_requested"
-        | "answered"
-        | "binding_status_changed"
-        | "closed"
-        | "marked_duplicate" => followers,
-        "assigned" | "info_provided" | "withdrawn" => Audience {
+        EventKind::Claimed
+        | EventKind::InfoRequested
+        | EventKind::Answered
+        | EventKind::BindingStatusChanged
+        | EventKind::Closed
+        | EventKind::MarkedDuplicate => followers,
+        EventKind::Assigned | EventKind::InfoProvided | EventKind::Withdrawn => Audience {
             assignee: true,
             ..Default::default()
         },
@@ -72,23 +74,31 @@ mod tests {
 
     #[test]
     fn nobody_hears_of_their_own_action_and_nobody_twice() {
-        let r = select(audience("escalated"), &[1, 2], &[2, 3, 4], Some(5), 3);
+        let r = select(
+            audience(EventKind::Escalated),
+            &[1, 2],
+            &[2, 3, 4],
+            Some(5),
+            3,
+        );
         assert_eq!(r.into_iter().collect::<Vec<_>>(), vec![1, 2, 4]);
-        assert!(select(audience("claimed"), &[7], &[], None, 7).is_empty());
+        assert!(select(audience(EventKind::Claimed), &[7], &[], None, 7).is_empty());
     }
 
     #[test]
     fn each_kind_reaches_its_people() {
         assert_eq!(
-            audience("submitted"),
+            audience(EventKind::Submitted),
             Audience {
                 forum_members: true,
                 ..Default::default()
             }
         );
-        assert!(audience("answered").followers && !audience("answered").forum_members);
-        assert!(audience("assigned").assignee && !audience("assigned").followers);
-        assert!(audience("binding_status_changed").followers);
-        assert_eq!(audience("followed"), Audience::default());
+        assert!(
+            audience(EventKind::Answered).followers && !audience(EventKind::Answered).forum_members
+        );
+        assert!(audience(EventKind::Assigned).assignee && !audience(EventKind::Assigned).followers);
+        assert!(audience(EventKind::BindingStatusChanged).followers);
+        assert_eq!(audience(EventKind::SignedIn), Audience::default());
     }
 }

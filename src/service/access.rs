@@ -18,6 +18,16 @@ text_enum!(Role {
     Admin => "admin",
 });
 
+impl Role {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Role::Caseworker => "Handläggare",
+            Role::Legal => "Rättsavdelningen",
+            Role::Admin => "Administratör",
+        }
+    }
+}
+
 /// A signed-in user with their memberships, loaded once per request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {

@@ -2,6 +2,7 @@
 //! cases, each step at its own moment in the past, so history, stages and SLAs are real.
 
 use crate::domain::catalogue::{FieldProblem, Refusal};
+use crate::domain::question::EventKind;
 use chrono::Duration;
 use serde::Deserialize;
 
@@ -19,8 +20,8 @@ const USERS: &str = include_str!("../../config/demo/users.toml");
 const QUESTIONS: &str = include_str!("../../config/demo/questions.toml");
 /// The events that mark a demo load's start and its end: a start without an end is a load
 /// that was cut off.
-const DEMO_STARTED: &str = "demo_load_started";
-const DEMO_LOADED: &str = "demo_loaded";
+const DEMO_STARTED: EventKind = EventKind::DemoLoadStarted;
+const DEMO_LOADED: EventKind = EventKind::DemoLoaded;
 /// Every demo user signs in with this password.
 pub const DEMO_PASSWORD: &str = "eskalera-demo";
 
@@ -167,10 +168,10 @@ impl Service {
         let mut tokens = Vec::new();
         let pick = |pred: &dyn Fn(&DemoUser) -> bool| users.users.iter().find(|u| pred(u));
         let chosen = [
-            pick(&|u| u.role == "caseworker" && u.members.is_empty()),
+            pick(&|u| Role::parse(&u.role) == Some(Role::Caseworker) && u.members.is_empty()),
             pick(&|u| u.members.iter().any(|m| m.starts_with("nn-"))),
-            pick(&|u| u.role == "legal"),
-            pick(&|u| u.role == "admin"),
+            pick(&|u| Role::parse(&u.role) == Some(Role::Legal)),
+            pick(&|u| Role::parse(&u.role) == Some(Role::Admin)),
         ];
         for u in chosen.into_iter().flatten() {
             tokens.push((
@@ -187,17 +188,12 @@ impl Service {
         })
     }
 
-    fn demo_mark(&self, kind: &str) -> ServiceResult<()> {
+    fn demo_mark(&self, kind: EventKind) -> ServiceResult<()> {
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             qs::insert_event(
                 c,
-                &NewEvent {
-                    kind: kind.into(),
-                    note: Some("demo data".into()),
-                    created_at: self.clock.now_naive(),
-                    ..Default::default()
-                },
+                &NewEvent::apart(kind, None, Some("demo data".into()), self.clock.now_naive()),
             )?;
             Ok::<(), ServiceError>(())
         })

@@ -3,6 +3,7 @@
 //! the original times, so that history counts in search and in the SLA reports.
 
 use crate::domain::catalogue::{FieldProblem, Hint, Thing};
+use crate::domain::question::{EventKind, Priority, StageOutcome};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
@@ -270,7 +271,7 @@ struct ImportStage {
     forum: String,
     entered: DateTime<Utc>,
     left: DateTime<Utc>,
-    outcome: &'static str,
+    outcome: StageOutcome,
 }
 
 /// The stages a history implies. The old log does not say when a question moved on, only who
@@ -293,14 +294,14 @@ fn stages_of(
                 forum: here.clone(),
                 entered: since,
                 left: since,
-                outcome: "escalated",
+                outcome: StageOutcome::Escalated,
             });
         }
         out.push(ImportStage {
             forum: forum.clone(),
             entered: since,
             left: *at,
-            outcome: "answered",
+            outcome: StageOutcome::Answered,
         });
         here = forum.clone();
         since = *at;
@@ -574,11 +575,11 @@ impl Service {
                     .filter(|c| !c.is_empty()),
                 tags: &store::to_json_list(&tags),
                 countries: &store::to_json_list(&countries),
-                priority: "normal",
+                priority: Priority::Normal,
                 urgent_reason: None,
-                status: status.as_str(),
+                status,
                 forum,
-                level: level.as_str(),
+                level,
                 unit,
                 asker_id: user(&q.asker),
                 assignee_id: None,
@@ -595,7 +596,7 @@ impl Service {
             id,
             &note,
             created,
-            "imported",
+            EventKind::Imported,
             Some(Status::Open),
             Some(unit),
             None,
@@ -618,20 +619,20 @@ impl Service {
                     question_id: id,
                     seq: i32::try_from(seq + 1).unwrap_or(i32::MAX),
                     forum: &st.forum,
-                    level: level.as_str(),
+                    level,
                     entered_at: naive(st.entered),
                     first_response_at: Some(naive(st.left)),
                     left_at: Some(naive(st.left)),
                     outcome: Some(st.outcome),
                     working_days: Some(days),
                     process: q.process.trim(),
-                    priority: "normal",
+                    priority: Priority::Normal,
                     sla_clock: None,
                 },
             )?;
             // Imported stages are all closed: they count in the rollups like live ones.
             self.count_stage_entered(c, &stage)?;
-            self.count_stage_ended(c, stage.id, level.as_str(), "normal", naive(st.left))?;
+            self.count_stage_ended(c, stage.id, level, Priority::Normal, naive(st.left))?;
             stage_ids.insert(st.forum.clone(), stage.id);
         }
         let mut previous: Option<(i64, &str)> = None;
@@ -647,10 +648,11 @@ impl Service {
                     question_id: id,
                     stage_id: stage_ids.get(forum).copied(),
                     forum,
-                    level: level.as_str(),
+                    level,
                     author_id: user(&a.author),
                     body: a.body.trim(),
-                    binding_status: a.binding_status.trim(),
+                    binding_status: BindingStatus::parse(a.binding_status.trim())
+                        .ok_or_else(|| invalid("binding status"))?,
                     superseded_by: None,
                     refs: "[]",
                     review_date: None,
@@ -674,7 +676,7 @@ impl Service {
                 id,
                 &note,
                 *at,
-                "answered",
+                EventKind::Answered,
                 to,
                 Some(forum),
                 Some(answer_id),
@@ -691,7 +693,7 @@ impl Service {
         question_id: i64,
         note: &str,
         at: DateTime<Utc>,
-        kind: &str,
+        kind: EventKind,
         to: Option<Status>,
         forum: Option<&str>,
         answer_id: Option<i64>,
@@ -734,7 +736,10 @@ mod tests {
                 ("pf".into(), t("2021-04-01T09:00:00Z")),
             ],
         );
-        let forums: Vec<(&str, &str)> = st.iter().map(|s| (s.forum.as_str(), s.outcome)).collect();
+        let forums: Vec<(&str, &str)> = st
+            .iter()
+            .map(|s| (s.forum.as_str(), s.outcome.as_str()))
+            .collect();
         assert_eq!(
             forums,
             vec![("u1", "escalated"), ("nn", "answered"), ("pf", "answered")]
@@ -747,7 +752,7 @@ mod tests {
         assert_eq!(st[2].entered, t("2021-03-10T09:00:00Z"));
         let at_unit = stages_of("u1", created, &[("u1".into(), t("2021-03-02T09:00:00Z"))]);
         assert_eq!(at_unit.len(), 1);
-        assert_eq!(at_unit[0].outcome, "answered");
+        assert_eq!(at_unit[0].outcome, StageOutcome::Answered);
         assert!(stages_of("u1", created, &[]).is_empty());
     }
 

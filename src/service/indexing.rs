@@ -1,6 +1,7 @@
 //! Keeps the search index derived from the database: an indexer thread follows the change log,
 //! and a rebuild writes a whole new generation that the server switches to.
 
+use crate::domain::Code;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,8 +69,8 @@ fn doc_of(q: &QuestionRow, answers: &[&AnswerRow]) -> ServiceResult<QuestionDoc>
         body: q.body.clone(),
         process: q.process.clone(),
         category: q.category.clone(),
-        status: q.status.clone(),
-        level: q.level.clone(),
+        status: q.status.as_str().to_string(),
+        level: q.level.as_str().to_string(),
         forum: q.forum.clone(),
         tags: store::from_json_list(&q.tags)?,
         countries: store::from_json_list(&q.countries)?,
@@ -78,7 +79,7 @@ fn doc_of(q: &QuestionRow, answers: &[&AnswerRow]) -> ServiceResult<QuestionDoc>
             .iter()
             .map(|a| IndexedAnswer {
                 id: a.id,
-                binding_status: a.binding_status.clone(),
+                binding_status: a.binding_status.as_str().to_string(),
                 forum: a.forum.clone(),
                 body: a.body.clone(),
                 answered_at: Some(a.created_at.and_utc()),

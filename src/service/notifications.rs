@@ -2,6 +2,7 @@
 //! and sends them with retries, holds digests, and warns about SLAs and review dates.
 
 use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
+use crate::domain::question::EventKind;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,8 +15,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::views::Paged;
-use super::{Actor, Service, ServiceError, ServiceResult, Worker};
-use crate::domain::answer::BindingStatus;
+use super::{Actor, Role, Service, ServiceError, ServiceResult, Worker};
 use crate::domain::paging::Paging;
 use crate::domain::question::Status;
 use crate::domain::sla::SlaState;
@@ -64,30 +64,47 @@ const LEASE_SECONDS: i64 = 45;
 const SEND_MARGIN_SECONDS: i64 = 25;
 const JOBS_EVERY: StdDuration = StdDuration::from_secs(20);
 
-fn headline(kind: &str, forum: &str, actor: &str, answer: Option<&AnswerRow>) -> String {
-    let binding = answer
-        .and_then(|a| BindingStatus::parse(&a.binding_status))
-        .map(|b| b.label_sv().to_lowercase())
-        .unwrap_or_default();
-    match kind {
-        "submitted" => format!("En ny fråga har kommit till {forum}"),
-        "claimed" => format!("{actor} handlägger nu frågan"),
-        "assigned" => "Frågan har tilldelats dig".into(),
-        "info_requested" => "Frågan behöver kompletteras av dig".into(),
-        "info_provided" => "Frågeställaren har kompletterat frågan".into(),
-        "escalated" => format!("Frågan har lyfts till {forum}"),
-        "answered" => format!("Frågan har besvarats ({binding})"),
-        "binding_status_changed" => format!("Ett svar har fått ny status: {binding}"),
-        "closed" => "Frågan har avslutats".into(),
-        "reopened" => format!("Frågan har öppnats igen hos {forum}"),
-        "marked_duplicate" => "Frågan har markerats som dubblett".into(),
-        "withdrawn" => "Frågan har återkallats".into(),
-        "divergence_routed" => {
-            format!(
-                "Rättsavdelningen har sett olika svar på samma fråga och skickat den till {forum}"
-            )
+/// What a change mail is about: a step in a question's history, or different answers that
+/// the legal department sent to the process forum.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Event(EventKind),
+    DivergenceRouted,
+}
+
+impl Change {
+    /// The `kind` of the mail's payload.
+    fn code(self) -> &'static str {
+        match self {
+            Change::Event(k) => k.as_str(),
+            Change::DivergenceRouted => "divergence_routed",
         }
-        other => other.to_string(),
+    }
+}
+
+fn headline(kind: Change, forum: &str, actor: &str, answer: Option<&AnswerRow>) -> String {
+    let binding = answer
+        .map(|a| a.binding_status.label_sv().to_lowercase())
+        .unwrap_or_default();
+    let Change::Event(kind) = kind else {
+        return format!(
+            "Rättsavdelningen har sett olika svar på samma fråga och skickat den till {forum}"
+        );
+    };
+    match kind {
+        EventKind::Submitted => format!("En ny fråga har kommit till {forum}"),
+        EventKind::Claimed => format!("{actor} handlägger nu frågan"),
+        EventKind::Assigned => "Frågan har tilldelats dig".into(),
+        EventKind::InfoRequested => "Frågan behöver kompletteras av dig".into(),
+        EventKind::InfoProvided => "Frågeställaren har kompletterat frågan".into(),
+        EventKind::Escalated => format!("Frågan har lyfts till {forum}"),
+        EventKind::Answered => format!("Frågan har besvarats ({binding})"),
+        EventKind::BindingStatusChanged => format!("Ett svar har fått ny status: {binding}"),
+        EventKind::Closed => "Frågan har avslutats".into(),
+        EventKind::Reopened => format!("Frågan har öppnats igen hos {forum}"),
+        EventKind::MarkedDuplicate => "Frågan har markerats som dubblett".into(),
+        EventKind::Withdrawn => "Frågan har återkallats".into(),
+        other => other.label_sv().to_string(),
     }
 }
 
@@ -114,17 +131,17 @@ impl Service {
     fn question_payload(
         &self,
         q: &QuestionRow,
-        status: &str,
+        status: Status,
         forum: &str,
-        level: &str,
+        level: Level,
     ) -> serde_json::Value {
         json!({
             "id": q.id,
             "reference": q.reference,
             "title": q.title,
-            "status_label": Status::parse(status).map_or(status, |s| s.label_sv()),
+            "status_label": status.label_sv(),
             "forum_name": self.config.structure.forum(forum).map_or(forum, |f| f.name.as_str()),
-            "level_label": Level::parse(level).map_or(level, |l| l.label_sv()),
+            "level_label": level.label_sv(),
         })
     }
 
@@ -177,8 +194,8 @@ impl Service {
         &self,
         c: &mut DbConnection,
         q: &QuestionRow,
-        state: (&str, &str, &str, Option<i64>),
-        kind: &str,
+        state: (Status, &str, Level, Option<i64>),
+        kind: EventKind,
         actor: &Actor,
         note: Option<&str>,
         answer: Option<&AnswerRow>,
@@ -197,7 +214,7 @@ impl Service {
         };
         let member_ids: Vec<i64> = members.iter().map(|u| u.id).collect();
         let to = recipients::select(audience, &followers, &member_ids, assignee, actor.id);
-        let payload = self.change_payload(q, state, kind, actor, note, answer);
+        let payload = self.change_payload(q, state, Change::Event(kind), actor, note, answer);
         self.enqueue_change(c, to, members, q.id, &payload)
     }
 
@@ -211,7 +228,6 @@ impl Service {
         q: &QuestionRow,
         forums: &[&str],
         questions: &[i64],
-        kind: &str,
         actor: &Actor,
         note: Option<&str>,
     ) -> ServiceResult<()> {
@@ -225,8 +241,8 @@ impl Service {
         to.remove(&actor.id);
         let payload = self.change_payload(
             q,
-            (&q.status, &q.forum, &q.level, q.assignee_id),
-            kind,
+            (q.status, &q.forum, q.level, q.assignee_id),
+            Change::DivergenceRouted,
             actor,
             note,
             None,
@@ -237,8 +253,8 @@ impl Service {
     fn change_payload(
         &self,
         q: &QuestionRow,
-        state: (&str, &str, &str, Option<i64>),
-        kind: &str,
+        state: (Status, &str, Level, Option<i64>),
+        kind: Change,
         actor: &Actor,
         note: Option<&str>,
         answer: Option<&AnswerRow>,
@@ -251,10 +267,10 @@ impl Service {
             .map_or(forum, |f| f.name.as_str())
             .to_string();
         let answer_json = answer
-            .and_then(|a| BindingStatus::parse(&a.binding_status))
+            .map(|a| a.binding_status)
             .map(|b| json!({"binding_label": b.label_sv(), "explanation": b.explanation_sv()}));
         json!({
-            "kind": kind,
+            "kind": kind.code(),
             "headline": headline(kind, &forum_name, &actor.name, answer),
             "question": self.question_payload(q, status, forum, level),
             "answer": answer_json,
@@ -532,15 +548,14 @@ impl Service {
     pub fn run_sla_warnings(&self) -> ServiceResult<usize> {
         let mut c = self.conn()?;
         let open = self.open_stages_to_warn(&mut c)?;
-        let legal = us::with_role(&mut c, "legal")?;
+        let legal = us::with_role(&mut c, Role::Legal)?;
         let mut warned = 0;
         for e in open {
             let s = &e.stage;
-            let state = match e.state {
-                SlaState::Overdue => "overdue",
-                SlaState::AtRisk => "at_risk",
-                _ => continue,
-            };
+            let state = e.state;
+            if !matches!(state, SlaState::Overdue | SlaState::AtRisk) {
+                continue;
+            }
             warned += store::write_tx(&mut c, |c| {
                 if !ob::claim_stage_warning(c, s.id, state)? {
                     return Ok::<usize, ServiceError>(0);
@@ -549,8 +564,8 @@ impl Service {
                     return Ok(0);
                 };
                 let payload = json!({
-                    "question": self.question_payload(&q, &q.status, &s.forum, &s.level),
-                    "state_label": if state == "overdue" { "försenad" } else { "i riskzonen" },
+                    "question": self.question_payload(&q, q.status, &s.forum, s.level),
+                    "state_label": state.phrase_sv(),
                     "working_days": e.working_days,
                     "target_days": e.target_days,
                     "link": self.question_link(q.id),
@@ -592,7 +607,7 @@ impl Service {
                     return Ok(0);
                 };
                 let payload = json!({
-                    "question": self.question_payload(&q, &q.status, &q.forum, &q.level),
+                    "question": self.question_payload(&q, q.status, &q.forum, q.level),
                     "review_date": a.review_date,
                     "link": self.question_link(q.id),
                 });

@@ -13,7 +13,7 @@ impl Service {
             .map(|f| ForumView {
                 code: f.code.clone(),
                 name: f.name.clone(),
-                level: crate::domain::Code::as_str(f.level).into(),
+                level: f.level,
                 parents: f.parents.clone(),
                 process: f.process.clone(),
             })

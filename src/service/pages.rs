@@ -3,6 +3,8 @@
 //! each list a page at a time.
 
 use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
+use crate::domain::question::StageOutcome;
+use crate::domain::sla::RollupKind;
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
@@ -19,10 +21,10 @@ use crate::domain::answer::{self, BindingStatus};
 use crate::domain::paging::Paging;
 use crate::domain::question::{decide, Action, Priority, StateFacts, Status};
 use crate::domain::queue::QueueRank;
-use crate::domain::structure::{EscalationTarget, Level};
+use crate::domain::structure::EscalationTarget;
 use crate::domain::Code;
 use crate::store::reports::{self as rs, GroupBy};
-use crate::store::{self, questions as qs, users as us, StoreError};
+use crate::store::{self, questions as qs, users as us};
 
 /// Questions on one page of a forum's queue.
 pub const QUEUE_PER_PAGE: i64 = 50;
@@ -35,7 +37,7 @@ pub const USERS_PER_PAGE: i64 = 100;
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct PermittedActions {
     /// Lifecycle actions (claim, assign, request_info, …) the actor may take now.
-    pub may: Vec<String>,
+    pub may: Vec<Action>,
     /// Where an escalation may go; several means the actor chooses.
     pub escalate_to: Vec<ForumRef>,
     /// Binding statuses the question's current level may issue when it answers.
@@ -112,7 +114,7 @@ impl Service {
     pub fn question_page(&self, actor: &Actor, id: i64) -> ServiceResult<QuestionPageView> {
         let detail = self.question(actor, id)?;
         let permitted = self.permitted(actor, &detail)?;
-        let earlier_answers = if permitted.may.iter().any(|a| a == "answer") {
+        let earlier_answers = if permitted.may.contains(&Action::Answer) {
             self.earlier_answers(&detail.question)?
         } else {
             Vec::new()
@@ -126,13 +128,12 @@ impl Service {
 
     fn permitted(&self, actor: &Actor, d: &QuestionDetail) -> ServiceResult<PermittedActions> {
         let q = &d.question;
-        let status = Status::parse(&q.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("status '{}'", q.status)))?;
+        let status = q.status;
         let latest = d.answers.last();
         let rel = actor.relation_to(q.asker_id, &q.forum.code, latest.map(|a| a.forum.as_str()));
         let facts = StateFacts {
             current_answer_temporary: latest
-                .is_some_and(|a| a.binding_status == BindingStatus::Temporary.as_str()),
+                .is_some_and(|a| a.binding_status == BindingStatus::Temporary),
         };
         let mut out = PermittedActions {
             is_asker: rel.is_asker,
@@ -155,9 +156,9 @@ impl Service {
                     EscalationTarget::Choice(fs) => fs.into_iter().map(forum_ref).collect(),
                 };
             }
-            out.may.push(action.as_str().to_string());
+            out.may.push(action);
         }
-        let level = Level::parse(&q.level);
+        let level = Some(q.level);
         if let Some(level) = level {
             out.issuable = self
                 .config
@@ -167,7 +168,7 @@ impl Service {
                 .map(|b| b.as_str().to_string())
                 .collect();
         }
-        if out.may.iter().any(|a| a == Action::Assign.as_str()) {
+        if out.may.contains(&Action::Assign) {
             let mut conn = self.conn()?;
             out.members = us::members_of(&mut conn, &q.forum.code)?
                 .into_iter()
@@ -178,15 +179,13 @@ impl Service {
                 .collect();
         }
         for a in &d.answers {
-            let Some(from) = BindingStatus::parse(&a.binding_status) else {
-                continue;
-            };
+            let from = a.binding_status;
             let path = answer::path_of(
-                (a.forum.as_str(), Level::parse(&a.level)),
+                (a.forum.as_str(), Some(a.level)),
                 a.stage_seq.unwrap_or(0),
                 d.stages
                     .iter()
-                    .map(|s| (s.seq, s.forum.as_str(), Level::parse(&s.level))),
+                    .map(|s| (s.seq, s.forum.as_str(), Some(s.level))),
             );
             let rights = answer::binding_rights(
                 &path,
@@ -259,7 +258,7 @@ impl Service {
                 .map(|w| {
                     QueueRank::new(
                         w.id,
-                        w.priority == Priority::Urgent.as_str(),
+                        w.priority == Priority::Urgent,
                         utc(w.created_at),
                         states.get(&w.id).copied(),
                     )
@@ -388,13 +387,12 @@ impl Service {
             })
             .collect();
         store::read_tx(&mut conn, |c| -> ServiceResult<()> {
-            let mut add = |month: &str, kind: &str, n: i64| {
+            let mut add = |month: &str, kind: RollupKind, n: i64| {
                 if let Some(m) = out.iter_mut().find(|m| m.month == month) {
                     match kind {
-                        "received" => m.received += n,
-                        "answered" => m.answered += n,
-                        "escalated" => m.escalated += n,
-                        _ => {}
+                        RollupKind::Received => m.received += n,
+                        RollupKind::Answered => m.answered += n,
+                        RollupKind::Escalated => m.escalated += n,
                     }
                 }
             };
@@ -406,15 +404,19 @@ impl Service {
                 for r in
                     rs::rollup_kinds_by_month(c, GroupBy::Level, &name(oldest), &name(last_whole))?
                 {
-                    add(&r.month, &r.kind, r.n);
+                    add(&r.month, r.kind, r.n);
                 }
             }
             let this = name(current);
             for r in rs::received(c, GroupBy::Level, current_start, tomorrow_start)? {
-                add(&this, "received", r.n);
+                add(&this, RollupKind::Received, r.n);
             }
             for e in rs::ended(c, GroupBy::Level, current_start, tomorrow_start)? {
-                add(&this, &e.outcome, e.n);
+                match e.outcome {
+                    StageOutcome::Answered => add(&this, RollupKind::Answered, e.n),
+                    StageOutcome::Escalated => add(&this, RollupKind::Escalated, e.n),
+                    StageOutcome::Withdrawn | StageOutcome::Duplicate => {}
+                }
             }
             Ok(())
         })?;
@@ -503,6 +505,6 @@ fn forum_ref(f: &crate::domain::structure::Forum) -> ForumRef {
     ForumRef {
         code: f.code.clone(),
         name: f.name.clone(),
-        level: f.level.as_str().to_string(),
+        level: f.level,
     }
 }

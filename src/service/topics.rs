@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::consistency::{case_status, checked_decision, Route};
+use super::consistency::{checked_decision, Route};
 use super::validate::Checks;
 use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::{self, CaseStatus};
+use crate::domain::question::Status;
+use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::store::models::{AnswerRow, ConsistencyCaseRow, ConsistencyTopicRow, QuestionRow};
 use crate::store::{self, consistency as cs, questions as qs, DbConnection, StoreError};
@@ -59,11 +61,13 @@ pub struct QuestionLink {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TopicAnswer {
     pub id: i64,
-    pub binding_status: String,
+    #[schema(value_type = String)]
+    pub binding_status: BindingStatus,
     /// The forum that gave it.
     pub forum: String,
     pub forum_name: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     /// The region's name, for a regional group.
     pub region_name: Option<String>,
     pub answered_at: DateTime<Utc>,
@@ -79,7 +83,8 @@ pub struct TopicQuestion {
     pub reference: String,
     pub title: String,
     /// The question's status now.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: Status,
     pub answers: Vec<TopicAnswer>,
 }
 
@@ -95,7 +100,8 @@ pub struct TopicPair {
     pub similarity: String,
     /// The shared words as the questions write them, countries and tags.
     pub reasons: Vec<String>,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CaseStatus,
 }
 
 /// Where "olika — till processforum" would send the topic.
@@ -114,7 +120,8 @@ pub struct DivergenceTarget {
 pub struct TopicView {
     pub id: i64,
     /// open, consistent, divergent, settled or not_comparable
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CaseStatus,
     /// Changes whenever the topic does (a question joins, a decision): send it back with the
     /// decision so that nothing is decided unseen.
     pub version: i64,
@@ -155,7 +162,7 @@ fn link(q: &QuestionRow) -> QuestionLink {
 }
 
 fn is_binding_in_force(a: &AnswerRow) -> bool {
-    BindingStatus::parse(&a.binding_status) == Some(BindingStatus::Binding)
+    a.binding_status == BindingStatus::Binding
 }
 
 impl Service {
@@ -185,12 +192,7 @@ impl Service {
         checks.finish()?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let (rows, total) = cs::list_topics(
-                c,
-                status.map(CaseStatus::as_str),
-                paging.offset(),
-                paging.per_page,
-            )?;
+            let (rows, total) = cs::list_topics(c, status, paging.offset(), paging.per_page)?;
             Ok(Paged::new(self.topic_views(c, &rows)?, total, paging))
         })
     }
@@ -208,7 +210,7 @@ impl Service {
             .topic_views(c, std::slice::from_ref(&row))?
             .pop()
             .ok_or_else(|| topic_not_found(id))?;
-        if view.status == CaseStatus::Open.as_str() {
+        if view.status == CaseStatus::Open {
             view.divergence = self.divergence_target(c, &view)?;
         }
         Ok(view)
@@ -329,10 +331,10 @@ impl Service {
                 let forum = structure.forum(&a.forum);
                 views.push(TopicAnswer {
                     id: a.id,
-                    binding_status: a.binding_status.clone(),
+                    binding_status: a.binding_status,
                     forum: a.forum.clone(),
                     forum_name: forum.map_or_else(|| a.forum.clone(), |f| f.name.clone()),
-                    level: a.level.clone(),
+                    level: a.level,
                     region_name: forum
                         .and_then(|f| f.region.as_deref())
                         .and_then(|code| structure.region(code))
@@ -346,7 +348,7 @@ impl Service {
                 id: q.id,
                 reference: q.reference.clone(),
                 title: q.title.clone(),
-                status: q.status.clone(),
+                status: q.status,
                 answers: views,
             });
         }
@@ -360,14 +362,14 @@ impl Service {
                     score: x.score,
                     similarity: consistency::in_words(x.score).to_string(),
                     reasons: store::from_json_list(&x.reasons)?,
-                    status: x.status.clone(),
+                    status: x.status,
                 })
             })
             .collect::<ServiceResult<Vec<_>>>()?;
         let best = cases.iter().map(|x| x.score).fold(0.0, f64::max);
         Ok(TopicView {
             id: r.id,
-            status: r.status.clone(),
+            status: r.status,
             version: r.version,
             questions: out,
             pairs,
@@ -409,10 +411,10 @@ impl Service {
             if let Some(into) = topic.merged_into {
                 return Err(Refusal::TopicMerged { id, into }.into());
             }
-            if topic.status != CaseStatus::Open.as_str() {
+            if topic.status != CaseStatus::Open {
                 return Err(Refusal::TopicDecided {
                     id,
-                    status: case_status(&topic.status)?,
+                    status: topic.status,
                 }
                 .into());
             }
@@ -422,15 +424,12 @@ impl Service {
             let cases = cs::cases_of_topics(c, &[id])?;
             let now = self.clock.now_naive();
             let routed = self.carry_out(c, actor, &cases, decision, settled_by, note, now)?;
-            let status = decision.status().as_str();
+            let status = decision.status();
             let changed = || ServiceError::from(Refusal::TopicRaced { id });
             if !cs::decide_topic(c, id, topic.version, status, actor.id, now, note, routed)? {
                 return Err(changed());
             }
-            for case in cases
-                .iter()
-                .filter(|x| x.status == CaseStatus::Open.as_str())
-            {
+            for case in cases.iter().filter(|x| x.status == CaseStatus::Open) {
                 if !cs::decide(
                     c,
                     case.id,

@@ -1,6 +1,7 @@
 //! Users, memberships and API tokens: the CLI's administration and the API's authentication.
 
 use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
+use crate::domain::question::EventKind;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
@@ -10,7 +11,6 @@ use super::access::{Actor, Role};
 use super::validate::Checks;
 use super::views::TokenView;
 use super::{Service, ServiceError, ServiceResult};
-use crate::domain::Code;
 use crate::store::models::{NewEvent, NewToken, NewUser, UserRow};
 use crate::store::{self, questions as qs, users as us, DbConnection, StoreError};
 
@@ -40,7 +40,7 @@ pub struct UserSummary {
     pub email: String,
     pub name: String,
     pub unit: String,
-    pub role: String,
+    pub role: Role,
     pub memberships: Vec<String>,
     /// Disabled: no sign-in, no session, no token.
     pub disabled: bool,
@@ -103,18 +103,12 @@ impl Service {
         &self,
         c: &mut DbConnection,
         actor_id: Option<i64>,
-        kind: &str,
+        kind: EventKind,
         note: String,
     ) -> ServiceResult<()> {
         qs::insert_event(
             c,
-            &NewEvent {
-                actor_id,
-                kind: kind.into(),
-                note: Some(note),
-                created_at: self.clock.now_naive(),
-                ..Default::default()
-            },
+            &NewEvent::apart(kind, actor_id, Some(note), self.clock.now_naive()),
         )?;
         Ok(())
     }
@@ -181,7 +175,7 @@ impl Service {
                     email: &email,
                     name: input.name.trim(),
                     unit: &input.unit,
-                    role: input.role.as_str(),
+                    role: input.role,
                     password_hash: password_hash.as_deref(),
                     mail_preference: "immediate",
                     created_at: self.clock.now_naive(),
@@ -193,7 +187,7 @@ impl Service {
             self.audit(
                 c,
                 None,
-                "user_created",
+                EventKind::UserCreated,
                 format!("user {id} created with role {}", input.role),
             )?;
             self.user_summary(c, id)
@@ -217,12 +211,12 @@ impl Service {
         store::write_tx(&mut conn, |c| {
             let user = self.user_by_email(c, &email)?;
             if let Some(role) = change.role {
-                if role.as_str() != user.role {
-                    us::set_role(c, user.id, role.as_str())?;
+                if role != user.role {
+                    us::set_role(c, user.id, role)?;
                     self.audit(
                         c,
                         by_id,
-                        "role_changed",
+                        EventKind::RoleChanged,
                         format!("user {} role {} -> {role}", user.id, user.role),
                     )?;
                 }
@@ -232,7 +226,7 @@ impl Service {
                     self.audit(
                         c,
                         by_id,
-                        "membership_added",
+                        EventKind::MembershipAdded,
                         format!("user {} member of {f}", user.id),
                     )?;
                 }
@@ -250,7 +244,7 @@ impl Service {
                 self.audit(
                     c,
                     by_id,
-                    "membership_removed",
+                    EventKind::MembershipRemoved,
                     format!("user {} no longer member of {f}", user.id),
                 )?;
             }
@@ -307,7 +301,7 @@ impl Service {
             self.audit(
                 c,
                 Some(user.id),
-                "token_created",
+                EventKind::TokenCreated,
                 format!("token {id} for user {}", user.id),
             )?;
             Ok::<(), ServiceError>(())
@@ -342,7 +336,7 @@ impl Service {
             self.audit(
                 c,
                 None,
-                "tokens_revoked",
+                EventKind::TokensRevoked,
                 format!(
                     "{n} tokens of user {} revoked and their sessions ended",
                     user.id
@@ -369,7 +363,7 @@ impl Service {
             self.audit(
                 c,
                 None,
-                "user_disabled",
+                EventKind::UserDisabled,
                 format!("user {} disabled; {n} tokens revoked", user.id),
             )?;
             self.user_summary(c, user.id)
@@ -385,7 +379,12 @@ impl Service {
                 return Err(Refusal::NotDisabled { email: user.email }.into());
             }
             us::set_disabled(c, user.id, None)?;
-            self.audit(c, None, "user_enabled", format!("user {} enabled", user.id))?;
+            self.audit(
+                c,
+                None,
+                EventKind::UserEnabled,
+                format!("user {} enabled", user.id),
+            )?;
             self.user_summary(c, user.id)
         })
     }
@@ -402,7 +401,7 @@ impl Service {
             self.audit(
                 c,
                 None,
-                "password_set",
+                EventKind::PasswordSet,
                 format!("new password for user {}; their sessions ended", user.id),
             )?;
             self.user_summary(c, user.id)
@@ -479,7 +478,7 @@ impl Service {
                         self.audit(
                             c,
                             Some(u.id),
-                            "sign_in_failed",
+                            EventKind::SignInFailed,
                             format!("wrong password for user {}", u.id),
                         )
                     })?;
@@ -494,7 +493,7 @@ impl Service {
                 self.audit(
                     c,
                     Some(user.id),
-                    "sign_in_failed",
+                    EventKind::SignInFailed,
                     format!("user {} is disabled", user.id),
                 )
             })?;
@@ -504,7 +503,7 @@ impl Service {
             self.audit(
                 c,
                 Some(user.id),
-                "signed_in",
+                EventKind::SignedIn,
                 format!("user {} signed in to the web pages", user.id),
             )
         })?;
@@ -544,7 +543,7 @@ impl Service {
             self.audit(
                 c,
                 Some(user_id),
-                "signed_out",
+                EventKind::SignedOut,
                 format!("user {user_id} signed out; their sessions ended"),
             )
         })
@@ -579,8 +578,7 @@ fn check_password(p: &str) -> ServiceResult<()> {
 }
 
 fn actor_of(u: UserRow, forums: Vec<String>) -> ServiceResult<Actor> {
-    let role =
-        Role::parse(&u.role).ok_or_else(|| StoreError::Corrupt(format!("role '{}'", u.role)))?;
+    let role = u.role;
     Ok(Actor {
         id: u.id,
         memberships: forums.into_iter().collect::<BTreeSet<_>>(),

@@ -4,6 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::answer::BindingStatus;
+use crate::domain::question::{EventKind, Priority, StageOutcome, Status};
+use crate::domain::structure::Level;
+
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct PersonView {
     pub email: String,
@@ -15,7 +19,8 @@ pub struct ForumRef {
     pub code: String,
     pub name: String,
     /// unit, regional_group, national_group, national_network or process_forum
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
 }
 
 /// The SLA clock of the question's current (or last) stage.
@@ -47,11 +52,14 @@ pub struct QuestionView {
     /// ISO 3166-1 alpha-2 codes.
     pub countries: Vec<String>,
     /// normal or urgent
-    pub priority: String,
+    #[schema(value_type = String)]
+    pub priority: Priority,
     pub urgent_reason: Option<String>,
     /// open, in_progress, awaiting_info, answered, closed, withdrawn or duplicate
-    pub status: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub status: Status,
+    #[schema(value_type = String)]
+    pub level: Level,
     pub forum: ForumRef,
     /// The asker's home unit, where the question started.
     pub unit: String,
@@ -77,7 +85,8 @@ pub struct LaterAnswerView {
     pub reference: String,
     pub answer_id: i64,
     /// guidance, temporary or binding (or what it has become since)
-    pub binding_status: String,
+    #[schema(value_type = String)]
+    pub binding_status: BindingStatus,
     pub answered_at: DateTime<Utc>,
 }
 
@@ -88,11 +97,13 @@ pub struct AnswerView {
     /// Code of the forum that gave the answer.
     pub forum: String,
     pub forum_name: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     pub author: Option<PersonView>,
     pub body: String,
     /// guidance, temporary, binding, superseded or withdrawn
-    pub binding_status: String,
+    #[schema(value_type = String)]
+    pub binding_status: BindingStatus,
     /// What the status means for the reader, in Swedish.
     pub binding_explanation: String,
     pub superseded_by: Option<i64>,
@@ -113,8 +124,11 @@ pub struct EventView {
     pub id: i64,
     /// submitted, claimed, assigned, info_requested, info_provided, answered, escalated,
     /// closed, withdrawn, reopened, marked_duplicate, binding_status_changed
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: EventKind,
     pub actor: Option<PersonView>,
+    /// The question's status before and after, or the answer's binding status for
+    /// binding_status_changed.
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub forum: Option<String>,
@@ -130,12 +144,14 @@ pub struct StageView {
     pub seq: i32,
     pub forum: String,
     pub forum_name: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     pub entered_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub left_at: Option<DateTime<Utc>>,
     /// answered, escalated, withdrawn, duplicate; null while the stage is open
-    pub outcome: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<StageOutcome>,
     /// Working days at this forum, paused time excluded (up to now for the open stage).
     pub working_days: f64,
 }
@@ -189,7 +205,8 @@ pub struct QuestionPage {
 pub struct ForumView {
     pub code: String,
     pub name: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     pub parents: Vec<String>,
     pub process: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! Consistency cases and the queue of answers still to be compared with earlier ones.
 
+use crate::domain::consistency::CaseStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -137,7 +138,7 @@ pub fn cases_of_topics(
 /// status, and how many there are.
 pub fn list_topics(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<CaseStatus>,
     offset: i64,
     limit: i64,
 ) -> StoreResult<(Vec<ConsistencyTopicRow>, i64)> {
@@ -146,7 +147,7 @@ pub fn list_topics(
             .filter(topics::merged_into.is_null())
             .into_boxed();
         if let Some(s) = status {
-            q = q.filter(topics::status.eq(s.to_string()));
+            q = q.filter(topics::status.eq(s));
         }
         q
     };
@@ -166,7 +167,7 @@ pub fn decide_topic(
     conn: &mut DbConnection,
     id: i64,
     version: i64,
-    status: &str,
+    status: CaseStatus,
     decided_by: i64,
     at: NaiveDateTime,
     note: &str,
@@ -206,14 +207,14 @@ pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<ConsistencyCa
 /// there are.
 pub fn list(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<CaseStatus>,
     offset: i64,
     limit: i64,
 ) -> StoreResult<(Vec<ConsistencyCaseRow>, i64)> {
     let of_status = || {
         let mut q = cases::table.into_boxed();
         if let Some(s) = status {
-            q = q.filter(cases::status.eq(s.to_string()));
+            q = q.filter(cases::status.eq(s));
         }
         q
     };
@@ -232,7 +233,7 @@ pub fn decide(
     conn: &mut DbConnection,
     id: i64,
     version: i64,
-    status: &str,
+    status: CaseStatus,
     decided_by: i64,
     at: NaiveDateTime,
     note: &str,

@@ -8,7 +8,10 @@ use super::schema::events;
 use super::{DbConnection, StoreResult};
 
 /// Whether an event of this kind without a question exists (the demo's marks).
-pub fn has_mark(conn: &mut DbConnection, kind: &str) -> StoreResult<bool> {
+pub fn has_mark(
+    conn: &mut DbConnection,
+    kind: crate::domain::question::EventKind,
+) -> StoreResult<bool> {
     let n: i64 = events::table
         .filter(events::kind.eq(kind))
         .filter(events::question_id.is_null())

@@ -2,6 +2,7 @@
 //! Table groups live in their own files; every query there runs on both backends.
 
 pub mod changes;
+mod codes;
 pub mod consistency;
 pub mod demo;
 pub mod followers;

@@ -4,6 +4,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::answer::BindingStatus;
+use crate::domain::consistency::CaseStatus;
+use crate::domain::question::{EventKind, Priority, StageOutcome, Status};
+use crate::domain::structure::Level;
+use crate::service::Role;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct UserRow {
@@ -11,7 +16,7 @@ pub struct UserRow {
     pub email: String,
     pub name: String,
     pub unit: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: Option<String>,
     pub mail_preference: String,
     pub last_digest_at: Option<NaiveDateTime>,
@@ -28,7 +33,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub unit: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: Option<&'a str>,
     pub mail_preference: &'a str,
     pub created_at: NaiveDateTime,
@@ -64,11 +69,11 @@ pub struct QuestionRow {
     pub category: Option<String>,
     pub tags: String,
     pub countries: String,
-    pub priority: String,
+    pub priority: Priority,
     pub urgent_reason: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub forum: String,
-    pub level: String,
+    pub level: Level,
     pub unit: String,
     pub asker_id: Option<i64>,
     pub assignee_id: Option<i64>,
@@ -89,11 +94,11 @@ pub struct NewQuestion<'a> {
     pub category: Option<&'a str>,
     pub tags: &'a str,
     pub countries: &'a str,
-    pub priority: &'a str,
+    pub priority: Priority,
     pub urgent_reason: Option<&'a str>,
-    pub status: &'a str,
+    pub status: Status,
     pub forum: &'a str,
-    pub level: &'a str,
+    pub level: Level,
     pub unit: &'a str,
     pub asker_id: Option<i64>,
     pub assignee_id: Option<i64>,
@@ -108,9 +113,9 @@ pub struct NewQuestion<'a> {
 #[derive(Debug, Clone, AsChangeset)]
 #[diesel(table_name = questions, treat_none_as_null = true)]
 pub struct QuestionState {
-    pub status: String,
+    pub status: Status,
     pub forum: String,
-    pub level: String,
+    pub level: Level,
     pub assignee_id: Option<i64>,
     pub claimed_by: Option<i64>,
     pub duplicate_of: Option<i64>,
@@ -123,15 +128,15 @@ pub struct StageRow {
     pub question_id: i64,
     pub seq: i32,
     pub forum: String,
-    pub level: String,
+    pub level: Level,
     pub entered_at: NaiveDateTime,
     pub first_response_at: Option<NaiveDateTime>,
     pub left_at: Option<NaiveDateTime>,
-    pub outcome: Option<String>,
+    pub outcome: Option<StageOutcome>,
     pub working_days: Option<f64>,
     pub process: String,
-    pub priority: String,
-    pub warned: Option<String>,
+    pub priority: Priority,
+    pub warned: Option<crate::domain::sla::SlaState>,
     /// Working clock at which the running stage's time used is zero (see the migration).
     pub sla_clock: Option<f64>,
 }
@@ -142,14 +147,14 @@ pub struct NewStage<'a> {
     pub question_id: i64,
     pub seq: i32,
     pub forum: &'a str,
-    pub level: &'a str,
+    pub level: Level,
     pub entered_at: NaiveDateTime,
     pub first_response_at: Option<NaiveDateTime>,
     pub left_at: Option<NaiveDateTime>,
-    pub outcome: Option<&'a str>,
+    pub outcome: Option<StageOutcome>,
     pub working_days: Option<f64>,
     pub process: &'a str,
-    pub priority: &'a str,
+    pub priority: Priority,
     pub sla_clock: Option<f64>,
 }
 
@@ -167,10 +172,10 @@ pub struct AnswerRow {
     pub question_id: i64,
     pub stage_id: Option<i64>,
     pub forum: String,
-    pub level: String,
+    pub level: Level,
     pub author_id: Option<i64>,
     pub body: String,
-    pub binding_status: String,
+    pub binding_status: BindingStatus,
     pub superseded_by: Option<i64>,
     pub refs: String,
     pub review_date: Option<String>,
@@ -186,10 +191,10 @@ pub struct NewAnswer<'a> {
     pub question_id: i64,
     pub stage_id: Option<i64>,
     pub forum: &'a str,
-    pub level: &'a str,
+    pub level: Level,
     pub author_id: Option<i64>,
     pub body: &'a str,
-    pub binding_status: &'a str,
+    pub binding_status: BindingStatus,
     pub superseded_by: Option<i64>,
     pub refs: &'a str,
     pub review_date: Option<&'a str>,
@@ -204,7 +209,9 @@ pub struct EventRow {
     pub question_id: Option<i64>,
     pub answer_id: Option<i64>,
     pub actor_id: Option<i64>,
-    pub kind: String,
+    pub kind: EventKind,
+    /// The status before and after: the question's, or the answer's binding status for
+    /// `binding_status_changed` (the two sets share "withdrawn", so the kind decides).
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub forum: Option<String>,
@@ -213,19 +220,44 @@ pub struct EventRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Default, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct NewEvent {
     pub question_id: Option<i64>,
     pub answer_id: Option<i64>,
     pub actor_id: Option<i64>,
-    pub kind: String,
+    pub kind: EventKind,
+    /// The status before and after: the question's, or the answer's binding status for
+    /// `binding_status_changed` (the two sets share "withdrawn", so the kind decides).
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub forum: Option<String>,
     pub note: Option<String>,
     pub data: Option<String>,
     pub created_at: NaiveDateTime,
+}
+
+impl NewEvent {
+    /// An event about no question (the audit trail of people, the demo's marks).
+    pub fn apart(
+        kind: EventKind,
+        actor_id: Option<i64>,
+        note: Option<String>,
+        created_at: NaiveDateTime,
+    ) -> Self {
+        NewEvent {
+            question_id: None,
+            answer_id: None,
+            actor_id,
+            kind,
+            from_status: None,
+            to_status: None,
+            forum: None,
+            note,
+            data: None,
+            created_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -271,7 +303,7 @@ pub struct ConsistencyCaseRow {
     pub answer_b: i64,
     pub score: f64,
     pub reasons: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub decided_by: Option<i64>,
     pub decided_at: Option<NaiveDateTime>,
     pub note: Option<String>,
@@ -285,7 +317,7 @@ pub struct ConsistencyCaseRow {
 #[derive(Debug, Clone, Queryable)]
 pub struct ConsistencyTopicRow {
     pub id: i64,
-    pub status: String,
+    pub status: CaseStatus,
     pub decided_by: Option<i64>,
     pub decided_at: Option<NaiveDateTime>,
     pub note: Option<String>,
@@ -305,7 +337,7 @@ pub struct NewConsistencyCase<'a> {
     pub answer_b: i64,
     pub score: f64,
     pub reasons: &'a str,
-    pub status: &'a str,
+    pub status: CaseStatus,
     pub created_at: NaiveDateTime,
     pub topic_id: i64,
 }

@@ -1,6 +1,7 @@
 //! The mail outbox: rows written in the use case's transaction, claimed by a mailer with a
 //! lease so that several instances never send one row twice at once.
 
+use crate::domain::sla::SlaState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -216,13 +217,19 @@ pub fn claim_digest(
 pub fn claim_stage_warning(
     conn: &mut DbConnection,
     stage_id: i64,
-    state: &str,
+    state: SlaState,
 ) -> StoreResult<bool> {
     let q = stages::table.filter(stages::id.eq(stage_id));
-    let n = if state == "overdue" {
-        diesel::update(q.filter(stages::warned.is_null().or(stages::warned.ne("overdue"))))
-            .set(stages::warned.eq(state))
-            .execute(conn)?
+    let n = if state == SlaState::Overdue {
+        diesel::update(
+            q.filter(
+                stages::warned
+                    .is_null()
+                    .or(stages::warned.ne(SlaState::Overdue)),
+            ),
+        )
+        .set(stages::warned.eq(state))
+        .execute(conn)?
     } else {
         diesel::update(q.filter(stages::warned.is_null()))
             .set(stages::warned.eq(state))

@@ -1,5 +1,8 @@
 //! Questions with their stages, pauses, answers, events and the change log.
 
+use crate::domain::question::{EventKind, Priority, Status};
+use crate::domain::structure::Level;
+use crate::domain::Code;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -41,7 +44,7 @@ pub fn reference(year: i32, id: i64) -> String {
 pub struct FirstRows<'a> {
     pub sla_clock: Option<f64>,
     pub actor_id: Option<i64>,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub note: Option<&'a str>,
     pub follower: i64,
 }
@@ -96,14 +99,14 @@ fn first_stage<'a>(q: &'a QuestionRow, first: &FirstRows<'_>) -> NewStage<'a> {
         question_id: q.id,
         seq: 1,
         forum: &q.forum,
-        level: &q.level,
+        level: q.level,
         entered_at: q.created_at,
         first_response_at: None,
         left_at: None,
         outcome: None,
         working_days: None,
         process: &q.process,
-        priority: &q.priority,
+        priority: q.priority,
         sla_clock: first.sla_clock,
     }
 }
@@ -113,9 +116,9 @@ fn first_event(q: &QuestionRow, first: &FirstRows<'_>) -> NewEvent {
         question_id: Some(q.id),
         answer_id: None,
         actor_id: first.actor_id,
-        kind: first.kind.to_string(),
+        kind: first.kind,
         from_status: None,
-        to_status: Some(q.status.clone()),
+        to_status: Some(q.status.as_str().to_string()),
         forum: Some(q.forum.clone()),
         note: first.note.map(String::from),
         data: None,
@@ -202,11 +205,11 @@ fn create_pg(
         category: q.category.map(String::from),
         tags: q.tags.to_string(),
         countries: q.countries.to_string(),
-        priority: q.priority.to_string(),
+        priority: q.priority,
         urgent_reason: q.urgent_reason.map(String::from),
-        status: q.status.to_string(),
+        status: q.status,
         forum: q.forum.to_string(),
-        level: q.level.to_string(),
+        level: q.level,
         unit: q.unit.to_string(),
         asker_id: q.asker_id,
         assignee_id: q.assignee_id,
@@ -222,14 +225,14 @@ fn create_pg(
         question_id: s.question_id,
         seq: s.seq,
         forum: s.forum.to_string(),
-        level: s.level.to_string(),
+        level: s.level,
         entered_at: s.entered_at,
         first_response_at: None,
         left_at: None,
         outcome: None,
         working_days: None,
         process: s.process.to_string(),
-        priority: s.priority.to_string(),
+        priority: s.priority,
         warned: None,
         sla_clock: s.sla_clock,
     };
@@ -372,9 +375,9 @@ pub struct Waiting {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub priority: String,
+    pub priority: Priority,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub status: String,
+    pub status: Status,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
     pub created_at: NaiveDateTime,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
@@ -382,7 +385,7 @@ pub struct Waiting {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     pub stage_id: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    pub level: Option<String>,
+    pub level: Option<Level>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
     pub entered_at: Option<NaiveDateTime>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
@@ -399,7 +402,7 @@ pub struct Waiting {
 /// had no first response (see `domain::sla::entered_before_to_exceed`).
 #[derive(Debug, Clone)]
 pub struct OverdueCutoff {
-    pub level: String,
+    pub level: Level,
     pub urgent: bool,
     pub resolve: NaiveDateTime,
     pub first_response: NaiveDateTime,
@@ -496,7 +499,7 @@ pub fn waiting(
     }
     for c in overdue_cutoffs.into_iter().flatten() {
         q = q
-            .bind::<Text, _>(c.level.clone())
+            .bind::<Text, _>(c.level)
             .bind::<Timestamp, _>(c.resolve)
             .bind::<Timestamp, _>(c.first_response);
     }
@@ -559,7 +562,7 @@ pub fn end_stage(
     conn: &mut DbConnection,
     stage_id: i64,
     at: NaiveDateTime,
-    outcome: &str,
+    outcome: crate::domain::question::StageOutcome,
     working_days: f64,
 ) -> StoreResult<()> {
     diesel::update(stages::table.find(stage_id))

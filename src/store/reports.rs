@@ -1,6 +1,10 @@
 //! Report queries: the monthly rollups of stages and their upkeep, the raw stage aggregates for
 //! the partial months at a period's edges, and the open stages counted on their SLA clocks.
 
+use crate::domain::question::{Priority, StageOutcome};
+use crate::domain::sla::RollupKind;
+use crate::domain::structure::Level;
+use crate::domain::Code;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
@@ -44,11 +48,11 @@ pub struct EndedBin {
     #[diesel(sql_type = Text)]
     pub grp: String,
     #[diesel(sql_type = Text)]
-    pub outcome: String,
+    pub outcome: StageOutcome,
     #[diesel(sql_type = Text)]
-    pub level: String,
+    pub level: Level,
     #[diesel(sql_type = Text)]
-    pub priority: String,
+    pub priority: Priority,
     #[diesel(sql_type = BigInt)]
     pub bin: i64,
     #[diesel(sql_type = BigInt)]
@@ -102,13 +106,13 @@ pub struct OpenStage {
     #[diesel(sql_type = BigInt)]
     pub question_id: i64,
     #[diesel(sql_type = Text)]
-    pub level: String,
+    pub level: Level,
     #[diesel(sql_type = Text)]
     pub forum: String,
     #[diesel(sql_type = Text)]
     pub process: String,
     #[diesel(sql_type = Text)]
-    pub priority: String,
+    pub priority: Priority,
     #[diesel(sql_type = Timestamp)]
     pub entered_at: NaiveDateTime,
     #[diesel(sql_type = Nullable<Timestamp>)]
@@ -169,8 +173,8 @@ pub fn open_stages_by_id(
 /// more than the first-response target (which counts while it has no first response).
 #[derive(Debug, Clone)]
 pub struct OpenLimits {
-    pub level: String,
-    pub priority: String,
+    pub level: Level,
+    pub priority: Priority,
     pub overdue_below: f64,
     pub at_risk_at_or_below: f64,
     pub first_response_below: f64,
@@ -251,8 +255,8 @@ fn open_base(q: &OpenQuery, col: &str, young_only: bool) -> String {
             .map(|l| {
                 format!(
                     "SELECT {} AS level, {} AS priority, {} AS lo, {} AS lr, {} AS lf",
-                    text_lit(&l.level),
-                    text_lit(&l.priority),
+                    text_lit(l.level.as_str()),
+                    text_lit(l.priority.as_str()),
                     lit(l.overdue_below),
                     lit(l.at_risk_at_or_below),
                     lit(l.first_response_below)
@@ -457,7 +461,7 @@ pub fn count_received(conn: &mut DbConnection, month: &str, stage: &StageRow) ->
     use diesel::upsert::excluded;
     let slot = any_slot();
     let groups = [
-        ("level", stage.level.as_str()),
+        ("level", crate::domain::Code::as_str(stage.level)),
         ("forum", stage.forum.as_str()),
         ("process", stage.process.as_str()),
     ];
@@ -469,7 +473,7 @@ pub fn count_received(conn: &mut DbConnection, month: &str, stage: &StageRow) ->
                     r::dim.eq(dim),
                     r::month.eq(m),
                     r::grp.eq(grp),
-                    r::kind.eq("received"),
+                    r::kind.eq(RollupKind::Received),
                     r::within_target.eq(0),
                     r::bin.eq(0i64),
                     r::n.eq(1i64),
@@ -679,7 +683,7 @@ pub struct RollupBin {
     #[diesel(sql_type = Text)]
     pub grp: String,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: RollupKind,
     #[diesel(sql_type = BigInt)]
     pub within_target: i64,
     #[diesel(sql_type = BigInt)]
@@ -732,7 +736,7 @@ pub struct MonthCount {
     #[diesel(sql_type = Text)]
     pub month: String,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: RollupKind,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
 }

@@ -29,7 +29,7 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<UserRow>>
     Ok(users::table.filter(users::id.eq_any(ids)).load(conn)?)
 }
 
-pub fn set_role(conn: &mut DbConnection, id: i64, role: &str) -> StoreResult<()> {
+pub fn set_role(conn: &mut DbConnection, id: i64, role: crate::service::Role) -> StoreResult<()> {
     diesel::update(users::table.find(id))
         .set(users::role.eq(role))
         .execute(conn)?;
@@ -177,7 +177,7 @@ pub fn set_mail_preference(conn: &mut DbConnection, id: i64, preference: &str) -
     Ok(())
 }
 
-pub fn with_role(conn: &mut DbConnection, role: &str) -> StoreResult<Vec<UserRow>> {
+pub fn with_role(conn: &mut DbConnection, role: crate::service::Role) -> StoreResult<Vec<UserRow>> {
     Ok(users::table
         .filter(users::role.eq(role))
         .filter(users::disabled_at.is_null())

@@ -13,9 +13,12 @@ use serde_json::Value;
 use tera::{Context, Tera};
 
 use crate::domain::answer::BindingStatus;
-use crate::domain::question::Status;
+use crate::domain::consistency::CaseStatus;
+use crate::domain::question::{Action, EventKind, StageOutcome, Status};
+use crate::domain::sla::SlaState;
 use crate::domain::structure::Level;
 use crate::domain::Code;
+use crate::service::Role;
 
 /// Names end in .html, so tera escapes every value (autoescape) unless marked `| safe`.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -196,138 +199,58 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn status_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+/// Shows a code by its enum's Swedish label; text that is no code stays as it is.
+fn label_of<C: Code>(v: &Value, label: fn(C) -> &'static str) -> tera::Result<Value> {
     let s = text(v);
-    Ok(Status::parse(&s)
-        .map_or(s, |x| x.label_sv().to_string())
-        .into())
+    Ok(C::parse(&s).map_or(s, |c| label(c).to_string()).into())
+}
+
+fn status_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    label_of(v, Status::label_sv)
 }
 
 fn level_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    let s = text(v);
-    Ok(Level::parse(&s)
-        .map_or(s, |x| {
-            let l = x.label_sv();
-            let mut c = l.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        })
-        .into())
+    label_of(v, Level::title_sv)
 }
 
 fn binding_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    let s = text(v);
-    Ok(BindingStatus::parse(&s)
-        .map_or(s, |x| x.label_sv().to_string())
-        .into())
+    label_of(v, BindingStatus::label_sv)
 }
 
 fn binding_explanation(v: &Value, _: &Args) -> tera::Result<Value> {
-    let s = text(v);
-    Ok(BindingStatus::parse(&s)
-        .map_or(String::new(), |x| x.explanation_sv().to_string())
-        .into())
+    label_of(v, BindingStatus::explanation_sv)
 }
 
 fn sla_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    Ok(match text(v).as_str() {
-        "on_track" => "I tid",
-        "at_risk" => "Riskerar att bli försenad",
-        "overdue" => "Försenad",
-        "met" => "Klar i tid",
-        "missed" => "Klar efter måltiden",
-        _ => "",
-    }
-    .into())
+    label_of(v, SlaState::label_sv)
 }
 
 fn event_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    Ok(match text(v).as_str() {
-        "submitted" => "Frågan ställdes",
-        "claimed" => "Frågan togs för handläggning",
-        "assigned" => "Frågan tilldelades",
-        "info_requested" => "Komplettering begärdes",
-        "info_provided" => "Frågeställaren kompletterade",
-        "answered" => "Frågan besvarades",
-        "escalated" => "Frågan lyftes",
-        "closed" => "Frågan avslutades",
-        "withdrawn" => "Frågan återkallades",
-        "reopened" => "Frågan öppnades igen",
-        "marked_duplicate" => "Frågan markerades som dubblett",
-        "binding_status_changed" => "Ett svar fick ny status",
-        "imported" => "Frågan importerades",
-        "consistency_decided" => "Rättsavdelningen jämförde svaret med en liknande fråga",
-        "consistency_linked" => "Olika svar på liknande frågor gick till processforumet",
-        other => return Ok(other.to_string().into()),
-    }
-    .into())
+    label_of(v, EventKind::label_sv)
 }
 
 fn case_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    Ok(match text(v).as_str() {
-        "open" => "Att granska",
-        "consistent" => "Enhetliga",
-        "divergent" => "Olika svar",
-        "not_comparable" => "Inte jämförbara",
-        "settled" => "Olika, redan avgjort",
-        other => return Ok(other.to_string().into()),
-    }
-    .into())
+    label_of(v, CaseStatus::label_sv)
 }
 
 fn case_explanation(v: &Value, _: &Args) -> tera::Result<Value> {
-    Ok(match text(v).as_str() {
-        "consistent" => "Svaren säger samma sak.",
-        "divergent" => {
-            "Svaren går isär: en fråga går till processforumet, som avgör vilket svar som gäller."
-        }
-        "not_comparable" => "Frågorna gäller olika saker, så svaren kan inte jämföras.",
-        "settled" => {
-            "Svaren går isär, men ett bindande svar avgör redan: det andra svaret markeras som ersatt av det."
-        }
-        _ => "",
-    }
-    .into())
+    label_of(v, CaseStatus::explanation_sv)
 }
 
+/// A stage's outcome; a stage without one is still running.
 fn outcome_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    Ok(match text(v).as_str() {
-        "answered" => "besvarad här",
-        "escalated" => "lyftes vidare",
-        "withdrawn" => "återkallad",
-        "duplicate" => "dubblett",
-        "" => "pågår",
-        other => return Ok(other.to_string().into()),
+    if v.is_null() {
+        return Ok("pågår".into());
     }
-    .into())
+    label_of(v, StageOutcome::label_sv)
 }
 
 fn action_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    Ok(match text(v).as_str() {
-        "claim" => "Ta frågan",
-        "assign" => "Tilldela",
-        "request_info" => "Begär komplettering",
-        "provide_info" => "Komplettera",
-        "answer" => "Svara",
-        "escalate" => "Lyft frågan",
-        "close" => "Avsluta",
-        "withdraw" => "Återkalla frågan",
-        "reopen" => "Öppna igen",
-        "duplicate" => "Markera som dubblett",
-        other => return Ok(other.to_string().into()),
-    }
-    .into())
+    label_of(v, Action::label_sv)
 }
 
 fn role_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    Ok(match text(v).as_str() {
-        "caseworker" => "Handläggare",
-        "legal" => "Rättsavdelningen",
-        "admin" => "Administratör",
-        other => return Ok(other.to_string().into()),
-    }
-    .into())
+    label_of(v, Role::label_sv)
 }
 
 /// An RFC 3339 instant as Stockholm time, e.g. "2026-12-01 14:03".

@@ -522,7 +522,12 @@ fn the_other_growing_lists_page_too() {
         for (i, a) in answered.iter().enumerate() {
             for b in &answered[i + 1..] {
                 let at = base + Duration::minutes(n / 10);
-                let status = if n % 3 == 0 { "consistent" } else { "open" };
+                use eskalera::domain::consistency::CaseStatus;
+                let status = if n % 3 == 0 {
+                    CaseStatus::Consistent
+                } else {
+                    CaseStatus::Open
+                };
                 // A topic of its own for each case (as if each had been found and decided
                 // alone), so that the topics page too.
                 use eskalera::store::schema::consistency_topics as t;
@@ -671,10 +676,10 @@ fn the_other_growing_lists_page_too() {
                     question_id: mine[20],
                     stage_id: None,
                     forum: UNIT,
-                    level: "unit",
+                    level: eskalera::domain::structure::Level::Unit,
                     author_id: None,
                     body: "Tillfälligt stöd.",
-                    binding_status: "temporary",
+                    binding_status: eskalera::domain::answer::BindingStatus::Temporary,
                     superseded_by: None,
                     refs: "[]",
                     review_date: Some(&date),

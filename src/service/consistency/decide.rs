@@ -29,23 +29,23 @@ impl Service {
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let row = cs::get(c, id)?.ok_or_else(|| case_not_found(id))?;
-            if row.status != CaseStatus::Open.as_str() {
+            if row.status != CaseStatus::Open {
                 return Err(Refusal::CaseDecided {
                     id,
-                    status: case_status(&row.status)?,
+                    status: row.status,
                 }
                 .into());
             }
             let now = self.clock.now_naive();
             let cases = std::slice::from_ref(&row);
             let routed = self.carry_out(c, actor, cases, decision, settled_by, note, now)?;
-            let status = decision.status().as_str();
+            let status = decision.status();
             if !cs::decide(c, id, row.version, status, actor.id, now, note, routed)? {
                 return Err(Refusal::CaseRaced { id }.into());
             }
             if cs::open_cases_in_topic(c, row.topic_id)? == 0 {
                 if let Some(topic) = cs::topic(c, row.topic_id)? {
-                    if topic.status == CaseStatus::Open.as_str() {
+                    if topic.status == CaseStatus::Open {
                         cs::decide_topic(
                             c,
                             topic.id,
@@ -111,7 +111,7 @@ impl Service {
                     question_id: Some(*question),
                     answer_id: None,
                     actor_id: Some(actor.id),
-                    kind: "consistency_decided".into(),
+                    kind: EventKind::ConsistencyDecided,
                     from_status: None,
                     to_status: None,
                     forum: None,
@@ -148,7 +148,7 @@ impl Service {
         let answers = qs::answers_of(c, settling.id)?;
         let binding = answers
             .iter()
-            .filter(|a| BindingStatus::parse(&a.binding_status) == Some(BindingStatus::Binding))
+            .filter(|a| a.binding_status == BindingStatus::Binding)
             .max_by_key(|a| (a.created_at, a.id))
             .ok_or_else(|| {
                 ServiceError::invalid(
@@ -165,8 +165,8 @@ impl Service {
             }
             let a = qs::answer(c, answer)?
                 .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")))?;
-            let Some(from) = BindingStatus::parse(&a.binding_status).filter(|b| b.is_current())
-            else {
+            let from = a.binding_status;
+            if !from.is_current() {
                 continue;
             };
             let q = qs::get(c, question)?.ok_or_else(|| not_found(question))?;
@@ -259,7 +259,7 @@ impl Service {
                     actor,
                     now,
                     EventDraft {
-                        kind: "consistency_linked",
+                        kind: EventKind::ConsistencyLinked,
                         from: None,
                         to: None,
                         forum: None,
@@ -285,8 +285,8 @@ impl Service {
                 self.notify_event(
                     c,
                     &q,
-                    (&q.status, &q.forum, &q.level, None),
-                    "submitted",
+                    (q.status, &q.forum, q.level, None),
+                    EventKind::Submitted,
                     actor,
                     Some(note),
                     None,
@@ -295,15 +295,7 @@ impl Service {
             }
         };
         // Linked or new, the answering forums and whoever relies on the answers hear of it.
-        self.notify_forums(
-            c,
-            &routed,
-            &forums,
-            &ids,
-            "divergence_routed",
-            actor,
-            Some(note),
-        )?;
+        self.notify_forums(c, &routed, &forums, &ids, actor, Some(note))?;
         Ok(routed.id)
     }
 
@@ -340,8 +332,7 @@ impl Service {
                 let forum_name = structure
                     .forum(&a.forum)
                     .map_or(a.forum.as_str(), |f| f.name.as_str());
-                let binding = BindingStatus::parse(&a.binding_status)
-                    .map_or_else(|| a.binding_status.clone(), |b| b.label_sv().to_string());
+                let binding = a.binding_status.label_sv();
                 lines.push(format!(
                     "{} ({forum_name}, {binding}): {}",
                     q.reference, q.title

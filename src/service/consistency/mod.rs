@@ -15,7 +15,7 @@ use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
-use crate::domain::question::Priority;
+use crate::domain::question::{EventKind, Priority, Status};
 use crate::domain::structure::{Level, Structure};
 use crate::domain::Code;
 use crate::search::SearchIndex;
@@ -39,17 +39,20 @@ pub struct CaseSide {
     pub reference: String,
     pub title: String,
     /// The question's status now.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: Status,
     pub answer_id: i64,
     /// The forum that gave the answer.
     pub forum: String,
     pub forum_name: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     /// The region's code, for a regional group.
     pub region: Option<String>,
     /// The region's name, for the pages.
     pub region_name: Option<String>,
-    pub binding_status: String,
+    #[schema(value_type = String)]
+    pub binding_status: BindingStatus,
     pub answer: String,
     pub answered_at: DateTime<Utc>,
 }
@@ -72,7 +75,8 @@ pub struct CaseView {
     /// Why the two look alike: the shared words, countries and tags.
     pub reasons: Vec<String>,
     /// open, consistent, divergent or not_comparable
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CaseStatus,
     pub a: CaseSide,
     pub b: CaseSide,
     pub created_at: DateTime<Utc>,
@@ -124,8 +128,7 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 /// The answer a question stands by: the most binding current one, the latest among equals.
 fn standing_answer<'a>(answers: impl Iterator<Item = &'a AnswerRow>) -> Option<&'a AnswerRow> {
-    let rank =
-        |a: &AnswerRow| BindingStatus::parse(&a.binding_status).map_or(0, BindingStatus::rank);
+    let rank = |a: &AnswerRow| a.binding_status.rank();
     answers
         .filter(|a| rank(a) > 0)
         .max_by_key(|a| (rank(a), a.created_at, a.id))
@@ -181,7 +184,7 @@ impl Service {
                         answer_b: f.b.1,
                         score: f.score,
                         reasons: &f.reasons,
-                        status: CaseStatus::Open.as_str(),
+                        status: CaseStatus::Open,
                         created_at: now,
                         topic_id,
                     };
@@ -210,7 +213,7 @@ impl Service {
         let Some(q) = qs::get(c, answer.question_id)? else {
             return Ok(Some(Vec::new()));
         };
-        if !BindingStatus::parse(&answer.binding_status).is_some_and(|b| b.is_current()) {
+        if !answer.binding_status.is_current() {
             return Ok(Some(Vec::new()));
         }
         let index = self.search.current();
@@ -317,12 +320,7 @@ impl Service {
         checks.finish()?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let (rows, total) = cs::list(
-                c,
-                status.map(CaseStatus::as_str),
-                paging.offset(),
-                paging.per_page,
-            )?;
+            let (rows, total) = cs::list(c, status, paging.offset(), paging.per_page)?;
             Ok(Paged::new(self.case_views(c, &rows)?, total, paging))
         })
     }
@@ -374,17 +372,17 @@ impl Service {
                 question_id: q.id,
                 reference: q.reference.clone(),
                 title: q.title.clone(),
-                status: q.status.clone(),
+                status: q.status,
                 answer_id: a.id,
                 forum: a.forum.clone(),
                 forum_name: forum.map_or_else(|| a.forum.clone(), |f| f.name.clone()),
-                level: a.level.clone(),
+                level: a.level,
                 region: forum.and_then(|f| f.region.clone()),
                 region_name: forum
                     .and_then(|f| f.region.as_deref())
                     .and_then(|r| self.config.structure.region(r))
                     .map(|r| r.name.clone()),
-                binding_status: a.binding_status.clone(),
+                binding_status: a.binding_status,
                 answer: a.body.clone(),
                 answered_at: utc(a.created_at),
             })
@@ -401,7 +399,7 @@ impl Service {
                     score: r.score,
                     similarity: consistency::in_words(r.score).to_string(),
                     reasons: store::from_json_list(&r.reasons)?,
-                    status: r.status.clone(),
+                    status: r.status,
                     a: side(r.question_a, r.answer_a)?,
                     b: side(r.question_b, r.answer_b)?,
                     created_at: utc(r.created_at),
@@ -417,9 +415,4 @@ impl Service {
 
 fn case_not_found(id: i64) -> ServiceError {
     Missing::Case(id).into()
-}
-
-/// A case's or topic's stored status.
-pub(in crate::service) fn case_status(s: &str) -> ServiceResult<CaseStatus> {
-    CaseStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("case status '{s}'")).into())
 }

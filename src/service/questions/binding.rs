@@ -1,15 +1,15 @@
 //! Binding status: who may change how binding an answer is, and the change with its event and mail.
 
+use crate::domain::question::EventKind;
 use chrono::NaiveDateTime;
 
 use super::*;
 use crate::domain::answer::{self, BindingStatus};
 use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
-use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::service::validate::Checks;
 use crate::service::{Actor, Service, ServiceError, ServiceResult};
-use crate::store::{self, questions as qs, DbConnection, StoreError};
+use crate::store::{self, questions as qs, DbConnection};
 
 impl Service {
     /// Changes an answer's binding status: superseded (by a later answer), withdrawn, or
@@ -66,11 +66,11 @@ impl Service {
                 .find(|s| Some(s.id) == a.stage_id)
                 .map_or(0, |s| s.seq);
             let path = answer::path_of(
-                (a.forum.as_str(), Level::parse(&a.level)),
+                (a.forum.as_str(), Some(a.level)),
                 answer_seq,
                 stages
                     .iter()
-                    .map(|s| (s.seq, s.forum.as_str(), Level::parse(&s.level))),
+                    .map(|s| (s.seq, s.forum.as_str(), Some(s.level))),
             );
             let rights = answer::binding_rights(
                 &path,
@@ -81,9 +81,7 @@ impl Service {
             if !rights.may_change {
                 return Err(Refusal::BindingChangeNotYours.into());
             }
-            let from = BindingStatus::parse(&a.binding_status).ok_or_else(|| {
-                StoreError::Corrupt(format!("binding status '{}'", a.binding_status))
-            })?;
+            let from = a.binding_status;
             answer::check_change(from, to)?;
             if to == BindingStatus::Binding && !rights.may_make_binding {
                 return Err(Refusal::BindingNeedsLevel.into());
@@ -96,7 +94,7 @@ impl Service {
                 // it replaces may belong to other questions (their pages then point to it).
                 let related = newer.question_id == q.id
                     || Some(newer.question_id) == q.duplicate_of
-                    || BindingStatus::parse(&newer.binding_status) == Some(BindingStatus::Binding);
+                    || newer.binding_status == BindingStatus::Binding;
                 if !related {
                     return Err(ServiceError::invalid(
                         "superseded_by",
@@ -109,8 +107,8 @@ impl Service {
                         FieldProblem::AnswerNotLater { by, of: a.id },
                     ));
                 }
-                match BindingStatus::parse(&newer.binding_status) {
-                    Some(status) if !status.is_current() => {
+                match newer.binding_status {
+                    status if !status.is_current() => {
                         return Err(ServiceError::invalid(
                             "superseded_by",
                             FieldProblem::AnswerIsItself { by, status },
@@ -177,7 +175,7 @@ impl Service {
                 question_id: Some(q.id),
                 answer_id: Some(a.id),
                 actor_id: Some(actor.id),
-                kind: "binding_status_changed".into(),
+                kind: EventKind::BindingStatusChanged,
                 from_status: Some(from.as_str().into()),
                 to_status: Some(to.as_str().into()),
                 forum: Some(a.forum.clone()),
@@ -202,8 +200,8 @@ impl Service {
         self.notify_event(
             c,
             q,
-            (&q.status, &q.forum, &q.level, q.assignee_id),
-            "binding_status_changed",
+            (q.status, &q.forum, q.level, q.assignee_id),
+            EventKind::BindingStatusChanged,
             actor,
             Some(note),
             Some(updated),

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use super::*;
 use crate::domain::answer::BindingStatus;
 use crate::domain::catalogue::{FieldProblem, Refusal};
-use crate::domain::question::{decide, Action, StateFacts, Status};
+use crate::domain::question::{decide, Action, EventKind, StageOutcome, StateFacts, Status};
 use crate::domain::sla::StageTimes;
 use crate::domain::structure::{EscalationTarget, Level};
 use crate::domain::Code;
@@ -20,7 +20,7 @@ pub(super) struct Step<'a> {
     pub id: i64,
     pub expected_version: Option<i64>,
     pub action: Action,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub note: Option<&'a str>,
 }
 
@@ -61,10 +61,10 @@ impl Service {
         let facts = StateFacts {
             current_answer_temporary: l
                 .latest_answer()
-                .is_some_and(|a| a.binding_status == BindingStatus::Temporary.as_str()),
+                .is_some_and(|a| a.binding_status == BindingStatus::Temporary),
         };
         let rel = actor.relation(&l.q, l.latest_answer());
-        Ok(decide(action, l.status()?, &rel, &facts)?)
+        Ok(decide(action, l.status(), &rel, &facts)?)
     }
 
     /// Takes the question for this step, or 409 if someone else changed it since it was loaded.
@@ -119,7 +119,7 @@ impl Service {
                 question_id: Some(question_id),
                 answer_id: e.answer_id,
                 actor_id,
-                kind: e.kind.to_string(),
+                kind: e.kind,
                 from_status: e.from.map(|s| s.as_str().to_string()),
                 to_status: e.to.map(|s| s.as_str().to_string()),
                 forum: e.forum.map(String::from),
@@ -140,7 +140,7 @@ impl Service {
         &self,
         c: &mut DbConnection,
         l: &Loaded,
-        outcome: &str,
+        outcome: StageOutcome,
     ) -> ServiceResult<()> {
         if let Some(stage) = l.open_stage() {
             qs::end_pauses(c, stage.id, l.now)?;
@@ -149,8 +149,8 @@ impl Service {
             ended.left_at = Some(l.now);
             let days = self.stage_working_days(&ended, &pauses, utc(l.now));
             qs::end_stage(c, stage.id, l.now, outcome, days)?;
-            if outcome == "answered" || outcome == "escalated" {
-                self.count_stage_ended(c, stage.id, &stage.level, &stage.priority, l.now)?;
+            if outcome.is_response() {
+                self.count_stage_ended(c, stage.id, stage.level, stage.priority, l.now)?;
             }
         }
         Ok(())
@@ -178,14 +178,14 @@ impl Service {
                 question_id: l.q.id,
                 seq: l.stage.as_ref().map_or(1, |s| s.seq + 1),
                 forum,
-                level: level.as_str(),
+                level,
                 entered_at: l.now,
                 first_response_at: None,
                 left_at: None,
                 outcome: None,
                 working_days: None,
                 process: &l.q.process,
-                priority: &l.q.priority,
+                priority: l.q.priority,
                 sla_clock: self.new_stage_clock(l.now),
             },
         )?;
@@ -219,11 +219,11 @@ impl Service {
         } = step;
         store::write_tx(&mut conn, |c| {
             let l = self.load(c, id, expected_version)?;
-            let from = l.status()?;
+            let from = l.status();
             let to = self.decide(actor, &l, action)?;
             self.take(c, &l)?;
             let mut state = l.state();
-            state.status = to.as_str().into();
+            state.status = to;
             let answer_id = apply(c, &l, &mut state)?;
             qs::update_state(c, id, &state)?;
             let answer = match answer_id {
@@ -233,7 +233,7 @@ impl Service {
             self.notify_event(
                 c,
                 &l.q,
-                (&state.status, &state.forum, &state.level, state.assignee_id),
+                (state.status, &state.forum, state.level, state.assignee_id),
                 kind,
                 actor,
                 note,
@@ -267,7 +267,7 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Claim,
-                kind: "claimed",
+                kind: EventKind::Claimed,
                 note: None,
             },
             |c, l, st| {
@@ -304,7 +304,7 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Assign,
-                kind: "assigned",
+                kind: EventKind::Assigned,
                 note: None,
             },
             |c, l, st| {
@@ -345,7 +345,7 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::RequestInfo,
-                kind: "info_requested",
+                kind: EventKind::InfoRequested,
                 note: note.as_deref(),
             },
             |c, l, _| {
@@ -374,7 +374,7 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::ProvideInfo,
-                kind: "info_provided",
+                kind: EventKind::InfoProvided,
                 note: note.as_deref(),
             },
             |c, l, _| {
@@ -410,7 +410,7 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Escalate,
-                kind: "escalated",
+                kind: EventKind::Escalated,
                 note: note.as_deref(),
             },
             |c, l, st| {
@@ -467,10 +467,10 @@ impl Service {
                         }
                     }
                 };
-                self.end_stage(c, l, "escalated")?;
+                self.end_stage(c, l, StageOutcome::Escalated)?;
                 self.start_stage(c, l, &target.code, target.level)?;
                 st.forum = target.code.clone();
-                st.level = target.level.as_str().into();
+                st.level = target.level;
                 st.assignee_id = None;
                 st.claimed_by = None;
                 Ok(None)
@@ -540,11 +540,11 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Answer,
-                kind: "answered",
+                kind: EventKind::Answered,
                 note: None,
             },
             |c, l, st| {
-                let level = parse_level(&l.q.level)?;
+                let level = l.q.level;
                 if !self.config.issue_rules.may_issue(level, status) {
                     let allowed: Vec<&str> = self
                         .config
@@ -569,10 +569,10 @@ impl Service {
                         question_id: l.q.id,
                         stage_id: l.stage.as_ref().map(|s| s.id),
                         forum: &l.q.forum,
-                        level: &l.q.level,
+                        level: l.q.level,
                         author_id: Some(actor.id),
                         body: &body,
-                        binding_status: status.as_str(),
+                        binding_status: status,
                         superseded_by: None,
                         refs: &store::to_json_list(&refs),
                         review_date: review_date
@@ -586,7 +586,7 @@ impl Service {
                 answer_id = id;
                 // Compared with earlier answers once the indexer has it (consistency watch).
                 store::consistency::enqueue_check(c, id, l.now)?;
-                self.end_stage(c, l, "answered")?;
+                self.end_stage(c, l, StageOutcome::Answered)?;
                 if st.claimed_by.is_none() {
                     st.claimed_by = Some(actor.id);
                 }
@@ -619,7 +619,7 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Close,
-                kind: "closed",
+                kind: EventKind::Closed,
                 note: note.as_deref(),
             },
             |_, _, _| Ok(None),
@@ -640,11 +640,11 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Withdraw,
-                kind: "withdrawn",
+                kind: EventKind::Withdrawn,
                 note: note.as_deref(),
             },
             |c, l, _| {
-                self.end_stage(c, l, "withdrawn")?;
+                self.end_stage(c, l, StageOutcome::Withdrawn)?;
                 Ok(None)
             },
         )
@@ -665,15 +665,15 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Reopen,
-                kind: "reopened",
+                kind: EventKind::Reopened,
                 note: note.as_deref(),
             },
             |c, l, st| {
                 let last = l.latest_answer().ok_or(Refusal::NothingToReopen)?;
-                let level = parse_level(&last.level)?;
+                let level = last.level;
                 self.start_stage(c, l, &last.forum, level)?;
                 st.forum = last.forum.clone();
-                st.level = last.level.clone();
+                st.level = last.level;
                 st.assignee_id = last.author_id;
                 st.claimed_by = last.author_id;
                 Ok(None)
@@ -705,7 +705,7 @@ impl Service {
                 id,
                 expected_version: ev,
                 action: Action::Duplicate,
-                kind: "marked_duplicate",
+                kind: EventKind::MarkedDuplicate,
                 note: Some(&note),
             },
             |c, l, st| {
@@ -731,7 +731,7 @@ impl Service {
                     next = q.duplicate_of;
                     seen += 1;
                 }
-                self.end_stage(c, l, "duplicate")?;
+                self.end_stage(c, l, StageOutcome::Duplicate)?;
                 st.duplicate_of = Some(of);
                 Ok(None)
             },

@@ -1,6 +1,7 @@
 //! The question use cases: submit, list, read, and every step of the lifecycle; this module
 //! holds their inputs and shared pieces, its files the use cases by theme.
 
+use crate::domain::question::EventKind;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -10,12 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::validate::Checks;
 use super::views::*;
 use super::{ServiceError, ServiceResult};
-use crate::domain::answer::BindingStatus;
 use crate::domain::question::{Action, Priority, Status};
 use crate::domain::structure::Level;
-use crate::domain::Code;
 use crate::store::models::*;
-use crate::store::{questions as qs, DbConnection, StoreError};
+use crate::store::{questions as qs, DbConnection};
 
 pub(crate) const TITLE_MAX: usize = 200;
 pub(crate) const TEXT_MAX: usize = 20_000;
@@ -130,15 +129,15 @@ impl Loaded {
         self.answers.last()
     }
 
-    fn status(&self) -> ServiceResult<Status> {
-        parse_status(&self.q.status)
+    fn status(&self) -> Status {
+        self.q.status
     }
 
     fn state(&self) -> QuestionState {
         QuestionState {
-            status: self.q.status.clone(),
+            status: self.q.status,
             forum: self.q.forum.clone(),
-            level: self.q.level.clone(),
+            level: self.q.level,
             assignee_id: self.q.assignee_id,
             claimed_by: self.q.claimed_by,
             duplicate_of: self.q.duplicate_of,
@@ -150,14 +149,6 @@ impl Loaded {
     fn open_stage(&self) -> Option<&StageRow> {
         self.stage.as_ref().filter(|s| s.left_at.is_none())
     }
-}
-
-fn parse_status(s: &str) -> ServiceResult<Status> {
-    Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown status '{s}'")).into())
-}
-
-fn parse_level(s: &str) -> ServiceResult<Level> {
-    Level::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown level '{s}'")).into())
 }
 
 pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -193,7 +184,7 @@ fn optional_note(note: &Option<String>) -> ServiceResult<Option<String>> {
 }
 
 pub(crate) struct EventDraft<'a> {
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub from: Option<Status>,
     pub to: Option<Status>,
     pub forum: Option<&'a str>,
@@ -251,9 +242,7 @@ fn later_answer(
     c: &mut DbConnection,
     answers: &[AnswerRow],
 ) -> ServiceResult<Option<LaterAnswerView>> {
-    let in_force = answers
-        .iter()
-        .any(|a| BindingStatus::parse(&a.binding_status).is_some_and(|b| b.is_current()));
+    let in_force = answers.iter().any(|a| a.binding_status.is_current());
     if in_force {
         return Ok(None);
     }
@@ -265,12 +254,7 @@ fn later_answer(
         if answers.iter().any(|a| a.id == newer.id) {
             continue;
         }
-        let rank = |a: &AnswerRow| {
-            (
-                BindingStatus::parse(&a.binding_status).map(BindingStatus::rank),
-                a.created_at,
-            )
-        };
+        let rank = |a: &AnswerRow| (a.binding_status.rank(), a.created_at);
         if best.as_ref().is_some_and(|(b, _)| rank(b) >= rank(&newer)) {
             continue;
         }

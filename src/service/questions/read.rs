@@ -6,7 +6,6 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
-use crate::domain::answer::BindingStatus;
 use crate::domain::paging::Paging;
 use crate::domain::question::{Priority, Status};
 use crate::domain::sla::{self, SlaState, StageTimes};
@@ -14,7 +13,7 @@ use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::service::validate::Checks;
 use crate::service::{Actor, Service, ServiceResult};
-use crate::store::{self, questions as qs, users as us, DbConnection, StoreError};
+use crate::store::{self, questions as qs, users as us, DbConnection};
 
 impl Service {
     pub(in crate::service) fn forum_name(&self, code: &str) -> String {
@@ -65,10 +64,10 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Option<SlaView> {
         let stage = stages.last()?;
-        let level = Level::parse(&stage.level)?;
+        let level = stage.level;
         let s = sla::evaluate(
             &Self::stage_times(stage, pauses),
-            self.config.stage_targets(level, &q.priority),
+            self.config.stage_targets(level, q.priority),
             self.config.sla.at_risk_share,
             now,
             self.config.sla.working_time,
@@ -126,14 +125,14 @@ impl Service {
             category: q.category.clone(),
             tags: store::from_json_list(&q.tags)?,
             countries: store::from_json_list(&q.countries)?,
-            priority: q.priority.clone(),
+            priority: q.priority,
             urgent_reason: q.urgent_reason.clone(),
-            status: q.status.clone(),
-            level: q.level.clone(),
+            status: q.status,
+            level: q.level,
             forum: ForumRef {
                 code: q.forum.clone(),
                 name: self.forum_name(&q.forum),
-                level: q.level.clone(),
+                level: q.level,
             },
             unit: q.unit.clone(),
             asker: q.asker_id.and_then(|id| people.get(&id).cloned()),
@@ -152,17 +151,16 @@ impl Service {
         a: &AnswerRow,
         people: &HashMap<i64, PersonView>,
     ) -> ServiceResult<AnswerView> {
-        let status = BindingStatus::parse(&a.binding_status)
-            .ok_or_else(|| StoreError::Corrupt(format!("binding status '{}'", a.binding_status)))?;
+        let status = a.binding_status;
         Ok(AnswerView {
             id: a.id,
             question_id: a.question_id,
             forum: a.forum.clone(),
             forum_name: self.forum_name(&a.forum),
-            level: a.level.clone(),
+            level: a.level,
             author: a.author_id.and_then(|id| people.get(&id).cloned()),
             body: a.body.clone(),
-            binding_status: a.binding_status.clone(),
+            binding_status: a.binding_status,
             binding_explanation: status.explanation_sv().into(),
             superseded_by: a.superseded_by,
             references: store::from_json_list(&a.refs)?,
@@ -243,7 +241,7 @@ impl Service {
                 .iter()
                 .map(|e| EventView {
                     id: e.id,
-                    kind: e.kind.clone(),
+                    kind: e.kind,
                     actor: e.actor_id.and_then(|id| people.get(&id).cloned()),
                     from_status: e.from_status.clone(),
                     to_status: e.to_status.clone(),
@@ -260,11 +258,11 @@ impl Service {
                     seq: s.seq,
                     forum: s.forum.clone(),
                     forum_name: self.forum_name(&s.forum),
-                    level: s.level.clone(),
+                    level: s.level,
                     entered_at: utc(s.entered_at),
                     first_response_at: s.first_response_at.map(utc),
                     left_at: s.left_at.map(utc),
-                    outcome: s.outcome.clone(),
+                    outcome: s.outcome,
                     working_days: self.stage_working_days(s, &pauses, now),
                 })
                 .collect(),
@@ -379,7 +377,7 @@ impl Service {
         let states = self.waiting_states(c, &candidates, now)?;
         let mut overdue: Vec<&qs::Waiting> = candidates
             .iter()
-            .filter(|w| parse_status(&w.status).is_ok_and(|s| s.is_pending()))
+            .filter(|w| w.status.is_pending())
             .filter(|w| states.get(&w.id) == Some(&SlaState::Overdue))
             .collect();
         overdue.sort_by(|a, b| {
@@ -399,10 +397,10 @@ impl Service {
         let mut out = Vec::new();
         for &level in Level::ALL {
             for &priority in Priority::ALL {
-                let t = self.config.stage_targets(level, priority.as_str());
+                let t = self.config.stage_targets(level, priority);
                 let before = |days: f64| sla::entered_before_to_exceed(days, now, mode).naive_utc();
                 out.push(qs::OverdueCutoff {
-                    level: level.as_str().to_string(),
+                    level,
                     urgent: priority == Priority::Urgent,
                     resolve: before(t.resolve),
                     // Without a first response, whichever target comes first.
@@ -438,11 +436,9 @@ impl Service {
         }
         let mut out = HashMap::with_capacity(rows.len());
         for w in rows {
-            let (Some(stage_id), Some(level), Some(entered_at)) = (
-                w.stage_id,
-                w.level.as_deref().and_then(Level::parse),
-                w.entered_at,
-            ) else {
+            let (Some(stage_id), Some(level), Some(entered_at)) =
+                (w.stage_id, w.level, w.entered_at)
+            else {
                 continue;
             };
             let times = StageTimes {
@@ -453,7 +449,7 @@ impl Service {
             };
             let (_, state) = sla::state_at(
                 &times,
-                self.config.stage_targets(level, &w.priority),
+                self.config.stage_targets(level, w.priority),
                 self.config.sla.at_risk_share,
                 now,
                 self.config.sla.working_time,
@@ -495,12 +491,10 @@ impl Service {
                 let Some(q) = by_id.get(&stage.question_id) else {
                     continue;
                 };
-                let Some(level) = Level::parse(&stage.level) else {
-                    continue;
-                };
+                let level = stage.level;
                 let s = sla::evaluate(
                     &Self::stage_times(&stage, &pauses),
-                    self.config.stage_targets(level, &q.priority),
+                    self.config.stage_targets(level, q.priority),
                     self.config.sla.at_risk_share,
                     now,
                     self.config.sla.working_time,

@@ -1,6 +1,7 @@
 //! Asking: a new question's validation and its first stage.
 
 use crate::domain::catalogue::{FieldProblem, Hint, Thing};
+use crate::domain::question::EventKind;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -141,8 +142,8 @@ impl Service {
             self.notify_event(
                 c,
                 &q,
-                (&q.status, &q.forum, &q.level, None),
-                "submitted",
+                (q.status, &q.forum, q.level, None),
+                EventKind::Submitted,
                 actor,
                 None,
                 None,
@@ -195,11 +196,11 @@ impl Service {
             category: d.category,
             tags: &store::to_json_list(d.tags),
             countries: &store::to_json_list(d.countries),
-            priority: d.priority.as_str(),
+            priority: d.priority,
             urgent_reason: d.urgent_reason,
-            status: Status::Open.as_str(),
+            status: Status::Open,
             forum,
-            level: level.as_str(),
+            level,
             unit: &actor.unit,
             asker_id: Some(actor.id),
             assignee_id: None,
@@ -212,7 +213,7 @@ impl Service {
         let first = qs::FirstRows {
             sla_clock: self.new_stage_clock(now),
             actor_id: Some(actor.id),
-            kind: "submitted",
+            kind: EventKind::Submitted,
             note: d.note,
             follower: actor.id,
         };

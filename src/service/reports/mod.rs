@@ -213,9 +213,8 @@ impl Service {
         Err(Refusal::ReportsLegalOnly.into())
     }
 
-    fn stage_targets(&self, level: &str, priority: &str) -> StageTargets {
-        self.config
-            .stage_targets(Level::parse(level).unwrap_or(Level::Unit), priority)
+    fn stage_targets(&self, level: Level, priority: Priority) -> StageTargets {
+        self.config.stage_targets(level, priority)
     }
 
     /// Every open stage with the working days it has used and its state now, each evaluated
@@ -257,7 +256,7 @@ impl Service {
                     left_at: None,
                     pauses: by_stage.remove(&s.id).unwrap_or_default(),
                 };
-                let targets = self.stage_targets(&s.level, &s.priority);
+                let targets = self.stage_targets(s.level, s.priority);
                 let (working_days, state) = sla::state_at(
                     &times,
                     targets,
@@ -282,10 +281,10 @@ impl Service {
         let mut limits = Vec::new();
         for level in Level::ALL {
             for priority in Priority::ALL {
-                let t = self.config.stage_targets(*level, priority.as_str());
+                let t = self.config.stage_targets(*level, *priority);
                 limits.push(rs::OpenLimits {
-                    level: level.as_str().into(),
-                    priority: priority.as_str().into(),
+                    level: *level,
+                    priority: *priority,
                     overdue_below: w - t.resolve,
                     at_risk_at_or_below: w - t.resolve * share,
                     first_response_below: w - t.first_response,
@@ -404,16 +403,8 @@ impl Service {
     fn within_bins(&self) -> rs::WithinBins {
         let bins = |level: Level| {
             (
-                sla::within_max_bin(
-                    self.config
-                        .stage_targets(level, Priority::Normal.as_str())
-                        .resolve,
-                ),
-                sla::within_max_bin(
-                    self.config
-                        .stage_targets(level, Priority::Urgent.as_str())
-                        .resolve,
-                ),
+                sla::within_max_bin(self.config.stage_targets(level, Priority::Normal).resolve),
+                sla::within_max_bin(self.config.stage_targets(level, Priority::Urgent).resolve),
             )
         };
         rs::WithinBins {
@@ -455,8 +446,8 @@ impl Service {
         &self,
         c: &mut store::DbConnection,
         stage_id: i64,
-        level: &str,
-        priority: &str,
+        level: Level,
+        priority: Priority,
         left_at: NaiveDateTime,
     ) -> ServiceResult<()> {
         let within = sla::within_max_bin(self.stage_targets(level, priority).resolve);
@@ -650,9 +641,9 @@ impl Service {
             acc.group(&r.grp).received += r.n;
         }
         for e in rs::ended(c, by, from, to)? {
-            let target = self.stage_targets(&e.level, &e.priority).resolve;
+            let target = self.stage_targets(e.level, e.priority).resolve;
             let within = (e.bin as f64) / 100.0 <= target + 1e-9;
-            acc.ended(&e.grp, &e.outcome, within, e.bin, e.n);
+            acc.ended(&e.grp, e.outcome, within, e.bin, e.n);
         }
         Ok(())
     }

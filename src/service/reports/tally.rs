@@ -2,6 +2,8 @@
 //! that become report rows.
 
 use crate::domain::catalogue::FieldProblem;
+use crate::domain::question::StageOutcome;
+use crate::domain::sla::RollupKind;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -105,7 +107,7 @@ pub(super) fn use_complement(span: Option<&(String, String)>, first: &str, last:
 
 pub(super) fn group_of(by: GroupBy, s: &OpenStage) -> String {
     match by {
-        GroupBy::Level => s.level.clone(),
+        GroupBy::Level => s.level.as_str().to_string(),
         GroupBy::Forum => s.forum.clone(),
         GroupBy::Process => s.process.clone(),
     }
@@ -153,9 +155,9 @@ impl Tally {
         self.groups.entry(g.to_string()).or_default()
     }
 
-    pub(super) fn ended(&mut self, g: &str, outcome: &str, within: bool, bin: i64, n: i64) {
+    pub(super) fn ended(&mut self, g: &str, outcome: StageOutcome, within: bool, bin: i64, n: i64) {
         let t = self.group(g);
-        if outcome == "answered" {
+        if outcome == StageOutcome::Answered {
             t.answered += n;
             *t.bins.entry(bin).or_default() += n;
         } else {
@@ -168,11 +170,15 @@ impl Tally {
 
     pub(super) fn add_rollups(&mut self, rows: Vec<rs::RollupBin>, sign: i64) {
         for r in rows {
-            if r.kind == "received" {
-                self.group(&r.grp).received += sign * r.n;
-            } else {
-                self.ended(&r.grp, &r.kind, r.within_target != 0, r.bin, sign * r.n);
-            }
+            let outcome = match r.kind {
+                RollupKind::Received => {
+                    self.group(&r.grp).received += sign * r.n;
+                    continue;
+                }
+                RollupKind::Answered => StageOutcome::Answered,
+                RollupKind::Escalated => StageOutcome::Escalated,
+            };
+            self.ended(&r.grp, outcome, r.within_target != 0, r.bin, sign * r.n);
         }
     }
 

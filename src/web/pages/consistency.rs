@@ -1,6 +1,8 @@
 //! The legal department's consistency review: topics of similar questions that different forums
 //! answered, side by side, and one decision on each (a divergence goes to the process forum).
 
+use crate::domain::consistency::CaseStatus;
+use crate::domain::Code;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -17,13 +19,13 @@ use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::{Posted, Viewer};
 
 /// The list's tabs: the status a tab shows (None: every case) and its label.
-const TABS: [(Option<&str>, &str); 6] = [
-    (Some("open"), "Att granska"),
-    (Some("divergent"), "Olika svar"),
-    (Some("settled"), "Olika, redan avgjort"),
-    (Some("consistent"), "Enhetliga"),
-    (Some("not_comparable"), "Inte jämförbara"),
-    (None, "Alla"),
+const TABS: [Option<CaseStatus>; 6] = [
+    Some(CaseStatus::Open),
+    Some(CaseStatus::Divergent),
+    Some(CaseStatus::Settled),
+    Some(CaseStatus::Consistent),
+    Some(CaseStatus::NotComparable),
+    None,
 ];
 
 /// Topics on one page of the list.
@@ -45,7 +47,7 @@ pub async fn topics(
     let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
     // Without a choice the page opens on what waits for a decision.
     let status = match q.status {
-        None => Some("open".to_string()),
+        None => Some(CaseStatus::Open.as_str().to_string()),
         Some(s) if s == "alla" => None,
         Some(s) => Some(s),
     };
@@ -62,11 +64,12 @@ pub async fn topics(
     }
     let tabs: Vec<_> = TABS
         .iter()
-        .map(|(code, label)| {
+        .map(|tab| {
+            let code = tab.map_or("alla", CaseStatus::as_str);
             serde_json::json!({
-                "href": format!("/enhetlighet?status={}", code.unwrap_or("alla")),
-                "label": label,
-                "current": *code == status.as_deref(),
+                "href": format!("/enhetlighet?status={code}"),
+                "label": tab.map_or("Alla", CaseStatus::label_sv),
+                "current": Some(code) == status.as_deref().or(Some("alla")),
             })
         })
         .collect();
@@ -108,7 +111,7 @@ async fn case_page(
     let mut c = page_context(v, "consistency", &format!("Jämförelse {id}"));
     c.insert(
         "may_decide",
-        &(v.actor.may_decide_consistency() && case.status == "open"),
+        &(v.actor.may_decide_consistency() && case.status == CaseStatus::Open),
     );
     c.insert("case", &case);
     c.insert("errors", &errors);
@@ -189,7 +192,7 @@ async fn topic_page(
     let mut c = page_context(v, "consistency", &format!("Ämne {}", topic.id));
     c.insert(
         "may_decide",
-        &(v.actor.may_decide_consistency() && topic.status == "open"),
+        &(v.actor.may_decide_consistency() && topic.status == CaseStatus::Open),
     );
     c.insert("topic", &topic);
     c.insert("errors", &p.errors);

@@ -167,13 +167,6 @@ fn with_defaults(values: serde_json::Value, keys: &[&str]) -> serde_json::Value 
     serde_json::Value::Object(map)
 }
 
-pub(crate) fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))

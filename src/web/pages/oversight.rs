@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{call, capitalised, page_context, Svc};
+use super::{call, page_context, Svc};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::service::reports::{parse_format, BacklogQuery, Format, SlaReportQuery};
@@ -30,7 +30,7 @@ fn forum_name(svc: &Svc, code: &str) -> String {
 }
 
 fn level_name(code: &str) -> String {
-    Level::parse(code).map_or_else(|| code.to_string(), |l| capitalised(l.label_sv()))
+    Level::parse(code).map_or_else(|| code.to_string(), |l| l.title_sv().to_string())
 }
 
 /// The page number of the review list on the overview.

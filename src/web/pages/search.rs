@@ -79,7 +79,7 @@ pub async fn search(
                 "process" => svc.config.structure.process(value).map(|p| p.name.clone()),
                 "category" => svc.config.structure.category(value).map(|p| p.name.clone()),
                 "forum" => svc.config.structure.forum(value).map(|f| f.name.clone()),
-                "level" => Level::parse(value).map(|l| super::capitalised(l.label_sv())),
+                "level" => Level::parse(value).map(|l| l.title_sv().to_string()),
                 "binding_status" => BindingStatus::parse(value).map(|b| b.label_sv().to_string()),
                 "status" => Status::parse(value).map(|s| s.label_sv().to_string()),
                 _ => None,

@@ -22,7 +22,6 @@
 
 mod common;
 
-use eskalera::domain::question::{Priority, StageOutcome, Status};
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::Path;
@@ -33,6 +32,7 @@ use chrono_tz::Europe::Stockholm;
 use common::{time, Rng};
 use eskalera::clock::Clock;
 use eskalera::domain::calendar;
+use eskalera::domain::question::{Priority, StageOutcome, Status};
 use eskalera::domain::sla::{self, StageTimes};
 use eskalera::domain::structure::Level;
 use eskalera::domain::Code;

@@ -43,8 +43,9 @@ struct Served {
     /// unit → a member's token
     members: std::collections::HashMap<String, String>,
     smtp: common::smtp::Sink,
-    _indexer: eskalera::service::Worker,
-    _mailer: eskalera::service::Worker,
+    _indexer: eskalera::jobs::Worker,
+    _mailer: eskalera::jobs::Worker,
+    _scheduler: eskalera::jobs::Worker,
 }
 
 /// A fresh database with 16 askers at 16 units and two members of each of those units,
@@ -104,8 +105,9 @@ fn serve(db_url: &str, data: &Path) -> Served {
             members.insert(unit.clone(), svc.create_token(&email, None).unwrap());
         }
     }
-    let indexer = svc.start_indexer().unwrap();
-    let mailer = svc.start_mailer().unwrap();
+    let indexer = eskalera::jobs::start_indexer(&svc).unwrap();
+    let mailer = eskalera::jobs::start_mailer(&svc).unwrap();
+    let scheduler = eskalera::jobs::start_scheduler(&svc).unwrap();
     let base = common::serve(&svc);
     while ureq::get(&format!("{base}/healthz")).call().is_err() {
         std::thread::sleep(Duration::from_millis(20));
@@ -118,6 +120,7 @@ fn serve(db_url: &str, data: &Path) -> Served {
         smtp,
         _indexer: indexer,
         _mailer: mailer,
+        _scheduler: scheduler,
     }
 }
 

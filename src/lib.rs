@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod files;
+pub mod jobs;
 pub mod notify;
 pub mod search;
 pub mod service;

@@ -7,15 +7,15 @@ pub mod judged;
 pub mod pg;
 pub mod smtp;
 
-use eskalera::domain::answer::BindingStatus;
-use eskalera::domain::question::{Priority, StageOutcome, Status};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
 use eskalera::clock::Clock;
 use eskalera::config::Config;
+use eskalera::domain::answer::BindingStatus;
 use eskalera::domain::calendar;
+use eskalera::domain::question::{Priority, StageOutcome, Status};
 use eskalera::domain::structure::{EscalationTarget, Level};
 use eskalera::service::users::NewUserInput;
 use eskalera::service::{Role, Service};

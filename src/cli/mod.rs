@@ -404,8 +404,9 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
             log::info!("the database already holds data: the demo was not loaded again");
         }
     }
-    let indexer = svc.start_indexer()?;
-    let mailer = svc.start_mailer()?;
+    let indexer = crate::jobs::start_indexer(&svc)?;
+    let mailer = crate::jobs::start_mailer(&svc)?;
+    let scheduler = crate::jobs::start_scheduler(&svc)?;
     let listener = TcpListener::bind(&bind)?;
     log::info!("eskalera listens on http://{bind}");
     let workers = std::thread::available_parallelism()
@@ -413,6 +414,7 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
         .max(2);
     actix_web::rt::System::new()
         .block_on(async move { crate::web::server(svc, listener, workers)?.await })?;
+    scheduler.stop();
     mailer.stop();
     indexer.stop();
     Ok(())

@@ -11,6 +11,25 @@ use crate::domain::question::{Action, Status};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 
+/// A message of the catalogue: its stable code and its two wordings.
+pub trait Worded {
+    /// The code, the English (the API's `detail` or field `message`) and the Swedish (the
+    /// pages: whole sentences).
+    fn words(&self) -> (&'static str, String, String);
+
+    fn code(&self) -> &'static str {
+        self.words().0
+    }
+
+    fn en(&self) -> String {
+        self.words().1
+    }
+
+    fn sv(&self) -> String {
+        self.words().2
+    }
+}
+
 /// A request understood and refused: the rules do not allow this actor (403), or the state of
 /// the thing does not allow it now (409).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,21 +143,9 @@ impl Refusal {
             _ => RefusalKind::Conflict,
         }
     }
+}
 
-    pub fn code(&self) -> &'static str {
-        self.words().0
-    }
-
-    /// The API's wording.
-    pub fn en(&self) -> String {
-        self.words().1
-    }
-
-    /// The pages' wording: whole sentences.
-    pub fn sv(&self) -> String {
-        self.words().2
-    }
-
+impl Worded for Refusal {
     fn words(&self) -> (&'static str, String, String) {
         use Refusal::*;
         const RELOAD: &str = "Ladda om sidan och försök igen.";
@@ -406,19 +413,7 @@ pub enum Missing {
     Page(String),
 }
 
-impl Missing {
-    pub fn code(&self) -> &'static str {
-        self.words().0
-    }
-
-    pub fn en(&self) -> String {
-        self.words().1
-    }
-
-    pub fn sv(&self) -> String {
-        self.words().2
-    }
-
+impl Worded for Missing {
     fn words(&self) -> (&'static str, String, String) {
         use Missing::*;
         match self {
@@ -714,19 +709,7 @@ pub enum FieldProblem {
     },
 }
 
-impl FieldProblem {
-    pub fn code(&self) -> &'static str {
-        self.words().0
-    }
-
-    pub fn en(&self) -> String {
-        self.words().1
-    }
-
-    pub fn sv(&self) -> String {
-        self.words().2
-    }
-
+impl Worded for FieldProblem {
     fn words(&self) -> (&'static str, String, String) {
         use FieldProblem::*;
         let required = || "Måste fyllas i.".to_string();

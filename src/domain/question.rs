@@ -317,6 +317,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::catalogue::Worded;
     use crate::domain::Code;
 
     #[test]

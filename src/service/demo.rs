@@ -1,8 +1,6 @@
 //! Demo data for `serve --demo`: users in every role and questions replayed through the use
 //! cases, each step at its own moment in the past, so history, stages and SLAs are real.
 
-use crate::domain::catalogue::{FieldProblem, Refusal};
-use crate::domain::question::EventKind;
 use chrono::Duration;
 use serde::Deserialize;
 
@@ -12,6 +10,8 @@ use super::questions::{
 };
 use super::users::NewUserInput;
 use super::{Role, Service, ServiceError, ServiceResult};
+use crate::domain::catalogue::{FieldProblem, Refusal};
+use crate::domain::question::EventKind;
 use crate::domain::Code;
 use crate::store::models::NewEvent;
 use crate::store::{self, questions as qs};

@@ -2,8 +2,6 @@
 //! Lines: every row is validated first, then everything is written in one transaction with
 //! the original times, so that history counts in search and in the SLA reports.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Thing};
-use crate::domain::question::{EventKind, Priority, StageOutcome};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
@@ -12,12 +10,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::indexing::draw_bar;
-use super::questions::{EventDraft, TEXT_MAX, TITLE_MAX};
-use super::validate::{is_country_code, normalise_list, Checks};
+use super::questions::{check_question, question_lists, EventDraft, QuestionFields, TEXT_MAX};
+use super::validate::Checks;
 use super::{FieldError, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::calendar;
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use crate::domain::question::Status;
+use crate::domain::question::{EventKind, Priority, StageOutcome};
 use crate::domain::Code;
 use crate::store::models::{NewAnswer, NewQuestion, NewStage};
 use crate::store::{
@@ -426,39 +426,18 @@ impl Service {
                     );
                 }
             }
-            checks.required_text("title", Some(&q.title), TITLE_MAX);
-            checks.required_text("body", Some(&q.body), TEXT_MAX);
-            if s.process(q.process.trim()).is_none() {
-                checks.fail(
-                    "process",
-                    FieldProblem::Unknown {
-                        thing: Thing::Process,
-                        value: q.process.clone(),
-                        hint: Hint::SeeApi("/api/v1/processes"),
-                    },
-                );
-            }
-            if let Some(cat) = q.category.as_deref().filter(|c| !c.trim().is_empty()) {
-                if s.category(cat.trim()).is_none() {
-                    checks.fail(
-                        "category",
-                        FieldProblem::Unknown {
-                            thing: Thing::Category,
-                            value: cat.into(),
-                            hint: Hint::SeeApi("/api/v1/categories"),
-                        },
-                    );
-                }
-            }
-            checks.text_list("tags", &q.tags, 20, 60);
-            for (i, c) in q.countries.iter().enumerate() {
-                if !is_country_code(c.trim()) {
-                    checks.fail(
-                        &format!("countries[{i}]"),
-                        FieldProblem::NotCountryCode { value: c.clone() },
-                    );
-                }
-            }
+            check_question(
+                &mut checks,
+                s,
+                &QuestionFields {
+                    title: Some(&q.title),
+                    body: Some(&q.body),
+                    process: Some(&q.process),
+                    category: q.category.as_deref(),
+                    tags: &q.tags,
+                    countries: &q.countries,
+                },
+            );
             for e in checks.errors {
                 let field = format!("line {}: {}", r.line, e.field);
                 errors.push(e.renamed(field));
@@ -559,8 +538,7 @@ impl Service {
         } else {
             Status::Closed
         };
-        let tags = normalise_list(&q.tags, true);
-        let countries = normalise_list(&q.countries, false);
+        let (tags, countries) = question_lists(&q.tags, &q.countries);
         let id = qs::insert(
             c,
             &NewQuestion {

@@ -1,15 +1,14 @@
 //! Keeps the search index derived from the database: an indexer thread follows the change log,
 //! and a rebuild writes a whole new generation that the server switches to.
 
-use crate::domain::Code;
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-use super::{Service, ServiceError, ServiceResult, Worker};
+use super::{Service, ServiceError, ServiceResult};
+use crate::domain::Code;
 use crate::search::index::{cursor_payload, IndexedAnswer};
 use crate::search::{QuestionDoc, SearchError, SearchIndex};
 use crate::store::changes::{self, ChangeCursor};
@@ -22,14 +21,6 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// buffer tantivy takes. Every commit starts a new segment, whose fixed cost (zeroing the
 /// term hash table, one term dictionary per field, later merges) grows with the buffer.
 const FOLLOW_MEMORY: usize = 15_000_000;
-/// How often an idle indexer looks for changes; a change is searchable well within a second.
-const IDLE_POLL: Duration = Duration::from_millis(50);
-/// After a commit of n changes the indexer rests n × this, at most `MAX_REST`. A lone change
-/// is searchable almost at once; a stream of writes grows the batches until the rest reaches
-/// its cap, and the changes of that interval then share one segment instead of a segment per
-/// few documents (a new segment's fixed cost and its merges are most of the cost of indexing).
-const REST_PER_CHANGE: Duration = Duration::from_millis(10);
-const MAX_REST: Duration = Duration::from_millis(150);
 const BATCH: i64 = 5000;
 
 impl From<SearchError> for ServiceError {
@@ -155,52 +146,25 @@ fn commit(writer: &mut IndexWriter<TantivyDocument>, cursor: ChangeCursor) -> Se
     Ok(())
 }
 
+/// What the indexer keeps between batches: the writer of the current index generation.
+#[derive(Default)]
+pub struct IndexFollower {
+    writer: Option<(String, IndexWriter<TantivyDocument>)>,
+}
+
+impl IndexFollower {
+    /// Drops a writer that may hold a half-written batch (after a failure); the change log's
+    /// cursor is unchanged, so the batch is applied again.
+    pub fn reset(&mut self) {
+        self.writer = None;
+    }
+}
+
 impl Service {
-    /// Starts the thread that applies the change log to the index.
-    pub fn start_indexer(&self) -> ServiceResult<Worker> {
-        let svc = self.clone();
-        Worker::spawn_background("indexer", move |stop| svc.indexer_loop(stop)).map_err(|e| {
-            ServiceError::Store(StoreError::Corrupt(format!(
-                "cannot start the indexer: {e}"
-            )))
-        })
-    }
-
-    fn indexer_loop(&self, stop: &AtomicBool) {
-        let mut writer: Option<(String, IndexWriter<TantivyDocument>)> = None;
-        let mut failures = 0u32;
-        while !stop.load(Ordering::SeqCst) {
-            match self.index_step(&mut writer) {
-                Ok(0) => {
-                    failures = 0;
-                    // Answers are compared once the index has caught up, so that each one meets
-                    // every question answered before it.
-                    if let Err(e) = self.run_consistency_checks() {
-                        log::error!("consistency watch: {e}; retrying");
-                    }
-                    std::thread::sleep(IDLE_POLL);
-                }
-                Ok(n) => {
-                    failures = 0;
-                    let rest = REST_PER_CHANGE.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX));
-                    std::thread::sleep(rest.min(MAX_REST));
-                }
-                Err(e) => {
-                    failures += 1;
-                    // The writer may hold a half-written batch: drop it; the cursor is unchanged.
-                    writer = None;
-                    log::error!("indexer: {e}; retrying");
-                    std::thread::sleep(Duration::from_millis(200 * u64::from(failures.min(25))));
-                }
-            }
-        }
-    }
-
     /// Applies one batch of the change log to the current index; returns how many changes.
-    fn index_step(
-        &self,
-        writer: &mut Option<(String, IndexWriter<TantivyDocument>)>,
-    ) -> ServiceResult<usize> {
+    /// The follower keeps its index writer from one batch to the next.
+    pub fn follow_changes(&self, follower: &mut IndexFollower) -> ServiceResult<usize> {
+        let writer = &mut follower.writer;
         let root = &self.search;
         if root.follow_pointer()? {
             log::info!("search index switched to {}", root.current_name());

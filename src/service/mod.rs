@@ -13,23 +13,22 @@ pub mod pages;
 pub mod pii_scan;
 pub mod questions;
 pub mod reports;
+mod schedule;
 pub mod search;
 pub mod topics;
 pub mod users;
 mod validate;
 pub mod views;
-pub mod worker;
 
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
+use crate::domain::catalogue::{FieldProblem, Missing, Refusal, Worded};
 use crate::search::IndexRoot;
 use crate::store::{self, DbPool, PooledConn, StoreError};
 
 pub use access::{Actor, Role};
-pub use worker::Worker;
 
 /// One invalid input field and what is wrong with it: a stable code, the English message the
 /// API sends, and the Swedish one the pages show (both from the catalogue).

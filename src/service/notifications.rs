@@ -1,12 +1,8 @@
 //! E-mail: the use cases write outbox rows in their own transaction; a mailer thread renders
 //! and sends them with retries, holds digests, and warns about SLAs and review dates.
 
-use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
-use crate::domain::question::EventKind;
 use std::collections::HashSet;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
@@ -15,8 +11,10 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::views::Paged;
-use super::{Actor, Role, Service, ServiceError, ServiceResult, Worker};
+use super::{Actor, Role, Service, ServiceError, ServiceResult};
+use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
 use crate::domain::paging::Paging;
+use crate::domain::question::EventKind;
 use crate::domain::question::Status;
 use crate::domain::sla::SlaState;
 use crate::domain::structure::Level;
@@ -62,7 +60,6 @@ const LEASE_SECONDS: i64 = 45;
 /// No send starts later than this before the lease ends: more than one send can take (the
 /// SMTP timeout is 15 s) and recording it.
 const SEND_MARGIN_SECONDS: i64 = 25;
-const JOBS_EVERY: StdDuration = StdDuration::from_secs(20);
 
 /// What a change mail is about: a step in a question's history, or different answers that
 /// the legal department sent to the process forum.
@@ -616,57 +613,6 @@ impl Service {
             })?;
         }
         Ok(n)
-    }
-
-    /// Starts the thread that sends mail and runs the digest, SLA and review jobs.
-    pub fn start_mailer(&self) -> ServiceResult<Worker> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| NotifyError::Setup(e.to_string()))?;
-        let spool = self.config.data_dir.join("mail");
-        let mailer = {
-            let _guard = rt.enter();
-            Arc::new(Mailer::new(
-                self.config.smtp_url.as_deref(),
-                &spool,
-                &self.config.mail.from,
-            )?)
-        };
-        let templates = Templates::load()?;
-        let svc = self.clone();
-        let mut b = [0u8; 6];
-        let _ = getrandom::fill(&mut b);
-        let instance = format!("{}-{}", std::process::id(), hex::encode(b));
-        Worker::spawn("mailer", move |flag| {
-            let mut last_jobs: Option<std::time::Instant> = None;
-            while !flag.load(Ordering::SeqCst) {
-                if last_jobs.is_none_or(|t| t.elapsed() >= JOBS_EVERY) {
-                    last_jobs = Some(std::time::Instant::now());
-                    for (name, r) in [
-                        ("digests", svc.run_digests()),
-                        ("sla warnings", svc.run_sla_warnings()),
-                        ("review reminders", svc.run_review_reminders()),
-                    ] {
-                        if let Err(e) = r {
-                            log::error!("mail job {name}: {e}");
-                        }
-                    }
-                }
-                match svc.deliver_due(&mailer, &templates, &rt, &instance) {
-                    Ok(0) => std::thread::sleep(StdDuration::from_millis(100)),
-                    Ok(_) => {}
-                    Err(e) => {
-                        log::error!("mailer: {e}");
-                        std::thread::sleep(StdDuration::from_secs(1));
-                    }
-                }
-            }
-            // The SMTP pool spawns its shutdown when dropped: that needs the runtime.
-            let _context = rt.enter();
-            drop(mailer);
-        })
-        .map_err(|e| NotifyError::Setup(e.to_string()).into())
     }
 
     /// Outbox rows not yet sent (pending), for /metrics and tests.

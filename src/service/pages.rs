@@ -2,9 +2,6 @@
 //! forum queues in working order, temporary support due for review, users and failed mail,
 //! each list a page at a time.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
-use crate::domain::question::StageOutcome;
-use crate::domain::sla::RollupKind;
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
@@ -18,9 +15,12 @@ use super::validate::Checks;
 use super::views::*;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
+use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use crate::domain::paging::Paging;
+use crate::domain::question::StageOutcome;
 use crate::domain::question::{decide, Action, Priority, StateFacts, Status};
 use crate::domain::queue::QueueRank;
+use crate::domain::sla::RollupKind;
 use crate::domain::structure::EscalationTarget;
 use crate::domain::Code;
 use crate::store::reports::{self as rs, GroupBy};

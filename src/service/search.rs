@@ -1,6 +1,5 @@
 //! Searching questions and answers, and finding similar questions while one is being written.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -13,6 +12,7 @@ use super::validate::{is_country_code, Checks};
 use super::views::QuestionView;
 use super::{Actor, Service, ServiceResult};
 use crate::domain::answer::BindingStatus;
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use crate::domain::question::Status;
 use crate::domain::structure::Level;
 use crate::domain::Code;

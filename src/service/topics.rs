@@ -1,7 +1,6 @@
 //! Consistency topics: the watch's cases joined through the questions they share, so that the
 //! legal department reviews every answer to one legal question side by side and decides once.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -14,6 +13,7 @@ use super::validate::Checks;
 use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use crate::domain::consistency::{self, CaseStatus};
 use crate::domain::question::Status;
 use crate::domain::structure::Level;

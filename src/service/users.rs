@@ -1,7 +1,5 @@
 //! Users, memberships and API tokens: the CLI's administration and the API's authentication.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
-use crate::domain::question::EventKind;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,6 +9,8 @@ use super::access::{Actor, Role};
 use super::validate::Checks;
 use super::views::TokenView;
 use super::{Service, ServiceError, ServiceResult};
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
+use crate::domain::question::EventKind;
 use crate::store::models::{NewEvent, NewToken, NewUser, UserRow};
 use crate::store::{self, questions as qs, users as us, DbConnection, StoreError};
 

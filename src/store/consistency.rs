@@ -1,6 +1,5 @@
 //! Consistency cases and the queue of answers still to be compared with earlier ones.
 
-use crate::domain::consistency::CaseStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,6 +9,7 @@ use super::schema::{
     questions,
 };
 use super::{DbConnection, StoreResult};
+use crate::domain::consistency::CaseStatus;
 
 /// Lock key for placing new cases in topics on PostgreSQL.
 const TOPIC_LOCK: i64 = 727_275;

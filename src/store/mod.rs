@@ -6,6 +6,7 @@ mod codes;
 pub mod consistency;
 pub mod demo;
 pub mod followers;
+pub mod jobs;
 pub mod models;
 pub mod org;
 pub mod outbox;

@@ -1,7 +1,6 @@
 //! The mail outbox: rows written in the use case's transaction, claimed by a mailer with a
 //! lease so that several instances never send one row twice at once.
 
-use crate::domain::sla::SlaState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,6 +8,7 @@ use super::models::{NewOutbox, OutboxRow};
 use super::prepared::Reused;
 use super::schema::{answers, outbox, stages, users};
 use super::{DbConnection, StoreResult};
+use crate::domain::sla::SlaState;
 
 /// Writes the mails of one change in one statement (a multi-row insert; the enum connection
 /// does not take a batch, so it is run on the backend's own connection).

@@ -1,8 +1,5 @@
 //! Questions with their stages, pauses, answers, events and the change log.
 
-use crate::domain::question::{EventKind, Priority, Status};
-use crate::domain::structure::Level;
-use crate::domain::Code;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,6 +7,9 @@ use super::models::*;
 use super::prepared::Reused;
 use super::schema::{answers, events, questions, stage_pauses, stages};
 use super::{DbConnection, StoreResult};
+use crate::domain::question::{EventKind, Priority, Status};
+use crate::domain::structure::Level;
+use crate::domain::Code;
 
 pub fn insert(conn: &mut DbConnection, q: &NewQuestion<'_>) -> StoreResult<i64> {
     Ok(diesel::insert_into(questions::table)

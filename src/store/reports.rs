@@ -1,10 +1,6 @@
 //! Report queries: the monthly rollups of stages and their upkeep, the raw stage aggregates for
 //! the partial months at a period's edges, and the open stages counted on their SLA clocks.
 
-use crate::domain::question::{Priority, StageOutcome};
-use crate::domain::sla::RollupKind;
-use crate::domain::structure::Level;
-use crate::domain::Code;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
@@ -13,6 +9,10 @@ use super::models::{PauseRow, StageRow};
 use super::prepared::Reused;
 use super::schema::{stage_pauses, stages};
 use super::{DbConnection, StoreResult};
+use crate::domain::question::{Priority, StageOutcome};
+use crate::domain::sla::RollupKind;
+use crate::domain::structure::Level;
+use crate::domain::Code;
 
 /// What a report groups by; each maps to a stage column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -245,6 +245,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (name) {
+        name -> Text,
+        next_run_at -> Timestamp,
+        holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_finished_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(stages -> questions (question_id));

@@ -1,6 +1,5 @@
 //! The JSON API handlers: parse the request, call one use case off the executor, shape the reply.
 
-use crate::domain::catalogue::FieldProblem;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
@@ -9,6 +8,7 @@ use serde::Serialize;
 use super::auth::{Caller, Reader};
 use super::error::{invalid, ApiError, Problem};
 use super::paging::link_header;
+use crate::domain::catalogue::FieldProblem;
 use crate::service::consistency::{CaseQuery, CaseView, DecisionInput};
 use crate::service::notifications::Preferences;
 use crate::service::questions::*;

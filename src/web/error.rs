@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::catalogue::{FieldProblem, Refusal, RefusalKind};
+use crate::domain::catalogue::{FieldProblem, Refusal, RefusalKind, Worded};
 use crate::service::{FieldError, ServiceError, StoreFault};
 
 /// RFC 9457 problem details.

@@ -13,12 +13,12 @@ pub mod redirect;
 pub mod session;
 pub mod throttle;
 
-use crate::domain::catalogue::FieldProblem;
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
+use crate::domain::catalogue::FieldProblem;
 use crate::service::Service;
 use error::{invalid, ApiError};
 

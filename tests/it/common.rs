@@ -122,8 +122,9 @@ pub fn config(db: &TestDb) -> Config {
 
 pub struct TestApp {
     pub svc: Service,
-    indexer: Option<eskalera::service::Worker>,
-    mailer: Option<eskalera::service::Worker>,
+    indexer: Option<eskalera::jobs::Worker>,
+    mailer: Option<eskalera::jobs::Worker>,
+    scheduler: Option<eskalera::jobs::Worker>,
     pub base: String,
     handle: actix_web::dev::ServerHandle,
     pub db: TestDb,
@@ -195,12 +196,14 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        let indexer = Some(svc.start_indexer().unwrap());
-        let mailer = Some(svc.start_mailer().unwrap());
+        let indexer = Some(eskalera::jobs::start_indexer(&svc).unwrap());
+        let mailer = Some(eskalera::jobs::start_mailer(&svc).unwrap());
+        let scheduler = Some(eskalera::jobs::start_scheduler(&svc).unwrap());
         TestApp {
             svc,
             indexer,
             mailer,
+            scheduler,
             base,
             handle,
             db,
@@ -314,6 +317,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(s) = self.scheduler.take() {
+            s.stop();
+        }
         if let Some(i) = self.indexer.take() {
             i.stop();
         }

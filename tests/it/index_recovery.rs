@@ -289,7 +289,7 @@ fn an_index_that_cannot_be_opened_is_rebuilt_from_the_database() {
     )
     .unwrap();
     let svc = Service::open(config(&db), Clock::system()).unwrap();
-    let indexer = svc.start_indexer().unwrap();
+    let indexer = eskalera::jobs::start_indexer(&svc).unwrap();
     wait_converged(&svc);
     assert_eq!(svc.check_index().unwrap().indexed, 5);
     assert!(

@@ -15,6 +15,7 @@ mod demo;
 mod fuzz;
 mod index_recovery;
 mod instances;
+mod jobs;
 mod lifecycle;
 mod mail;
 mod paging;

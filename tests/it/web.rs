@@ -601,7 +601,7 @@ fn id_of(location: &str) -> i64 {
 }
 
 /// The version field of the question page's forms (none when only following is left).
-fn version_of(page: &Page) -> String {
+pub fn version_of(page: &Page) -> String {
     let Some(at) = page.body.find("name=\"version\" value=\"") else {
         return String::new();
     };

@@ -2,7 +2,6 @@
 //! process; a similar question that another forum answered becomes a case that the legal
 //! department decides, and a divergence goes to the process forum for one answer.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -14,6 +13,7 @@ use super::validate::Checks;
 use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
 use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
 use crate::domain::question::{EventKind, Priority, Status};
 use crate::domain::structure::{Level, Structure};

@@ -1,11 +1,11 @@
 //! Binding status: who may change how binding an answer is, and the change with its event and mail.
 
-use crate::domain::question::EventKind;
 use chrono::NaiveDateTime;
 
 use super::*;
 use crate::domain::answer::{self, BindingStatus};
 use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
+use crate::domain::question::EventKind;
 use crate::domain::Code;
 use crate::service::validate::Checks;
 use crate::service::{Actor, Service, ServiceError, ServiceResult};

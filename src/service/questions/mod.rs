@@ -1,7 +1,6 @@
 //! The question use cases: submit, list, read, and every step of the lifecycle; this module
 //! holds their inputs and shared pieces, its files the use cases by theme.
 
-use crate::domain::question::EventKind;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -11,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::validate::Checks;
 use super::views::*;
 use super::{ServiceError, ServiceResult};
+use crate::domain::question::EventKind;
 use crate::domain::question::{Action, Priority, Status};
 use crate::domain::structure::Level;
 use crate::store::models::*;
@@ -213,6 +213,8 @@ mod binding;
 mod lifecycle;
 mod read;
 mod submit;
+
+pub(crate) use submit::{check_question, question_lists, QuestionFields};
 
 /// What one new question has of its own; the rest is the same for all (see
 /// [`Service::create_question`]).

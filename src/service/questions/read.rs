@@ -1,11 +1,11 @@
 //! Reading questions: one question with its history, lists and their filters, SLA views.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Missing, Thing};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
+use crate::domain::catalogue::{FieldProblem, Hint, Missing, Thing};
 use crate::domain::paging::Paging;
 use crate::domain::question::{Priority, Status};
 use crate::domain::sla::{self, SlaState, StageTimes};

@@ -1,14 +1,14 @@
 //! Asking: a new question's validation and its first stage.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Thing};
-use crate::domain::question::EventKind;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
 use super::*;
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
+use crate::domain::question::EventKind;
 use crate::domain::question::{Priority, Status};
-use crate::domain::structure::Level;
+use crate::domain::structure::{Level, Structure};
 use crate::domain::Code;
 use crate::service::validate::{is_country_code, normalise_list, Checks};
 use crate::service::{Actor, Service, ServiceError, ServiceResult};
@@ -18,65 +18,19 @@ impl Service {
     /// A new question, open at the asker's home unit; the asker follows it.
     pub fn submit(&self, actor: &Actor, input: &NewQuestionInput) -> ServiceResult<QuestionDetail> {
         let mut checks = Checks::default();
-        checks.required_text("title", input.title.as_deref(), TITLE_MAX);
-        checks.required_text("body", input.body.as_deref(), TEXT_MAX);
         let structure = &self.config.structure;
-        match input.process.as_deref().map(str::trim) {
-            None | Some("") => checks.fail("process", FieldProblem::Required),
-            Some(p) if structure.process(p).is_none() => checks.fail(
-                "process",
-                FieldProblem::Unknown {
-                    thing: Thing::Process,
-                    value: p.into(),
-                    hint: Hint::OneOf(
-                        structure
-                            .processes
-                            .iter()
-                            .map(|p| p.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                },
-            ),
-            _ => {}
-        }
-        let category = input
-            .category
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty());
-        if let Some(cat) = category {
-            if structure.category(cat).is_none() {
-                checks.fail(
-                    "category",
-                    FieldProblem::Unknown {
-                        thing: Thing::Category,
-                        value: cat.into(),
-                        hint: Hint::OneOf(
-                            structure
-                                .categories
-                                .iter()
-                                .map(|c| c.code.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        ),
-                    },
-                );
-            }
-        }
-        checks.text_list("tags", &input.tags, 20, 60);
-        let countries = normalise_list(&input.countries, false);
-        if countries.len() > 20 {
-            checks.fail("countries", FieldProblem::TooMany { max: 20 });
-        }
-        for (i, c) in countries.iter().enumerate() {
-            if !is_country_code(c) {
-                checks.fail(
-                    &format!("countries[{i}]"),
-                    FieldProblem::NotCountryCode { value: c.clone() },
-                );
-            }
-        }
+        let (tags, countries) = check_question(
+            &mut checks,
+            structure,
+            &QuestionFields {
+                title: input.title.as_deref(),
+                body: input.body.as_deref(),
+                process: input.process.as_deref(),
+                category: input.category.as_deref(),
+                tags: &input.tags,
+                countries: &input.countries,
+            },
+        );
         let priority = match input.priority.as_deref().map(str::trim) {
             None | Some("") => Priority::Normal,
             Some(p) => Priority::parse(p).unwrap_or_else(|| {
@@ -111,10 +65,14 @@ impl Service {
         }
         checks.finish()?;
 
-        let tags = normalise_list(&input.tags, true);
         let title = input.title.as_deref().unwrap_or_default().trim();
         let body = input.body.as_deref().unwrap_or_default().trim();
         let process = input.process.as_deref().unwrap_or_default().trim();
+        let category = input
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
         let mut conn = self.conn()?;
         let rows = store::write_tx(&mut conn, |c| {
             let now = self.clock.now_naive();
@@ -220,3 +178,77 @@ impl Service {
         Ok(qs::create(c, &q, &first)?)
     }
 }
+
+/// Codes to choose from, as an error lists them.
+fn listed<'a>(codes: impl Iterator<Item = &'a String>) -> String {
+    codes.map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// The fields every question has, however it comes in: the API, the pages or an import.
+pub(crate) struct QuestionFields<'a> {
+    pub title: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub process: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub tags: &'a [String],
+    pub countries: &'a [String],
+}
+
+/// Checks a question's fields by one set of rules and words wherever it comes from, and
+/// returns its tags (lower case) and countries (upper case), trimmed and without repeats.
+pub(crate) fn check_question(
+    checks: &mut Checks,
+    structure: &Structure,
+    q: &QuestionFields<'_>,
+) -> (Vec<String>, Vec<String>) {
+    checks.required_text("title", q.title, TITLE_MAX);
+    checks.required_text("body", q.body, TEXT_MAX);
+    match q.process.map(str::trim) {
+        None | Some("") => checks.fail("process", FieldProblem::Required),
+        Some(p) if structure.process(p).is_none() => checks.fail(
+            "process",
+            FieldProblem::Unknown {
+                thing: Thing::Process,
+                value: p.into(),
+                hint: Hint::OneOf(listed(structure.processes.iter().map(|p| &p.code))),
+            },
+        ),
+        _ => {}
+    }
+    if let Some(cat) = q.category.map(str::trim).filter(|c| !c.is_empty()) {
+        if structure.category(cat).is_none() {
+            checks.fail(
+                "category",
+                FieldProblem::Unknown {
+                    thing: Thing::Category,
+                    value: cat.into(),
+                    hint: Hint::OneOf(listed(structure.categories.iter().map(|c| &c.code))),
+                },
+            );
+        }
+    }
+    checks.text_list("tags", q.tags, MAX_TAGS, 60);
+    let (tags, countries) = question_lists(q.tags, q.countries);
+    if countries.len() > MAX_COUNTRIES {
+        checks.fail("countries", FieldProblem::TooMany { max: MAX_COUNTRIES });
+    }
+    for (i, c) in countries.iter().enumerate() {
+        if !is_country_code(c) {
+            checks.fail(
+                &format!("countries[{i}]"),
+                FieldProblem::NotCountryCode { value: c.clone() },
+            );
+        }
+    }
+    (tags, countries)
+}
+
+/// A question's tags (lower case) and countries (upper case: a code whatever case it is typed
+/// in), trimmed and without repeats, as they are stored.
+pub(crate) fn question_lists(tags: &[String], countries: &[String]) -> (Vec<String>, Vec<String>) {
+    let upper: Vec<String> = countries.iter().map(|c| c.to_uppercase()).collect();
+    (normalise_list(tags, true), normalise_list(&upper, false))
+}
+
+const MAX_TAGS: usize = 20;
+const MAX_COUNTRIES: usize = 20;

@@ -1,7 +1,6 @@
 //! SLA and backlog reports for the legal department, the numbers /metrics exposes, and the
 //! upkeep of the stage rollups and SLA clocks they are computed from.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -12,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::validate::Checks;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::calendar;
+use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use crate::domain::question::Priority;
 use crate::domain::sla::{self, SlaState, StageTargets, StageTimes};
 use crate::domain::structure::Level;

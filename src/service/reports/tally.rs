@@ -1,15 +1,15 @@
 //! The arithmetic under the reports: Stockholm months, and the tallies of stages per group
 //! that become report rows.
 
-use crate::domain::catalogue::FieldProblem;
-use crate::domain::question::StageOutcome;
-use crate::domain::sla::RollupKind;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use chrono_tz::Europe::Stockholm;
 
 use super::*;
+use crate::domain::catalogue::FieldProblem;
+use crate::domain::question::StageOutcome;
+use crate::domain::sla::RollupKind;
 use crate::domain::sla::{self, SlaState};
 use crate::store::reports::{self as rs, GroupBy, OpenStage};
 

@@ -1,8 +1,6 @@
 //! The legal department's consistency review: topics of similar questions that different forums
 //! answered, side by side, and one decision on each (a divergence goes to the process forum).
 
-use crate::domain::consistency::CaseStatus;
-use crate::domain::Code;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -10,6 +8,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
+use crate::domain::consistency::CaseStatus;
+use crate::domain::Code;
 use crate::service::consistency::DecisionInput;
 use crate::service::topics::{TopicDecisionInput, TopicQuery};
 use crate::service::ServiceError;

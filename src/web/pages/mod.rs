@@ -8,7 +8,6 @@ mod questions;
 mod queue;
 mod search;
 
-use crate::domain::catalogue::{FieldProblem, Missing};
 use std::collections::BTreeMap;
 
 use actix_web::http::{header, StatusCode};
@@ -25,6 +24,7 @@ use super::session::{
     new_session, now_secs, session_of, session_or_new, Posted, SessionKeys, Viewer,
 };
 use super::throttle::{Kind, Throttle};
+use crate::domain::catalogue::{FieldProblem, Missing};
 use crate::service::{FieldError, Service, ServiceError, ServiceResult};
 
 type Svc = web::Data<Service>;

@@ -1,7 +1,6 @@
 //! The legal department's pages: the backlog across the structure, temporary support due for
 //! review, and the SLA reports with charts drawn as inline SVG on the server.
 
-use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use std::fmt::Write;
 
 use actix_web::http::StatusCode;
@@ -10,6 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{call, page_context, Svc};
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::service::reports::{parse_format, BacklogQuery, Format, SlaReportQuery};

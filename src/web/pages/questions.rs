@@ -1,7 +1,6 @@
 //! The asker's pages: "mina frågor", asking a question (with similar ones), and the question
 //! page with its timeline, answers and the forms for every step the viewer may take now.
 
-use crate::domain::catalogue::{FieldProblem, Missing};
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -10,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
+use crate::domain::catalogue::{FieldProblem, Missing};
 
 const ASK_FIELDS: &[&str] = &[
     "title",
@@ -117,11 +117,7 @@ pub async fn ask(svc: Svc, v: Viewer, form: Posted) -> Result<HttpResponse, Page
         process: form.get("process"),
         category: form.get("category"),
         tags: form.list("tags"),
-        countries: form
-            .list("countries")
-            .into_iter()
-            .map(|c| c.to_uppercase())
-            .collect(),
+        countries: form.list("countries"),
         priority: form.get("priority"),
         urgent_reason: form.get("urgent_reason"),
     };

@@ -1,5 +1,5 @@
-//! Background threads of the server (the indexer, the mailer): each loops until its stop flag
-//! is set, and is joined when stopped or dropped.
+//! A background thread: loops until its stop flag is set, and is joined when stopped or
+//! dropped.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

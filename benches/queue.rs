@@ -247,11 +247,7 @@ fn old_overdue(svc: &Service, db: &store::DbPool, per_page: usize) -> (Vec<i64>,
     let now = svc.clock().now();
     store::read_tx(&mut conn, |c| -> store::StoreResult<(Vec<i64>, usize)> {
         let filter = qs::ListFilter {
-            statuses: Some(vec![
-                "open".into(),
-                "in_progress".into(),
-                "awaiting_info".into(),
-            ]),
+            statuses: Some(vec![Status::Open, Status::InProgress, Status::AwaitingInfo]),
             ..Default::default()
         };
         let all = qs::list_all(c, &filter)?;
@@ -401,7 +397,9 @@ fn serve(svc: &Service, email: &str) -> Http {
     Http {
         base,
         cookie,
-        token: svc.create_token(email, None).unwrap(),
+        token: svc
+            .create_token(&eskalera::service::Actor::operator(), email, None)
+            .unwrap(),
     }
 }
 
@@ -424,14 +422,17 @@ fn run(backend: &str, db_url: &str, data: &Path, waiting: usize, history: usize)
     std::fs::create_dir_all(data).unwrap();
     let now = saturday_noon();
     let svc = Service::open(common::config_at(db_url, data), Clock::starting_at(now)).unwrap();
-    svc.add_user(&NewUserInput {
-        email: "lagman@bench.se".into(),
-        name: "Lagman".into(),
-        unit: FORUM.into(),
-        members: vec![FORUM.into()],
-        role: Role::Legal,
-        password: Some(PASSWORD.into()),
-    })
+    svc.add_user(
+        &eskalera::service::Actor::operator(),
+        &NewUserInput {
+            email: "lagman@bench.se".into(),
+            name: "Lagman".into(),
+            unit: FORUM.into(),
+            members: vec![FORUM.into()],
+            role: Role::Legal,
+            password: Some(PASSWORD.into()),
+        },
+    )
     .unwrap();
     let t = Instant::now();
     generate(&svc, db_url, now, waiting, history);
@@ -482,11 +483,7 @@ fn run(backend: &str, db_url: &str, data: &Path, waiting: usize, history: usize)
     // Where the page's time goes: the one query of light rows, before any SLA is evaluated.
     let filter = qs::ListFilter {
         forums: Some(vec![FORUM.to_string()]),
-        statuses: Some(vec![
-            "open".into(),
-            "in_progress".into(),
-            "awaiting_info".into(),
-        ]),
+        statuses: Some(vec![Status::Open, Status::InProgress, Status::AwaitingInfo]),
         ..Default::default()
     };
     let (light_ms, light) = time(7, || {

@@ -113,7 +113,9 @@ fn main() {
 
     let qs = queries(200);
     let actor = svc.actor_by_email("bench@test.se").unwrap();
-    let token = svc.create_token("bench@test.se", None).unwrap();
+    let token = svc
+        .create_token(&eskalera::service::Actor::operator(), "bench@test.se", None)
+        .unwrap();
     // PostgreSQL full-text search on the same questions and answers, loaded once.
     let mut pg = common::pg::server_url().map(|url| {
         let mut lite = diesel::SqliteConnection::establish(&corpus.db_url).unwrap();

@@ -81,28 +81,42 @@ fn serve(db_url: &str, data: &Path) -> Served {
     let mut members = std::collections::HashMap::new();
     for (i, unit) in units.iter().enumerate() {
         let email = format!("asker{i}@bench.se");
-        svc.add_user(&NewUserInput {
-            email: email.clone(),
-            name: format!("Asker {i}"),
-            unit: unit.clone(),
-            members: vec![],
-            role: Role::Caseworker,
-            password: None,
-        })
-        .unwrap();
-        askers.push((unit.clone(), svc.create_token(&email, None).unwrap()));
-        for m in 0..2 {
-            let email = format!("member{i}-{m}@bench.se");
-            svc.add_user(&NewUserInput {
+        svc.add_user(
+            &eskalera::service::Actor::operator(),
+            &NewUserInput {
                 email: email.clone(),
-                name: format!("Medlem {i} {m}"),
+                name: format!("Asker {i}"),
                 unit: unit.clone(),
-                members: vec![unit.clone()],
+                members: vec![],
                 role: Role::Caseworker,
                 password: None,
-            })
+            },
+        )
+        .unwrap();
+        askers.push((
+            unit.clone(),
+            svc.create_token(&eskalera::service::Actor::operator(), &email, None)
+                .unwrap(),
+        ));
+        for m in 0..2 {
+            let email = format!("member{i}-{m}@bench.se");
+            svc.add_user(
+                &eskalera::service::Actor::operator(),
+                &NewUserInput {
+                    email: email.clone(),
+                    name: format!("Medlem {i} {m}"),
+                    unit: unit.clone(),
+                    members: vec![unit.clone()],
+                    role: Role::Caseworker,
+                    password: None,
+                },
+            )
             .unwrap();
-            members.insert(unit.clone(), svc.create_token(&email, None).unwrap());
+            members.insert(
+                unit.clone(),
+                svc.create_token(&eskalera::service::Actor::operator(), &email, None)
+                    .unwrap(),
+            );
         }
     }
     let indexer = eskalera::jobs::start_indexer(&svc).unwrap();

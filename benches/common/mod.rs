@@ -150,14 +150,17 @@ impl Corpus {
     pub fn generate(&self) {
         let started = Instant::now();
         let svc = self.service();
-        let _ = svc.add_user(&NewUserInput {
-            email: "bench@test.se".into(),
-            name: "Bench".into(),
-            unit: "u-lulea-asyl".into(),
-            members: vec![],
-            role: Role::Legal,
-            password: None,
-        });
+        let _ = svc.add_user(
+            &eskalera::service::Actor::operator(),
+            &NewUserInput {
+                email: "bench@test.se".into(),
+                name: "Bench".into(),
+                unit: "u-lulea-asyl".into(),
+                members: vec![],
+                role: Role::Legal,
+                password: None,
+            },
+        );
         let config = self.config();
         let s = &config.structure;
         let units: Vec<&String> = s.units.keys().collect();

@@ -282,14 +282,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 None
             };
             let svc = open(config)?;
-            let u = svc.add_user(&NewUserInput {
-                email,
-                name,
-                unit,
-                members,
-                role,
-                password,
-            })?;
+            let u = svc.add_user(
+                &Actor::operator(),
+                &NewUserInput {
+                    email,
+                    name,
+                    unit,
+                    members,
+                    role,
+                    password,
+                },
+            )?;
             print_user(&u);
             Ok(())
         }
@@ -316,10 +319,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 || !change.add_member.is_empty()
                 || !change.remove_member.is_empty()
             {
-                u = Some(svc.change_user(None, &email, &change)?);
+                u = Some(svc.change_user(&Actor::operator(), &email, &change)?);
             }
             if let Some(p) = password {
-                u = Some(svc.set_password(&email, &p)?);
+                u = Some(svc.set_password(&Actor::operator(), &email, &p)?);
                 println!("new password set for {email}; their sessions have ended");
             }
             match u {
@@ -336,14 +339,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Disable { email }) => {
             let svc = open(config)?;
-            let u = svc.disable_user(&email)?;
+            let u = svc.disable_user(&Actor::operator(), &email)?;
             println!("{email} is disabled: every session and token has ended");
             print_user(&u);
             Ok(())
         }
         Command::User(UserCommand::Enable { email }) => {
             let svc = open(config)?;
-            let u = svc.enable_user(&email)?;
+            let u = svc.enable_user(&Actor::operator(), &email)?;
             println!("{email} may sign in again");
             print_user(&u);
             Ok(())
@@ -353,7 +356,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             expires_days,
         }) => {
             let svc = open(config)?;
-            let token = svc.create_token(&email, expires_days)?;
+            let token = svc.create_token(&Actor::operator(), &email, expires_days)?;
             eprintln!("token for {email} (shown once; only its hash is kept):");
             println!("{token}");
             Ok(())
@@ -364,7 +367,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let show = |t: Option<chrono::DateTime<chrono::Utc>>| {
                 t.map_or("-".to_string(), |t| t.to_rfc3339())
             };
-            for t in svc.list_tokens(&email)? {
+            for t in svc.list_tokens(&Actor::operator(), &email)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     t.id,
@@ -378,7 +381,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Token(TokenCommand::Revoke { email }) => {
             let svc = open(config)?;
-            let n = svc.revoke_tokens(&email)?;
+            let n = svc.revoke_tokens(&Actor::operator(), &email)?;
             println!("revoked {n} tokens of {email}");
             Ok(())
         }

@@ -7,6 +7,7 @@
 
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::CaseStatus;
+use crate::domain::mail::MailStatus;
 use crate::domain::question::{Action, Status};
 use crate::domain::structure::Level;
 use crate::domain::Code;
@@ -33,6 +34,7 @@ pub trait Worded {
 /// A request understood and refused: the rules do not allow this actor (403), or the state of
 /// the thing does not allow it now (409).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[rustfmt::skip]
 pub enum Refusal {
     // --- 403: who may ---
     /// The actor does not stand to the question as the step needs.
@@ -46,76 +48,28 @@ pub enum Refusal {
     AdminOnly,
     // --- 409: not now ---
     /// The question's status does not allow the step.
-    StepNotNow {
-        status: Status,
-        action: Action,
-    },
-    QuestionChanged {
-        id: i64,
-        now: i64,
-        had: i64,
-    },
-    QuestionRaced {
-        id: i64,
-    },
-    TopOfStructure {
-        forum: String,
-        process: String,
-    },
+    StepNotNow { status: Status, action: Action },
+    QuestionChanged { id: i64, now: i64, had: i64 },
+    QuestionRaced { id: i64 },
+    TopOfStructure { forum: String, process: String },
     NothingToReopen,
     /// A superseded or withdrawn answer keeps its status.
-    AnswerSettled {
-        from: BindingStatus,
-    },
-    BindingChangeNotAllowed {
-        from: BindingStatus,
-        to: BindingStatus,
-    },
-    AnswerRaced {
-        id: i64,
-    },
-    CaseDecided {
-        id: i64,
-        status: CaseStatus,
-    },
-    CaseRaced {
-        id: i64,
-    },
-    NoForumAbove {
-        forum: String,
-        process: String,
-    },
+    AnswerSettled { from: BindingStatus },
+    BindingChangeNotAllowed { from: BindingStatus, to: BindingStatus },
+    AnswerRaced { id: i64 },
+    CaseDecided { id: i64, status: CaseStatus },
+    CaseRaced { id: i64 },
+    NoForumAbove { forum: String, process: String },
     NoAnsweredQuestions,
-    HomeUnitUnknown {
-        unit: String,
-    },
-    TopicMerged {
-        id: i64,
-        into: i64,
-    },
-    TopicDecided {
-        id: i64,
-        status: CaseStatus,
-    },
-    TopicChanged {
-        id: i64,
-    },
-    TopicRaced {
-        id: i64,
-    },
-    MailNotFailed {
-        id: i64,
-        status: String,
-    },
-    UserExists {
-        email: String,
-    },
-    AlreadyDisabled {
-        email: String,
-    },
-    NotDisabled {
-        email: String,
-    },
+    HomeUnitUnknown { unit: String },
+    TopicMerged { id: i64, into: i64 },
+    TopicDecided { id: i64, status: CaseStatus },
+    TopicChanged { id: i64 },
+    TopicRaced { id: i64 },
+    MailNotFailed { id: i64, status: MailStatus },
+    UserExists { email: String },
+    AlreadyDisabled { email: String },
+    NotDisabled { email: String },
     DemoNeedsEmptyDatabase,
     /// A unique key lost to a concurrent writer: the same as a version conflict.
     LostRace,
@@ -146,6 +100,7 @@ impl Refusal {
 }
 
 impl Worded for Refusal {
+    #[rustfmt::skip]
     fn words(&self) -> (&'static str, String, String) {
         use Refusal::*;
         const RELOAD: &str = "Ladda om sidan och försök igen.";
@@ -154,41 +109,13 @@ impl Worded for Refusal {
                 let (en, sv) = step_rule(*action);
                 ("step-not-yours", en.into(), sv.into())
             }
-            BindingChangeNotYours => (
-                "binding-change-not-yours",
-                "only members of the forum that gave the answer, of a forum above it on the question's path, or the legal department may change its binding status".into(),
-                "Bara medlemmar i forumet som gav svaret, i ett forum ovanför det på frågans väg, eller rättsavdelningen kan ändra svarets status.".into(),
-            ),
-            BindingNeedsLevel => (
-                "binding-needs-level",
-                "making an answer binding needs a member of a forum on the question's path whose level may issue binding answers".into(),
-                "Bara medlemmar i ett forum på frågans väg vars nivå får ge bindande svar kan göra svaret bindande.".into(),
-            ),
-            DecideConsistencyLegalOnly => (
-                "consistency-decision-legal-only",
-                "only the legal department (role legal) decides consistency cases".into(),
-                "Bara rättsavdelningen bedömer jämförelser av svar.".into(),
-            ),
-            ConsistencyLegalOnly => (
-                "consistency-legal-only",
-                "consistency cases are for the legal department (role legal or admin)".into(),
-                "Jämförelserna av svar är till för rättsavdelningen och administratörer.".into(),
-            ),
-            ReportsLegalOnly => (
-                "reports-legal-only",
-                "reports and the backlog are for the legal department (role legal) and administrators".into(),
-                "Rapporterna och översikten är till för rättsavdelningen och administratörer.".into(),
-            ),
-            ReviewListLegalOnly => (
-                "review-list-legal-only",
-                "the review list is for the legal department (role legal) and administrators".into(),
-                "Omprövningslistan är till för rättsavdelningen och administratörer.".into(),
-            ),
-            AdminOnly => (
-                "admin-only",
-                "only administrators (role admin) manage users and mail".into(),
-                "Bara administratörer hanterar användare och e-post.".into(),
-            ),
+            BindingChangeNotYours => ("binding-change-not-yours", "only members of the forum that gave the answer, of a forum above it on the question's path, or the legal department may change its binding status".into(), "Bara medlemmar i forumet som gav svaret, i ett forum ovanför det på frågans väg, eller rättsavdelningen kan ändra svarets status.".into()),
+            BindingNeedsLevel => ("binding-needs-level", "making an answer binding needs a member of a forum on the question's path whose level may issue binding answers".into(), "Bara medlemmar i ett forum på frågans väg vars nivå får ge bindande svar kan göra svaret bindande.".into()),
+            DecideConsistencyLegalOnly => ("consistency-decision-legal-only", "only the legal department (role legal) decides consistency cases".into(), "Bara rättsavdelningen bedömer jämförelser av svar.".into()),
+            ConsistencyLegalOnly => ("consistency-legal-only", "consistency cases are for the legal department (role legal or admin)".into(), "Jämförelserna av svar är till för rättsavdelningen och administratörer.".into()),
+            ReportsLegalOnly => ("reports-legal-only", "reports and the backlog are for the legal department (role legal) and administrators".into(), "Rapporterna och översikten är till för rättsavdelningen och administratörer.".into()),
+            ReviewListLegalOnly => ("review-list-legal-only", "the review list is for the legal department (role legal) and administrators".into(), "Omprövningslistan är till för rättsavdelningen och administratörer.".into()),
+            AdminOnly => ("admin-only", "only administrators (role admin) manage users and mail".into(), "Bara administratörer hanterar användare och e-post.".into()),
             StepNotNow { status, action } => {
                 let answered_escalation = *action == Action::Escalate && *status == Status::Answered;
                 let (en_extra, sv_extra) = if answered_escalation {
@@ -209,31 +136,11 @@ impl Worded for Refusal {
                     ),
                 )
             }
-            QuestionChanged { id, now, had } => (
-                "question-changed",
-                format!("question {id} was changed by someone else (version {now} now, you had {had}); reload it and try again"),
-                format!("Någon annan har ändrat frågan medan du hade sidan öppen. {RELOAD}"),
-            ),
-            QuestionRaced { id } => (
-                "question-changed",
-                format!("question {id} was changed by someone else at the same time; reload it and try again"),
-                format!("Någon annan ändrade frågan samtidigt. {RELOAD}"),
-            ),
-            TopOfStructure { forum, process } => (
-                "top-of-structure",
-                format!("{forum} is the top of the structure for process {process}: there is nowhere to escalate to"),
-                format!("{forum} är högst upp i strukturen för processen {process}: det finns ingen nivå att lyfta frågan till."),
-            ),
-            NothingToReopen => (
-                "nothing-to-reopen",
-                "the question has no answer to reopen".into(),
-                "Frågan har inget svar att öppna igen.".into(),
-            ),
-            AnswerSettled { from } => (
-                "answer-status-final",
-                format!("the answer is already {from}; a {from} answer cannot change status"),
-                format!("Svaret är redan {}; då kan statusen inte ändras.", from.label_sv().to_lowercase()),
-            ),
+            QuestionChanged { id, now, had } => ("question-changed", format!("question {id} was changed by someone else (version {now} now, you had {had}); reload it and try again"), format!("Någon annan har ändrat frågan medan du hade sidan öppen. {RELOAD}")),
+            QuestionRaced { id } => ("question-changed", format!("question {id} was changed by someone else at the same time; reload it and try again"), format!("Någon annan ändrade frågan samtidigt. {RELOAD}")),
+            TopOfStructure { forum, process } => ("top-of-structure", format!("{forum} is the top of the structure for process {process}: there is nowhere to escalate to"), format!("{forum} är högst upp i strukturen för processen {process}: det finns ingen nivå att lyfta frågan till.")),
+            NothingToReopen => ("nothing-to-reopen", "the question has no answer to reopen".into(), "Frågan har inget svar att öppna igen.".into()),
+            AnswerSettled { from } => ("answer-status-final", format!("the answer is already {from}; a {from} answer cannot change status"), format!("Svaret är redan {}; då kan statusen inte ändras.", from.label_sv().to_lowercase())),
             BindingChangeNotAllowed { from, to } => (
                 "binding-change-not-allowed",
                 format!("an answer cannot go from {from} to {to}: allowed are superseded, withdrawn, and temporary to binding"),
@@ -243,86 +150,22 @@ impl Worded for Refusal {
                     to.label_sv().to_lowercase()
                 ),
             ),
-            AnswerRaced { id } => (
-                "answer-changed",
-                format!("answer {id} was changed by someone else at the same time"),
-                format!("Någon annan ändrade svaret samtidigt. {RELOAD}"),
-            ),
-            CaseDecided { id, status } => (
-                "case-decided",
-                format!("consistency case {id} is already decided ({status})"),
-                format!("Jämförelsen är redan bedömd ({}). {RELOAD}", status.label_sv().to_lowercase()),
-            ),
-            CaseRaced { id } => (
-                "case-decided",
-                format!("consistency case {id} was decided by someone else at the same time; reload it"),
-                format!("Någon annan bedömde jämförelsen samtidigt. {RELOAD}"),
-            ),
-            NoForumAbove { forum, process } => (
-                "no-forum-above",
-                format!("no process forum is above {forum} for process {process}"),
-                format!("Det finns inget processforum ovanför {forum} för processen {process}."),
-            ),
-            NoAnsweredQuestions => (
-                "no-answered-questions",
-                "the decision names no answered questions".into(),
-                "Bedömningen gäller inga besvarade frågor.".into(),
-            ),
-            HomeUnitUnknown { unit } => (
-                "home-unit-unknown",
-                format!("your home unit '{unit}' is not in the structure"),
-                format!("Din hemenhet '{unit}' finns inte i strukturen. Kontakta en administratör."),
-            ),
-            TopicMerged { id, into } => (
-                "topic-merged",
-                format!("consistency topic {id} was joined to topic {into} when a new pair linked them; decide topic {into}"),
-                format!("Ämnet har slagits ihop med ämne {into} när en ny jämförelse band ihop dem. Bedöm ämne {into}."),
-            ),
-            TopicDecided { id, status } => (
-                "topic-decided",
-                format!("consistency topic {id} is already decided ({status})"),
-                format!("Ämnet är redan bedömt ({}). {RELOAD}", status.label_sv().to_lowercase()),
-            ),
-            TopicChanged { id } => (
-                "topic-changed",
-                format!("consistency topic {id} changed since you read it (a question joined it or a case was decided); reload it"),
-                format!("Ämnet har ändrats sedan du öppnade sidan (en fråga har tillkommit eller en jämförelse bedömts). {RELOAD}"),
-            ),
-            TopicRaced { id } => (
-                "topic-changed",
-                format!("consistency topic {id} was decided by someone else at the same time; reload it"),
-                format!("Någon annan bedömde ämnet samtidigt. {RELOAD}"),
-            ),
-            MailNotFailed { id, status } => (
-                "mail-not-failed",
-                format!("mail {id} is {status}, not failed"),
-                "Brevet har inte misslyckats och kan inte skickas om.".into(),
-            ),
-            UserExists { email } => (
-                "user-exists",
-                format!("a user with e-mail {email} exists already"),
-                format!("Det finns redan en användare med e-postadressen {email}."),
-            ),
-            AlreadyDisabled { email } => (
-                "user-disabled-already",
-                format!("{email} is disabled already"),
-                format!("{email} är redan avstängd."),
-            ),
-            NotDisabled { email } => (
-                "user-not-disabled",
-                format!("{email} is not disabled"),
-                format!("{email} är inte avstängd."),
-            ),
-            LostRace => (
-                "conflict",
-                "a concurrent change won; reload and try again".into(),
-                format!("Någon annan ändrade samma sak samtidigt. {RELOAD}"),
-            ),
-            DemoNeedsEmptyDatabase => (
-                "demo-needs-empty-database",
-                "the database already holds data; the demo only loads into an empty one".into(),
-                "Databasen innehåller redan uppgifter; demodata läses bara in i en tom databas.".into(),
-            ),
+            AnswerRaced { id } => ("answer-changed", format!("answer {id} was changed by someone else at the same time"), format!("Någon annan ändrade svaret samtidigt. {RELOAD}")),
+            CaseDecided { id, status } => ("case-decided", format!("consistency case {id} is already decided ({status})"), format!("Jämförelsen är redan bedömd ({}). {RELOAD}", status.label_sv().to_lowercase())),
+            CaseRaced { id } => ("case-decided", format!("consistency case {id} was decided by someone else at the same time; reload it"), format!("Någon annan bedömde jämförelsen samtidigt. {RELOAD}")),
+            NoForumAbove { forum, process } => ("no-forum-above", format!("no process forum is above {forum} for process {process}"), format!("Det finns inget processforum ovanför {forum} för processen {process}.")),
+            NoAnsweredQuestions => ("no-answered-questions", "the decision names no answered questions".into(), "Bedömningen gäller inga besvarade frågor.".into()),
+            HomeUnitUnknown { unit } => ("home-unit-unknown", format!("your home unit '{unit}' is not in the structure"), format!("Din hemenhet '{unit}' finns inte i strukturen. Kontakta en administratör.")),
+            TopicMerged { id, into } => ("topic-merged", format!("consistency topic {id} was joined to topic {into} when a new pair linked them; decide topic {into}"), format!("Ämnet har slagits ihop med ämne {into} när en ny jämförelse band ihop dem. Bedöm ämne {into}.")),
+            TopicDecided { id, status } => ("topic-decided", format!("consistency topic {id} is already decided ({status})"), format!("Ämnet är redan bedömt ({}). {RELOAD}", status.label_sv().to_lowercase())),
+            TopicChanged { id } => ("topic-changed", format!("consistency topic {id} changed since you read it (a question joined it or a case was decided); reload it"), format!("Ämnet har ändrats sedan du öppnade sidan (en fråga har tillkommit eller en jämförelse bedömts). {RELOAD}")),
+            TopicRaced { id } => ("topic-changed", format!("consistency topic {id} was decided by someone else at the same time; reload it"), format!("Någon annan bedömde ämnet samtidigt. {RELOAD}")),
+            MailNotFailed { id, status } => ("mail-not-failed", format!("mail {id} is {status}, not failed"), "Brevet har inte misslyckats och kan inte skickas om.".into()),
+            UserExists { email } => ("user-exists", format!("a user with e-mail {email} exists already"), format!("Det finns redan en användare med e-postadressen {email}.")),
+            AlreadyDisabled { email } => ("user-disabled-already", format!("{email} is disabled already"), format!("{email} är redan avstängd.")),
+            NotDisabled { email } => ("user-not-disabled", format!("{email} is not disabled"), format!("{email} är inte avstängd.")),
+            LostRace => ("conflict", "a concurrent change won; reload and try again".into(), format!("Någon annan ändrade samma sak samtidigt. {RELOAD}")),
+            DemoNeedsEmptyDatabase => ("demo-needs-empty-database", "the database already holds data; the demo only loads into an empty one".into(), "Databasen innehåller redan uppgifter; demodata läses bara in i en tom databas.".into()),
         }
     }
 }
@@ -400,6 +243,7 @@ fn step_words(action: Action) -> (&'static str, &'static str) {
 
 /// Something a request names that does not exist (404).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[rustfmt::skip]
 pub enum Missing {
     Question(i64),
     QuestionRef(String),
@@ -414,59 +258,20 @@ pub enum Missing {
 }
 
 impl Worded for Missing {
+    #[rustfmt::skip]
     fn words(&self) -> (&'static str, String, String) {
         use Missing::*;
         match self {
-            Question(id) => (
-                "no-such-question",
-                format!("there is no question {id}"),
-                format!("Det finns ingen fråga {id}."),
-            ),
-            QuestionRef(r) => (
-                "no-such-question",
-                format!("no question {r}"),
-                format!("Det finns ingen fråga {r}."),
-            ),
-            Answer(id) => (
-                "no-such-answer",
-                format!("there is no answer {id}"),
-                format!("Det finns inget svar {id}."),
-            ),
-            Case(id) => (
-                "no-such-case",
-                format!("no consistency case {id}"),
-                format!("Det finns ingen jämförelse {id}."),
-            ),
-            Topic(id) => (
-                "no-such-topic",
-                format!("no consistency topic {id}"),
-                format!("Det finns inget ämne {id}."),
-            ),
-            Mail(id) => (
-                "no-such-mail",
-                format!("there is no mail {id}"),
-                format!("Det finns inget brev {id}."),
-            ),
-            User(id) => (
-                "no-such-user",
-                format!("there is no user {id}"),
-                format!("Det finns ingen användare {id}."),
-            ),
-            UserEmail(e) => (
-                "no-such-user",
-                format!("there is no user with e-mail {e}"),
-                format!("Det finns ingen användare med e-postadressen {e}."),
-            ),
-            Page(p) => (
-                "no-such-page",
-                format!("there is nothing at {p}"),
-                format!("Det finns ingen sida {p}."),
-            ),
-            Step(s) => (
-                "no-such-step",
-                format!("there is no step '{s}'"),
-                format!("Det finns inget steg '{s}'."),
-            ),
+            Question(id) => ("no-such-question", format!("there is no question {id}"), format!("Det finns ingen fråga {id}.")),
+            QuestionRef(r) => ("no-such-question", format!("no question {r}"), format!("Det finns ingen fråga {r}.")),
+            Answer(id) => ("no-such-answer", format!("there is no answer {id}"), format!("Det finns inget svar {id}.")),
+            Case(id) => ("no-such-case", format!("no consistency case {id}"), format!("Det finns ingen jämförelse {id}.")),
+            Topic(id) => ("no-such-topic", format!("no consistency topic {id}"), format!("Det finns inget ämne {id}.")),
+            Mail(id) => ("no-such-mail", format!("there is no mail {id}"), format!("Det finns inget brev {id}.")),
+            User(id) => ("no-such-user", format!("there is no user {id}"), format!("Det finns ingen användare {id}.")),
+            UserEmail(e) => ("no-such-user", format!("there is no user with e-mail {e}"), format!("Det finns ingen användare med e-postadressen {e}.")),
+            Page(p) => ("no-such-page", format!("there is nothing at {p}"), format!("Det finns ingen sida {p}.")),
+            Step(s) => ("no-such-step", format!("there is no step '{s}'"), format!("Det finns inget steg '{s}'.")),
         }
     }
 }
@@ -547,6 +352,7 @@ pub enum Hint {
 
 /// What is wrong with one input field (422). The field itself is named beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[rustfmt::skip]
 pub enum FieldProblem {
     Required,
     /// Required, with the codes to choose from.
@@ -555,213 +361,84 @@ pub enum FieldProblem {
     DuplicateOfRequired,
     SettledByRequired,
     ReviewDateRequired,
-    TooLong {
-        max: usize,
-    },
-    TooLongBytes {
-        max: usize,
-    },
-    TooShort {
-        min: usize,
-    },
-    TooMany {
-        max: usize,
-    },
+    TooLong { max: usize },
+    TooLongBytes { max: usize },
+    TooShort { min: usize },
+    TooMany { max: usize },
     Empty,
     NulCharacter,
     /// Personal data of a kind (its Swedish name) between two character positions.
-    PersonalData {
-        kind: &'static str,
-        first: usize,
-        last: usize,
-    },
-    NotADate {
-        value: String,
-    },
-    YearOutOfRange {
-        value: String,
-    },
-    NotATime {
-        value: String,
-    },
-    Between {
-        min: i64,
-        max: i64,
-    },
+    PersonalData { kind: &'static str, first: usize, last: usize },
+    NotADate { value: String },
+    YearOutOfRange { value: String },
+    NotATime { value: String },
+    Between { min: i64, max: i64 },
     OutOfRange,
     FromAfterTo,
     InTheFuture,
     MustBeFuture,
     AnswersOutOfOrder,
-    Unknown {
-        thing: Thing,
-        value: String,
-        hint: Hint,
-    },
-    NotOneOf {
-        value: String,
-        codes: String,
-    },
-    NotCountryCode {
-        value: String,
-    },
-    NotAnEmail {
-        value: Option<String>,
-    },
-    NoUserWithEmail {
-        email: String,
-    },
+    Unknown { thing: Thing, value: String, hint: Hint },
+    NotOneOf { value: String, codes: String },
+    NotCountryCode { value: String },
+    NotAnEmail { value: Option<String> },
+    NoUserWithEmail { email: String },
     UnknownEmail,
     /// An imported asker or author with no account; `who` is "askers" or "authors".
-    NoHistoricUser {
-        email: String,
-        who: &'static str,
-    },
-    NotMember {
-        email: String,
-        forum: String,
-    },
-    AssigneeNotMember {
-        email: String,
-        forum: String,
-    },
-    NoQuestion {
-        reference: String,
-    },
-    NotAQuestionNumber {
-        value: String,
-    },
-    NoBindingAnswer {
-        reference: String,
-    },
-    NoAnswer {
-        id: i64,
-    },
-    AnswerOfAnotherQuestion {
-        by: i64,
-        question: i64,
-    },
-    AnswerNotLater {
-        by: i64,
-        of: i64,
-    },
-    AnswerIsItself {
-        by: i64,
-        status: BindingStatus,
-    },
+    NoHistoricUser { email: String, who: &'static str },
+    NotMember { email: String, forum: String },
+    AssigneeNotMember { email: String, forum: String },
+    NoQuestion { reference: String },
+    NotAQuestionNumber { value: String },
+    NoBindingAnswer { reference: String },
+    NoAnswer { id: i64 },
+    AnswerOfAnotherQuestion { by: i64, question: i64 },
+    AnswerNotLater { by: i64, of: i64 },
+    AnswerIsItself { by: i64, status: BindingStatus },
     OnlySupersededNamesReplacement,
-    NotAParent {
-        value: String,
-        forum: String,
-        goes_to: String,
-    },
-    SeveralParents {
-        forum: String,
-        codes: String,
-    },
-    CannotBeIssued {
-        value: String,
-    },
-    LevelMayNotIssue {
-        level: Level,
-        status: BindingStatus,
-        allowed: String,
-    },
+    NotAParent { value: String, forum: String, goes_to: String },
+    SeveralParents { forum: String, codes: String },
+    CannotBeIssued { value: String },
+    LevelMayNotIssue { level: Level, status: BindingStatus, allowed: String },
     OnlyTemporaryHasReviewDate,
     DuplicatesItself,
-    DuplicateChain {
-        at: i64,
-        id: i64,
-    },
+    DuplicateChain { at: i64, id: i64 },
     OnlyUrgentTakesReason,
     OnlyForSettled,
-    HomeUnitUnknown {
-        unit: String,
-    },
-    AlsoOnLine {
-        reference: String,
-        line: usize,
-    },
-    RowsDisagree {
-        reference: String,
-        line: usize,
-    },
-    MissingColumn {
-        name: String,
-    },
+    HomeUnitUnknown { unit: String },
+    AlsoOnLine { reference: String, line: usize },
+    RowsDisagree { reference: String, line: usize },
+    MissingColumn { name: String },
     HoldsNoQuestions,
     StageTimeOutOfRange,
     NothingToChange,
     /// Text a parser could not read (JSON, CSV, TOML, a query string); its own words follow.
-    Unreadable {
-        detail: String,
-    },
+    Unreadable { detail: String },
     /// A JSON body of the wrong shape; serde's words follow.
-    BodyShape {
-        detail: String,
-    },
-    PasswordNotHashed {
-        detail: String,
-    },
+    BodyShape { detail: String },
+    PasswordNotHashed { detail: String },
     /// The bundled demo data is inconsistent (a build fault, not the operator's).
-    DemoData {
-        detail: String,
-    },
+    DemoData { detail: String },
 }
 
 impl Worded for FieldProblem {
+    #[rustfmt::skip]
     fn words(&self) -> (&'static str, String, String) {
         use FieldProblem::*;
         let required = || "Måste fyllas i.".to_string();
         match self {
             Required => ("required", "is required".into(), required()),
             RequiredOneOf(choices) => ("required", format!("is required: {choices}"), required()),
-            SupersededByRequired => (
-                "required",
-                "is required: the id of the later answer that replaces this one".into(),
-                "Måste fyllas i: det senare svar som ersätter det här.".into(),
-            ),
-            DuplicateOfRequired => (
-                "required",
-                "is required: the id of the question this one duplicates".into(),
-                "Måste fyllas i: frågan som den här är en dubblett av.".into(),
-            ),
-            SettledByRequired => (
-                "required",
-                "is required for settled: the reference (PS-…) of the question whose binding answer decides".into(),
-                "Måste fyllas i när frågan redan är avgjord: referensen (PS-…) till frågan vars bindande svar avgör.".into(),
-            ),
-            ReviewDateRequired => (
-                "required",
-                "is required for temporary support: when it must be reviewed".into(),
-                "Måste fyllas i för tillfälligt stöd: när svaret ska omprövas.".into(),
-            ),
-            TooLong { max } => (
-                "too-long",
-                format!("is longer than {max} characters"),
-                format!("Får vara högst {max} tecken."),
-            ),
-            TooLongBytes { max } => (
-                "too-long",
-                format!("is longer than {max} bytes"),
-                format!("Får vara högst {max} byte."),
-            ),
-            TooShort { min } => (
-                "too-short",
-                format!("must be at least {min} characters"),
-                format!("Måste vara minst {min} tecken."),
-            ),
-            TooMany { max } => (
-                "too-many",
-                format!("has more than {max} items"),
-                format!("Får ha högst {max} värden."),
-            ),
+            SupersededByRequired => ("required", "is required: the id of the later answer that replaces this one".into(), "Måste fyllas i: det senare svar som ersätter det här.".into()),
+            DuplicateOfRequired => ("required", "is required: the id of the question this one duplicates".into(), "Måste fyllas i: frågan som den här är en dubblett av.".into()),
+            SettledByRequired => ("required", "is required for settled: the reference (PS-…) of the question whose binding answer decides".into(), "Måste fyllas i när frågan redan är avgjord: referensen (PS-…) till frågan vars bindande svar avgör.".into()),
+            ReviewDateRequired => ("required", "is required for temporary support: when it must be reviewed".into(), "Måste fyllas i för tillfälligt stöd: när svaret ska omprövas.".into()),
+            TooLong { max } => ("too-long", format!("is longer than {max} characters"), format!("Får vara högst {max} tecken.")),
+            TooLongBytes { max } => ("too-long", format!("is longer than {max} bytes"), format!("Får vara högst {max} byte.")),
+            TooShort { min } => ("too-short", format!("must be at least {min} characters"), format!("Måste vara minst {min} tecken.")),
+            TooMany { max } => ("too-many", format!("has more than {max} items"), format!("Får ha högst {max} värden.")),
             Empty => ("empty", "is empty".into(), "Får inte vara tomt.".into()),
-            NulCharacter => (
-                "nul-character",
-                "contains a NUL character".into(),
-                "Innehåller ett otillåtet tecken (NUL).".into(),
-            ),
+            NulCharacter => ("nul-character", "contains a NUL character".into(), "Innehåller ett otillåtet tecken (NUL).".into()),
             PersonalData { kind, first, last } => {
                 let (en_at, sv_at) = if last > first {
                     (format!("at characters {first}–{last}"), format!("tecken {first}–{last}"))
@@ -774,51 +451,15 @@ impl Worded for FieldProblem {
                     format!("Innehåller personuppgifter ({kind}, {sv_at}). Frågor och svar ska vara avidentifierade."),
                 )
             }
-            NotADate { value } => (
-                "not-a-date",
-                format!("'{value}' is not a date in the form YYYY-MM-DD"),
-                format!("'{value}' är inget datum. Skriv det som YYYY-MM-DD, till exempel 2026-03-31."),
-            ),
-            YearOutOfRange { value } => (
-                "out-of-range",
-                format!("'{value}' is outside the years -9999 to 9999"),
-                format!("'{value}' ligger utanför åren -9999 till 9999."),
-            ),
-            NotATime { value } => (
-                "not-a-time",
-                format!("'{value}' is not an RFC 3339 time such as 2021-03-04T09:30:00+01:00"),
-                format!("'{value}' är ingen tidpunkt enligt RFC 3339, t.ex. 2021-03-04T09:30:00+01:00."),
-            ),
-            Between { min, max } => (
-                "out-of-range",
-                format!("must be between {min} and {max}"),
-                format!("Måste vara mellan {min} och {max}."),
-            ),
-            OutOfRange => (
-                "out-of-range",
-                "is out of range".into(),
-                "Ligger utanför det som går att visa.".into(),
-            ),
-            FromAfterTo => (
-                "from-after-to",
-                "must not be after to".into(),
-                "Får inte ligga efter slutdatumet.".into(),
-            ),
-            InTheFuture => (
-                "in-the-future",
-                "is in the future".into(),
-                "Ligger i framtiden.".into(),
-            ),
-            MustBeFuture => (
-                "not-in-the-future",
-                "must be in the future".into(),
-                "Måste ligga i framtiden.".into(),
-            ),
-            AnswersOutOfOrder => (
-                "out-of-order",
-                "is before the question or the answer before it; list answers in time order".into(),
-                "Ligger före frågan eller svaret före; ange svaren i tidsordning.".into(),
-            ),
+            NotADate { value } => ("not-a-date", format!("'{value}' is not a date in the form YYYY-MM-DD"), format!("'{value}' är inget datum. Skriv det som YYYY-MM-DD, till exempel 2026-03-31.")),
+            YearOutOfRange { value } => ("out-of-range", format!("'{value}' is outside the years -9999 to 9999"), format!("'{value}' ligger utanför åren -9999 till 9999.")),
+            NotATime { value } => ("not-a-time", format!("'{value}' is not an RFC 3339 time such as 2021-03-04T09:30:00+01:00"), format!("'{value}' är ingen tidpunkt enligt RFC 3339, t.ex. 2021-03-04T09:30:00+01:00.")),
+            Between { min, max } => ("out-of-range", format!("must be between {min} and {max}"), format!("Måste vara mellan {min} och {max}.")),
+            OutOfRange => ("out-of-range", "is out of range".into(), "Ligger utanför det som går att visa.".into()),
+            FromAfterTo => ("from-after-to", "must not be after to".into(), "Får inte ligga efter slutdatumet.".into()),
+            InTheFuture => ("in-the-future", "is in the future".into(), "Ligger i framtiden.".into()),
+            MustBeFuture => ("not-in-the-future", "must be in the future".into(), "Måste ligga i framtiden.".into()),
+            AnswersOutOfOrder => ("out-of-order", "is before the question or the answer before it; list answers in time order".into(), "Ligger före frågan eller svaret före; ange svaren i tidsordning.".into()),
             Unknown { thing, value, hint } => {
                 let (en_hint, sv_hint) = match hint {
                     Hint::None => (String::new(), String::new()),
@@ -840,106 +481,26 @@ impl Worded for FieldProblem {
                     format!("Okänd {} '{value}'.{sv_hint}", thing.sv()),
                 )
             }
-            NotOneOf { value, codes } => (
-                "unknown-value",
-                format!("'{value}' is not one of: {codes}"),
-                format!("'{value}' är inte en av: {codes}."),
-            ),
-            NotCountryCode { value } => (
-                "not-a-country-code",
-                format!("'{value}' is not an ISO 3166-1 alpha-2 code such as BY or SD"),
-                format!("'{value}' är ingen landkod enligt ISO 3166-1, t.ex. BY eller SD."),
-            ),
-            NotAnEmail { value: Some(v) } => (
-                "not-an-email",
-                format!("'{v}' is not an e-mail address"),
-                format!("'{v}' är ingen e-postadress."),
-            ),
-            NotAnEmail { value: None } => (
-                "not-an-email",
-                "is not an e-mail address".into(),
-                "Är ingen e-postadress.".into(),
-            ),
-            NoUserWithEmail { email } => (
-                "no-such-user",
-                format!("no user with e-mail {email}"),
-                format!("Ingen användare har e-postadressen {email}."),
-            ),
-            UnknownEmail => (
-                "no-such-user",
-                "no user has this e-mail address".into(),
-                "Ingen användare har den e-postadressen.".into(),
-            ),
-            NoHistoricUser { email, who } => (
-                "no-such-user",
-                format!("no user has the e-mail '{email}'; leave it out for historic {who}"),
-                format!("Ingen användare har e-postadressen '{email}'; utelämna den för historiska uppgifter."),
-            ),
-            NotMember { email, forum } => (
-                "not-a-member",
-                format!("{email} is not a member of {forum}"),
-                format!("{email} är inte medlem i {forum}."),
-            ),
-            AssigneeNotMember { email, forum } => (
-                "not-a-member",
-                format!("{email} is not a member of {forum}, which holds the question"),
-                format!("{email} är inte medlem i {forum}, där frågan ligger."),
-            ),
-            NoQuestion { reference } => (
-                "no-such-question",
-                format!("there is no question {reference}"),
-                format!("Det finns ingen fråga {reference}."),
-            ),
-            NotAQuestionNumber { value } => (
-                "not-a-question-number",
-                format!("'{value}' is not a question number"),
-                format!("'{value}' är inget frågenummer. Skriv referensen, t.ex. PS-2026-000023, eller numret."),
-            ),
-            NoBindingAnswer { reference } => (
-                "no-binding-answer",
-                format!("{reference} has no binding answer that holds"),
-                format!("{reference} har inget bindande svar som gäller."),
-            ),
-            NoAnswer { id } => (
-                "no-such-answer",
-                format!("there is no answer {id}"),
-                format!("Det finns inget svar {id}."),
-            ),
-            AnswerOfAnotherQuestion { by, question } => (
-                "answer-of-another-question",
-                format!("answer {by} belongs to another question; it must answer question {question}, the question it duplicates, or be binding"),
-                format!("Svar {by} hör till en annan fråga; det måste besvara fråga {question} eller den fråga den är dubblett av, eller vara bindande."),
-            ),
-            AnswerNotLater { by, of } => (
-                "answer-not-later",
-                format!("answer {by} is not later than answer {of}"),
-                format!("Svar {by} är inte senare än svar {of}."),
-            ),
-            AnswerIsItself { by, status } => (
-                "answer-not-current",
-                format!("answer {by} is itself {status}"),
-                format!("Svar {by} är självt {}.", status.label_sv().to_lowercase()),
-            ),
-            OnlySupersededNamesReplacement => (
-                "only-for-superseded",
-                "only a superseded answer names the answer that replaces it".into(),
-                "Bara ett ersatt svar anger svaret som ersätter det.".into(),
-            ),
-            NotAParent { value, forum, goes_to } => (
-                "not-a-parent",
-                format!("'{value}' is not a parent of {forum}; the question goes to {goes_to}"),
-                format!("'{value}' ligger inte ovanför {forum}; frågan går till {goes_to}."),
-            ),
-            SeveralParents { forum, codes } => (
-                "choose-a-parent",
-                format!("{forum} has several parents for this process; choose one of: {codes}"),
-                format!("{forum} har flera forum ovanför sig för den här processen; välj en av: {codes}."),
-            ),
-            CannotBeIssued { value } => (
-                "cannot-be-issued",
-                format!("'{value}' cannot be issued; expected guidance, temporary or binding"),
-                format!("'{value}' kan inte ges som status för ett nytt svar; välj vägledande, tillfälligt stöd eller bindande."),
-            ),
+            NotOneOf { value, codes } => ("unknown-value", format!("'{value}' is not one of: {codes}"), format!("'{value}' är inte en av: {codes}.")),
+            NotCountryCode { value } => ("not-a-country-code", format!("'{value}' is not an ISO 3166-1 alpha-2 code such as BY or SD"), format!("'{value}' är ingen landkod enligt ISO 3166-1, t.ex. BY eller SD.")),
+            NotAnEmail { value: Some(v) } => ("not-an-email", format!("'{v}' is not an e-mail address"), format!("'{v}' är ingen e-postadress.")),
+            NotAnEmail { value: None } => ("not-an-email", "is not an e-mail address".into(), "Är ingen e-postadress.".into()),
+            NoUserWithEmail { email } => ("no-such-user", format!("no user with e-mail {email}"), format!("Ingen användare har e-postadressen {email}.")),
+            UnknownEmail => ("no-such-user", "no user has this e-mail address".into(), "Ingen användare har den e-postadressen.".into()),
+            NoHistoricUser { email, who } => ("no-such-user", format!("no user has the e-mail '{email}'; leave it out for historic {who}"), format!("Ingen användare har e-postadressen '{email}'; utelämna den för historiska uppgifter.")),
+            NotMember { email, forum } => ("not-a-member", format!("{email} is not a member of {forum}"), format!("{email} är inte medlem i {forum}.")),
+            AssigneeNotMember { email, forum } => ("not-a-member", format!("{email} is not a member of {forum}, which holds the question"), format!("{email} är inte medlem i {forum}, där frågan ligger.")),
+            NoQuestion { reference } => ("no-such-question", format!("there is no question {reference}"), format!("Det finns ingen fråga {reference}.")),
+            NotAQuestionNumber { value } => ("not-a-question-number", format!("'{value}' is not a question number"), format!("'{value}' är inget frågenummer. Skriv referensen, t.ex. PS-2026-000023, eller numret.")),
+            NoBindingAnswer { reference } => ("no-binding-answer", format!("{reference} has no binding answer that holds"), format!("{reference} har inget bindande svar som gäller.")),
+            NoAnswer { id } => ("no-such-answer", format!("there is no answer {id}"), format!("Det finns inget svar {id}.")),
+            AnswerOfAnotherQuestion { by, question } => ("answer-of-another-question", format!("answer {by} belongs to another question; it must answer question {question}, the question it duplicates, or be binding"), format!("Svar {by} hör till en annan fråga; det måste besvara fråga {question} eller den fråga den är dubblett av, eller vara bindande.")),
+            AnswerNotLater { by, of } => ("answer-not-later", format!("answer {by} is not later than answer {of}"), format!("Svar {by} är inte senare än svar {of}.")),
+            AnswerIsItself { by, status } => ("answer-not-current", format!("answer {by} is itself {status}"), format!("Svar {by} är självt {}.", status.label_sv().to_lowercase())),
+            OnlySupersededNamesReplacement => ("only-for-superseded", "only a superseded answer names the answer that replaces it".into(), "Bara ett ersatt svar anger svaret som ersätter det.".into()),
+            NotAParent { value, forum, goes_to } => ("not-a-parent", format!("'{value}' is not a parent of {forum}; the question goes to {goes_to}"), format!("'{value}' ligger inte ovanför {forum}; frågan går till {goes_to}.")),
+            SeveralParents { forum, codes } => ("choose-a-parent", format!("{forum} has several parents for this process; choose one of: {codes}"), format!("{forum} har flera forum ovanför sig för den här processen; välj en av: {codes}.")),
+            CannotBeIssued { value } => ("cannot-be-issued", format!("'{value}' cannot be issued; expected guidance, temporary or binding"), format!("'{value}' kan inte ges som status för ett nytt svar; välj vägledande, tillfälligt stöd eller bindande.")),
             LevelMayNotIssue { level, status, allowed } => (
                 "level-may-not-issue",
                 format!("a forum at level {level} may not issue {status} answers; allowed: {allowed}"),
@@ -949,86 +510,22 @@ impl Worded for FieldProblem {
                     status.label_sv().to_lowercase()
                 ),
             ),
-            OnlyTemporaryHasReviewDate => (
-                "only-for-temporary",
-                "only temporary answers have a review date".into(),
-                "Bara tillfälligt stöd har ett omprövningsdatum.".into(),
-            ),
-            DuplicatesItself => (
-                "duplicates-itself",
-                "a question cannot duplicate itself".into(),
-                "En fråga kan inte vara dubblett av sig själv.".into(),
-            ),
-            DuplicateChain { at, id } => (
-                "duplicate-chain",
-                format!("question {at} is itself a duplicate of question {id}; a duplicate must point to the question that holds the answer"),
-                format!("Fråga {at} är själv en dubblett av fråga {id}; en dubblett ska peka på frågan som har svaret."),
-            ),
-            OnlyUrgentTakesReason => (
-                "only-for-urgent",
-                "only urgent questions take a reason".into(),
-                "Bara brådskande frågor har ett skäl för brådskan.".into(),
-            ),
-            OnlyForSettled => (
-                "only-for-settled",
-                "is only for the decision settled".into(),
-                "Anges bara när frågan redan är avgjord.".into(),
-            ),
-            HomeUnitUnknown { unit } => (
-                "home-unit-unknown",
-                format!("your home unit '{unit}' is not in the structure"),
-                format!("Din hemenhet '{unit}' finns inte i strukturen. Kontakta en administratör."),
-            ),
-            AlsoOnLine { reference, line } => (
-                "repeated",
-                format!("'{reference}' is also on line {line}"),
-                format!("'{reference}' finns också på rad {line}."),
-            ),
-            RowsDisagree { reference, line } => (
-                "rows-disagree",
-                format!("'{reference}' is on line {line} with other question fields; the rows of one question must repeat them alike"),
-                format!("'{reference}' finns på rad {line} med andra uppgifter om frågan; en frågas rader måste upprepa dem lika."),
-            ),
-            MissingColumn { name } => (
-                "missing-column",
-                format!("has no column '{name}'"),
-                format!("Saknar kolumnen '{name}'."),
-            ),
-            HoldsNoQuestions => (
-                "empty",
-                "holds no questions".into(),
-                "Innehåller inga frågor.".into(),
-            ),
-            StageTimeOutOfRange => (
-                "out-of-range",
-                "a stage's time is out of range".into(),
-                "En etapps tid ligger utanför det som går att räkna med.".into(),
-            ),
-            NothingToChange => (
-                "nothing-to-change",
-                "nothing to change: give --role, --add-member, --remove-member or --password-stdin".into(),
-                "Inget att ändra.".into(),
-            ),
-            Unreadable { detail } => (
-                "unreadable",
-                detail.clone(),
-                format!("Kunde inte läsas ({detail})."),
-            ),
-            BodyShape { detail } => (
-                "unreadable",
-                format!("does not fit the expected fields: {detail}"),
-                format!("Har inte de fält som väntas ({detail})."),
-            ),
-            PasswordNotHashed { detail } => (
-                "internal",
-                format!("cannot be hashed: {detail}"),
-                "Lösenordet kunde inte sparas.".into(),
-            ),
-            DemoData { detail } => (
-                "demo-data",
-                detail.clone(),
-                format!("Demodata kunde inte läsas ({detail})."),
-            ),
+            OnlyTemporaryHasReviewDate => ("only-for-temporary", "only temporary answers have a review date".into(), "Bara tillfälligt stöd har ett omprövningsdatum.".into()),
+            DuplicatesItself => ("duplicates-itself", "a question cannot duplicate itself".into(), "En fråga kan inte vara dubblett av sig själv.".into()),
+            DuplicateChain { at, id } => ("duplicate-chain", format!("question {at} is itself a duplicate of question {id}; a duplicate must point to the question that holds the answer"), format!("Fråga {at} är själv en dubblett av fråga {id}; en dubblett ska peka på frågan som har svaret.")),
+            OnlyUrgentTakesReason => ("only-for-urgent", "only urgent questions take a reason".into(), "Bara brådskande frågor har ett skäl för brådskan.".into()),
+            OnlyForSettled => ("only-for-settled", "is only for the decision settled".into(), "Anges bara när frågan redan är avgjord.".into()),
+            HomeUnitUnknown { unit } => ("home-unit-unknown", format!("your home unit '{unit}' is not in the structure"), format!("Din hemenhet '{unit}' finns inte i strukturen. Kontakta en administratör.")),
+            AlsoOnLine { reference, line } => ("repeated", format!("'{reference}' is also on line {line}"), format!("'{reference}' finns också på rad {line}.")),
+            RowsDisagree { reference, line } => ("rows-disagree", format!("'{reference}' is on line {line} with other question fields; the rows of one question must repeat them alike"), format!("'{reference}' finns på rad {line} med andra uppgifter om frågan; en frågas rader måste upprepa dem lika.")),
+            MissingColumn { name } => ("missing-column", format!("has no column '{name}'"), format!("Saknar kolumnen '{name}'.")),
+            HoldsNoQuestions => ("empty", "holds no questions".into(), "Innehåller inga frågor.".into()),
+            StageTimeOutOfRange => ("out-of-range", "a stage's time is out of range".into(), "En etapps tid ligger utanför det som går att räkna med.".into()),
+            NothingToChange => ("nothing-to-change", "nothing to change: give --role, --add-member, --remove-member or --password-stdin".into(), "Inget att ändra.".into()),
+            Unreadable { detail } => ("unreadable", detail.clone(), format!("Kunde inte läsas ({detail}).")),
+            BodyShape { detail } => ("unreadable", format!("does not fit the expected fields: {detail}"), format!("Har inte de fält som väntas ({detail}).")),
+            PasswordNotHashed { detail } => ("internal", format!("cannot be hashed: {detail}"), "Lösenordet kunde inte sparas.".into()),
+            DemoData { detail } => ("demo-data", detail.clone(), format!("Demodata kunde inte läsas ({detail}).")),
         }
     }
 }

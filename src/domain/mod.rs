@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod consistency;
 pub mod countries;
+pub mod mail;
 pub mod paging;
 pub mod pii;
 pub mod question;

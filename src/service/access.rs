@@ -40,20 +40,34 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The operator at the command line (`eskalera mail …`): an administrator that is no user
-    /// row, named by the OS user. It may only do what writes no event in a person's name.
+    /// The operator at the command line (`eskalera user …`, `mail …`): an administrator that
+    /// is no user row, named by the OS user. Events it writes name it, never a person.
     pub fn operator() -> Actor {
         let who = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_else(|_| "unknown".into());
+        Actor::apart(format!("cli ({who})"))
+    }
+
+    /// eskalera itself: the scheduled jobs and the demo loader.
+    pub fn system() -> Actor {
+        Actor::apart("system".into())
+    }
+
+    fn apart(name: String) -> Actor {
         Actor {
             id: 0,
             email: String::new(),
-            name: format!("cli ({who})"),
+            name,
             role: Role::Admin,
             unit: String::new(),
             memberships: BTreeSet::new(),
         }
+    }
+
+    /// The person's account, for events; None for the operator and the system.
+    pub fn account(&self) -> Option<i64> {
+        (self.id != 0).then_some(self.id)
     }
 
     pub fn is_member(&self, forum: &str) -> bool {
@@ -107,8 +121,9 @@ pub(super) fn not_admin() -> super::ServiceError {
     crate::domain::catalogue::Refusal::AdminOnly.into()
 }
 
-/// Failed mail is the administrators' (and the operator's at the command line).
-pub(super) fn may_manage_mail(actor: &Actor) -> super::ServiceResult<()> {
+/// People, their tokens and failed mail are the administrators' (and the operator's at the
+/// command line).
+pub(super) fn may_administer(actor: &Actor) -> super::ServiceResult<()> {
     if actor.may_administer() {
         Ok(())
     } else {

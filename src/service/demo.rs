@@ -9,7 +9,7 @@ use super::questions::{
     NoteInput,
 };
 use super::users::NewUserInput;
-use super::{Role, Service, ServiceError, ServiceResult};
+use super::{Actor, Role, Service, ServiceError, ServiceResult};
 use crate::domain::catalogue::{FieldProblem, Refusal};
 use crate::domain::question::EventKind;
 use crate::domain::Code;
@@ -147,14 +147,17 @@ impl Service {
         let hash = super::users::hash_password(DEMO_PASSWORD)?;
         for u in &users.users {
             let role = Role::parse(&u.role).ok_or_else(|| bad(format!("role '{}'", u.role)))?;
-            let s = self.add_user(&NewUserInput {
-                email: u.email.clone(),
-                name: u.name.clone(),
-                unit: u.unit.clone(),
-                members: u.members.clone(),
-                role,
-                password: None,
-            })?;
+            let s = self.add_user(
+                &Actor::system(),
+                &NewUserInput {
+                    email: u.email.clone(),
+                    name: u.name.clone(),
+                    unit: u.unit.clone(),
+                    members: u.members.clone(),
+                    role,
+                    password: None,
+                },
+            )?;
             let mut conn = self.conn()?;
             store::users::set_password_hash(&mut conn, s.id, &hash)?;
         }
@@ -177,7 +180,7 @@ impl Service {
             tokens.push((
                 u.email.clone(),
                 u.role.clone(),
-                self.create_token(&u.email, Some(30))?,
+                self.create_token(&Actor::system(), &u.email, Some(30))?,
             ));
         }
         self.demo_mark(DEMO_LOADED)?;

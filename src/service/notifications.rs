@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use super::views::Paged;
 use super::{Actor, Role, Service, ServiceError, ServiceResult};
 use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
+use crate::domain::mail::{MailPreference, MailStatus, MailTemplate};
 use crate::domain::paging::Paging;
 use crate::domain::question::EventKind;
 use crate::domain::question::Status;
@@ -46,14 +47,13 @@ fn failed_view(r: OutboxRow) -> FailedMail {
     FailedMail {
         id: r.id,
         to: r.to_address,
-        template: r.template,
+        template: r.template.as_str().to_string(),
         attempts: r.attempts,
         last_error: r.last_error,
         created_at: r.created_at.and_utc(),
     }
 }
 
-const PREFERENCES: [&str; 3] = ["immediate", "digest", "off"];
 /// How long a batch of mails is an instance's to send. Short, because the mails of an
 /// instance that dies holding a lease wait for it to run out; long enough for the sends.
 const LEASE_SECONDS: i64 = 45;
@@ -148,18 +148,14 @@ impl Service {
         &self,
         c: &mut DbConnection,
         users: &[&UserRow],
-        template: &str,
+        template: MailTemplate,
         question_id: Option<i64>,
         payload: &serde_json::Value,
     ) -> ServiceResult<()> {
-        let mails: Vec<(&UserRow, &str, String, String)> = users
+        let mails: Vec<(&UserRow, MailStatus, String, String)> = users
             .iter()
             .filter_map(|user| {
-                let status = match user.mail_preference.as_str() {
-                    "off" => return None,
-                    "digest" => "digest",
-                    _ => "pending",
-                };
+                let status = user.mail_preference.first_status()?;
                 let mut payload = payload.clone();
                 payload["recipient_name"] = json!(user.name);
                 Some((*user, status, message_id(question_id), payload.to_string()))
@@ -175,7 +171,7 @@ impl Service {
                 to_address: &user.email,
                 question_id,
                 payload,
-                status,
+                status: *status,
                 attempts: 0,
                 next_attempt_at: now,
                 created_at: now,
@@ -298,7 +294,7 @@ impl Service {
         }
         known.sort_by_key(|u| u.id);
         let users: Vec<&UserRow> = known.iter().collect();
-        self.enqueue(c, &users, "change", Some(question_id), payload)
+        self.enqueue(c, &users, MailTemplate::Change, Some(question_id), payload)
     }
 
     pub fn preferences(&self, actor: &Actor) -> ServiceResult<Preferences> {
@@ -306,31 +302,31 @@ impl Service {
         let u = us::by_id(&mut c, actor.id)?
             .ok_or_else(|| ServiceError::Unauthenticated("the user no longer exists".into()))?;
         Ok(Preferences {
-            mail: Some(u.mail_preference),
+            mail: Some(u.mail_preference.as_str().to_string()),
         })
     }
 
     pub fn set_preferences(&self, actor: &Actor, p: &Preferences) -> ServiceResult<Preferences> {
-        let mail = p.mail.as_deref().map(str::trim).unwrap_or("");
-        if !PREFERENCES.contains(&mail) {
+        let given = p.mail.as_deref().map(str::trim).unwrap_or("");
+        let Some(mail) = MailPreference::parse(given) else {
             return Err(ServiceError::invalid(
                 "mail",
                 FieldProblem::NotOneOf {
-                    value: mail.into(),
-                    codes: PREFERENCES.join(", "),
+                    value: given.into(),
+                    codes: MailPreference::choices(),
                 },
             ));
-        }
+        };
         let mut c = self.conn()?;
         store::write_tx(&mut c, |c| us::set_mail_preference(c, actor.id, mail))?;
         Ok(Preferences {
-            mail: Some(mail.to_string()),
+            mail: Some(mail.as_str().to_string()),
         })
     }
 
     /// Every mail that gave up (the command line's complete list).
     pub fn failed_mail(&self, actor: &Actor) -> ServiceResult<Vec<FailedMail>> {
-        super::access::may_manage_mail(actor)?;
+        super::access::may_administer(actor)?;
         let mut c = self.conn()?;
         Ok(ob::failed(&mut c)?.into_iter().map(failed_view).collect())
     }
@@ -349,12 +345,12 @@ impl Service {
     }
 
     pub fn retry_mail(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
-        super::access::may_manage_mail(actor)?;
+        super::access::may_administer(actor)?;
         let mut c = self.conn()?;
         let now = self.clock.now_naive();
         store::write_tx(&mut c, |c| {
             let row = ob::get(c, id)?.ok_or(Missing::Mail(id))?;
-            if row.status != "failed" {
+            if row.status != MailStatus::Failed {
                 return Err(Refusal::MailNotFailed {
                     id,
                     status: row.status,
@@ -530,10 +526,10 @@ impl Service {
                 ob::mark_digested(c, &ids)?;
                 let payload = json!({"items": list, "link": format!("{}/", self.config.base_url.trim_end_matches('/'))});
                 let immediate = UserRow {
-                    mail_preference: "immediate".into(),
+                    mail_preference: MailPreference::Immediate,
                     ..user
                 };
-                self.enqueue(c, &[&immediate], "digest", None, &payload)?;
+                self.enqueue(c, &[&immediate], MailTemplate::Digest, None, &payload)?;
                 Ok(1)
             })?;
         }
@@ -572,7 +568,7 @@ impl Service {
                 people.sort_by_key(|u| u.id);
                 people.dedup_by_key(|u| u.id);
                 let people: Vec<&UserRow> = people.iter().collect();
-                self.enqueue(c, &people, "sla_warning", Some(q.id), &payload)?;
+                self.enqueue(c, &people, MailTemplate::SlaWarning, Some(q.id), &payload)?;
                 Ok(1)
             })?;
         }
@@ -608,7 +604,7 @@ impl Service {
                     "review_date": a.review_date,
                     "link": self.question_link(q.id),
                 });
-                self.enqueue(c, &[&user], "review_due", Some(q.id), &payload)?;
+                self.enqueue(c, &[&user], MailTemplate::ReviewDue, Some(q.id), &payload)?;
                 Ok(1)
             })?;
         }
@@ -618,7 +614,7 @@ impl Service {
     /// Outbox rows not yet sent (pending), for /metrics and tests.
     pub fn mail_pending(&self) -> ServiceResult<i64> {
         let mut c = self.conn()?;
-        Ok(ob::count_by_status(&mut c, "pending")?)
+        Ok(ob::count_by_status(&mut c, MailStatus::Pending)?)
     }
 }
 
@@ -626,7 +622,7 @@ impl Service {
 fn render_row(row: &OutboxRow, templates: &Templates) -> Result<(String, Rendered), NotifyError> {
     let payload: serde_json::Value = serde_json::from_str(&row.payload)
         .map_err(|e| NotifyError::Build(format!("payload: {e}")))?;
-    let mail = templates.render(&row.template, &payload)?;
+    let mail = templates.render(row.template.as_str(), &payload)?;
     let name = payload["recipient_name"].as_str().unwrap_or("").to_string();
     Ok((name, mail))
 }

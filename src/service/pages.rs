@@ -242,8 +242,8 @@ impl Service {
             statuses: Some(
                 Status::ALL
                     .iter()
+                    .copied()
                     .filter(|s| s.is_pending())
-                    .map(|s| s.as_str().to_string())
                     .collect(),
             ),
             ..Default::default()
@@ -490,13 +490,13 @@ impl Service {
                 ..Default::default()
             }
         };
-        self.change_user(Some(actor), email, &change)
+        self.change_user(actor, email, &change)
     }
 
     /// One page of the mails that gave up after their retries, oldest first, for
     /// administrators.
     pub fn failed_mail_for(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<FailedMail>> {
-        super::access::may_manage_mail(actor)?;
+        super::access::may_administer(actor)?;
         self.failed_mail_page(page_of(page, LIST_PER_PAGE)?)
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use super::access::{Actor, Role};
+use super::access::{may_administer, Actor, Role};
 use super::validate::Checks;
 use super::views::TokenView;
 use super::{Service, ServiceError, ServiceResult};
@@ -113,6 +113,23 @@ impl Service {
         Ok(())
     }
 
+    /// An administrator's change, in the audit trail: by their account, or for the operator at
+    /// the command line (no account) by name, e.g. "cli (root)".
+    fn audit_by(
+        &self,
+        c: &mut DbConnection,
+        by: &Actor,
+        kind: EventKind,
+        note: String,
+    ) -> ServiceResult<()> {
+        let mut e = NewEvent::apart(kind, by.account(), Some(note), self.clock.now_naive());
+        if by.account().is_none() {
+            e.data = Some(serde_json::json!({ "by": by.name }).to_string());
+        }
+        qs::insert_event(c, &e)?;
+        Ok(())
+    }
+
     fn check_forums(&self, checks: &mut Checks, field: &str, forums: &[String]) {
         for f in forums {
             if self.config.structure.forum(f).is_none() {
@@ -128,7 +145,8 @@ impl Service {
         }
     }
 
-    pub fn add_user(&self, input: &NewUserInput) -> ServiceResult<UserSummary> {
+    pub fn add_user(&self, actor: &Actor, input: &NewUserInput) -> ServiceResult<UserSummary> {
+        may_administer(actor)?;
         let email = input.email.trim().to_lowercase();
         let mut checks = Checks::default();
         if !is_email(&email) {
@@ -177,16 +195,16 @@ impl Service {
                     unit: &input.unit,
                     role: input.role,
                     password_hash: password_hash.as_deref(),
-                    mail_preference: "immediate",
+                    mail_preference: crate::domain::mail::MailPreference::Immediate,
                     created_at: self.clock.now_naive(),
                 },
             )?;
             for f in &input.members {
                 us::add_membership(c, id, f)?;
             }
-            self.audit(
+            self.audit_by(
                 c,
-                None,
+                actor,
                 EventKind::UserCreated,
                 format!("user {id} created with role {}", input.role),
             )?;
@@ -194,15 +212,15 @@ impl Service {
         })
     }
 
-    /// Changes role and memberships. `by` is the administrator acting on the pages (None from
-    /// the command line, whose operator has no account); every audit event names them.
+    /// Changes role and memberships; every audit event names `by`, the administrator on the
+    /// pages or the operator at the command line.
     pub fn change_user(
         &self,
-        by: Option<&Actor>,
+        by: &Actor,
         email: &str,
         change: &UserChange,
     ) -> ServiceResult<UserSummary> {
-        let by_id = by.map(|a| a.id);
+        may_administer(by)?;
         let mut checks = Checks::default();
         self.check_forums(&mut checks, "add-member", &change.add_member);
         checks.finish()?;
@@ -213,9 +231,9 @@ impl Service {
             if let Some(role) = change.role {
                 if role != user.role {
                     us::set_role(c, user.id, role)?;
-                    self.audit(
+                    self.audit_by(
                         c,
-                        by_id,
+                        by,
                         EventKind::RoleChanged,
                         format!("user {} role {} -> {role}", user.id, user.role),
                     )?;
@@ -223,9 +241,9 @@ impl Service {
             }
             for f in &change.add_member {
                 if us::add_membership(c, user.id, f)? {
-                    self.audit(
+                    self.audit_by(
                         c,
-                        by_id,
+                        by,
                         EventKind::MembershipAdded,
                         format!("user {} member of {f}", user.id),
                     )?;
@@ -241,9 +259,9 @@ impl Service {
                         },
                     ));
                 }
-                self.audit(
+                self.audit_by(
                     c,
-                    by_id,
+                    by,
                     EventKind::MembershipRemoved,
                     format!("user {} no longer member of {f}", user.id),
                 )?;
@@ -271,7 +289,13 @@ impl Service {
     }
 
     /// Creates a token for a user; the token itself is returned once and only its SHA-256 kept.
-    pub fn create_token(&self, email: &str, expires_days: Option<i64>) -> ServiceResult<String> {
+    pub fn create_token(
+        &self,
+        actor: &Actor,
+        email: &str,
+        expires_days: Option<i64>,
+    ) -> ServiceResult<String> {
+        may_administer(actor)?;
         if let Some(d) = expires_days {
             if !(1..=3650).contains(&d) {
                 return Err(ServiceError::invalid(
@@ -298,9 +322,9 @@ impl Service {
                     expires_at: expires_days.map(|d| now + Duration::days(d)),
                 },
             )?;
-            self.audit(
+            self.audit_by(
                 c,
-                Some(user.id),
+                actor,
                 EventKind::TokenCreated,
                 format!("token {id} for user {}", user.id),
             )?;
@@ -309,7 +333,8 @@ impl Service {
         Ok(token)
     }
 
-    pub fn list_tokens(&self, email: &str) -> ServiceResult<Vec<TokenView>> {
+    pub fn list_tokens(&self, actor: &Actor, email: &str) -> ServiceResult<Vec<TokenView>> {
+        may_administer(actor)?;
         let mut conn = self.conn()?;
         let user = self.user_by_email(&mut conn, email)?;
         Ok(us::tokens_of(&mut conn, user.id)?
@@ -326,16 +351,17 @@ impl Service {
 
     /// Revokes every token of a user and ends their web sessions; effective for the next
     /// request.
-    pub fn revoke_tokens(&self, email: &str) -> ServiceResult<usize> {
+    pub fn revoke_tokens(&self, actor: &Actor, email: &str) -> ServiceResult<usize> {
+        may_administer(actor)?;
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let user = self.user_by_email(c, email)?;
             let now = self.clock.now_naive();
             let n = us::revoke_tokens(c, user.id, now)?;
             us::set_valid_after(c, user.id, now)?;
-            self.audit(
+            self.audit_by(
                 c,
-                None,
+                actor,
                 EventKind::TokensRevoked,
                 format!(
                     "{n} tokens of user {} revoked and their sessions ended",
@@ -349,7 +375,8 @@ impl Service {
     /// Disables a person at once: every session and token stops working, signing in is
     /// refused, and they get no mail, until they are enabled again. Their tokens are revoked
     /// for good (new ones are made after enabling).
-    pub fn disable_user(&self, email: &str) -> ServiceResult<UserSummary> {
+    pub fn disable_user(&self, actor: &Actor, email: &str) -> ServiceResult<UserSummary> {
+        may_administer(actor)?;
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let user = self.user_by_email(c, email)?;
@@ -360,9 +387,9 @@ impl Service {
             us::set_disabled(c, user.id, Some(now))?;
             us::set_valid_after(c, user.id, now)?;
             let n = us::revoke_tokens(c, user.id, now)?;
-            self.audit(
+            self.audit_by(
                 c,
-                None,
+                actor,
                 EventKind::UserDisabled,
                 format!("user {} disabled; {n} tokens revoked", user.id),
             )?;
@@ -371,7 +398,8 @@ impl Service {
     }
 
     /// Lets a disabled person sign in again (their old sessions stay ended).
-    pub fn enable_user(&self, email: &str) -> ServiceResult<UserSummary> {
+    pub fn enable_user(&self, actor: &Actor, email: &str) -> ServiceResult<UserSummary> {
+        may_administer(actor)?;
         let mut conn = self.conn()?;
         store::write_tx(&mut conn, |c| {
             let user = self.user_by_email(c, email)?;
@@ -379,9 +407,9 @@ impl Service {
                 return Err(Refusal::NotDisabled { email: user.email }.into());
             }
             us::set_disabled(c, user.id, None)?;
-            self.audit(
+            self.audit_by(
                 c,
-                None,
+                actor,
                 EventKind::UserEnabled,
                 format!("user {} enabled", user.id),
             )?;
@@ -390,7 +418,13 @@ impl Service {
     }
 
     /// Sets a new password for the pages and ends the person's other sessions.
-    pub fn set_password(&self, email: &str, password: &str) -> ServiceResult<UserSummary> {
+    pub fn set_password(
+        &self,
+        actor: &Actor,
+        email: &str,
+        password: &str,
+    ) -> ServiceResult<UserSummary> {
+        may_administer(actor)?;
         check_password(password)?;
         let hash = self.hash_gated(|| hash_password(password))?;
         let mut conn = self.conn()?;
@@ -398,9 +432,9 @@ impl Service {
             let user = self.user_by_email(c, email)?;
             us::set_password_hash(c, user.id, &hash)?;
             us::set_valid_after(c, user.id, self.clock.now_naive())?;
-            self.audit(
+            self.audit_by(
                 c,
-                None,
+                actor,
                 EventKind::PasswordSet,
                 format!("new password for user {}; their sessions ended", user.id),
             )?;

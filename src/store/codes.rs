@@ -11,6 +11,7 @@ use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::CaseStatus;
+use crate::domain::mail::{MailPreference, MailStatus, MailTemplate};
 use crate::domain::question::{EventKind, Priority, StageOutcome, Status};
 use crate::domain::sla::{RollupKind, SlaState};
 use crate::domain::structure::Level;
@@ -103,4 +104,7 @@ stored_as_text!(
     StageOutcome,
     SlaState,
     RollupKind,
+    MailPreference,
+    MailStatus,
+    MailTemplate,
 );

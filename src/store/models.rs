@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::*;
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::CaseStatus;
+use crate::domain::mail::{MailPreference, MailStatus, MailTemplate};
 use crate::domain::question::{EventKind, Priority, StageOutcome, Status};
 use crate::domain::structure::Level;
 use crate::service::Role;
@@ -18,7 +19,7 @@ pub struct UserRow {
     pub unit: String,
     pub role: Role,
     pub password_hash: Option<String>,
-    pub mail_preference: String,
+    pub mail_preference: MailPreference,
     pub last_digest_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     /// Web sessions issued before this instant are refused.
@@ -35,7 +36,7 @@ pub struct NewUser<'a> {
     pub unit: &'a str,
     pub role: Role,
     pub password_hash: Option<&'a str>,
-    pub mail_preference: &'a str,
+    pub mail_preference: MailPreference,
     pub created_at: NaiveDateTime,
 }
 
@@ -264,12 +265,12 @@ impl NewEvent {
 pub struct OutboxRow {
     pub id: i64,
     pub message_id: String,
-    pub template: String,
+    pub template: MailTemplate,
     pub recipient_id: Option<i64>,
     pub to_address: String,
     pub question_id: Option<i64>,
     pub payload: String,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
@@ -283,12 +284,12 @@ pub struct OutboxRow {
 #[diesel(table_name = outbox, treat_none_as_default_value = false)]
 pub struct NewOutbox<'a> {
     pub message_id: &'a str,
-    pub template: &'a str,
+    pub template: MailTemplate,
     pub recipient_id: Option<i64>,
     pub to_address: &'a str,
     pub question_id: Option<i64>,
     pub payload: &'a str,
-    pub status: &'a str,
+    pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,

@@ -8,6 +8,7 @@ use super::models::{NewOutbox, OutboxRow};
 use super::prepared::Reused;
 use super::schema::{answers, outbox, stages, users};
 use super::{DbConnection, StoreResult};
+use crate::domain::mail::MailStatus;
 use crate::domain::sla::SlaState;
 
 /// Writes the mails of one change in one statement (a multi-row insert; the enum connection
@@ -34,7 +35,7 @@ pub fn insert_all(conn: &mut DbConnection, rows: &[NewOutbox<'_>]) -> StoreResul
 /// Rows due for sending whose lease (if any) has run out, oldest first.
 pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<OutboxRow>> {
     Ok(outbox::table
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::status.eq(MailStatus::Pending))
         .filter(outbox::next_attempt_at.le(now))
         .filter(
             outbox::locked_until
@@ -58,7 +59,7 @@ pub fn claim(
     Ok(diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(ids))
-            .filter(outbox::status.eq("pending"))
+            .filter(outbox::status.eq(MailStatus::Pending))
             .filter(
                 outbox::locked_until
                     .is_null()
@@ -86,7 +87,7 @@ pub fn mark_sent(
             .filter(outbox::locked_by.eq(instance)),
     )
     .set((
-        outbox::status.eq("sent"),
+        outbox::status.eq(MailStatus::Sent),
         outbox::sent_at.eq(at),
         outbox::attempts.eq(outbox::attempts + 1),
         outbox::locked_until.eq(None::<NaiveDateTime>),
@@ -114,7 +115,7 @@ pub fn mark_failed_attempt(
             .set((base, outbox::next_attempt_at.eq(at)))
             .execute(conn)?,
         None => diesel::update(target)
-            .set((base, outbox::status.eq("failed")))
+            .set((base, outbox::status.eq(MailStatus::Failed)))
             .execute(conn)?,
     };
     Ok(())
@@ -122,7 +123,7 @@ pub fn mark_failed_attempt(
 
 pub fn failed(conn: &mut DbConnection) -> StoreResult<Vec<OutboxRow>> {
     Ok(outbox::table
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(MailStatus::Failed))
         .order(outbox::id)
         .load(conn)?)
 }
@@ -134,11 +135,11 @@ pub fn failed_page(
     limit: i64,
 ) -> StoreResult<(Vec<OutboxRow>, i64)> {
     let total: i64 = outbox::table
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(MailStatus::Failed))
         .count()
         .get_result(conn)?;
     let rows = outbox::table
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(MailStatus::Failed))
         .order(outbox::id)
         .offset(offset)
         .limit(limit)
@@ -155,10 +156,10 @@ pub fn requeue(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> StoreRes
     let n = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq("failed")),
+            .filter(outbox::status.eq(MailStatus::Failed)),
     )
     .set((
-        outbox::status.eq("pending"),
+        outbox::status.eq(MailStatus::Pending),
         outbox::attempts.eq(0),
         outbox::next_attempt_at.eq(now),
         outbox::locked_until.eq(None::<NaiveDateTime>),
@@ -170,7 +171,7 @@ pub fn requeue(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> StoreRes
 /// Users with items held for their digest.
 pub fn digest_recipients(conn: &mut DbConnection) -> StoreResult<Vec<i64>> {
     Ok(outbox::table
-        .filter(outbox::status.eq("digest"))
+        .filter(outbox::status.eq(MailStatus::Digest))
         .select(outbox::recipient_id)
         .distinct()
         .load::<Option<i64>>(conn)?
@@ -181,7 +182,7 @@ pub fn digest_recipients(conn: &mut DbConnection) -> StoreResult<Vec<i64>> {
 
 pub fn digest_items(conn: &mut DbConnection, user_id: i64) -> StoreResult<Vec<OutboxRow>> {
     Ok(outbox::table
-        .filter(outbox::status.eq("digest"))
+        .filter(outbox::status.eq(MailStatus::Digest))
         .filter(outbox::recipient_id.eq(user_id))
         .order(outbox::id)
         .load(conn)?)
@@ -189,7 +190,7 @@ pub fn digest_items(conn: &mut DbConnection, user_id: i64) -> StoreResult<Vec<Ou
 
 pub fn mark_digested(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<()> {
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
-        .set(outbox::status.eq("digested"))
+        .set(outbox::status.eq(MailStatus::Digested))
         .execute(conn)?;
     Ok(())
 }
@@ -244,7 +245,7 @@ pub fn reviews_due(
     today: &str,
 ) -> StoreResult<Vec<(i64, i64, Option<i64>)>> {
     Ok(answers::table
-        .filter(answers::binding_status.eq("temporary"))
+        .filter(answers::binding_status.eq(crate::domain::answer::BindingStatus::Temporary))
         .filter(answers::review_notified.eq(false))
         .filter(answers::review_date.le(today))
         .select((answers::id, answers::question_id, answers::author_id))
@@ -262,7 +263,7 @@ pub fn claim_review(conn: &mut DbConnection, answer_id: i64) -> StoreResult<bool
     Ok(n == 1)
 }
 
-pub fn count_by_status(conn: &mut DbConnection, status: &str) -> StoreResult<i64> {
+pub fn count_by_status(conn: &mut DbConnection, status: MailStatus) -> StoreResult<i64> {
     Ok(outbox::table
         .filter(outbox::status.eq(status))
         .count()

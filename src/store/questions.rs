@@ -312,8 +312,8 @@ pub fn update_state(conn: &mut DbConnection, id: i64, state: &QuestionState) -> 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub forums: Option<Vec<String>>,
-    pub statuses: Option<Vec<String>>,
-    pub level: Option<String>,
+    pub statuses: Option<Vec<Status>>,
+    pub level: Option<Level>,
     pub asker_id: Option<i64>,
 }
 
@@ -326,7 +326,7 @@ fn filtered(f: &ListFilter) -> questions::BoxedQuery<'static, super::MultiBacken
         q = q.filter(questions::status.eq_any(s.clone()));
     }
     if let Some(l) = &f.level {
-        q = q.filter(questions::level.eq(l.clone()));
+        q = q.filter(questions::level.eq(*l));
     }
     if let Some(a) = f.asker_id {
         q = q.filter(questions::asker_id.eq(a));
@@ -489,10 +489,10 @@ pub fn waiting(
         q = q.bind::<Text, _>(forum.clone());
     }
     for status in f.statuses.iter().flatten() {
-        q = q.bind::<Text, _>(status.clone());
+        q = q.bind::<Text, _>(*status);
     }
     if let Some(level) = &f.level {
-        q = q.bind::<Text, _>(level.clone());
+        q = q.bind::<Text, _>(*level);
     }
     if let Some(asker) = f.asker_id {
         q = q.bind::<BigInt, _>(asker);

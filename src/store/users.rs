@@ -170,7 +170,11 @@ pub fn revoke_tokens(
     .execute(conn)?)
 }
 
-pub fn set_mail_preference(conn: &mut DbConnection, id: i64, preference: &str) -> StoreResult<()> {
+pub fn set_mail_preference(
+    conn: &mut DbConnection,
+    id: i64,
+    preference: crate::domain::mail::MailPreference,
+) -> StoreResult<()> {
     diesel::update(users::table.find(id))
         .set(users::mail_preference.eq(preference))
         .execute(conn)?;

@@ -69,11 +69,24 @@ impl World {
         let expired = app
             .svc
             .with_clock(past)
-            .create_token("gone@test.se", Some(1))
+            .create_token(
+                &eskalera::service::Actor::operator(),
+                "gone@test.se",
+                Some(1),
+            )
             .unwrap();
         app.user("revoked@test.se", UNIT, &[UNIT], Role::Legal);
-        let revoked = app.svc.create_token("revoked@test.se", None).unwrap();
-        app.svc.revoke_tokens("revoked@test.se").unwrap();
+        let revoked = app
+            .svc
+            .create_token(
+                &eskalera::service::Actor::operator(),
+                "revoked@test.se",
+                None,
+            )
+            .unwrap();
+        app.svc
+            .revoke_tokens(&eskalera::service::Actor::operator(), "revoked@test.se")
+            .unwrap();
         World {
             app,
             asker,

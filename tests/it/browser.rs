@@ -507,7 +507,14 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
         PASSWORD,
     );
     // An answered question already in the index, so that "similar questions" finds something.
-    let token = app.svc.create_token("erik.enhet@test.se", None).unwrap();
+    let token = app
+        .svc
+        .create_token(
+            &eskalera::service::Actor::operator(),
+            "erik.enhet@test.se",
+            None,
+        )
+        .unwrap();
     app.ask(
         &token,
         "Konvertiter från Iran och trovärdighetsbedömningen",
@@ -665,13 +672,27 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
 
     // A second question climbs: the unit and the regional group pass it on (over the API), the
     // national group chooses the network in the page, and the network gives temporary support.
-    let asker_token = app.svc.create_token("anna.asker@test.se", None).unwrap();
+    let asker_token = app
+        .svc
+        .create_token(
+            &eskalera::service::Actor::operator(),
+            "anna.asker@test.se",
+            None,
+        )
+        .unwrap();
     let climbing = app.ask(
         &asker_token,
         "Språkanalys när passet saknas",
         "asyl_forstagang",
     );
-    let rg_token = app.svc.create_token("rut.region@test.se", None).unwrap();
+    let rg_token = app
+        .svc
+        .create_token(
+            &eskalera::service::Actor::operator(),
+            "rut.region@test.se",
+            None,
+        )
+        .unwrap();
     for (token, note) in [
         (&token, "Enheten behöver stöd."),
         (&rg_token, "Nationell fråga."),
@@ -839,7 +860,14 @@ fn the_legal_department_reviews_a_topic_and_sends_a_divergence_on_after_confirmi
     for ((member, id), body) in members.iter().zip(ids).zip(bodies) {
         answer(&app, member, id, body);
     }
-    let token = app.svc.create_token("lars.legal@test.se", None).unwrap();
+    let token = app
+        .svc
+        .create_token(
+            &eskalera::service::Actor::operator(),
+            "lars.legal@test.se",
+            None,
+        )
+        .unwrap();
     let topic = topics(&app, &token, "open", 3)[0]["id"].as_i64().unwrap();
 
     let b = Browser::start();

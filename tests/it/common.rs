@@ -213,16 +213,21 @@ impl TestApp {
     /// Adds a user and returns a fresh API token for them.
     pub fn user(&self, email: &str, unit: &str, members: &[&str], role: Role) -> String {
         self.svc
-            .add_user(&NewUserInput {
-                email: email.into(),
-                name: email.split('@').next().unwrap_or(email).replace('.', " "),
-                unit: unit.into(),
-                members: members.iter().map(|m| m.to_string()).collect(),
-                role,
-                password: None,
-            })
+            .add_user(
+                &eskalera::service::Actor::operator(),
+                &NewUserInput {
+                    email: email.into(),
+                    name: email.split('@').next().unwrap_or(email).replace('.', " "),
+                    unit: unit.into(),
+                    members: members.iter().map(|m| m.to_string()).collect(),
+                    role,
+                    password: None,
+                },
+            )
             .unwrap();
-        self.svc.create_token(email, None).unwrap()
+        self.svc
+            .create_token(&eskalera::service::Actor::operator(), email, None)
+            .unwrap()
     }
 
     /// Adds a user who can sign in to the pages with `password`.
@@ -235,14 +240,17 @@ impl TestApp {
         password: &str,
     ) {
         self.svc
-            .add_user(&NewUserInput {
-                email: email.into(),
-                name: email.split('@').next().unwrap_or(email).replace('.', " "),
-                unit: unit.into(),
-                members: members.iter().map(|m| m.to_string()).collect(),
-                role,
-                password: Some(password.into()),
-            })
+            .add_user(
+                &eskalera::service::Actor::operator(),
+                &NewUserInput {
+                    email: email.into(),
+                    name: email.split('@').next().unwrap_or(email).replace('.', " "),
+                    unit: unit.into(),
+                    members: members.iter().map(|m| m.to_string()).collect(),
+                    role,
+                    password: Some(password.into()),
+                },
+            )
             .unwrap();
     }
 
@@ -520,16 +528,20 @@ pub fn seed_users(svc: &Service, users: &[(&str, &[&str])]) -> Vec<String> {
     users
         .iter()
         .map(|(email, members)| {
-            svc.add_user(&NewUserInput {
-                email: (*email).into(),
-                name: (*email).into(),
-                unit: "u-lulea-asyl".into(),
-                members: members.iter().map(|m| m.to_string()).collect(),
-                role: Role::Caseworker,
-                password: None,
-            })
+            svc.add_user(
+                &eskalera::service::Actor::operator(),
+                &NewUserInput {
+                    email: (*email).into(),
+                    name: (*email).into(),
+                    unit: "u-lulea-asyl".into(),
+                    members: members.iter().map(|m| m.to_string()).collect(),
+                    role: Role::Caseworker,
+                    password: None,
+                },
+            )
             .unwrap();
-            svc.create_token(email, None).unwrap()
+            svc.create_token(&eskalera::service::Actor::operator(), email, None)
+                .unwrap()
         })
         .collect()
 }

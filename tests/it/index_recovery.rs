@@ -132,17 +132,22 @@ fn killed_servers_lose_no_acknowledged_write_and_the_index_converges() {
     let db = TestDb::new();
     let svc = Service::open(config(&db), Clock::system()).unwrap();
     for email in ["a@test.se", "watcher@test.se"] {
-        svc.add_user(&NewUserInput {
-            email: email.into(),
-            name: "A".into(),
-            unit: "u-lulea-asyl".into(),
-            members: vec!["u-lulea-asyl".into(), "rg-nord-lulea".into()],
-            role: Role::Caseworker,
-            password: None,
-        })
+        svc.add_user(
+            &eskalera::service::Actor::operator(),
+            &NewUserInput {
+                email: email.into(),
+                name: "A".into(),
+                unit: "u-lulea-asyl".into(),
+                members: vec!["u-lulea-asyl".into(), "rg-nord-lulea".into()],
+                role: Role::Caseworker,
+                password: None,
+            },
+        )
         .unwrap();
     }
-    let token = svc.create_token("a@test.se", None).unwrap();
+    let token = svc
+        .create_token(&eskalera::service::Actor::operator(), "a@test.se", None)
+        .unwrap();
     let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
     let escalated = Arc::new(Mutex::new(Vec::<i64>::new()));
 
@@ -260,14 +265,17 @@ fn a_rebuild_switches_the_running_server_to_a_new_index() {
 fn an_index_that_cannot_be_opened_is_rebuilt_from_the_database() {
     let db = TestDb::new();
     let svc = Service::open(config(&db), Clock::system()).unwrap();
-    svc.add_user(&NewUserInput {
-        email: "a@test.se".into(),
-        name: "A".into(),
-        unit: "u-lulea-asyl".into(),
-        members: vec![],
-        role: Role::Caseworker,
-        password: None,
-    })
+    svc.add_user(
+        &eskalera::service::Actor::operator(),
+        &NewUserInput {
+            email: "a@test.se".into(),
+            name: "A".into(),
+            unit: "u-lulea-asyl".into(),
+            members: vec![],
+            role: Role::Caseworker,
+            password: None,
+        },
+    )
     .unwrap();
     let a = svc.actor_by_email("a@test.se").unwrap();
     for i in 0..5 {

@@ -515,9 +515,20 @@ fn stale_versions_and_unknown_callers() {
             &[("Authorization", "Basic eDp5")],
         )
         .status(401);
-    w.app.svc.revoke_tokens("stranger@test.se").unwrap();
+    w.app
+        .svc
+        .revoke_tokens(&eskalera::service::Actor::operator(), "stranger@test.se")
+        .unwrap();
     w.app.get("/api/v1/questions", &w.stranger).status(401);
-    let short = w.app.svc.create_token("asker@test.se", Some(1)).unwrap();
+    let short = w
+        .app
+        .svc
+        .create_token(
+            &eskalera::service::Actor::operator(),
+            "asker@test.se",
+            Some(1),
+        )
+        .unwrap();
     w.app.get("/api/v1/questions", &short).ok();
     let later = w
         .app

@@ -16,14 +16,17 @@ fn service_on(db: &TestDb) -> eskalera::service::Service {
 }
 
 fn add_person(svc: &eskalera::service::Service, email: &str, role: Role) {
-    svc.add_user(&eskalera::service::users::NewUserInput {
-        email: email.into(),
-        name: "Testperson".into(),
-        unit: "u-lulea-asyl".into(),
-        members: vec!["u-lulea-asyl".into()],
-        role,
-        password: Some(PASSWORD.into()),
-    })
+    svc.add_user(
+        &eskalera::service::Actor::operator(),
+        &eskalera::service::users::NewUserInput {
+            email: email.into(),
+            name: "Testperson".into(),
+            unit: "u-lulea-asyl".into(),
+            members: vec!["u-lulea-asyl".into()],
+            role,
+            password: Some(PASSWORD.into()),
+        },
+    )
     .unwrap();
 }
 
@@ -148,7 +151,10 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
         Role::Caseworker,
         PASSWORD,
     );
-    let token = app.svc.create_token("kopia@test.se", None).unwrap();
+    let token = app
+        .svc
+        .create_token(&eskalera::service::Actor::operator(), "kopia@test.se", None)
+        .unwrap();
     let signed_in = |app: &TestApp| {
         let mut c = Client::new(app);
         assert_eq!(c.sign_in("kopia@test.se", PASSWORD).status, 303);
@@ -180,15 +186,22 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
     // Revoking the person's tokens ends their web sessions as well.
     let c = signed_in(&app);
     let mut copy = c.copy();
-    app.svc.revoke_tokens("kopia@test.se").unwrap();
+    app.svc
+        .revoke_tokens(&eskalera::service::Actor::operator(), "kopia@test.se")
+        .unwrap();
     ended(&mut copy);
     assert_eq!(app.get("/api/v1/forums", &token).status, 401);
 
     // Disabling ends everything, and says so in Swedish.
     let c = signed_in(&app);
     let mut copy = c.copy();
-    let fresh = app.svc.create_token("kopia@test.se", None).unwrap();
-    app.svc.disable_user("kopia@test.se").unwrap();
+    let fresh = app
+        .svc
+        .create_token(&eskalera::service::Actor::operator(), "kopia@test.se", None)
+        .unwrap();
+    app.svc
+        .disable_user(&eskalera::service::Actor::operator(), "kopia@test.se")
+        .unwrap();
     ended(&mut copy);
     let page = copy.get("/");
     assert_eq!(page.status, 401);
@@ -202,7 +215,9 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
     let wrong = Client::new(&app).sign_in("kopia@test.se", "fel-lösenord");
     assert_eq!(wrong.status, 401);
     assert!(!wrong.body.contains("avstängt"));
-    app.svc.enable_user("kopia@test.se").unwrap();
+    app.svc
+        .enable_user(&eskalera::service::Actor::operator(), "kopia@test.se")
+        .unwrap();
     assert_eq!(again.sign_in("kopia@test.se", PASSWORD).status, 303);
     assert_eq!(again.get("/").status, 200);
     // The old copy stays ended after enabling.
@@ -259,6 +274,16 @@ fn access_is_cut_off_and_passwords_reset_from_the_command_line_with_audit_events
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     for kind in ["password_set", "user_disabled", "user_enabled"] {
         assert_eq!(crate::web::audit_count(&app, kind), 1, "{kind}");
+    }
+    // The command line acts as its operator: no person's account, and named as such.
+    for kind in ["password_set", "user_disabled", "user_enabled"] {
+        let trail = crate::web::audit_trail(&app, kind);
+        let (actor, data) = &trail[0];
+        assert_eq!(*actor, None, "{kind}");
+        assert!(
+            data.as_deref().is_some_and(|d| d.contains("\"by\":\"cli (")),
+            "{kind}: {data:?}"
+        );
     }
 }
 
@@ -360,7 +385,9 @@ fn no_query_string_or_personal_data_reaches_the_log() {
     let db = TestDb::new();
     let svc = service_on(&db);
     add_person(&svc, "logg@test.se", Role::Caseworker);
-    let token = svc.create_token("logg@test.se", None).unwrap();
+    let token = svc
+        .create_token(&eskalera::service::Actor::operator(), "logg@test.se", None)
+        .unwrap();
     drop(svc);
     let server = ChildServer::start_with(&db, None, &[("RUST_LOG", "info")]);
     let mut c = Client::at(&server.base);
@@ -576,7 +603,9 @@ fn files_and_folders_are_private_to_the_service() {
     add_person(&svc, "fil@test.se", Role::Caseworker);
     // A member of the unit hears of the new question: a mail in the spool.
     add_person(&svc, "mottagare@test.se", Role::Caseworker);
-    let token = svc.create_token("fil@test.se", None).unwrap();
+    let token = svc
+        .create_token(&eskalera::service::Actor::operator(), "fil@test.se", None)
+        .unwrap();
     drop(svc);
     // The test's own umask (usually 022) would let everyone read what the server makes.
     let server = ChildServer::spawn(&db, None, &["serve"], &[]);

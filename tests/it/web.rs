@@ -578,6 +578,20 @@ pub fn audit_actors(app: &TestApp, kind: &str) -> Vec<Option<i64>> {
         .unwrap()
 }
 
+/// The actor and data of each audit event of this kind, oldest first.
+pub fn audit_trail(app: &TestApp, kind: &str) -> Vec<(Option<i64>, Option<String>)> {
+    use diesel::prelude::*;
+    use eskalera::store::schema::events;
+    let pool = eskalera::store::connect(&app.db.url).unwrap();
+    let mut c = pool.get().unwrap();
+    events::table
+        .filter(events::kind.eq(kind))
+        .order(events::id)
+        .select((events::actor_id, events::data))
+        .load(&mut **c)
+        .unwrap()
+}
+
 #[test]
 fn sign_ins_and_failed_sign_ins_are_audited() {
     let app = TestApp::start();

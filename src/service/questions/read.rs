@@ -298,7 +298,7 @@ impl Service {
             let mut statuses = Vec::new();
             for part in s.split(',').map(str::trim) {
                 match Status::parse(part) {
-                    Some(st) => statuses.push(st.as_str().to_string()),
+                    Some(st) => statuses.push(st),
                     None => checks.fail(
                         "status",
                         FieldProblem::Unknown {
@@ -313,7 +313,7 @@ impl Service {
         }
         if let Some(l) = query.level.as_deref().filter(|l| !l.is_empty()) {
             match Level::parse(l) {
-                Some(l) => filter.level = Some(l.as_str().into()),
+                Some(l) => filter.level = Some(l),
                 None => checks.fail(
                     "level",
                     FieldProblem::Unknown {
@@ -331,13 +331,12 @@ impl Service {
         let overdue = query.overdue == Some(true);
         if overdue {
             // Only a waiting question can be overdue: of the statuses asked for, the waiting ones.
-            let pending = |s: &String| Status::parse(s).is_some_and(Status::is_pending);
             filter.statuses = Some(match filter.statuses.take() {
-                Some(asked) => asked.into_iter().filter(pending).collect(),
+                Some(asked) => asked.into_iter().filter(|s| s.is_pending()).collect(),
                 None => Status::ALL
                     .iter()
+                    .copied()
                     .filter(|s| s.is_pending())
-                    .map(|s| s.as_str().to_string())
                     .collect(),
             });
         }

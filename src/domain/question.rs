@@ -247,6 +247,24 @@ impl StageOutcome {
     }
 }
 
+/// A question's reference as it is written ("PS-2026-000014"), from what a person typed: any
+/// case, the number with or without its leading zeros. None for text that is no reference.
+/// The forms and search take one wherever a question is named.
+pub fn reference_in(s: &str) -> Option<String> {
+    let s = s.trim();
+    let rest = s
+        .get(..3)
+        .filter(|p| p.eq_ignore_ascii_case("PS-"))
+        .and(s.get(3..))?;
+    let (year, number) = rest.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+    if year.len() != 4 || !digits(year) || !digits(number) {
+        return None;
+    }
+    let number: i64 = number.parse().ok()?;
+    Some(format!("PS-{year}-{number:06}"))
+}
+
 /// How the actor stands to one question; computed by the service, judged here.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Relation {
@@ -473,6 +491,24 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn references_are_recognised_in_any_case() {
+        for r in ["PS-2026-000014", "ps-2026-14", " PS-2026-0014 "] {
+            assert_eq!(reference_in(r).as_deref(), Some("PS-2026-000014"), "{r}");
+        }
+        for r in [
+            "14",
+            "PS-26-14",
+            "PS-2026",
+            "PS-2026-",
+            "PS-2026-1-2",
+            "PS-20x6-14",
+            "Å",
+        ] {
+            assert_eq!(reference_in(r), None, "{r}");
         }
     }
 

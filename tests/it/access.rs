@@ -76,14 +76,7 @@ impl World {
             )
             .unwrap();
         app.user("revoked@test.se", UNIT, &[UNIT], Role::Legal);
-        let revoked = app
-            .svc
-            .create_token(
-                &eskalera::service::Actor::operator(),
-                "revoked@test.se",
-                None,
-            )
-            .unwrap();
+        let revoked = app.token("revoked@test.se");
         app.svc
             .revoke_tokens(&eskalera::service::Actor::operator(), "revoked@test.se")
             .unwrap();

@@ -507,14 +507,7 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
         PASSWORD,
     );
     // An answered question already in the index, so that "similar questions" finds something.
-    let token = app
-        .svc
-        .create_token(
-            &eskalera::service::Actor::operator(),
-            "erik.enhet@test.se",
-            None,
-        )
-        .unwrap();
+    let token = app.token("erik.enhet@test.se");
     app.ask(
         &token,
         "Konvertiter från Iran och trovärdighetsbedömningen",
@@ -672,27 +665,13 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
 
     // A second question climbs: the unit and the regional group pass it on (over the API), the
     // national group chooses the network in the page, and the network gives temporary support.
-    let asker_token = app
-        .svc
-        .create_token(
-            &eskalera::service::Actor::operator(),
-            "anna.asker@test.se",
-            None,
-        )
-        .unwrap();
+    let asker_token = app.token("anna.asker@test.se");
     let climbing = app.ask(
         &asker_token,
         "Språkanalys när passet saknas",
         "asyl_forstagang",
     );
-    let rg_token = app
-        .svc
-        .create_token(
-            &eskalera::service::Actor::operator(),
-            "rut.region@test.se",
-            None,
-        )
-        .unwrap();
+    let rg_token = app.token("rut.region@test.se");
     for (token, note) in [
         (&token, "Enheten behöver stöd."),
         (&rg_token, "Nationell fråga."),
@@ -860,14 +839,7 @@ fn the_legal_department_reviews_a_topic_and_sends_a_divergence_on_after_confirmi
     for ((member, id), body) in members.iter().zip(ids).zip(bodies) {
         answer(&app, member, id, body);
     }
-    let token = app
-        .svc
-        .create_token(
-            &eskalera::service::Actor::operator(),
-            "lars.legal@test.se",
-            None,
-        )
-        .unwrap();
+    let token = app.token("lars.legal@test.se");
     let topic = topics(&app, &token, "open", 3)[0]["id"].as_i64().unwrap();
 
     let b = Browser::start();
@@ -1036,4 +1008,84 @@ fn an_answer_that_no_longer_holds_says_so_on_its_question_and_in_search() {
     assert!(!earlier.contains("Ersatt"), "{earlier}");
     b.check_accessibility("the answer form with earlier answers");
     b.screenshots("answer-form-earlier-answers");
+}
+
+#[test]
+fn the_answer_form_asks_how_the_answer_is_to_be_used_and_keeps_the_choice_after_an_error() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::start();
+    let asker = app.user("fraga@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let forums = [
+        "u-lulea-asyl",
+        "rg-nord-lulea",
+        "ng-asyl-forstagang",
+        "nn-konvertiter",
+    ];
+    app.user_with_password(
+        "nina.natverk@test.se",
+        "u-umea-asyl",
+        &forums,
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let member = app.token("nina.natverk@test.se");
+    let at_unit = app.ask(&asker, "Dopintyg utan församlingsintyg", "asyl_forstagang");
+    let climbing = app.ask(
+        &asker,
+        "Dopintyg och tidpunkten för dopet",
+        "asyl_forstagang",
+    );
+    let up = format!("/api/v1/questions/{climbing}/escalate");
+    for body in [
+        json!({"note": "upp"}),
+        json!({"note": "upp"}),
+        json!({"note": "upp", "to_forum": "nn-konvertiter"}),
+    ] {
+        app.post(&up, &member, body).status(200);
+    }
+    let b = Browser::start();
+    let base = &app.base;
+    b.sign_in(base, "nina.natverk@test.se");
+    let checked = "document.querySelectorAll('input[name=binding_status]:checked').length";
+    let review_shown =
+        "getComputedStyle(document.querySelector('.review-date')).display !== 'none'";
+
+    // A network may choose: nothing is chosen for them, and no review date is asked yet.
+    b.goto(&format!("{base}/fragor/{climbing}"));
+    b.click("#action-answer summary");
+    assert_eq!(b.run(&format!("return {checked};")), json!(0));
+    assert_eq!(b.run(&format!("return {review_shown};")), json!(false));
+    b.click("#answer-bs-temporary");
+    assert_eq!(b.run(&format!("return {review_shown};")), json!(true));
+    b.type_into(
+        "#answer-body",
+        "Tills vidare räcker dopintyget inte ensamt.",
+    );
+    b.click("#action-answer button[type=submit]");
+    // The missing date is named, and the choice is still temporary support.
+    b.find("#answer-review_date-error");
+    assert!(b
+        .text("#answer-review_date-error")
+        .contains("tillfälligt stöd"));
+    assert_eq!(
+        b.run("return document.getElementById('answer-bs-temporary').checked;"),
+        json!(true)
+    );
+    assert_eq!(b.run(&format!("return {review_shown};")), json!(true));
+    b.check_accessibility("answer form kept after an error");
+    b.screenshots("answer-form-kept-choice");
+
+    // A unit gives guidance only: it is chosen, and the form says how to get more.
+    b.goto(&format!("{base}/fragor/{at_unit}"));
+    b.click("#action-answer summary");
+    assert_eq!(
+        b.run("return document.getElementById('answer-bs-guidance').checked;"),
+        json!(true)
+    );
+    assert!(b.text("#answer-bs-hint").contains("lyft frågan"));
+    assert!(b.find_all(".review-date").is_empty());
+    b.check_accessibility("answer form at a unit");
+    b.screenshots("answer-form-guidance-only");
 }

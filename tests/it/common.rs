@@ -10,7 +10,7 @@ use diesel::Connection;
 use eskalera::clock::Clock;
 use eskalera::config::Config;
 use eskalera::service::users::NewUserInput;
-use eskalera::service::{Role, Service};
+use eskalera::service::{Actor, Role, Service};
 use serde_json::{json, Value};
 
 /// The backend under test, chosen by the environment like the rest of the suite.
@@ -212,22 +212,8 @@ impl TestApp {
 
     /// Adds a user and returns a fresh API token for them.
     pub fn user(&self, email: &str, unit: &str, members: &[&str], role: Role) -> String {
-        self.svc
-            .add_user(
-                &eskalera::service::Actor::operator(),
-                &NewUserInput {
-                    email: email.into(),
-                    name: email.split('@').next().unwrap_or(email).replace('.', " "),
-                    unit: unit.into(),
-                    members: members.iter().map(|m| m.to_string()).collect(),
-                    role,
-                    password: None,
-                },
-            )
-            .unwrap();
-        self.svc
-            .create_token(&eskalera::service::Actor::operator(), email, None)
-            .unwrap()
+        self.add_person(email, unit, members, role, None);
+        self.token(email)
     }
 
     /// Adds a user who can sign in to the pages with `password`.
@@ -239,19 +225,33 @@ impl TestApp {
         role: Role,
         password: &str,
     ) {
+        self.add_person(email, unit, members, role, Some(password));
+    }
+
+    fn add_person(
+        &self,
+        email: &str,
+        unit: &str,
+        members: &[&str],
+        role: Role,
+        password: Option<&str>,
+    ) {
+        let input = NewUserInput {
+            email: email.into(),
+            name: email.split('@').next().unwrap_or(email).replace('.', " "),
+            unit: unit.into(),
+            members: members.iter().map(|m| m.to_string()).collect(),
+            role,
+            password: password.map(String::from),
+        };
+        self.svc.add_user(&Actor::operator(), &input).unwrap();
+    }
+
+    /// A fresh API token for an existing user, made as the operator makes one.
+    pub fn token(&self, email: &str) -> String {
         self.svc
-            .add_user(
-                &eskalera::service::Actor::operator(),
-                &NewUserInput {
-                    email: email.into(),
-                    name: email.split('@').next().unwrap_or(email).replace('.', " "),
-                    unit: unit.into(),
-                    members: members.iter().map(|m| m.to_string()).collect(),
-                    role,
-                    password: Some(password.into()),
-                },
-            )
-            .unwrap();
+            .create_token(&Actor::operator(), email, None)
+            .unwrap()
     }
 
     pub fn request(

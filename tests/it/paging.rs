@@ -66,14 +66,7 @@ fn fill_queue(n: usize) -> Filled {
     let app = TestApp::start_with_clock(Clock::starting_at(saturday_noon()));
     let asker_token = app.user("asker@test.se", UNIT, &[], Role::Caseworker);
     app.user_with_password("member@test.se", UNIT, &[UNIT], Role::Caseworker, PASSWORD);
-    let member_token = app
-        .svc
-        .create_token(
-            &eskalera::service::Actor::operator(),
-            "member@test.se",
-            None,
-        )
-        .unwrap();
+    let member_token = app.token("member@test.se");
     app.user("other@test.se", "u-umea-asyl", &[], Role::Caseworker);
     let asker = app.svc.actor_by_email("asker@test.se").unwrap();
     let member = app.svc.actor_by_email("member@test.se").unwrap();
@@ -468,14 +461,7 @@ fn the_other_growing_lists_page_too() {
     app.user_with_password("asker.web@test.se", UNIT, &[], Role::Caseworker, PASSWORD);
     app.user_with_password("lagman@test.se", UNIT, &[], Role::Legal, PASSWORD);
     app.user_with_password("admin@test.se", UNIT, &[], Role::Admin, PASSWORD);
-    let legal_token = app
-        .svc
-        .create_token(
-            &eskalera::service::Actor::operator(),
-            "lagman@test.se",
-            None,
-        )
-        .unwrap();
+    let legal_token = app.token("lagman@test.se");
     app.user("member@test.se", UNIT, &[UNIT], Role::Caseworker);
     let member = app.svc.actor_by_email("member@test.se").unwrap();
     let asker = app.svc.actor_by_email("asker.web@test.se").unwrap();

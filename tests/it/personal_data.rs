@@ -509,10 +509,7 @@ fn every_pasted_spelling_is_refused_by_the_api_the_form_and_the_import() {
         Role::Caseworker,
         PASSWORD,
     );
-    let t = app
-        .svc
-        .create_token(&eskalera::service::Actor::operator(), "anna@test.se", None)
-        .unwrap();
+    let t = app.token("anna@test.se");
     let open = app.ask(&t, "Fråga som väntar", "asyl_forstagang");
     let mut page = Client::new(&app);
     page.sign_in("anna@test.se", PASSWORD);

@@ -47,10 +47,7 @@ fn an_answer_with_a_path() -> (TestApp, i64, i64, i64) {
     for (email, unit, members, role) in PEOPLE {
         app.user_with_password(email, unit, members, role, PASSWORD);
     }
-    let asker = app
-        .svc
-        .create_token(&eskalera::service::Actor::operator(), "asker@test.se", None)
-        .unwrap();
+    let asker = app.token("asker@test.se");
     let ladder = app.user(
         "ladder@test.se",
         "u-lulea-asyl",
@@ -235,18 +232,8 @@ fn a_question_in(state: &str) -> (TestApp, i64, i64) {
     for (email, unit, members, role) in STEP_PEOPLE {
         app.user_with_password(email, unit, members, role, PASSWORD);
     }
-    let asker = app
-        .svc
-        .create_token(&eskalera::service::Actor::operator(), "asker@test.se", None)
-        .unwrap();
-    let member = app
-        .svc
-        .create_token(
-            &eskalera::service::Actor::operator(),
-            "member@test.se",
-            None,
-        )
-        .unwrap();
+    let asker = app.token("asker@test.se");
+    let member = app.token("member@test.se");
     let other = app.ask(&asker, "En tidigare fråga om samma sak", "asyl_forstagang");
     let id = app.ask(&asker, "Dopintyg och konvertering", "asyl_forstagang");
     let step = |token: &str, path: &str, body: serde_json::Value| {

@@ -151,10 +151,7 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
         Role::Caseworker,
         PASSWORD,
     );
-    let token = app
-        .svc
-        .create_token(&eskalera::service::Actor::operator(), "kopia@test.se", None)
-        .unwrap();
+    let token = app.token("kopia@test.se");
     let signed_in = |app: &TestApp| {
         let mut c = Client::new(app);
         assert_eq!(c.sign_in("kopia@test.se", PASSWORD).status, 303);
@@ -195,10 +192,7 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
     // Disabling ends everything, and says so in Swedish.
     let c = signed_in(&app);
     let mut copy = c.copy();
-    let fresh = app
-        .svc
-        .create_token(&eskalera::service::Actor::operator(), "kopia@test.se", None)
-        .unwrap();
+    let fresh = app.token("kopia@test.se");
     app.svc
         .disable_user(&eskalera::service::Actor::operator(), "kopia@test.se")
         .unwrap();
@@ -281,7 +275,8 @@ fn access_is_cut_off_and_passwords_reset_from_the_command_line_with_audit_events
         let (actor, data) = &trail[0];
         assert_eq!(*actor, None, "{kind}");
         assert!(
-            data.as_deref().is_some_and(|d| d.contains("\"by\":\"cli (")),
+            data.as_deref()
+                .is_some_and(|d| d.contains("\"by\":\"cli (")),
             "{kind}: {data:?}"
         );
     }

@@ -925,3 +925,67 @@ fn search_pages_through_the_hits_and_facet_links_keep_the_query() {
     assert!(narrowed.body.contains("aria-current=\"true\""));
     assert!(narrowed.body.contains("Ta bort filtret process"));
 }
+
+#[test]
+fn a_ps_number_names_a_question_in_the_duplicate_field_and_in_search() {
+    let app = TestApp::start();
+    let asker = app.user("fraga@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    app.user_with_password(
+        "medlem@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let original = app.ask(&asker, "Dopintyg och konvertering", "asyl_forstagang");
+    let again = app.ask(&asker, "Dopintyg igen", "asyl_forstagang");
+    let reference = app
+        .get(&format!("/api/v1/questions/{original}"), &asker)
+        .ok()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut c = Client::new(&app);
+    c.sign_in("medlem@test.se", PASSWORD);
+
+    // Search: a reference goes straight to its question, typed as people type it.
+    let short = reference.to_lowercase().replace("-000", "-");
+    let r = c.get(&format!("/sok?q={short}"));
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/fragor/{reference}").as_str())
+    );
+
+    // The duplicate field: a word that is no question is said in Swedish on its field…
+    let page = c.get(&format!("/fragor/{again}"));
+    let (csrf, version) = (page.csrf(), version_of(&page));
+    let wrong = c.post(
+        &format!("/fragor/{again}/duplicate"),
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("of", "förra veckans"),
+        ],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        wrong.body.contains("är inget frågenummer"),
+        "{}",
+        wrong.body
+    );
+    // …and the reference names the question.
+    let page = c.get(&format!("/fragor/{again}"));
+    let (csrf, version) = (page.csrf(), version_of(&page));
+    let r = c.post(
+        &format!("/fragor/{again}/duplicate"),
+        &[("csrf", &csrf), ("version", &version), ("of", &short)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let q = app
+        .get(&format!("/api/v1/questions/{again}"), &asker)
+        .ok()
+        .clone();
+    assert_eq!(q["status"], "duplicate");
+    assert_eq!(q["duplicate_of"], original);
+}

@@ -516,11 +516,42 @@ impl Service {
         Ok(out)
     }
 
+    /// The question a person names in a form, by number ("14", "#14") or by reference
+    /// ("PS-2026-000014", in any case); None when the field is empty. `field` is the form's
+    /// field, for the error.
+    pub fn question_named(&self, field: &str, named: Option<&str>) -> ServiceResult<Option<i64>> {
+        let Some(named) = named.map(str::trim).filter(|n| !n.is_empty()) else {
+            return Ok(None);
+        };
+        if let Ok(id) = named.trim_start_matches('#').parse::<i64>() {
+            return Ok(Some(id));
+        }
+        let Some(reference) = crate::domain::question::reference_in(named) else {
+            return Err(ServiceError::invalid(
+                field,
+                FieldProblem::NotAQuestionNumber {
+                    value: named.into(),
+                },
+            ));
+        };
+        let mut conn = self.conn()?;
+        let q = store::read_tx(&mut conn, |c| qs::by_reference(c, &reference))?;
+        match q {
+            Some(q) => Ok(Some(q.id)),
+            None => Err(ServiceError::invalid(
+                field,
+                FieldProblem::NoQuestion { reference },
+            )),
+        }
+    }
+
     /// The number of the question with `reference` (PS-…); whether the caller may read it is
     /// checked where it is read.
     pub fn question_id_by_reference(&self, reference: &str) -> ServiceResult<i64> {
         let mut conn = self.conn()?;
-        let q = store::read_tx(&mut conn, |c| qs::by_reference(c, reference.trim()))?;
+        let written = crate::domain::question::reference_in(reference)
+            .unwrap_or_else(|| reference.trim().to_string());
+        let q = store::read_tx(&mut conn, |c| qs::by_reference(c, &written))?;
         q.map(|q| q.id)
             .ok_or_else(|| Missing::QuestionRef(reference.to_string()).into())
     }

@@ -316,16 +316,15 @@ pub async fn act(
             };
             run(move || s.escalate(&a, id, &i, ev).map(drop)).await?
         }
-        "duplicate" => match number(&form, "of") {
-            Err(e) => Err(e),
-            Ok(of) => {
-                let i = DuplicateInput {
-                    of,
-                    note: form.get("note"),
-                };
-                run(move || s.mark_duplicate(&a, id, &i, ev).map(drop)).await?
-            }
-        },
+        "duplicate" => {
+            let (named, note) = (form.get("of"), form.get("note"));
+            run(move || {
+                let of = s.question_named("of", named.as_deref())?;
+                s.mark_duplicate(&a, id, &DuplicateInput { of, note }, ev)
+                    .map(drop)
+            })
+            .await?
+        }
         "answer" => {
             let i = AnswerInput {
                 body: form.get("body"),

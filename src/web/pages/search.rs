@@ -63,6 +63,18 @@ pub async fn search(
     q: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, PageError> {
     let mut q = q.into_inner();
+    // A reference is a question, not words to look for: straight to it.
+    if let Some(reference) =
+        q.q.as_deref()
+            .and_then(crate::domain::question::reference_in)
+    {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/fragor/{reference}"),
+            ))
+            .finish());
+    }
     let current = params(&q);
     let asked = !current.is_empty();
     q.per_page = Some(PER_PAGE);

@@ -17,8 +17,8 @@ use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
 use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use crate::domain::paging::Paging;
-use crate::domain::question::StageOutcome;
 use crate::domain::question::{decide, Action, Priority, StateFacts, Status};
+use crate::domain::question::{EventKind, StageOutcome};
 use crate::domain::queue::QueueRank;
 use crate::domain::sla::RollupKind;
 use crate::domain::structure::EscalationTarget;
@@ -60,6 +60,9 @@ pub struct QuestionPageView {
     pub permitted: PermittedActions,
     /// For an actor who may answer: answers in force to similar questions.
     pub earlier_answers: Vec<super::search::EarlierAnswer>,
+    /// What the forum asked of the asker and what they replied, oldest first: the events that
+    /// carry a request for more information or its answer.
+    pub info_thread: Vec<EventView>,
 }
 
 /// One month of the SLA report, summed over levels, for the trend chart.
@@ -119,10 +122,17 @@ impl Service {
         } else {
             Vec::new()
         };
+        let info_thread = detail
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::InfoRequested | EventKind::InfoProvided))
+            .cloned()
+            .collect();
         Ok(QuestionPageView {
             detail,
             permitted,
             earlier_answers,
+            info_thread,
         })
     }
 

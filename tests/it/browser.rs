@@ -1089,3 +1089,64 @@ fn the_answer_form_asks_how_the_answer_is_to_be_used_and_keeps_the_choice_after_
     b.check_accessibility("answer form at a unit");
     b.screenshots("answer-form-guidance-only");
 }
+
+#[test]
+fn the_asker_sees_what_is_asked_of_them_at_the_top_and_replies_in_place() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::start();
+    app.user_with_password(
+        "anna.asker@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let asker = app.token("anna.asker@test.se");
+    let member = app.user(
+        "erik.enhet@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let id = app.ask(&asker, "Språkanalys när passet saknas", "asyl_forstagang");
+    let step = |path: &str, body: Value| {
+        app.post(&format!("/api/v1/questions/{id}/{path}"), &member, body)
+            .status(200);
+    };
+    step("claim", json!({}));
+    step(
+        "request-info",
+        json!({"note": "Vilket språk talar sökanden hemma?"}),
+    );
+    let b = Browser::start();
+    let base = &app.base;
+    b.sign_in(base, "anna.asker@test.se");
+    // The asker's list marks the question as waiting for them.
+    b.goto(&format!("{base}/"));
+    assert!(!b.find_all(".status-awaiting_info").is_empty());
+    b.goto(&format!("{base}/fragor/{id}"));
+    // The request comes before the answers, with the reply box open under it.
+    let order = b.run(
+        "const t = document.querySelector('.info-thread'), a = document.getElementById('answers-heading');
+         return !!t && !!(t.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_FOLLOWING);",
+    );
+    assert_eq!(order, json!(true));
+    assert!(b.text("#info-heading").contains("Du behöver komplettera"));
+    assert!(b
+        .text(".info-thread")
+        .contains("Vilket språk talar sökanden hemma?"));
+    b.check_accessibility("question waiting for the asker");
+    b.screenshots("question-info-requested");
+    b.type_into("#provide-info-note", "Sorani, enligt sökanden själv.");
+    b.click(".info-thread button[type=submit]");
+    b.wait_for_text("dl.facts", "Under handläggning");
+    // Request and reply read as a thread, for the asker and for the member.
+    let thread = b.text(".info-thread");
+    assert!(
+        thread.contains("Vilket språk") && thread.contains("Sorani"),
+        "{thread}"
+    );
+    b.screenshots("question-info-thread");
+}

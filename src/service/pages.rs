@@ -63,6 +63,18 @@ pub struct QuestionPageView {
     /// What the forum asked of the asker and what they replied, oldest first: the events that
     /// carry a request for more information or its answer.
     pub info_thread: Vec<EventView>,
+    /// For a duplicate: the question it duplicates, where its answer is.
+    pub original: Option<Original>,
+}
+
+/// The question a duplicate points to, and how its latest answer stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct Original {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    /// The binding status of its latest answer; None while it has none.
+    pub answer: Option<BindingStatus>,
 }
 
 /// One month of the SLA report, summed over levels, for the trend chart.
@@ -128,11 +140,34 @@ impl Service {
             .filter(|e| matches!(e.kind, EventKind::InfoRequested | EventKind::InfoProvided))
             .cloned()
             .collect();
+        let original = match detail.question.duplicate_of {
+            Some(of) => self.original(of)?,
+            None => None,
+        };
         Ok(QuestionPageView {
             detail,
             permitted,
             earlier_answers,
             info_thread,
+            original,
+        })
+    }
+
+    fn original(&self, id: i64) -> ServiceResult<Option<Original>> {
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| -> ServiceResult<Option<Original>> {
+            let Some(q) = qs::get(c, id)? else {
+                return Ok(None);
+            };
+            let latest = qs::answers_of(c, id)?
+                .into_iter()
+                .max_by_key(|a| (a.created_at, a.id));
+            Ok(Some(Original {
+                id: q.id,
+                reference: q.reference,
+                title: q.title,
+                answer: latest.map(|a| a.binding_status),
+            }))
         })
     }
 

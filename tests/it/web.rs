@@ -988,4 +988,19 @@ fn a_ps_number_names_a_question_in_the_duplicate_field_and_in_search() {
         .clone();
     assert_eq!(q["status"], "duplicate");
     assert_eq!(q["duplicate_of"], original);
+    // The duplicate's page sends its reader to the original and its answer.
+    let member = app.token("medlem@test.se");
+    app.post(
+        &format!("/api/v1/questions/{original}/answers"),
+        &member,
+        json!({"body": "Så här bedömer vi dopintyg.", "binding_status": "guidance"}),
+    )
+    .status(201);
+    let page = c.get(&format!("/fragor/{again}")).body;
+    assert!(page.contains("Frågan är en dubblett av"), "{page}");
+    assert!(
+        page.contains(&reference) && page.contains("Läs svaret där"),
+        "{page}"
+    );
+    assert!(!page.contains("Frågan har inte besvarats ännu"), "{page}");
 }

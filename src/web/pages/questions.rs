@@ -226,6 +226,7 @@ async fn question_page(
     c.insert("answers", &answers);
     c.insert("events", &page.detail.events);
     c.insert("info_thread", &page.info_thread);
+    c.insert("original", &page.original);
     c.insert("stages", &page.detail.stages);
     c.insert("following", &page.detail.following);
     c.insert("permitted", &page.permitted);

@@ -45,6 +45,7 @@ pub enum Refusal {
     ConsistencyLegalOnly,
     ReportsLegalOnly,
     ReviewListLegalOnly,
+    LateListLegalOnly,
     AdminOnly,
     // --- 409: not now ---
     /// The question's status does not allow the step.
@@ -93,6 +94,7 @@ impl Refusal {
             | ConsistencyLegalOnly
             | ReportsLegalOnly
             | ReviewListLegalOnly
+            | LateListLegalOnly
             | AdminOnly => RefusalKind::Forbidden,
             _ => RefusalKind::Conflict,
         }
@@ -114,6 +116,7 @@ impl Worded for Refusal {
             DecideConsistencyLegalOnly => ("consistency-decision-legal-only", "only the legal department (role legal) decides consistency cases".into(), "Bara rättsavdelningen bedömer jämförelser av svar.".into()),
             ConsistencyLegalOnly => ("consistency-legal-only", "consistency cases are for the legal department (role legal or admin)".into(), "Jämförelserna av svar är till för rättsavdelningen och administratörer.".into()),
             ReportsLegalOnly => ("reports-legal-only", "reports and the backlog are for the legal department (role legal) and administrators".into(), "Rapporterna och översikten är till för rättsavdelningen och administratörer.".into()),
+            LateListLegalOnly => ("late-list-legal-only", "the list of late questions in the whole structure is for the legal department (role legal) and administrators".into(), "Listan över försenade frågor i hela strukturen är till för rättsavdelningen och administratörer.".into()),
             ReviewListLegalOnly => ("review-list-legal-only", "the review list is for the legal department (role legal) and administrators".into(), "Omprövningslistan är till för rättsavdelningen och administratörer.".into()),
             AdminOnly => ("admin-only", "only administrators (role admin) manage users and mail".into(), "Bara administratörer hanterar användare och e-post.".into()),
             StepNotNow { status, action } => {
@@ -530,6 +533,84 @@ impl Worded for FieldProblem {
     }
 }
 
+/// What a page says after a form was posted and did what was asked: what happened and what
+/// comes next. Shown once, in a `role="status"` region, on the page the form leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[rustfmt::skip]
+pub enum Confirmation {
+    Asked,
+    Step(Action),
+    BindingChanged,
+    MailRetried,
+    MailRetriedAll,
+    MembershipAdded,
+    MembershipRemoved,
+    MembershipUnchanged,
+    SettingsSaved,
+    CaseDecided,
+    TopicDecided,
+    Followed,
+    Unfollowed,
+}
+
+impl Confirmation {
+    /// Every confirmation, for the cookie that carries one across a redirect.
+    pub fn all() -> Vec<Confirmation> {
+        let mut all: Vec<Confirmation> =
+            Action::ALL.iter().map(|a| Confirmation::Step(*a)).collect();
+        all.extend([
+            Confirmation::Asked,
+            Confirmation::BindingChanged,
+            Confirmation::MailRetried,
+            Confirmation::MailRetriedAll,
+            Confirmation::MembershipAdded,
+            Confirmation::MembershipRemoved,
+            Confirmation::MembershipUnchanged,
+            Confirmation::SettingsSaved,
+            Confirmation::CaseDecided,
+            Confirmation::TopicDecided,
+            Confirmation::Followed,
+            Confirmation::Unfollowed,
+        ]);
+        all
+    }
+
+    pub fn from_code(code: &str) -> Option<Confirmation> {
+        Confirmation::all().into_iter().find(|c| c.code() == code)
+    }
+}
+
+impl Worded for Confirmation {
+    #[rustfmt::skip]
+    fn words(&self) -> (&'static str, String, String) {
+        use Confirmation::*;
+        match self {
+            Asked => ("asked", "the question was sent to your unit".into(), "Frågan är skickad till din enhet. Du får e-post när någon tar den, ber om mer information eller svarar.".into()),
+            Step(Action::Claim) => ("claimed", "you hold the question now".into(), "Du har tagit frågan och står som ansvarig. Svara, be om komplettering eller lyft den vidare.".into()),
+            Step(Action::Assign) => ("assigned", "the question was assigned".into(), "Frågan är tilldelad. Den som fick den ser den under Att göra.".into()),
+            Step(Action::RequestInfo) => ("info-requested", "the asker was asked for more information".into(), "Begäran om komplettering är skickad till frågeställaren. Tidsmålet står still tills hen har svarat.".into()),
+            Step(Action::ProvideInfo) => ("info-provided", "your information was sent to the forum".into(), "Din komplettering är skickad. Forumet fortsätter med frågan och tidsmålet räknas igen.".into()),
+            Step(Action::Answer) => ("answered", "the answer was published".into(), "Svaret är publicerat. Frågeställaren och de som följer frågan får e-post.".into()),
+            Step(Action::Escalate) => ("escalated", "the question was escalated".into(), "Frågan är lyft till nästa nivå och ligger nu i deras kö. Frågeställaren får e-post.".into()),
+            Step(Action::Close) => ("closed", "the question was closed".into(), "Frågan är avslutad. Den kan öppnas igen om svaret inte räcker.".into()),
+            Step(Action::Withdraw) => ("withdrawn", "the question was withdrawn".into(), "Frågan är återkallad. Ingen behöver arbeta vidare med den.".into()),
+            Step(Action::Reopen) => ("reopened", "the question was opened again".into(), "Frågan är öppnad igen och ligger i forumets kö.".into()),
+            Step(Action::Duplicate) => ("marked-duplicate", "the question was marked as a duplicate".into(), "Frågan är markerad som dubblett. Frågeställaren hänvisas till den ursprungliga frågan och dess svar.".into()),
+            BindingChanged => ("binding-changed", "the answer's binding status was changed".into(), "Svarets status är ändrad. De som följer frågan får e-post.".into()),
+            MailRetried => ("mail-retried", "the message will be sent again".into(), "Meddelandet skickas igen inom en minut.".into()),
+            MailRetriedAll => ("mail-retried-all", "the messages will be sent again".into(), "Meddelandena skickas igen inom några minuter.".into()),
+            MembershipAdded => ("membership-added", "the membership was added".into(), "Medlemskapet är tillagt. Personen ser forumets kö från nästa sida hen öppnar.".into()),
+            MembershipRemoved => ("membership-removed", "the membership was removed".into(), "Medlemskapet är borttaget.".into()),
+            MembershipUnchanged => ("membership-unchanged", "nothing changed: the memberships were already so".into(), "Inget ändrades: medlemskapen var redan så.".into()),
+            SettingsSaved => ("settings-saved", "your settings were saved".into(), "Dina inställningar är sparade.".into()),
+            CaseDecided => ("case-decided", "the decision was saved".into(), "Beslutet är sparat.".into()),
+            TopicDecided => ("topic-decided", "the decision on the topic was saved".into(), "Beslutet om ämnet är sparat.".into()),
+            Followed => ("followed", "you follow the question".into(), "Du följer frågan och får e-post när något händer med den.".into()),
+            Unfollowed => ("unfollowed", "you no longer follow the question".into(), "Du följer inte längre frågan.".into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -611,6 +692,14 @@ mod tests {
             FieldProblem::NothingToChange,
         ] {
             all.push((p.code(), p.sv()));
+        }
+        for c in Confirmation::all() {
+            assert_eq!(
+                Confirmation::from_code(c.code()),
+                Some(c),
+                "codes are unique"
+            );
+            all.push((c.code(), c.sv()));
         }
         for (code, sv) in all {
             assert!(

@@ -1,5 +1,6 @@
-//! The working order of a forum's queue: overdue questions first, then those at risk, urgent
-//! before normal within each, then the oldest; ties by id, so that pages never overlap or skip.
+//! The working order of a queue or a work list: overdue questions first, then those at risk,
+//! urgent before normal within each, then those waiting for the person themself, then the
+//! oldest; ties by id, so that pages never overlap or skip.
 
 use chrono::{DateTime, Utc};
 
@@ -12,6 +13,8 @@ pub struct QueueRank {
     sla: u8,
     /// Normal questions after urgent ones.
     normal: bool,
+    /// Questions waiting for someone else after those waiting for the person.
+    not_for_you: bool,
     created_at: DateTime<Utc>,
     id: i64,
 }
@@ -26,9 +29,23 @@ impl QueueRank {
                 _ => 2,
             },
             normal: !urgent,
+            not_for_you: true,
             created_at,
             id,
         }
+    }
+
+    /// The same rank for a question waiting for the person whose list it is (assigned to them,
+    /// or their own question waiting for their reply).
+    pub fn for_you(self, yes: bool) -> Self {
+        QueueRank {
+            not_for_you: !yes,
+            ..self
+        }
+    }
+
+    pub fn is_for_you(&self) -> bool {
+        !self.not_for_you
     }
 
     pub fn id(&self) -> i64 {
@@ -70,5 +87,22 @@ mod tests {
         let ids: Vec<i64> = ranks.iter().map(QueueRank::id).collect();
         assert_eq!(ids, [2, 3, 4, 5, 6, 7, 8, 9]);
         assert!(ranks[0].is_overdue() && ranks[3].is_at_risk() && !ranks[4].is_at_risk());
+    }
+
+    #[test]
+    fn waiting_for_you_comes_after_urgency_and_before_age() {
+        let old = at("2025-01-01T08:00:00Z");
+        let new = at("2025-03-01T08:00:00Z");
+        let mut ranks = [
+            QueueRank::new(1, false, old, Some(SlaState::OnTrack)),
+            QueueRank::new(2, false, new, Some(SlaState::OnTrack)).for_you(true),
+            QueueRank::new(3, true, new, Some(SlaState::OnTrack)),
+            QueueRank::new(4, false, new, Some(SlaState::AtRisk)),
+            QueueRank::new(5, false, old, Some(SlaState::OnTrack)).for_you(true),
+        ];
+        ranks.sort();
+        let ids: Vec<i64> = ranks.iter().map(QueueRank::id).collect();
+        assert_eq!(ids, [4, 3, 5, 2, 1]);
+        assert!(ranks[2].is_for_you() && !ranks[4].is_for_you());
     }
 }

@@ -37,8 +37,8 @@ impl SlaState {
             SlaState::OnTrack => "I tid",
             SlaState::AtRisk => "Riskerar att bli försenad",
             SlaState::Overdue => "Försenad",
-            SlaState::Met => "Klar i tid",
-            SlaState::Missed => "Klar efter måltiden",
+            SlaState::Met => "Klar inom tidsmålet",
+            SlaState::Missed => "Klar efter tidsmålet",
         }
     }
 
@@ -48,8 +48,8 @@ impl SlaState {
             SlaState::Overdue => "försenad",
             SlaState::AtRisk => "i riskzonen",
             SlaState::OnTrack => "i tid",
-            SlaState::Met => "klar i tid",
-            SlaState::Missed => "klar efter måltiden",
+            SlaState::Met => "klar inom tidsmålet",
+            SlaState::Missed => "klar efter tidsmålet",
         }
     }
 }
@@ -80,11 +80,55 @@ pub struct StageTimes {
     pub pauses: Vec<Pause>,
 }
 
+/// The two targets of a stage: a first response (an answer, a request for information or a
+/// referral) and the end of the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaTarget {
+    FirstResponse,
+    Resolve,
+}
+
+crate::text_enum!(SlaTarget {
+    FirstResponse => "first_response",
+    Resolve => "resolve",
+});
+
+impl SlaTarget {
+    /// The target as a person reads it ("Tidsmål för första svar").
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            SlaTarget::FirstResponse => "första svar",
+            SlaTarget::Resolve => "svar",
+        }
+    }
+}
+
+/// The target a stage is measured against now and its limit: a running stage with no first
+/// response past the first-response target is late on that one (until it is also past the
+/// resolve target); otherwise the resolve target.
+pub fn measured_against(
+    t: &StageTimes,
+    targets: StageTargets,
+    working_days: f64,
+) -> (SlaTarget, f64) {
+    let first_late = t.first_response_at.is_none()
+        && t.left_at.is_none()
+        && working_days > targets.first_response;
+    if first_late && working_days <= targets.resolve {
+        (SlaTarget::FirstResponse, targets.first_response)
+    } else {
+        (SlaTarget::Resolve, targets.resolve)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageSla {
     /// Working days used, paused time excluded, up to the end of the stage or now.
     pub working_days: f64,
     pub target_days: f64,
+    /// The target the state is measured against, and its limit in working days.
+    pub measured: SlaTarget,
+    pub limit_days: f64,
     pub first_response_due_at: Option<DateTime<Utc>>,
     /// When the stage must end; moves later while the stage is paused.
     pub due_at: DateTime<Utc>,
@@ -167,9 +211,12 @@ pub fn evaluate(
     let first_response_due_at = t.first_response_at.is_none().then(|| {
         calendar::add_working_days(t.entered_at, targets.first_response + paused_days, mode)
     });
+    let (measured, limit_days) = measured_against(t, targets, used);
     StageSla {
         working_days: used,
         target_days: targets.resolve,
+        measured,
+        limit_days,
         first_response_due_at,
         due_at,
         state,
@@ -275,6 +322,33 @@ mod tests {
             nan > now,
             "a target that is not a number leaves every stage in"
         );
+    }
+
+    #[test]
+    fn a_missing_first_response_is_the_target_missed_until_the_resolve_target_passes() {
+        let targets = StageTargets {
+            first_response: 1.0,
+            resolve: 3.0,
+        };
+        let mut st = StageTimes {
+            entered_at: t("2025-03-03T08:00:00Z"),
+            ..Default::default()
+        };
+        let on = |st: &StageTimes, days| measured_against(st, targets, days);
+        assert_eq!(on(&st, 0.5), (SlaTarget::Resolve, 3.0), "nothing late yet");
+        assert_eq!(on(&st, 2.7), (SlaTarget::FirstResponse, 1.0));
+        assert_eq!(
+            on(&st, 3.5),
+            (SlaTarget::Resolve, 3.0),
+            "both late: the last"
+        );
+        st.first_response_at = Some(t("2025-03-03T09:00:00Z"));
+        assert_eq!(on(&st, 2.7), (SlaTarget::Resolve, 3.0), "responded in time");
+        let now = t("2025-03-06T08:00:00Z");
+        st.first_response_at = None;
+        let s = evaluate(&st, targets, 0.75, now, WorkingTime::FullDays);
+        assert_eq!(s.state, SlaState::Overdue);
+        assert_eq!((s.measured, s.limit_days), (SlaTarget::FirstResponse, 1.0));
     }
 
     #[test]

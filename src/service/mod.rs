@@ -19,6 +19,7 @@ pub mod topics;
 pub mod users;
 mod validate;
 pub mod views;
+pub mod work;
 
 use std::sync::Arc;
 

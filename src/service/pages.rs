@@ -9,7 +9,6 @@ use chrono_tz::Europe::Stockholm;
 use serde::Serialize;
 
 use super::notifications::FailedMail;
-use super::questions::utc;
 use super::users::{UserChange, UserSummary};
 use super::validate::Checks;
 use super::views::*;
@@ -17,7 +16,7 @@ use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::{self, BindingStatus};
 use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use crate::domain::paging::Paging;
-use crate::domain::question::{decide, Action, Priority, StateFacts, Status};
+use crate::domain::question::{decide, Action, StateFacts, Status};
 use crate::domain::question::{EventKind, StageOutcome};
 use crate::domain::queue::QueueRank;
 use crate::domain::sla::RollupKind;
@@ -117,7 +116,7 @@ pub struct QueuePage {
 
 /// Page `page` of a list shown `per_page` rows at a time; 422 naming `page` when it is not
 /// a page number.
-fn page_of(page: i64, per_page: i64) -> ServiceResult<Paging> {
+pub(super) fn page_of(page: i64, per_page: i64) -> ServiceResult<Paging> {
     let mut checks = Checks::default();
     let paging = checks.paging(Some(page), None, per_page, per_page);
     checks.finish()?;
@@ -268,7 +267,7 @@ impl Service {
     /// whole queue is ranked from light rows (id, priority, times, the current stage and its
     /// pauses), and only the page's questions are read whole. The counts come from the same
     /// pass, so the heading agrees with the rows at the same instant.
-    pub fn queue(&self, _actor: &Actor, forum: &str, page: i64) -> ServiceResult<QueuePage> {
+    pub fn queue(&self, actor: &Actor, forum: &str, page: i64) -> ServiceResult<QueuePage> {
         let mut checks = Checks::default();
         let paging = checks.paging(Some(page), None, QUEUE_PER_PAGE, QUEUE_PER_PAGE);
         let unknown = || FieldProblem::Unknown {
@@ -297,19 +296,11 @@ impl Service {
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
             let waiting = qs::waiting(c, &filter, None)?;
-            let states = self.waiting_states(c, &waiting, now)?;
-            let mut ranks: Vec<QueueRank> = waiting
-                .iter()
-                .map(|w| {
-                    QueueRank::new(
-                        w.id,
-                        w.priority == Priority::Urgent,
-                        utc(w.created_at),
-                        states.get(&w.id).copied(),
-                    )
-                })
+            let ranks: Vec<QueueRank> = self
+                .rank(c, actor, waiting, now, |_| true)?
+                .into_iter()
+                .map(|(r, _)| r)
                 .collect();
-            ranks.sort_unstable();
             let ids: Vec<i64> = ranks[paging.slice_of(ranks.len())]
                 .iter()
                 .map(QueueRank::id)

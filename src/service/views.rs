@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::domain::answer::BindingStatus;
 use crate::domain::question::{EventKind, Priority, StageOutcome, Status};
+use crate::domain::sla::SlaTarget;
 use crate::domain::structure::Level;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -30,7 +31,14 @@ pub struct SlaView {
     pub state: String,
     /// Working days used at the current stage, paused time excluded.
     pub working_days: f64,
+    /// The stage's resolve target.
     pub target_days: f64,
+    /// The target `state` is measured against: first_response (a running stage with no first
+    /// response past that target) or resolve.
+    #[schema(value_type = String)]
+    pub measured: SlaTarget,
+    /// That target's limit in working days.
+    pub limit_days: f64,
     pub due_at: DateTime<Utc>,
     pub first_response_due_at: Option<DateTime<Utc>>,
     /// Waiting for the asker (awaiting_info): the clock is stopped.

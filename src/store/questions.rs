@@ -378,6 +378,12 @@ pub struct Waiting {
     pub priority: Priority,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub status: Status,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub forum: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub asker_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub assignee_id: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
     pub created_at: NaiveDateTime,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
@@ -431,8 +437,8 @@ pub fn waiting(
         format!("${n}")
     };
     let mut sql = String::from(
-        "SELECT q.id AS id, q.priority AS priority, q.status AS status, \
-                q.created_at AS created_at, q.updated_at AS updated_at, s.id AS stage_id, \
+        "SELECT q.id AS id, q.priority AS priority, q.status AS status, q.forum AS forum, \
+                q.asker_id AS asker_id, q.assignee_id AS assignee_id, q.created_at AS created_at, q.updated_at AS updated_at, s.id AS stage_id, \
                 s.level AS level, s.entered_at AS entered_at, \
                 s.first_response_at AS first_response_at, s.left_at AS left_at, \
                 CASE WHEN EXISTS (SELECT 1 FROM stage_pauses p WHERE p.stage_id = s.id) \

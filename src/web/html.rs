@@ -15,7 +15,7 @@ use tera::{Context, Tera};
 use crate::domain::answer::BindingStatus;
 use crate::domain::consistency::CaseStatus;
 use crate::domain::question::{Action, EventKind, StageOutcome, Status};
-use crate::domain::sla::SlaState;
+use crate::domain::sla::{SlaState, SlaTarget};
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::service::Role;
@@ -32,10 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         "signin.html",
         include_str!("../../templates/pages/signin.html"),
     ),
-    (
-        "start.html",
-        include_str!("../../templates/pages/start.html"),
-    ),
+    ("mine.html", include_str!("../../templates/pages/mine.html")),
+    ("work.html", include_str!("../../templates/pages/work.html")),
     ("ask.html", include_str!("../../templates/pages/ask.html")),
     (
         "question.html",
@@ -225,6 +223,10 @@ fn sla_sv(v: &Value, _: &Args) -> tera::Result<Value> {
     label_of(v, SlaState::label_sv)
 }
 
+fn target_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    label_of(v, SlaTarget::label_sv)
+}
+
 fn event_sv(v: &Value, _: &Args) -> tera::Result<Value> {
     label_of(v, EventKind::label_sv)
 }
@@ -350,6 +352,7 @@ fn register_filters(t: &mut Tera) {
     t.register_filter("binding_sv", binding_sv);
     t.register_filter("binding_explanation", binding_explanation);
     t.register_filter("sla_sv", sla_sv);
+    t.register_filter("target_sv", target_sv);
     t.register_filter("case_sv", case_sv);
     t.register_filter("case_explanation", case_explanation);
     t.register_filter("event_sv", event_sv);

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod export;
+pub mod flash;
 pub mod html;
 pub mod openapi;
 pub mod pages;

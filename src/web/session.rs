@@ -15,6 +15,8 @@ use sha2::Sha256;
 
 use super::error::PageError;
 use crate::config::Config;
+use crate::domain::catalogue::Confirmation;
+use crate::service::work::WorkCounts;
 use crate::service::{Actor, Service, ServiceError};
 
 pub const COOKIE: &str = "eskalera_session";
@@ -258,7 +260,10 @@ pub fn now_secs(req: &HttpRequest) -> i64 {
     now(req).timestamp()
 }
 
-fn cookie_values<'a>(req: &'a HttpRequest, name: &'a str) -> impl Iterator<Item = &'a str> {
+pub(super) fn cookie_values<'a>(
+    req: &'a HttpRequest,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
@@ -293,6 +298,10 @@ pub fn new_session(req: &HttpRequest, user: Option<i64>) -> Session {
 pub struct Viewer {
     pub actor: Actor,
     pub csrf: String,
+    /// The navigation's counts (read for pages shown, not for the forms posted).
+    pub counts: WorkCounts,
+    /// What the form posted just before did, to say on this page.
+    pub done: Option<Confirmation>,
 }
 
 impl FromRequest for Viewer {
@@ -302,6 +311,8 @@ impl FromRequest for Viewer {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let svc = req.app_data::<web::Data<Service>>().cloned();
         let session = session_of(req);
+        let shown = req.method() == actix_web::http::Method::GET;
+        let done = super::flash::of(req);
         let next = req
             .uri()
             .path_and_query()
@@ -313,13 +324,27 @@ impl FromRequest for Viewer {
                 return Err(PageError::SignIn(next));
             };
             let issued = session.issued_at();
-            let actor = web::block(move || svc.session_actor(user, issued))
-                .await
-                .map_err(|_| PageError::Unavailable)?;
+            let actor = web::block(move || {
+                let actor = svc.session_actor(user, issued)?;
+                let counts = if shown {
+                    // The menu's numbers are a convenience: a page still shows without them.
+                    svc.work_counts(&actor).unwrap_or_else(|e| {
+                        log::warn!("work counts for the menu failed: {e}");
+                        WorkCounts::default()
+                    })
+                } else {
+                    WorkCounts::default()
+                };
+                Ok::<_, ServiceError>((actor, counts))
+            })
+            .await
+            .map_err(|_| PageError::Unavailable)?;
             match actor {
-                Ok(actor) => Ok(Viewer {
+                Ok((actor, counts)) => Ok(Viewer {
                     actor,
                     csrf: session.csrf,
+                    counts,
+                    done,
                 }),
                 Err(ServiceError::Unauthenticated(_)) => Err(PageError::SignIn(next)),
                 Err(e) => Err(e.into()),

@@ -1150,3 +1150,70 @@ fn the_asker_sees_what_is_asked_of_them_at_the_top_and_replies_in_place() {
     );
     b.screenshots("question-info-thread");
 }
+
+/// Each role's start: a member lands on "Att göra", takes a question from it and is told what
+/// happened; the legal department lands on the late list. On a phone the lists are cards with
+/// status, waiting time and the action in view, and the menu sits behind "Meny".
+#[test]
+fn each_role_starts_on_its_work_list_on_a_desk_and_on_a_phone() {
+    if !browser_available() {
+        return;
+    }
+    let o = crate::work::office();
+    let b = Browser::start();
+    let base = &o.app.base;
+    b.sign_in(base, "medlem@test.se");
+    b.wait_for_url(|u| u.ends_with("/att-gora"));
+    assert_eq!(b.text("h1"), "Att göra");
+    assert!(b.text("nav[aria-label='Huvudmeny']").contains("Att göra"));
+    b.check_accessibility("att gora");
+    b.screenshots("work-list");
+
+    // A phone: the menu is folded, each question a card whose state, time and action show.
+    b.resize(390, 844);
+    let shown = |css: &str| {
+        b.run_with(
+            "const e = document.querySelector(arguments[0]); if (!e) return false; \
+             const r = e.getBoundingClientRect(); \
+             return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= document.documentElement.clientWidth;",
+            json!([css]),
+        ) == json!(true)
+    };
+    assert!(!shown("#huvudmeny a[href='/mina']"), "the menu is folded");
+    assert!(shown("a.menu-button"));
+    let card = "table.cards tbody tr:first-child";
+    let text = b.text(card);
+    assert!(
+        text.contains("Försenad") && text.contains("arbetsdagar"),
+        "{text}"
+    );
+    assert!(shown(&format!(
+        "{card} td.row-action a, {card} td.row-action button"
+    )));
+    assert!(shown(&format!("{card} .sla")));
+    b.screenshot("work-list-phone-cards");
+    b.click("a.menu-button");
+    assert!(shown("#huvudmeny a[href='/mina']"), "the menu opens");
+    b.screenshot("work-list-phone-menu");
+    b.resize(1280, 800);
+
+    // Taking the new question from the list ends on its page with a confirmation.
+    b.goto(&format!("{base}/att-gora"));
+    b.click(&format!(
+        "form[action='/fragor/{}/claim'] button[type=submit]",
+        o.fresh
+    ));
+    b.wait_for_url(|u| u.ends_with(&format!("/fragor/{}", o.fresh)));
+    assert!(b.text("[role=status]").contains("Du har tagit frågan"));
+    b.check_accessibility("confirmation");
+    b.screenshots("confirmation-after-claim");
+    b.sign_out();
+
+    b.sign_in(base, "jurist@test.se");
+    b.wait_for_url(|u| u.ends_with("/forsenade"));
+    let list = b.text("main table");
+    assert!(list.contains("Tidsmål för första svar"), "{list}");
+    assert!(list.contains("över"), "{list}");
+    b.check_accessibility("late list");
+    b.screenshots("late-list");
+}

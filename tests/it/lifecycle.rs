@@ -3,7 +3,7 @@
 use eskalera::service::Role;
 use serde_json::{json, Value};
 
-use crate::common::TestApp;
+use crate::common::{without_running_clock, TestApp};
 use crate::web::{Client, PASSWORD};
 
 fn kinds(q: &Value) -> Vec<String> {
@@ -422,7 +422,10 @@ fn a_submitted_question_answers_exactly_what_a_read_returns() {
     let year = &first["created_at"].as_str().unwrap()[..4];
     assert_eq!(first["reference"], format!("PS-{year}-{id:06}"));
     let read = app.get(&format!("/api/v1/questions/{id}"), &asker);
-    assert_eq!(&first, read.ok());
+    assert_eq!(
+        without_running_clock(first.clone()),
+        without_running_clock(read.ok().clone())
+    );
     assert_eq!(first["events"][0]["kind"], "submitted");
     assert_eq!(first["stages"].as_array().unwrap().len(), 1);
 
@@ -453,7 +456,10 @@ fn a_submitted_question_answers_exactly_what_a_read_returns() {
     assert_eq!(big["id"], next);
     assert_eq!(big["reference"], format!("PS-{year}-{next}"));
     let read = app.get(&format!("/api/v1/questions/{next}"), &asker);
-    assert_eq!(&big, read.ok());
+    assert_eq!(
+        without_running_clock(big.clone()),
+        without_running_clock(read.ok().clone())
+    );
 }
 
 /// Two questions: `second` answered with guidance at the unit, `first` climbed to the process

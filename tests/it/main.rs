@@ -29,3 +29,4 @@ mod security;
 mod store;
 mod topics;
 mod web;
+mod work;

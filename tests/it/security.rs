@@ -115,7 +115,7 @@ fn guessing_elsewhere_never_locks_the_person_out_of_their_own_browser() {
     );
     let mut own = Client::new(&app);
     assert_eq!(own.sign_in("egen@test.se", PASSWORD).status, 303);
-    let csrf = own.get("/").csrf();
+    let csrf = own.get("/mina").csrf();
     own.post("/logga-ut", &[("csrf", &csrf)]);
     // Somebody else guesses until the account's anonymous attempts are held back.
     let mut other = Client::new(&app);
@@ -128,7 +128,7 @@ fn guessing_elsewhere_never_locks_the_person_out_of_their_own_browser() {
     // The person's own browser is not held up by that.
     assert_eq!(own.sign_in("egen@test.se", PASSWORD).status, 303);
     // Its own wrong attempts hold it back for the backoff only.
-    let csrf = own.get("/").csrf();
+    let csrf = own.get("/mina").csrf();
     own.post("/logga-ut", &[("csrf", &csrf)]);
     for _ in 0..3 {
         assert_eq!(own.sign_in("egen@test.se", "fel").status, 401);
@@ -155,11 +155,11 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
     let signed_in = |app: &TestApp| {
         let mut c = Client::new(app);
         assert_eq!(c.sign_in("kopia@test.se", PASSWORD).status, 303);
-        assert_eq!(c.get("/").status, 200);
+        assert_eq!(c.get("/mina").status, 200);
         c
     };
     let ended = |copy: &mut Client| {
-        let p = copy.get("/");
+        let p = copy.get("/mina");
         assert!(
             p.status == 401
                 || (p.status == 303
@@ -176,7 +176,7 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
     // Signing out ends the copy too.
     let mut c = signed_in(&app);
     let mut copy = c.copy();
-    let csrf = c.get("/").csrf();
+    let csrf = c.get("/mina").csrf();
     assert_eq!(c.post("/logga-ut", &[("csrf", &csrf)]).status, 303);
     ended(&mut copy);
 
@@ -197,7 +197,7 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
         .disable_user(&eskalera::service::Actor::operator(), "kopia@test.se")
         .unwrap();
     ended(&mut copy);
-    let page = copy.get("/");
+    let page = copy.get("/mina");
     assert_eq!(page.status, 401);
     assert!(page.body.contains("avstängt"), "{}", page.body);
     assert_eq!(app.get("/api/v1/forums", &fresh).status, 401);
@@ -213,7 +213,7 @@ fn a_copied_session_cookie_stops_working_after_sign_out_revocation_and_disabling
         .enable_user(&eskalera::service::Actor::operator(), "kopia@test.se")
         .unwrap();
     assert_eq!(again.sign_in("kopia@test.se", PASSWORD).status, 303);
-    assert_eq!(again.get("/").status, 200);
+    assert_eq!(again.get("/mina").status, 200);
     // The old copy stays ended after enabling.
     ended(&mut copy);
 }
@@ -238,7 +238,7 @@ fn access_is_cut_off_and_passwords_reset_from_the_command_line_with_audit_events
         Some("ett nytt långt lösenord\n"),
     );
     assert!(o.status.success(), "{o:?}");
-    assert_eq!(copy.get("/").status, 303, "the old session must end");
+    assert_eq!(copy.get("/mina").status, 303, "the old session must end");
     assert_eq!(
         Client::new(&app).sign_in("cli@test.se", PASSWORD).status,
         401
@@ -259,7 +259,7 @@ fn access_is_cut_off_and_passwords_reset_from_the_command_line_with_audit_events
     let o = eskalera(&app, &["user", "disable", "cli@test.se"], None);
     assert!(o.status.success(), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("(disabled)"));
-    assert_eq!(fresh.get("/").status, 401);
+    assert_eq!(fresh.get("/mina").status, 401);
     let o = eskalera(&app, &["user", "disable", "cli@test.se"], None);
     assert_eq!(o.status.code(), Some(2), "disabling twice: {o:?}");
     let o = eskalera(&app, &["user", "enable", "cli@test.se"], None);
@@ -328,7 +328,7 @@ fn sign_in_redirects_stay_on_the_site_and_never_fail() {
         let p = c.get(&format!("/logga-in?next={v}"));
         assert_eq!(p.status, 303, "{v}");
         stays_on_site(p.location.as_deref(), v);
-        let csrf = c.get("/").csrf();
+        let csrf = c.get("/mina").csrf();
         c.post("/logga-ut", &[("csrf", &csrf)]);
     }
     // A local path is kept.

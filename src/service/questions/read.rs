@@ -80,6 +80,8 @@ impl Service {
             state: s.state.as_str().into(),
             working_days: s.working_days,
             target_days: s.target_days,
+            measured: s.measured,
+            limit_days: s.limit_days,
             due_at: s.due_at,
             first_response_due_at: s.first_response_due_at,
             paused: s.paused,
@@ -392,6 +394,12 @@ impl Service {
     /// For every level and priority, the entry times before which a running stage can be
     /// overdue now; a stage entered later cannot have used its target yet.
     pub(super) fn overdue_cutoffs(&self, now: DateTime<Utc>) -> Vec<qs::OverdueCutoff> {
+        self.late_cutoffs(now, 1.0)
+    }
+
+    /// Like `overdue_cutoffs`, for stages that have used `share` of their resolve target (the
+    /// at-risk share finds those at risk and those overdue).
+    pub(crate) fn late_cutoffs(&self, now: DateTime<Utc>, share: f64) -> Vec<qs::OverdueCutoff> {
         let mode = self.config.sla.working_time;
         let mut out = Vec::new();
         for &level in Level::ALL {
@@ -401,9 +409,9 @@ impl Service {
                 out.push(qs::OverdueCutoff {
                     level,
                     urgent: priority == Priority::Urgent,
-                    resolve: before(t.resolve),
+                    resolve: before(t.resolve * share),
                     // Without a first response, whichever target comes first.
-                    first_response: before(t.first_response.min(t.resolve)),
+                    first_response: before(t.first_response.min(t.resolve * share)),
                 });
             }
         }
@@ -504,6 +512,8 @@ impl Service {
                         state: s.state.as_str().into(),
                         working_days: s.working_days,
                         target_days: s.target_days,
+                        measured: s.measured,
+                        limit_days: s.limit_days,
                         due_at: s.due_at,
                         first_response_due_at: s.first_response_due_at,
                         paused: s.paused,

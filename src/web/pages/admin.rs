@@ -8,10 +8,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
+use super::{call, errors_by_field, page_context, run, with_defaults, Svc};
+use crate::domain::catalogue::Confirmation;
 use crate::service::notifications::Preferences;
 use crate::service::ServiceError;
 use crate::web::error::PageError;
+use crate::web::flash;
 use crate::web::html;
 use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::{Posted, Viewer};
@@ -101,7 +103,7 @@ pub async fn retry_mail(
     let s = svc.into_inner();
     let id = id.into_inner();
     call(move || s.retry_mail(&v.actor, id)).await?;
-    Ok(see_other("/admin/mail"))
+    Ok(flash::redirect("/admin/mail", Confirmation::MailRetried))
 }
 
 async fn users_page(
@@ -176,7 +178,14 @@ pub async fn change_membership(
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     match run(move || s.change_membership(&actor, &email, &forum, add)).await? {
-        Ok(_) => Ok(see_other("/admin/anvandare")),
+        Ok(_) => Ok(flash::redirect(
+            "/admin/anvandare",
+            if add {
+                Confirmation::MembershipAdded
+            } else {
+                Confirmation::MembershipRemoved
+            },
+        )),
         Err(ServiceError::Invalid(errs)) => {
             let errors = errors_by_field("", &errs)
                 .into_iter()

@@ -8,12 +8,14 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
+use crate::domain::catalogue::Confirmation;
 use crate::domain::consistency::CaseStatus;
 use crate::domain::Code;
 use crate::service::consistency::DecisionInput;
 use crate::service::topics::{TopicDecisionInput, TopicQuery};
 use crate::service::ServiceError;
 use crate::web::error::PageError;
+use crate::web::flash;
 use crate::web::html;
 use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::{Posted, Viewer};
@@ -148,7 +150,10 @@ pub async fn decide(
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     match run(move || s.decide_case(&actor, id, &input)).await? {
-        Ok(_) => Ok(see_other(&format!("/enhetlighet/{id}"))),
+        Ok(_) => Ok(flash::redirect(
+            &format!("/enhetlighet/{id}"),
+            Confirmation::CaseDecided,
+        )),
         Err(ServiceError::Invalid(errs)) => {
             let errors = errors_by_field("", &errs);
             case_page(

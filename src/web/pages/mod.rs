@@ -7,6 +7,7 @@ mod oversight;
 mod questions;
 mod queue;
 mod search;
+mod work;
 
 use std::collections::BTreeMap;
 
@@ -18,13 +19,14 @@ use tera::Context;
 
 use super::client;
 use super::error::PageError;
+use super::flash;
 use super::html;
 use super::redirect::safe_next;
 use super::session::{
     new_session, now_secs, session_of, session_or_new, Posted, SessionKeys, Viewer,
 };
 use super::throttle::{Kind, Throttle};
-use crate::domain::catalogue::{FieldProblem, Missing};
+use crate::domain::catalogue::{FieldProblem, Missing, Worded};
 use crate::service::{FieldError, Service, ServiceError, ServiceResult};
 
 type Svc = web::Data<Service>;
@@ -35,6 +37,12 @@ const MAX_FORM: usize = 256 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service as _;
+                let had = flash::carried(&req);
+                let res = srv.call(req);
+                async move { Ok(flash::clear_once_shown(had, res.await?)) }
+            })
             .app_data(
                 web::FormConfig::default()
                     .limit(MAX_FORM)
@@ -59,7 +67,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logga-in", web::get().to(sign_in_form))
             .route("/logga-in", web::post().to(sign_in))
             .route("/logga-ut", web::post().to(sign_out))
-            .route("/", web::get().to(questions::start))
+            .route("/", web::get().to(work::start))
+            .route("/att-gora", web::get().to(work::todo))
+            .route("/forsenade", web::get().to(work::late))
+            .route("/mina", web::get().to(questions::mine))
             .route("/fragor/ny", web::get().to(questions::ask_form))
             .route("/fragor/ny", web::post().to(questions::ask))
             .route("/fragor/{id}", web::get().to(questions::show))
@@ -122,9 +133,12 @@ fn page_context(v: &Viewer, nav: &str, title: &str) -> Context {
             "member": !v.actor.memberships.is_empty(),
             "oversee": v.actor.may_oversee(),
             "admin": v.actor.may_administer(),
+            "todo": v.counts.todo,
+            "late": v.counts.late,
         }),
     );
     c.insert("csrf", &v.csrf);
+    c.insert("done", &v.done.map(|d| d.sv()));
     c.insert("nav", nav);
     c.insert("title", title);
     c.insert("errors", &BTreeMap::<String, String>::new());

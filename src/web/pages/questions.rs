@@ -9,7 +9,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
-use crate::domain::catalogue::{FieldProblem, Missing};
+use crate::domain::catalogue::{Confirmation, FieldProblem, Missing};
+use crate::domain::question::Action;
+use crate::domain::Code;
+use crate::web::flash;
 
 const ASK_FIELDS: &[&str] = &[
     "title",
@@ -42,7 +45,7 @@ pub struct StartQuery {
     page: Option<String>,
 }
 
-pub async fn start(
+pub async fn mine(
     svc: Svc,
     v: Viewer,
     q: web::Query<StartQuery>,
@@ -50,16 +53,24 @@ pub async fn start(
     let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
     let s = svc.into_inner();
     let actor = v.actor.clone();
-    let mine = call(move || {
-        s.list_questions(
-            &actor,
-            &ListQuery {
-                mine: Some(true),
-                page: Some(page),
-                per_page: Some(MINE_PER_PAGE),
-                ..Default::default()
-            },
-        )
+    let (mine, waiting) = call(move || {
+        let list = |status: Option<&str>, page, per_page| {
+            s.list_questions(
+                &actor,
+                &ListQuery {
+                    mine: Some(true),
+                    status: status.map(str::to_string),
+                    page: Some(page),
+                    per_page: Some(per_page),
+                    ..Default::default()
+                },
+            )
+        };
+        // What the forums wait for from the asker comes first, whatever the page.
+        Ok((
+            list(None, page, MINE_PER_PAGE)?,
+            list(Some("awaiting_info"), 1, 100)?,
+        ))
     })
     .await?;
     let pages = Paging {
@@ -70,14 +81,15 @@ pub async fn start(
     if page > pages {
         return Err(past_end(page, pages));
     }
-    let mut c = page_context(&v, "start", "Mina frågor");
+    let mut c = page_context(&v, "mine", "Mina frågor");
     c.insert("questions", &mine.items);
+    c.insert("waiting", &waiting.items);
     c.insert("total", &mine.total);
     c.insert(
         "pager",
-        &Pager::new(page, pages, mine.total, "/", &[], "Sidor i Mina frågor"),
+        &Pager::new(page, pages, mine.total, "/mina", &[], "Sidor i Mina frågor"),
     );
-    html::render("start.html", &c, StatusCode::OK)
+    html::render("mine.html", &c, StatusCode::OK)
 }
 
 fn ask_page(
@@ -146,7 +158,10 @@ pub async fn ask(svc: Svc, v: Viewer, form: Posted) -> Result<HttpResponse, Page
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     match run(move || s.submit(&actor, &input)).await? {
-        Ok(d) => Ok(see_other(&format!("/fragor/{}", d.question.id))),
+        Ok(d) => Ok(flash::redirect(
+            &format!("/fragor/{}", d.question.id),
+            Confirmation::Asked,
+        )),
         Err(ServiceError::Invalid(errs)) => {
             let hits = call(similar).await.ok();
             ask_page(
@@ -342,8 +357,17 @@ pub async fn act(
             return Err(ServiceError::NotFound(Missing::Step(other.to_string())).into());
         }
     };
+    let done = match action.as_str() {
+        "follow" => Confirmation::Followed,
+        "unfollow" => Confirmation::Unfollowed,
+        // Every other address named a step, or was refused above.
+        other => match Action::parse(&other.replace('-', "_")) {
+            Some(a) => Confirmation::Step(a),
+            None => return Err(ServiceError::NotFound(Missing::Step(other.into())).into()),
+        },
+    };
     match result {
-        Ok(()) => Ok(see_other(&format!("/fragor/{id}"))),
+        Ok(()) => Ok(flash::redirect(&format!("/fragor/{id}"), done)),
         Err(ServiceError::Invalid(errs)) => {
             let errors = errors_by_field(&action, &errs);
             question_page(
@@ -381,7 +405,10 @@ pub async fn binding_status(
         }
     };
     match result {
-        Ok(answer) => Ok(see_other(&format!("/fragor/{}", answer.question_id))),
+        Ok(answer) => Ok(flash::redirect(
+            &format!("/fragor/{}", answer.question_id),
+            Confirmation::BindingChanged,
+        )),
         Err(ServiceError::Invalid(errs)) => {
             let Some(qid) = question else {
                 return Err(ServiceError::Invalid(errs).into());

@@ -60,6 +60,14 @@ pub async fn queue(
             return Err(past_end(page, p.pages));
         }
     }
+    // The forums with late questions first; those with nothing waiting are only named.
+    let mut queues = queues;
+    queues.sort_by_key(|(p, _)| (-p.overdue, -p.at_risk, -p.total));
+    let empty_forums: Vec<&str> = queues
+        .iter()
+        .filter(|(p, _)| p.total == 0)
+        .map(|(p, _)| p.forum.name.as_str())
+        .collect();
     let sections: Vec<_> = queues
         .iter()
         .map(|(p, may_claim)| {
@@ -92,5 +100,6 @@ pub async fn queue(
     let mut c = page_context(&v, "queue", "Kö");
     c.insert("sections", &sections);
     c.insert("one_forum", &one_forum);
+    c.insert("empty_forums", &empty_forums);
     html::render("queue.html", &c, StatusCode::OK)
 }

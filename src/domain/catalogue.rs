@@ -347,8 +347,9 @@ pub enum Hint {
     None,
     /// The codes to choose from, listed.
     OneOf(String),
-    /// The codes to choose from, said as a phrase ("normal or urgent").
-    Expected(&'static str),
+    /// The codes to choose from, said as a phrase in English and in Swedish ("normal or
+    /// urgent", "normal eller urgent").
+    Expected(&'static str, &'static str),
     /// Where the API lists them.
     SeeApi(&'static str),
 }
@@ -470,9 +471,7 @@ impl Worded for FieldProblem {
                         format!(", expected one of: {codes}"),
                         format!(" Välj en av: {codes}."),
                     ),
-                    Hint::Expected(codes) => {
-                        (format!(", expected {codes}"), format!(" Väntat: {codes}."))
-                    }
+                    Hint::Expected(en, sv) => (format!(", expected {en}"), format!(" Ange {sv}.")),
                     Hint::SeeApi(path) => (
                         format!("; see GET {path}"),
                         format!(" Se GET {path}."),
@@ -485,7 +484,7 @@ impl Worded for FieldProblem {
                 )
             }
             NotOneOf { value, codes } => ("unknown-value", format!("'{value}' is not one of: {codes}"), format!("'{value}' är inte en av: {codes}.")),
-            NotCountryCode { value } => ("not-a-country-code", format!("'{value}' is not an ISO 3166-1 alpha-2 code such as BY or SD"), format!("'{value}' är ingen landkod enligt ISO 3166-1, t.ex. BY eller SD.")),
+            NotCountryCode { value } => ("not-a-country-code", format!("'{value}' is neither a country's name (Swedish, former or English) nor an ISO 3166-1 alpha-2 code such as BY or SD"), format!("Hittar inget land som heter '{value}'. Skriv landets namn, t.ex. Belarus eller Sudan (äldre namn som Vitryssland går också), eller landkoden.")),
             NotAnEmail { value: Some(v) } => ("not-an-email", format!("'{v}' is not an e-mail address"), format!("'{v}' är ingen e-postadress.")),
             NotAnEmail { value: None } => ("not-an-email", "is not an e-mail address".into(), "Är ingen e-postadress.".into()),
             NoUserWithEmail { email } => ("no-such-user", format!("no user with e-mail {email}"), format!("Ingen användare har e-postadressen {email}.")),

@@ -133,10 +133,17 @@ impl Service {
             country: Self::code_filter(
                 checks,
                 "country",
-                &q.country,
+                // A country may be named as people name it: "Vitryssland" is BY.
+                &q.country.as_deref().map(|c| {
+                    crate::domain::countries::code_of(c)
+                        .map_or_else(|| c.to_string(), str::to_string)
+                }),
                 is_country_code,
                 Thing::Country,
-                Hint::Expected("an ISO 3166-1 alpha-2 code such as BY"),
+                Hint::Expected(
+                    "a country's name or ISO 3166-1 alpha-2 code such as BY",
+                    "ett lands namn eller landkod, t.ex. Belarus eller BY",
+                ),
             ),
             tag: q
                 .tag
@@ -206,8 +213,10 @@ impl Service {
         checks.finish()?;
         let offset = usize::try_from((page - 1) * per_page).unwrap_or(0);
         let limit = usize::try_from(per_page).unwrap_or(20);
+        // A former name of a country ("Vitryssland") also looks for today's ("Belarus").
+        let text = crate::domain::countries::with_current_names(text);
         let results = self.search.current().search(
-            text,
+            &text,
             &filters,
             offset,
             limit,

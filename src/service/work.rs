@@ -10,6 +10,7 @@ use super::questions::utc;
 use super::views::QuestionView;
 use super::{Actor, Service, ServiceResult};
 use crate::domain::catalogue::Refusal;
+use crate::domain::paging::Paging;
 use crate::domain::question::{Priority, Status};
 use crate::domain::queue::QueueRank;
 use crate::domain::sla::SlaState;
@@ -82,7 +83,7 @@ impl Service {
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
             let ranked = self.ranked_work(c, actor, now)?;
-            self.work_page(c, actor, ranked, paging.page, now, |w| {
+            self.work_page(c, actor, ranked, paging, now, |w| {
                 if w.asker_id == Some(actor.id) && w.status == Status::AwaitingInfo {
                     WorkReason::AwaitingYourInfo
                 } else if w.assignee_id == Some(actor.id) {
@@ -105,9 +106,30 @@ impl Service {
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
             let ranked = self.ranked_late(c, actor, now)?;
-            self.work_page(c, actor, ranked, paging.page, now, |_| {
+            self.work_page(c, actor, ranked, paging, now, |_| {
                 WorkReason::LateInStructure
             })
+        })
+    }
+
+    /// The overdue questions of the whole structure in working order, at most `limit` (the
+    /// downloads' list); for the legal department and administrators.
+    pub fn overdue_questions(&self, actor: &Actor, limit: i64) -> ServiceResult<Vec<WorkItem>> {
+        if !actor.may_oversee() {
+            return Err(Refusal::LateListLegalOnly.into());
+        }
+        let now = self.clock.now();
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| {
+            let mut ranked = self.ranked_late(c, actor, now)?;
+            ranked.retain(|(r, _)| r.is_overdue());
+            let all = Paging {
+                page: 1,
+                per_page: limit.max(1),
+            };
+            let list =
+                self.work_page(c, actor, ranked, all, now, |_| WorkReason::LateInStructure)?;
+            Ok(list.items)
         })
     }
 
@@ -209,14 +231,10 @@ impl Service {
         c: &mut DbConnection,
         actor: &Actor,
         ranked: Vec<(QueueRank, qs::Waiting)>,
-        page: i64,
+        paging: Paging,
         now: DateTime<Utc>,
         reason: impl Fn(&qs::Waiting) -> WorkReason,
     ) -> ServiceResult<WorkList> {
-        let paging = crate::domain::paging::Paging {
-            page,
-            per_page: WORK_PER_PAGE,
-        };
         let total = ranked.len() as i64;
         let slice = &ranked[paging.slice_of(ranked.len())];
         let ids: Vec<i64> = slice.iter().map(|(r, _)| r.id()).collect();

@@ -84,14 +84,15 @@ pub fn backlog_table(r: &BacklogReport) -> Table {
     }
 }
 
-/// A CSV field, quoted when needed; a leading = + - @ is defused so spreadsheets do not run it.
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted when it holds the separator, a quote or a line break; a leading
+/// = + - @ is defused so spreadsheets do not run it.
+pub(super) fn csv_field(s: &str, separator: char) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
         s.to_string()
     };
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.contains([separator, '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
@@ -105,7 +106,7 @@ pub fn to_csv(t: &Table) -> String {
         let cells: Vec<String> = row
             .iter()
             .map(|c| match c {
-                Cell::Text(s) => csv_field(s),
+                Cell::Text(s) => csv_field(s, ','),
                 Cell::Number(n) => format!("{n}"),
                 Cell::Empty => String::new(),
             })
@@ -164,9 +165,9 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_defuses() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("a,b", ','), "\"a,b\"");
+        assert_eq!(csv_field("=SUM(A1)", ','), "'=SUM(A1)");
+        assert_eq!(csv_field("say \"hi\"", ','), "\"say \"\"hi\"\"\"");
         let t = Table {
             name: "x".into(),
             headers: vec!["g", "n"],

@@ -223,6 +223,20 @@ fn sla_sv(v: &Value, _: &Args) -> tera::Result<Value> {
     label_of(v, SlaState::label_sv)
 }
 
+/// Country codes (one, or a list) as their Swedish names, separated by commas.
+fn countries_sv(v: &Value, _: &Args) -> tera::Result<Value> {
+    let codes: Vec<String> = match v {
+        Value::Array(items) => items.iter().map(text).collect(),
+        other => vec![text(other)],
+    };
+    Ok(codes
+        .iter()
+        .map(|c| crate::domain::countries::in_swedish(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into())
+}
+
 fn target_sv(v: &Value, _: &Args) -> tera::Result<Value> {
     label_of(v, SlaTarget::label_sv)
 }
@@ -353,6 +367,7 @@ fn register_filters(t: &mut Tera) {
     t.register_filter("binding_explanation", binding_explanation);
     t.register_filter("sla_sv", sla_sv);
     t.register_filter("target_sv", target_sv);
+    t.register_filter("countries_sv", countries_sv);
     t.register_filter("case_sv", case_sv);
     t.register_filter("case_explanation", case_explanation);
     t.register_filter("event_sv", event_sv);

@@ -13,6 +13,7 @@ pub mod paging;
 pub mod redirect;
 pub mod session;
 pub mod throttle;
+pub mod workbook;
 
 use std::net::TcpListener;
 

@@ -108,7 +108,7 @@ fn malformed_bodies_are_4xx_never_5xx() {
     let r = app.post(
         "/api/v1/questions",
         &t,
-        json!({"title": "x", "body": "y", "process": "nope", "category": "nope", "countries": ["Belarus"], "priority": "asap"}),
+        json!({"title": "x", "body": "y", "process": "nope", "category": "nope", "countries": ["Atlantis"], "priority": "asap"}),
     );
     let fields: Vec<Value> = r.status(422)["errors"]
         .as_array()
@@ -244,4 +244,66 @@ fn a_submission_answers_with_the_question_as_stored() {
     assert_eq!(submitted["following"], json!(true));
     assert_eq!(submitted["events"].as_array().unwrap().len(), 1);
     assert_eq!(submitted["stages"].as_array().unwrap().len(), 1);
+}
+
+/// Countries are given as people name them (Swedish, former and English names, codes in any
+/// case), stored as codes, shown by name, and a former name finds the country in search.
+#[test]
+fn countries_are_named_as_people_name_them() {
+    let app = TestApp::start();
+    let t = app.user("land@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let submitted = app
+        .post(
+            "/api/v1/questions",
+            &t,
+            json!({
+                "title": "Konvertiter från Belarus",
+                "body": "Hur ska dopintyg från Belarus vägas?",
+                "process": "asyl_forstagang",
+                "countries": ["Vitryssland", "somalia", "sd", "Statslös"],
+            }),
+        )
+        .status(201)
+        .clone();
+    assert_eq!(submitted["countries"], json!(["BY", "SO", "SD", "XX"]));
+    let refused = app
+        .post(
+            "/api/v1/questions",
+            &t,
+            json!({"title": "t", "body": "b", "process": "asyl_forstagang", "countries": ["Atlantis"]}),
+        )
+        .status(422)
+        .clone();
+    assert_eq!(refused["errors"][0]["field"], "countries[0]");
+    assert_eq!(refused["errors"][0]["code"], "not-a-country-code");
+
+    let id = submitted["id"].as_i64().unwrap();
+    let mut c = crate::web::Client::new(&app);
+    app.user_with_password(
+        "sida@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        crate::web::PASSWORD,
+    );
+    c.sign_in("sida@test.se", crate::web::PASSWORD);
+    let page = c.get(&format!("/fragor/{id}"));
+    assert!(
+        page.body
+            .contains("Länder: Belarus, Somalia, Sudan, Statslös"),
+        "{}",
+        page.body
+    );
+    // "Vitryssland" alone finds the question that says Belarus; the filter takes the name too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = app.get("/api/v1/search?q=Vitryssland", &t);
+        if r.ok()["total"].as_i64() == Some(1) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", r.ok());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let filtered = app.get("/api/v1/search?q=dopintyg&country=Vitryssland", &t);
+    assert_eq!(filtered.ok()["total"], 1, "{}", filtered.ok());
 }

@@ -29,4 +29,5 @@ mod security;
 mod store;
 mod topics;
 mod web;
+mod wording;
 mod work;

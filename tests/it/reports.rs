@@ -535,3 +535,147 @@ fn reports_from_rollups_and_clocks_equal_the_stage_by_stage_reports() {
     app.svc.rebuild_sla_rollups().unwrap();
     check("rebuilt");
 }
+
+/// Whether openpyxl can be run; in CI (`ESKALERA_REQUIRE_OPENPYXL=1`) its absence fails.
+fn openpyxl_available() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import openpyxl"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("ESKALERA_REQUIRE_OPENPYXL").as_deref() != Ok("1"),
+            "ESKALERA_REQUIRE_OPENPYXL=1 but python3 cannot import openpyxl (pip install openpyxl)"
+        );
+        eprintln!("xlsx checks skipped: python3 cannot import openpyxl");
+    }
+    ok
+}
+
+/// A download's bytes, with the signed-in client's cookies.
+fn download(app: &TestApp, c: &crate::web::Client, path: &str) -> (String, Vec<u8>) {
+    use std::io::Read;
+    let res = ureq::get(&format!("{}{path}", app.base))
+        .set("Cookie", &c.cookie_header())
+        .call()
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let kind = res.header("content-type").unwrap_or("").to_string();
+    let mut body = Vec::new();
+    res.into_reader().read_to_end(&mut body).unwrap();
+    (kind, body)
+}
+
+#[test]
+fn the_downloads_are_swedish_workbooks_and_csv_that_swedish_excel_reads() {
+    let o = crate::work::office();
+    let app = &o.app;
+    let member = app.svc.actor_by_email("medlem@test.se").unwrap();
+    app.svc.claim(&member, o.fresh, None).unwrap();
+    answer(&app.svc, &member, o.fresh);
+    let mut c = crate::web::Client::new(app);
+    c.sign_in("jurist@test.se", crate::web::PASSWORD);
+
+    // CSV: a byte-order mark, semicolons, Swedish headings and names, decimal commas.
+    let (kind, csv) = download(
+        app,
+        &c,
+        "/rapporter/sla?format=csv&from=2025-03-01&to=2025-03-12",
+    );
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a BOM for Excel");
+    let lines: Vec<Vec<&str>> = csv
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| l.split(';').collect())
+        .collect();
+    assert_eq!(lines[0][0], "Nivå");
+    assert!(lines[0].contains(&"Inkomna etapper") && lines[0].contains(&"Inom tidsmålet"));
+    let unit = lines
+        .iter()
+        .find(|l| l[0] == "Enhet")
+        .expect("the unit level by name");
+    let median = unit[lines[0]
+        .iter()
+        .position(|h| h.starts_with("Svarstid, median"))
+        .unwrap()];
+    assert!(
+        median.contains(',') && !median.contains('.'),
+        "decimal comma: {median}"
+    );
+    let (_, by_forum) = download(app, &c, "/rapporter/backlog?format=csv&group_by=forum");
+    let by_forum = String::from_utf8(by_forum).unwrap();
+    assert!(
+        by_forum.contains("Asylprövningsenheten i Luleå;Enhet;"),
+        "{by_forum}"
+    );
+    let bad = c.get("/rapporter/sla?format=csv&group_by=process");
+    assert_eq!(bad.status, 422);
+
+    if !openpyxl_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let read = |path: &str| -> Value {
+        let (kind, bytes) = download(app, &c, path);
+        assert!(kind.contains("spreadsheetml"), "{kind}");
+        let file = dir.path().join("book.xlsx");
+        std::fs::write(&file, bytes).unwrap();
+        let out = std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/xlsx_check.py"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let book = read("/rapporter/sla?format=xlsx&from=2025-03-01&to=2025-03-12");
+    let names: Vec<&str> = book
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Per nivå", "Per forum", "Försenade frågor"]);
+    let level = &book[0];
+    assert_eq!(level["title"], "Svarstider i prövningsstödet per nivå");
+    assert_eq!(level["title_bold"], true);
+    assert!(level["rows"][1][0]
+        .as_str()
+        .unwrap()
+        .contains("Period: 2025-03-01 – 2025-03-12"));
+    let head = level["head"].as_u64().expect("a heading row") as usize;
+    let headings = &level["rows"][head];
+    assert_eq!(headings[0], "Nivå");
+    assert_eq!(headings[4], "Svarstid, median (arbetsdagar)");
+    assert_eq!(level["rows"][head + 1][0], "Enhet");
+    assert_eq!(
+        level["formats"],
+        json!(["General", "0", "0", "0", "0.0", "0.0", "0.0%", "0", "0"])
+    );
+    assert!(
+        level["frozen"].as_str().is_some(),
+        "the headings stay in view"
+    );
+    let overdue = &book[2];
+    let head = overdue["head"].as_u64().unwrap() as usize;
+    assert_eq!(overdue["rows"][head][0], "PS-nummer");
+    let refs: Vec<&str> = overdue["rows"].as_array().unwrap()[head + 1..]
+        .iter()
+        .filter_map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(refs.len(), 2, "the two overdue questions: {refs:?}");
+    assert!(overdue["rows"][head + 1][6]
+        .as_str()
+        .unwrap()
+        .starts_with("Tidsmål för"));
+    let backlog = read("/rapporter/backlog?format=xlsx");
+    assert_eq!(backlog[1]["name"], "Per forum");
+    let head = backlog[1]["head"].as_u64().unwrap() as usize;
+    assert_eq!(backlog[1]["rows"][head][1], "Nivå");
+    assert_eq!(backlog[1]["rows"][head][2], "Väntar");
+}

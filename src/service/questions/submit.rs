@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 
 use super::*;
 use crate::domain::catalogue::{FieldProblem, Hint, Thing};
+use crate::domain::countries;
 use crate::domain::question::EventKind;
 use crate::domain::question::{Priority, Status};
 use crate::domain::structure::{Level, Structure};
@@ -39,7 +40,7 @@ impl Service {
                     FieldProblem::Unknown {
                         thing: Thing::Priority,
                         value: p.into(),
-                        hint: Hint::Expected("normal or urgent"),
+                        hint: Hint::Expected("normal or urgent", "normal eller urgent"),
                     },
                 );
                 Priority::Normal
@@ -232,22 +233,39 @@ pub(crate) fn check_question(
     if countries.len() > MAX_COUNTRIES {
         checks.fail("countries", FieldProblem::TooMany { max: MAX_COUNTRIES });
     }
-    for (i, c) in countries.iter().enumerate() {
-        if !is_country_code(c) {
+    for (i, c) in q.countries.iter().enumerate() {
+        let typed = c.trim();
+        if !typed.is_empty() && country_code(typed).is_none() {
             checks.fail(
                 &format!("countries[{i}]"),
-                FieldProblem::NotCountryCode { value: c.clone() },
+                FieldProblem::NotCountryCode {
+                    value: typed.into(),
+                },
             );
         }
     }
     (tags, countries)
 }
 
-/// A question's tags (lower case) and countries (upper case: a code whatever case it is typed
-/// in), trimmed and without repeats, as they are stored.
+/// A question's tags (lower case) and countries (codes, whether typed as a code in any case or
+/// as a name), trimmed and without repeats, as they are stored.
 pub(crate) fn question_lists(tags: &[String], countries: &[String]) -> (Vec<String>, Vec<String>) {
-    let upper: Vec<String> = countries.iter().map(|c| c.to_uppercase()).collect();
-    (normalise_list(tags, true), normalise_list(&upper, false))
+    let codes: Vec<String> = countries
+        .iter()
+        .map(|c| country_code(c).unwrap_or_else(|| c.trim().to_uppercase()))
+        .collect();
+    (normalise_list(tags, true), normalise_list(&codes, false))
+}
+
+/// The code of a country typed as a name (Swedish, former, English) or a code; any other two
+/// letters are taken as a code too, as before the table, so that no stored question becomes
+/// invalid.
+fn country_code(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    countries::code_of(typed).map(str::to_string).or_else(|| {
+        let upper = typed.to_ascii_uppercase();
+        is_country_code(&upper).then_some(upper)
+    })
 }
 
 const MAX_TAGS: usize = 20;

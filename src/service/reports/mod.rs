@@ -20,6 +20,7 @@ use crate::store;
 use crate::store::models::{PauseRow, StageRow};
 use crate::store::reports::{self as rs, GroupBy, Months, OpenStage};
 
+pub mod book;
 mod tally;
 use tally::*;
 
@@ -143,7 +144,7 @@ pub fn parse_format(v: &Option<String>) -> ServiceResult<Format> {
             FieldProblem::Unknown {
                 thing: Thing::Format,
                 value: other.into(),
-                hint: Hint::Expected("json, csv or xlsx"),
+                hint: Hint::Expected("json, csv or xlsx", "json, csv eller xlsx"),
             },
         )),
     }
@@ -160,7 +161,7 @@ fn parse_group(v: &Option<String>, checks: &mut Checks) -> GroupBy {
                 FieldProblem::Unknown {
                     thing: Thing::Grouping,
                     value: other.into(),
-                    hint: Hint::Expected("level, forum or process"),
+                    hint: Hint::Expected("level, forum or process", "level, forum eller process"),
                 },
             );
             GroupBy::Level

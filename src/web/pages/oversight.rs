@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -15,10 +16,10 @@ use crate::domain::Code;
 use crate::service::reports::{parse_format, BacklogQuery, Format, SlaReportQuery};
 use crate::service::ServiceError;
 use crate::web::error::PageError;
-use crate::web::export;
 use crate::web::html::{self, escape};
 use crate::web::paging::{page_number, past_end, Pager};
 use crate::web::session::Viewer;
+use crate::web::workbook;
 
 const REVIEW_WITHIN_DAYS: i64 = 30;
 
@@ -148,6 +149,7 @@ pub async fn reports(
         .collect();
     let period = format!("from={}&to={}", report.from, report.to);
     let mut c = page_context(&v, "reports", "Rapporter");
+    c.insert("presets", &presets(&svc, &report.from, &report.to));
     c.insert("report", &report);
     c.insert("rows", &rows);
     c.insert("trend", &trend);
@@ -183,6 +185,45 @@ pub async fn reports(
     html::render("reports.html", &c, StatusCode::OK)
 }
 
+/// The periods people ask for most, as links: the last 30 days, the last 12 months, this year
+/// and last year.
+fn presets(svc: &Svc, from: &NaiveDate, to: &NaiveDate) -> Vec<serde_json::Value> {
+    use chrono::Datelike;
+    let today = svc
+        .clock()
+        .now()
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive();
+    let year_start = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1);
+    let mut out = Vec::new();
+    let mut push = |label: &str, a: Option<NaiveDate>, b: NaiveDate| {
+        if let Some(a) = a {
+            out.push(json!({
+                "label": label,
+                "href": format!("/rapporter?from={a}&to={b}"),
+                "current": (a, b) == (*from, *to),
+            }));
+        }
+    };
+    push(
+        "Senaste 30 dagarna",
+        today.checked_sub_signed(chrono::Duration::days(29)),
+        today,
+    );
+    push(
+        "Senaste 12 månaderna",
+        today
+            .checked_sub_months(chrono::Months::new(12))
+            .and_then(|d| d.succ_opt()),
+        today,
+    );
+    push("I år", year_start(today.year()), today);
+    if let Some(last_day) = year_start(today.year()).and_then(|d| d.pred_opt()) {
+        push("Förra året", year_start(today.year() - 1), last_day);
+    }
+    out
+}
+
 fn file_format(f: &Option<String>) -> Result<Format, PageError> {
     match parse_format(f)? {
         Format::Json => Err(ServiceError::invalid(
@@ -190,7 +231,7 @@ fn file_format(f: &Option<String>) -> Result<Format, PageError> {
             FieldProblem::Unknown {
                 thing: Thing::Format,
                 value: "json".into(),
-                hint: Hint::Expected("csv or xlsx"),
+                hint: Hint::Expected("csv or xlsx", "csv eller xlsx"),
             },
         )
         .into()),
@@ -206,6 +247,23 @@ pub struct DownloadQuery {
     format: Option<String>,
 }
 
+/// Which sheet a CSV download holds: the one per level (default) or per forum.
+fn csv_sheet(group_by: Option<&str>) -> Result<usize, PageError> {
+    match group_by.map(str::trim).unwrap_or("") {
+        "" | "level" => Ok(0),
+        "forum" => Ok(1),
+        other => Err(ServiceError::invalid(
+            "group_by",
+            FieldProblem::Unknown {
+                thing: Thing::Grouping,
+                value: other.into(),
+                hint: Hint::OneOf("level, forum".into()),
+            },
+        )
+        .into()),
+    }
+}
+
 pub async fn sla_download(
     svc: Svc,
     v: Viewer,
@@ -213,15 +271,13 @@ pub async fn sla_download(
 ) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();
     let format = file_format(&q.format)?;
-    let s = svc.into_inner();
-    let query = SlaReportQuery {
-        from: q.from,
-        to: q.to,
-        group_by: q.group_by,
-        format: None,
-    };
-    let r = call(move || s.sla_report(&v.actor, &query)).await?;
-    Ok(export::download(&export::sla_table(&r), format)?)
+    let first = csv_sheet(q.group_by.as_deref())?;
+    let s = svc.clone().into_inner();
+    let book = call(move || s.sla_book(&v.actor, q.from, q.to)).await?;
+    let mut sheets = workbook::sla_sheets(&svc.config, &book);
+    sheets.swap(0, first);
+    let file = format!("svarstider-{}-{}", book.by_level.from, book.by_level.to);
+    Ok(workbook::download(&sheets, format, &file)?)
 }
 
 pub async fn backlog_download(
@@ -231,13 +287,18 @@ pub async fn backlog_download(
 ) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();
     let format = file_format(&q.format)?;
-    let s = svc.into_inner();
-    let query = BacklogQuery {
-        group_by: q.group_by,
-        format: None,
-    };
-    let r = call(move || s.backlog(&v.actor, &query)).await?;
-    Ok(export::download(&export::backlog_table(&r), format)?)
+    let first = csv_sheet(q.group_by.as_deref())?;
+    let s = svc.clone().into_inner();
+    let book = call(move || s.backlog_book(&v.actor)).await?;
+    let mut sheets = workbook::backlog_sheets(&svc.config, &book);
+    sheets.swap(0, first);
+    let file = format!(
+        "vantande-fragor-{}",
+        book.made_at
+            .with_timezone(&chrono_tz::Europe::Stockholm)
+            .format("%Y-%m-%d")
+    );
+    Ok(workbook::download(&sheets, format, &file)?)
 }
 
 /// A grouped bar chart as inline SVG. Series are told apart by fill *and* pattern (solid, then

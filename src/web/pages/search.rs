@@ -94,6 +94,7 @@ pub async fn search(
                 "level" => Level::parse(value).map(|l| l.title_sv().to_string()),
                 "binding_status" => BindingStatus::parse(value).map(|b| b.label_sv().to_string()),
                 "status" => Status::parse(value).map(|s| s.label_sv().to_string()),
+                "countries" => crate::domain::countries::name_sv(value).map(str::to_string),
                 _ => None,
             }
             .unwrap_or_else(|| value.to_string())

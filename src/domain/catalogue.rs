@@ -339,6 +339,14 @@ impl Thing {
             Thing::Country => "land",
         }
     }
+
+    /// "Okänd" or "Okänt": the adjective agrees with the word's gender.
+    fn unknown_sv(self) -> &'static str {
+        match self {
+            Thing::Forum | Thing::Format | Thing::Country => "Okänt",
+            _ => "Okänd",
+        }
+    }
 }
 
 /// What an "unknown …" error adds so the person can correct it.
@@ -480,7 +488,7 @@ impl Worded for FieldProblem {
                 (
                     "unknown-value",
                     format!("unknown {} '{value}'{en_hint}", thing.en()),
-                    format!("Okänd {} '{value}'.{sv_hint}", thing.sv()),
+                    format!("{} {} '{value}'.{sv_hint}", thing.unknown_sv(), thing.sv()),
                 )
             }
             NotOneOf { value, codes } => ("unknown-value", format!("'{value}' is not one of: {codes}"), format!("'{value}' är inte en av: {codes}.")),
@@ -545,6 +553,7 @@ pub enum Confirmation {
     MembershipAdded,
     MembershipRemoved,
     MembershipUnchanged,
+    MembershipsSaved,
     SettingsSaved,
     CaseDecided,
     TopicDecided,
@@ -565,6 +574,7 @@ impl Confirmation {
             Confirmation::MembershipAdded,
             Confirmation::MembershipRemoved,
             Confirmation::MembershipUnchanged,
+            Confirmation::MembershipsSaved,
             Confirmation::SettingsSaved,
             Confirmation::CaseDecided,
             Confirmation::TopicDecided,
@@ -600,6 +610,7 @@ impl Worded for Confirmation {
             MailRetriedAll => ("mail-retried-all", "the messages will be sent again".into(), "Meddelandena skickas igen inom några minuter.".into()),
             MembershipAdded => ("membership-added", "the membership was added".into(), "Medlemskapet är tillagt. Personen ser forumets kö från nästa sida hen öppnar.".into()),
             MembershipRemoved => ("membership-removed", "the membership was removed".into(), "Medlemskapet är borttaget.".into()),
+            MembershipsSaved => ("memberships-saved", "the memberships were saved".into(), "Medlemskapen är sparade. Personen ser de nya forumens köer från nästa sida hen öppnar.".into()),
             MembershipUnchanged => ("membership-unchanged", "nothing changed: the memberships were already so".into(), "Inget ändrades: medlemskapen var redan så.".into()),
             SettingsSaved => ("settings-saved", "your settings were saved".into(), "Dina inställningar är sparade.".into()),
             CaseDecided => ("case-decided", "the decision was saved".into(), "Beslutet är sparat.".into()),

@@ -63,3 +63,129 @@ impl MailPreference {
         }
     }
 }
+
+/// Why a mail gave up, read from its last error, for the administrator: what to do differs
+/// (fix an address, call the mail team, report a fault in eskalera).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FailureCause {
+    /// The receiving server refused the address for good (550 no such user, and the like).
+    Rejected,
+    /// The address itself is not an address.
+    BadAddress,
+    /// The mail server could not be reached, or the connection broke.
+    Unreachable,
+    /// The mail server refused eskalera's sign-in.
+    SignIn,
+    /// The mail could not be made (a fault in eskalera).
+    NotBuilt,
+    Other,
+}
+text_enum!(FailureCause {
+    Rejected => "rejected",
+    BadAddress => "bad_address",
+    Unreachable => "unreachable",
+    SignIn => "sign_in",
+    NotBuilt => "not_built",
+    Other => "other",
+});
+
+impl FailureCause {
+    /// The cause of a failed mail from its last error, as the mailer words it.
+    pub fn of(last_error: Option<&str>) -> FailureCause {
+        let e = last_error.unwrap_or("").to_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| e.contains(w));
+        if e.starts_with("mail address") {
+            FailureCause::BadAddress
+        } else if e.starts_with("mail template") || e.starts_with("building the mail") {
+            FailureCause::NotBuilt
+        } else if has(&["535", "authentication", "auth "]) {
+            FailureCause::SignIn
+        } else if has(&[
+            "permanent",
+            "550",
+            "551",
+            "552",
+            "553",
+            "554",
+            "no such user",
+            "user unknown",
+            "mailbox",
+        ]) {
+            FailureCause::Rejected
+        } else if has(&[
+            "connection",
+            "timed out",
+            "timeout",
+            "network",
+            "dns",
+            "resolve",
+            "refused",
+            "tls",
+            "transient",
+            "unreachable",
+        ]) {
+            FailureCause::Unreachable
+        } else {
+            FailureCause::Other
+        }
+    }
+
+    /// The cause in plain Swedish, and what to do about it.
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            FailureCause::Rejected => "Mottagarens e-postserver tog inte emot meddelandet: adressen finns inte eller är spärrad",
+            FailureCause::BadAddress => "Adressen är inte en giltig e-postadress",
+            FailureCause::Unreachable => "E-postservern gick inte att nå",
+            FailureCause::SignIn => "E-postservern godtog inte eskaleras inloggning",
+            FailureCause::NotBuilt => "Meddelandet kunde inte skapas (ett fel i eskalera)",
+            FailureCause::Other => "Annat fel",
+        }
+    }
+
+    pub fn advice_sv(self) -> &'static str {
+        match self {
+            FailureCause::Rejected | FailureCause::BadAddress => {
+                "Rätta personens adress innan du skickar igen."
+            }
+            FailureCause::Unreachable => {
+                "Skicka igen när e-postservern fungerar; kontakta driften om felet består."
+            }
+            FailureCause::SignIn => {
+                "Kontrollera inloggningen i ESKALERA_SMTP_URL tillsammans med driften."
+            }
+            FailureCause::NotBuilt => {
+                "Rapportera felet till förvaltningen med meddelandets nummer."
+            }
+            FailureCause::Other => "Läs felet nedan; skicka igen om orsaken är åtgärdad.",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_is_read_for_its_cause() {
+        let of = |e: &str| FailureCause::of(Some(e));
+        assert_eq!(
+            of("sending: permanent error (550): 5.1.1 no such user"),
+            FailureCause::Rejected
+        );
+        assert_eq!(of("mail address x: invalid"), FailureCause::BadAddress);
+        assert_eq!(
+            of("sending: Connection refused (os error 111)"),
+            FailureCause::Unreachable
+        );
+        assert_eq!(
+            of("sending: permanent error (535): authentication failed"),
+            FailureCause::SignIn
+        );
+        assert_eq!(
+            of("mail template change/subject.txt: x"),
+            FailureCause::NotBuilt
+        );
+        assert_eq!(of("sending: something odd"), FailureCause::Other);
+        assert_eq!(FailureCause::of(None), FailureCause::Other);
+    }
+}

@@ -10,11 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::views::Paged;
 use super::{Actor, Role, Service, ServiceError, ServiceResult};
-use crate::domain::catalogue::{FieldProblem, Missing, Refusal};
+use crate::domain::catalogue::FieldProblem;
 use crate::domain::mail::{MailPreference, MailStatus, MailTemplate};
-use crate::domain::paging::Paging;
 use crate::domain::question::EventKind;
 use crate::domain::question::Status;
 use crate::domain::sla::SlaState;
@@ -30,28 +28,6 @@ use crate::store::{self, outbox as ob, questions as qs, users as us, DbConnectio
 pub struct Preferences {
     /// immediate, digest (one mail a day) or off
     pub mail: Option<String>,
-}
-
-/// A mail that gave up after its retries.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FailedMail {
-    pub id: i64,
-    pub to: String,
-    pub template: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-fn failed_view(r: OutboxRow) -> FailedMail {
-    FailedMail {
-        id: r.id,
-        to: r.to_address,
-        template: r.template.as_str().to_string(),
-        attempts: r.attempts,
-        last_error: r.last_error,
-        created_at: r.created_at.and_utc(),
-    }
 }
 
 /// How long a batch of mails is an instance's to send. Short, because the mails of an
@@ -321,44 +297,6 @@ impl Service {
         store::write_tx(&mut c, |c| us::set_mail_preference(c, actor.id, mail))?;
         Ok(Preferences {
             mail: Some(mail.as_str().to_string()),
-        })
-    }
-
-    /// Every mail that gave up (the command line's complete list).
-    pub fn failed_mail(&self, actor: &Actor) -> ServiceResult<Vec<FailedMail>> {
-        super::access::may_administer(actor)?;
-        let mut c = self.conn()?;
-        Ok(ob::failed(&mut c)?.into_iter().map(failed_view).collect())
-    }
-
-    /// One page of the mails that gave up, oldest first.
-    pub(crate) fn failed_mail_page(&self, paging: Paging) -> ServiceResult<Paged<FailedMail>> {
-        let mut c = self.conn()?;
-        let (rows, total) = store::read_tx(&mut c, |c| {
-            ob::failed_page(c, paging.offset(), paging.per_page)
-        })?;
-        Ok(Paged::new(
-            rows.into_iter().map(failed_view).collect(),
-            total,
-            paging,
-        ))
-    }
-
-    pub fn retry_mail(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
-        super::access::may_administer(actor)?;
-        let mut c = self.conn()?;
-        let now = self.clock.now_naive();
-        store::write_tx(&mut c, |c| {
-            let row = ob::get(c, id)?.ok_or(Missing::Mail(id))?;
-            if row.status != MailStatus::Failed {
-                return Err(Refusal::MailNotFailed {
-                    id,
-                    status: row.status,
-                }
-                .into());
-            }
-            ob::requeue(c, id, now)?;
-            Ok(())
         })
     }
 

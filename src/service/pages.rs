@@ -8,7 +8,6 @@ use chrono::{Duration, NaiveDate};
 use chrono_tz::Europe::Stockholm;
 use serde::Serialize;
 
-use super::notifications::FailedMail;
 use super::users::{UserChange, UserSummary};
 use super::validate::Checks;
 use super::views::*;
@@ -460,14 +459,38 @@ impl Service {
     }
 
     /// One page of the users, by name, with role and memberships, for administrators.
-    pub fn users_overview(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<UserSummary>> {
+    /// One page of the people by name; with `query`, only those whose name or address holds
+    /// it (any case).
+    pub fn users_overview(
+        &self,
+        actor: &Actor,
+        page: i64,
+        query: &str,
+    ) -> ServiceResult<Paged<UserSummary>> {
         if !actor.may_administer() {
             return Err(super::access::not_admin());
         }
         let paging = page_of(page, USERS_PER_PAGE)?;
+        let query = query.trim().to_lowercase();
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let (users, total) = us::page_by_name(c, paging.offset(), paging.per_page)?;
+            let (users, total) = if query.is_empty() {
+                us::page_by_name(c, paging.offset(), paging.per_page)?
+            } else {
+                // Matched here, not in SQL: SQLite lowers ASCII letters only, and "åk" must
+                // find "Åkesson". Names and addresses of every person are a small read.
+                let found: Vec<i64> = us::names(c)?
+                    .into_iter()
+                    .filter(|(_, name, email)| {
+                        name.to_lowercase().contains(&query) || email.contains(&query)
+                    })
+                    .map(|(id, _, _)| id)
+                    .collect();
+                let ids = &found[paging.slice_of(found.len())];
+                let mut rows = us::by_ids(c, ids)?;
+                rows.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+                (rows, found.len() as i64)
+            };
             let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
             let mut memberships: BTreeMap<i64, Vec<String>> = BTreeMap::new();
             for (user, forum) in us::memberships_of(c, &ids)? {
@@ -489,32 +512,36 @@ impl Service {
         })
     }
 
-    /// An administrator adds or removes a forum membership (audited like `user set`).
+    /// An administrator adds or removes a forum membership (audited like `user set`); says
+    /// whether anything changed (adding a membership the person has changes nothing).
     pub fn change_membership(
         &self,
         actor: &Actor,
         email: &str,
         forum: &str,
         member: bool,
-    ) -> ServiceResult<UserSummary> {
+    ) -> ServiceResult<(UserSummary, bool)> {
         if !actor.may_administer() {
             return Err(super::access::not_admin());
         }
         let forum = forum.trim().to_string();
         // The page takes the address as typed (a list of every user would grow without
         // bound), so an unknown one is a mistake in that field, not a missing page.
-        let known = {
+        let before = {
             let mut conn = self.conn()?;
-            us::by_email(&mut conn, &email.trim().to_lowercase())?.is_some()
+            match us::by_email(&mut conn, &email.trim().to_lowercase())? {
+                Some(u) => Some(us::memberships(&mut conn, u.id)?),
+                None => None,
+            }
         };
-        if !known {
+        let Some(before) = before else {
             let problem = if email.trim().is_empty() {
                 FieldProblem::Required
             } else {
                 FieldProblem::UnknownEmail
             };
             return Err(ServiceError::invalid("email", problem));
-        }
+        };
         let change = if member {
             UserChange {
                 add_member: vec![forum],
@@ -526,14 +553,9 @@ impl Service {
                 ..Default::default()
             }
         };
-        self.change_user(actor, email, &change)
-    }
-
-    /// One page of the mails that gave up after their retries, oldest first, for
-    /// administrators.
-    pub fn failed_mail_for(&self, actor: &Actor, page: i64) -> ServiceResult<Paged<FailedMail>> {
-        super::access::may_administer(actor)?;
-        self.failed_mail_page(page_of(page, LIST_PER_PAGE)?)
+        let after = self.change_user(actor, email, &change)?;
+        let changed = after.memberships != before;
+        Ok((after, changed))
     }
 }
 

@@ -33,6 +33,19 @@ pub struct UserChange {
     pub remove_member: Vec<String>,
 }
 
+/// What `set_memberships` changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MembershipChange {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl MembershipChange {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
 /// A summary of a user for the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSummary {
@@ -267,6 +280,57 @@ impl Service {
                 )?;
             }
             self.user_summary(c, user.id)
+        })
+    }
+
+    /// One person, for the administrator's page about them.
+    pub fn person(&self, by: &Actor, id: i64) -> ServiceResult<UserSummary> {
+        may_administer(by)?;
+        let mut conn = self.conn()?;
+        store::read_tx(&mut conn, |c| self.user_summary(c, id))
+    }
+
+    /// Makes a person a member of exactly `forums`: what is missing is added and what is not
+    /// listed is removed, each change an audit event, in one transaction.
+    pub fn set_memberships(
+        &self,
+        by: &Actor,
+        id: i64,
+        forums: &[String],
+    ) -> ServiceResult<MembershipChange> {
+        may_administer(by)?;
+        let mut checks = Checks::default();
+        self.check_forums(&mut checks, "forum", forums);
+        checks.finish()?;
+        let wanted: BTreeSet<&String> = forums.iter().collect();
+        let mut conn = self.conn()?;
+        store::write_tx(&mut conn, |c| {
+            let user = us::by_id(c, id)?.ok_or(Missing::User(id))?;
+            let now: BTreeSet<String> = us::memberships(c, user.id)?.into_iter().collect();
+            let mut change = MembershipChange::default();
+            for f in wanted.iter().filter(|f| !now.contains(**f)) {
+                if us::add_membership(c, user.id, f)? {
+                    self.audit_by(
+                        c,
+                        by,
+                        EventKind::MembershipAdded,
+                        format!("user {} member of {f}", user.id),
+                    )?;
+                    change.added.push((*f).clone());
+                }
+            }
+            for f in now.iter().filter(|f| !wanted.contains(f)) {
+                if us::remove_membership(c, user.id, f)? {
+                    self.audit_by(
+                        c,
+                        by,
+                        EventKind::MembershipRemoved,
+                        format!("user {} no longer member of {f}", user.id),
+                    )?;
+                    change.removed.push(f.clone());
+                }
+            }
+            Ok(change)
         })
     }
 

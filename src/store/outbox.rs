@@ -152,6 +152,26 @@ pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<OutboxRow>> {
 }
 
 /// Queues a failed row again from scratch.
+/// The id and last error of every failed mail, oldest first: what grouping them by cause needs.
+pub fn failed_errors(conn: &mut DbConnection) -> StoreResult<Vec<(i64, Option<String>)>> {
+    Ok(outbox::table
+        .filter(outbox::status.eq(MailStatus::Failed))
+        .order(outbox::id)
+        .select((outbox::id, outbox::last_error))
+        .load(conn)?)
+}
+
+/// Outbox rows by id, in the order of `ids`.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<OutboxRow>> {
+    let mut rows: std::collections::HashMap<i64, OutboxRow> = outbox::table
+        .filter(outbox::id.eq_any(ids))
+        .load::<OutboxRow>(conn)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
 pub fn requeue(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> StoreResult<bool> {
     let n = diesel::update(
         outbox::table

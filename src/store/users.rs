@@ -209,6 +209,14 @@ pub fn page_by_name(
     Ok((rows, total))
 }
 
+/// Every person's id, name and address, by name.
+pub fn names(conn: &mut DbConnection) -> StoreResult<Vec<(i64, String, String)>> {
+    Ok(users::table
+        .order((users::name, users::id))
+        .select((users::id, users::name, users::email))
+        .load(conn)?)
+}
+
 /// The forums each of `user_ids` is a member of, as (user, forum) by user and forum.
 pub fn memberships_of(
     conn: &mut DbConnection,

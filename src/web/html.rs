@@ -34,6 +34,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("mine.html", include_str!("../../templates/pages/mine.html")),
     ("work.html", include_str!("../../templates/pages/work.html")),
+    (
+        "admin_person.html",
+        include_str!("../../templates/pages/admin_person.html"),
+    ),
     ("ask.html", include_str!("../../templates/pages/ask.html")),
     (
         "question.html",
@@ -402,6 +406,19 @@ mod tests {
     #[test]
     fn every_template_parses() {
         check_templates().unwrap();
+    }
+
+    /// A page template left out of `TEMPLATES` fails only when its page is shown.
+    #[test]
+    fn every_page_template_is_compiled_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/pages");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                TEMPLATES.iter().any(|(n, _)| *n == name),
+                "{name} is not in TEMPLATES"
+            );
+        }
     }
 
     #[test]

@@ -378,6 +378,16 @@ impl Posted {
     }
 
     /// A comma-separated field as a list (tags, countries).
+    /// Every value of a repeated field (checkboxes), trimmed, blanks left out.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
     pub fn list(&self, name: &str) -> Vec<String> {
         self.get(name)
             .map(|v| {

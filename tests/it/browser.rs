@@ -793,6 +793,28 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
     assert!(b.page_text().contains("rut.region@test.se"));
     b.check_accessibility("admin users, page 2");
     b.screenshots("admin-users-page-2");
+    // Find a person by part of the name, and set their memberships on their page.
+    b.goto(&format!("{base}/admin/anvandare"));
+    b.type_into("#q", "person04");
+    b.click("form[role=search] button[type=submit]");
+    b.wait_for_url(|u| u.contains("q=person04"));
+    let found = b.text("main table");
+    assert!(
+        found.contains("person040@test.se") && !found.contains("person100"),
+        "{found}"
+    );
+    b.click("main table a[href^='/admin/anvandare/']");
+    let person = b.wait_for_url(|u| u.contains("/admin/anvandare/") && !u.contains('?'));
+    b.click("#forum-rg-nord-lulea");
+    b.click("form[action^='/admin/anvandare/'] button[type=submit]");
+    b.wait_for_url(|u| u == person);
+    assert!(b.text("[role=status]").contains("Medlemskapen är sparade"));
+    assert_eq!(
+        b.run("return document.querySelector('#forum-rg-nord-lulea').checked;"),
+        json!(true)
+    );
+    b.check_accessibility("admin person");
+    b.screenshots("admin-person");
     b.goto(&format!("{base}/admin/mail"));
     b.check_accessibility("admin mail");
 }

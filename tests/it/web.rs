@@ -530,6 +530,24 @@ fn settings_keep_the_mail_preference_and_admins_manage_memberships() {
     assert_eq!(added.status, 303, "{}", added.body);
     let lo = app.svc.actor_by_email("lo@test.se").unwrap();
     assert!(lo.memberships.contains("rg-nord-lulea"));
+    // The form leads to the person's page, which says what happened.
+    let person = format!("/admin/anvandare/{}", lo.id);
+    assert_eq!(added.location.as_deref(), Some(person.as_str()));
+    assert!(admin.get(&person).body.contains("Medlemskapet är tillagt"));
+    let again = admin.post(
+        "/admin/anvandare",
+        &[
+            ("csrf", &users.csrf()),
+            ("email", "lo@test.se"),
+            ("forum", "rg-nord-lulea"),
+            ("op", "add"),
+        ],
+    );
+    assert_eq!(again.status, 303);
+    assert!(
+        admin.get(&person).body.contains("Inget ändrades"),
+        "adding a membership the person has says so"
+    );
     let not_member = admin.post(
         "/admin/anvandare",
         &[
@@ -540,7 +558,11 @@ fn settings_keep_the_mail_preference_and_admins_manage_memberships() {
         ],
     );
     assert_eq!(not_member.status, 422);
-    assert!(not_member.body.contains("id=\"forum-error\""));
+    assert!(
+        not_member.body.contains("är inte medlem i"),
+        "{}",
+        not_member.body
+    );
     let mail = admin.get("/admin/mail");
     assert_eq!(mail.status, 200);
     assert!(mail.body.contains("Inga meddelanden har misslyckats"));

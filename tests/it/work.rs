@@ -229,3 +229,122 @@ fn a_step_ends_with_a_confirmation_shown_once() {
     let again = c.get(&format!("/fragor/{}", o.fresh));
     assert!(!again.body.contains("Du har tagit frågan"), "said once");
 }
+
+#[test]
+fn an_administrator_finds_a_person_and_sets_their_memberships_on_their_page() {
+    let o = office();
+    let mut c = signed_in(&o.app, "admin@test.se");
+    let found = c.get("/admin/anvandare?q=MEDL");
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains("medlem@test.se"), "{}", found.body);
+    assert!(
+        !found.body.contains("jurist@test.se"),
+        "only those who match"
+    );
+    let member = o.app.svc.actor_by_email("medlem@test.se").unwrap();
+    let path = format!("/admin/anvandare/{}", member.id);
+    let page = c.get(&path);
+    assert!(
+        page.body
+            .contains(&format!("value=\"{UNIT}\" id=\"forum-{UNIT}\" checked")),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let saved = c.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("forum", "rg-nord-lulea"),
+            ("forum", "nn-forvar"),
+        ],
+    );
+    assert_eq!(saved.status, 303);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(path.as_str()),
+        "the same person"
+    );
+    let after = o.app.svc.actor_by_email("medlem@test.se").unwrap();
+    let now: Vec<&str> = after.memberships.iter().map(String::as_str).collect();
+    assert_eq!(now, ["nn-forvar", "rg-nord-lulea"]);
+    assert!(c.get(&path).body.contains("Medlemskapen är sparade"));
+    let same = c.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("forum", "rg-nord-lulea"),
+            ("forum", "nn-forvar"),
+        ],
+    );
+    assert_eq!(same.status, 303);
+    assert!(c.get(&path).body.contains("Inget ändrades"));
+    let wrong = c.post(&path, &[("csrf", &csrf), ("forum", "nope")]);
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("Okänt forum"), "{}", wrong.body);
+    // Three changes, each an audit event naming the administrator.
+    let admin = o.app.svc.actor_by_email("admin@test.se").unwrap();
+    let added = crate::web::audit_actors(&o.app, "membership_added");
+    let removed = crate::web::audit_actors(&o.app, "membership_removed");
+    assert_eq!(added, vec![Some(admin.id), Some(admin.id)]);
+    assert_eq!(removed, vec![Some(admin.id)]);
+}
+
+#[test]
+fn failed_mail_is_grouped_by_cause_with_subjects_and_sent_again_a_cause_at_a_time() {
+    use diesel::prelude::*;
+    use eskalera::store::schema::outbox;
+    let o = office();
+    let pool = eskalera::store::connect(&o.app.db.url).unwrap();
+    let mut conn = pool.get().unwrap();
+    let ids: Vec<i64> = outbox::table
+        .select(outbox::id)
+        .order(outbox::id)
+        .load(&mut **conn)
+        .unwrap();
+    assert!(ids.len() >= 3, "{ids:?}");
+    for (i, id) in ids.iter().enumerate() {
+        let error = if i % 2 == 0 {
+            "sending: permanent error (550): 5.1.1 no such user"
+        } else {
+            "sending: Connection refused (os error 111)"
+        };
+        diesel::update(outbox::table.filter(outbox::id.eq(id)))
+            .set((outbox::status.eq("failed"), outbox::last_error.eq(error)))
+            .execute(&mut **conn)
+            .unwrap();
+    }
+    let rejected = ids.len().div_ceil(2);
+    let mut c = signed_in(&o.app, "admin@test.se");
+    let page = c.get("/admin/mail");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("E-postservern gick inte att nå"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("adressen finns inte eller är spärrad"));
+    assert!(page.body.contains("PS-2025-"), "the question of each mail");
+    let only = c.get("/admin/mail?orsak=rejected");
+    assert_eq!(only.body.matches("/retry\"").count(), rejected);
+    assert_eq!(c.get("/admin/mail?orsak=nope").status, 422);
+    let sent = c.post(
+        "/admin/mail/skicka-igen",
+        &[("csrf", &page.csrf()), ("orsak", "rejected")],
+    );
+    assert_eq!(sent.status, 303);
+    assert!(c
+        .get("/admin/mail")
+        .body
+        .contains("Meddelandena skickas igen"));
+    let still: i64 = outbox::table
+        .filter(outbox::status.eq("failed"))
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(
+        still as usize,
+        ids.len() - rejected,
+        "only that cause went again"
+    );
+}

@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{call, errors_by_field, page_context, run, with_defaults, Svc};
-use crate::domain::catalogue::Confirmation;
+use super::{call, errors_by_field, page_context, run, Svc};
+use crate::domain::catalogue::{Confirmation, FieldProblem, Hint, Thing};
+use crate::domain::mail::FailureCause;
+use crate::domain::structure::Level;
+use crate::domain::Code;
 use crate::service::notifications::Preferences;
 use crate::service::ServiceError;
 use crate::web::error::PageError;
@@ -52,48 +54,99 @@ pub async fn save_settings(svc: Svc, v: Viewer, form: Posted) -> Result<HttpResp
     }
 }
 
-/// The page number of a list page's query.
+/// The failed-mail page's query: a page, and the cause to list (`orsak`).
 #[derive(Debug, Deserialize)]
-pub struct PageQuery {
+pub struct MailQuery {
     sida: Option<String>,
     page: Option<String>,
+    orsak: Option<String>,
 }
 
-impl PageQuery {
-    fn number(&self) -> Result<i64, PageError> {
-        page_number(self.sida.as_deref(), self.page.as_deref())
+fn cause_of(v: Option<&str>) -> Result<Option<FailureCause>, PageError> {
+    match v.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => FailureCause::parse(v).map(Some).ok_or_else(|| {
+            ServiceError::invalid(
+                "orsak",
+                FieldProblem::Unknown {
+                    thing: Thing::Grouping,
+                    value: v.into(),
+                    hint: Hint::OneOf(FailureCause::choices()),
+                },
+            )
+            .into()
+        }),
     }
 }
 
 pub async fn failed_mail(
     svc: Svc,
     v: Viewer,
-    q: web::Query<PageQuery>,
+    q: web::Query<MailQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let page = q.number()?;
+    let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
+    let cause = cause_of(q.orsak.as_deref())?;
     let s = svc.into_inner();
     let actor = v.actor.clone();
-    let mails = call(move || s.failed_mail_for(&actor, page)).await?;
-    if page > mails.pages {
-        return Err(past_end(page, mails.pages));
+    let (causes, paged) = call(move || s.failed_mail_for(&actor, page, cause)).await?;
+    if page > paged.pages {
+        return Err(past_end(page, paged.pages));
     }
     let mut c = page_context(&v, "admin_mail", "Misslyckade e-postmeddelanden");
-    c.insert("mails", &mails.items);
-    c.insert("total", &mails.total);
+    let causes: Vec<serde_json::Value> = causes
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "code": x.cause.as_str(),
+                "label": x.cause.label_sv(),
+                "advice": x.cause.advice_sv(),
+                "count": x.count,
+                "chosen": Some(x.cause) == cause,
+            })
+        })
+        .collect();
+    let mails: Vec<serde_json::Value> = paged
+        .items
+        .iter()
+        .map(|m| {
+            let cause = FailureCause::parse(&m.cause).unwrap_or(FailureCause::Other);
+            serde_json::json!({
+                "id": m.id, "to": m.to, "subject": m.subject, "reference": m.reference,
+                "attempts": m.attempts, "last_error": m.last_error, "created_at": m.created_at,
+                "cause": cause.label_sv(),
+            })
+        })
+        .collect();
+    let chosen = cause.map(|x| x.as_str()).unwrap_or("");
+    let params: Vec<(&str, &str)> = if chosen.is_empty() {
+        Vec::new()
+    } else {
+        vec![("orsak", chosen)]
+    };
+    c.insert("causes", &causes);
+    c.insert("mails", &mails);
+    c.insert("chosen", chosen);
+    c.insert(
+        "total",
+        &causes
+            .iter()
+            .filter_map(|x| x["count"].as_i64())
+            .sum::<i64>(),
+    );
+    c.insert("listed", &paged.total);
     c.insert(
         "pager",
         &Pager::new(
             page,
-            mails.pages,
-            mails.total,
+            paged.pages,
+            paged.total,
             "/admin/mail",
-            &[],
+            &params,
             "Sidor med misslyckade meddelanden",
         ),
     );
     html::render("admin_mail.html", &c, StatusCode::OK)
 }
-
 pub async fn retry_mail(
     svc: Svc,
     v: Viewer,
@@ -106,12 +159,81 @@ pub async fn retry_mail(
     Ok(flash::redirect("/admin/mail", Confirmation::MailRetried))
 }
 
+/// "Skicka alla igen": every failed mail, or those of the cause the form names.
+pub async fn retry_all_mail(svc: Svc, v: Viewer, form: Posted) -> Result<HttpResponse, PageError> {
+    let cause = cause_of(form.get("orsak").as_deref())?;
+    let s = svc.into_inner();
+    call(move || s.retry_failed(&v.actor, cause)).await?;
+    Ok(flash::redirect("/admin/mail", Confirmation::MailRetriedAll))
+}
+
+/// The people list's query: a page, and words to find people by.
+#[derive(Debug, Deserialize)]
+pub struct UsersQuery {
+    sida: Option<String>,
+    page: Option<String>,
+    q: Option<String>,
+}
+
 async fn users_page(
     svc: Svc,
     v: &Viewer,
     page: i64,
+    query: String,
+) -> Result<HttpResponse, PageError> {
+    let s = svc.clone().into_inner();
+    let actor = v.actor.clone();
+    let q = query.clone();
+    let users = call(move || s.users_overview(&actor, page, &q)).await?;
+    if page > users.pages {
+        return Err(past_end(page, users.pages));
+    }
+    let structure = &svc.config.structure;
+    let mut c = page_context(v, "admin_users", "Användare och medlemskap");
+    c.insert("users", &users.items.iter().map(|u| serde_json::json!({
+        "id": u.id, "email": u.email, "name": u.name, "role": u.role, "disabled": u.disabled,
+        "unit": structure.units.get(&u.unit).map_or(u.unit.as_str(), |x| x.name.as_str()),
+        "memberships": u.memberships.iter().map(|m| {
+            structure.forum(m).map_or(m.as_str(), |f| f.name.as_str())
+        }).collect::<Vec<_>>(),
+    })).collect::<Vec<_>>());
+    c.insert("total", &users.total);
+    c.insert("query", &query);
+    let params: Vec<(&str, &str)> = if query.is_empty() {
+        Vec::new()
+    } else {
+        vec![("q", query.as_str())]
+    };
+    c.insert(
+        "pager",
+        &Pager::new(
+            page,
+            users.pages,
+            users.total,
+            "/admin/anvandare",
+            &params,
+            "Sidor med användare",
+        ),
+    );
+    html::render("admin_users.html", &c, StatusCode::OK)
+}
+
+pub async fn users(
+    svc: Svc,
+    v: Viewer,
+    q: web::Query<UsersQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
+    let query = q.q.clone().unwrap_or_default().trim().to_string();
+    users_page(svc, &v, page, query).await
+}
+
+/// A person's page: who they are and their memberships as checkboxes, by level.
+async fn person_page(
+    svc: Svc,
+    v: &Viewer,
+    id: i64,
     errors: BTreeMap<String, String>,
-    values: Value,
 ) -> Result<HttpResponse, PageError> {
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -120,53 +242,71 @@ async fn users_page(
     };
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
-    let users = call(move || s.users_overview(&actor, page)).await?;
-    if page > users.pages {
-        return Err(past_end(page, users.pages));
+    let person = call(move || s.person(&actor, id)).await?;
+    let structure = &svc.config.structure;
+    let mut forums = svc.forums();
+    forums.sort_by(|a, b| (a.level, &a.name).cmp(&(b.level, &b.name)));
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    for level in Level::ALL {
+        let here: Vec<serde_json::Value> = forums
+            .iter()
+            .filter(|f| f.level == *level)
+            .map(|f| {
+                serde_json::json!({
+                    "code": f.code,
+                    "name": f.name,
+                    "member": person.memberships.contains(&f.code),
+                })
+            })
+            .collect();
+        if !here.is_empty() {
+            groups.push(serde_json::json!({"level": level.title_sv(), "code": level.as_str(), "forums": here}));
+        }
     }
-    let mut c = page_context(v, "admin_users", "Användare och medlemskap");
-    c.insert("users", &users.items.iter().map(|u| serde_json::json!({
-        "email": u.email, "name": u.name, "role": u.role, "disabled": u.disabled,
-        "unit": svc.config.structure.units.get(&u.unit).map_or(u.unit.as_str(), |x| x.name.as_str()),
-        "memberships": u.memberships.iter().map(|m| serde_json::json!({
-            "code": m,
-            "name": svc.config.structure.forum(m).map_or(m.as_str(), |f| f.name.as_str()),
-        })).collect::<Vec<_>>(),
-    })).collect::<Vec<_>>());
-    c.insert("total", &users.total);
-    c.insert(
-        "pager",
-        &Pager::new(
-            page,
-            users.pages,
-            users.total,
-            "/admin/anvandare",
-            &[],
-            "Sidor med användare",
-        ),
-    );
-    c.insert("forums", &svc.forums());
+    let mut c = page_context(v, "admin_users", &person.name);
+    c.insert("person", &serde_json::json!({
+        "id": person.id, "name": person.name, "email": person.email, "role": person.role,
+        "disabled": person.disabled,
+        "unit": structure.units.get(&person.unit).map_or(person.unit.as_str(), |x| x.name.as_str()),
+    }));
+    c.insert("groups", &groups);
     c.insert("errors", &errors);
-    c.insert("values", &with_defaults(values, &["email", "forum"]));
-    html::render("admin_users.html", &c, status)
+    html::render("admin_person.html", &c, status)
 }
 
-pub async fn users(
+pub async fn person(svc: Svc, v: Viewer, id: web::Path<i64>) -> Result<HttpResponse, PageError> {
+    person_page(svc, &v, id.into_inner(), BTreeMap::new()).await
+}
+
+/// Saves a person's memberships as checked, and comes back to the same person.
+pub async fn save_person(
     svc: Svc,
     v: Viewer,
-    q: web::Query<PageQuery>,
+    id: web::Path<i64>,
+    form: Posted,
 ) -> Result<HttpResponse, PageError> {
-    let page = q.number()?;
-    users_page(
-        svc,
-        &v,
-        page,
-        BTreeMap::new(),
-        Value::Object(Default::default()),
-    )
-    .await
+    let id = id.into_inner();
+    let forums = form.all("forum");
+    let s = svc.clone().into_inner();
+    let actor = v.actor.clone();
+    match run(move || s.set_memberships(&actor, id, &forums)).await? {
+        Ok(change) => Ok(flash::redirect(
+            &format!("/admin/anvandare/{id}"),
+            if change.is_empty() {
+                Confirmation::MembershipUnchanged
+            } else {
+                Confirmation::MembershipsSaved
+            },
+        )),
+        Err(ServiceError::Invalid(errs)) => {
+            person_page(svc, &v, id, errors_by_field("", &errs)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
+/// The earlier form by e-mail address (kept for its address): one membership added or
+/// removed, then the person's page.
 pub async fn change_membership(
     svc: Svc,
     v: Viewer,
@@ -178,28 +318,14 @@ pub async fn change_membership(
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     match run(move || s.change_membership(&actor, &email, &forum, add)).await? {
-        Ok(_) => Ok(flash::redirect(
-            "/admin/anvandare",
-            if add {
-                Confirmation::MembershipAdded
-            } else {
-                Confirmation::MembershipRemoved
+        Ok((person, changed)) => Ok(flash::redirect(
+            &format!("/admin/anvandare/{}", person.id),
+            match (changed, add) {
+                (false, _) => Confirmation::MembershipUnchanged,
+                (true, true) => Confirmation::MembershipAdded,
+                (true, false) => Confirmation::MembershipRemoved,
             },
         )),
-        Err(ServiceError::Invalid(errs)) => {
-            let errors = errors_by_field("", &errs)
-                .into_iter()
-                .map(|(k, m)| {
-                    let k = if k.ends_with("member") {
-                        "forum".to_string()
-                    } else {
-                        k
-                    };
-                    (k, m)
-                })
-                .collect();
-            users_page(svc, &v, 1, errors, Value::Object(form.values())).await
-        }
         Err(e) => Err(e.into()),
     }
 }

@@ -102,8 +102,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/installningar", web::post().to(admin::save_settings))
             .route("/admin/mail", web::get().to(admin::failed_mail))
             .route("/admin/mail/{id}/retry", web::post().to(admin::retry_mail))
+            .route(
+                "/admin/mail/skicka-igen",
+                web::post().to(admin::retry_all_mail),
+            )
             .route("/admin/anvandare", web::get().to(admin::users))
-            .route("/admin/anvandare", web::post().to(admin::change_membership)),
+            .route("/admin/anvandare", web::post().to(admin::change_membership))
+            .route("/admin/anvandare/{id}", web::get().to(admin::person))
+            .route("/admin/anvandare/{id}", web::post().to(admin::save_person)),
     );
 }
 

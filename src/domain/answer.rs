@@ -53,6 +53,17 @@ impl BindingStatus {
         }
     }
 
+    /// What the status means beyond the one line: when it applies and what to do.
+    pub fn more_sv(self) -> &'static str {
+        match self {
+            BindingStatus::Guidance => "Vägledande svar ges på alla nivåer. De visar hur frågan har bedömts och hjälper till att bedöma lika, men binder inte den som beslutar.",
+            BindingStatus::Temporary => "Tillfälligt stöd ges när ett bindande svar dröjer. Det har ett omprövningsdatum; då ska det ersättas av ett nytt svar eller förlängas. Efter datumet gäller det inte längre.",
+            BindingStatus::Binding => "Bindande svar ges av processforum och gäller tills de ersätts eller återkallas.",
+            BindingStatus::Superseded => "Ett senare svar på samma fråga, eller ett bindande svar på en likadan fråga, har ersatt det. Svaret visas för historikens skull; följ det nya svaret.",
+            BindingStatus::Withdrawn => "Den som gav svaret har dragit tillbaka det, till exempel för att det byggde på felaktiga uppgifter. Det ska inte användas i något ärende.",
+        }
+    }
+
     /// One line telling the reader what the status means for their case.
     pub fn explanation_sv(self) -> &'static str {
         match self {

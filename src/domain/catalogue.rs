@@ -380,7 +380,8 @@ pub enum FieldProblem {
     Empty,
     NulCharacter,
     /// Personal data of a kind (its Swedish name) between two character positions.
-    PersonalData { kind: &'static str, first: usize, last: usize },
+    /// `after`: the words just before it (never the personal data itself), to find it by.
+    PersonalData { kind: &'static str, first: usize, last: usize, after: String },
     NotADate { value: String },
     YearOutOfRange { value: String },
     NotATime { value: String },
@@ -451,16 +452,13 @@ impl Worded for FieldProblem {
             TooMany { max } => ("too-many", format!("has more than {max} items"), format!("Får ha högst {max} värden.")),
             Empty => ("empty", "is empty".into(), "Får inte vara tomt.".into()),
             NulCharacter => ("nul-character", "contains a NUL character".into(), "Innehåller ett otillåtet tecken (NUL).".into()),
-            PersonalData { kind, first, last } => {
-                let (en_at, sv_at) = if last > first {
-                    (format!("at characters {first}–{last}"), format!("tecken {first}–{last}"))
-                } else {
-                    (format!("at character {first}"), format!("tecken {first}"))
-                };
+            PersonalData { kind, first, last, after } => {
+                let en_at = if last > first { format!("at characters {first}–{last}") } else { format!("at character {first}") };
+                let sv_at = if after.is_empty() { "i början av texten".to_string() } else { format!("efter ”{after}”") };
                 (
                     "personal-data",
                     format!("contains personal data ({kind} {en_at}); questions must be anonymised"),
-                    format!("Innehåller personuppgifter ({kind}, {sv_at}). Frågor och svar ska vara avidentifierade."),
+                    format!("Innehåller personuppgifter: {} {kind} {sv_at}. Ta bort uppgiften eller skriv om så att ingen person kan kännas igen; frågor och svar ska vara avidentifierade.", if kind.starts_with("e-post") { "en" } else { "ett" }),
                 )
             }
             NotADate { value } => ("not-a-date", format!("'{value}' is not a date in the form YYYY-MM-DD"), format!("'{value}' är inget datum. Skriv det som YYYY-MM-DD, till exempel 2026-03-31.")),
@@ -658,6 +656,7 @@ mod tests {
             kind: "telefonnummer",
             first: 10,
             last: 22,
+            after: "ring sökanden på".into(),
         };
         assert_eq!(
             p.en(),
@@ -665,7 +664,7 @@ mod tests {
         );
         assert_eq!(
             p.sv(),
-            "Innehåller personuppgifter (telefonnummer, tecken 10–22). Frågor och svar ska vara avidentifierade."
+            "Innehåller personuppgifter: ett telefonnummer efter ”ring sökanden på”. Ta bort uppgiften eller skriv om så att ingen person kan kännas igen; frågor och svar ska vara avidentifierade."
         );
         assert_eq!(
             FieldProblem::TooLong { max: 200 }.sv(),

@@ -13,6 +13,18 @@ pub struct Checks {
     pub errors: Vec<FieldError>,
 }
 
+/// Up to `n` words of `text` just before byte `at` (none of them personal data: the scan stops
+/// at the match), to point to a place in a text without quoting what is there.
+fn words_before(text: &str, at: usize, n: usize) -> String {
+    let before = text.get(..at).unwrap_or("");
+    let words: Vec<&str> = before.split_whitespace().collect();
+    let from = words.len().saturating_sub(n);
+    words[from..]
+        .join(" ")
+        .trim_end_matches([',', ':', ';', '(', '"', '”'])
+        .to_string()
+}
+
 impl Checks {
     pub fn fail(&mut self, field: &str, problem: FieldProblem) {
         self.errors.push(FieldError::new(field, problem));
@@ -34,6 +46,7 @@ impl Checks {
                     kind: m.kind.label(),
                     first,
                     last,
+                    after: words_before(value, m.start, 4),
                 },
             );
         }
@@ -164,6 +177,28 @@ pub fn is_country_code(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn personal_data_is_pointed_to_by_the_words_before_it_never_quoted() {
+        let mut checks = Checks::default();
+        checks.free_text(
+            "body",
+            "Kan vi ringa sökanden på 070-123 45 67 i morgon?",
+            1000,
+        );
+        checks.free_text("title", "070-123 45 67 är numret", 1000);
+        let errors = checks.finish().unwrap_err();
+        let crate::service::ServiceError::Invalid(errors) = errors else {
+            panic!("{errors:?}");
+        };
+        let sv: Vec<String> = errors.iter().map(|e| e.message_sv.clone()).collect();
+        assert!(
+            sv[0].contains("ett telefonnummer efter ”vi ringa sökanden på”"),
+            "{sv:?}"
+        );
+        assert!(sv[1].contains("i början av texten"), "{sv:?}");
+        assert!(sv.iter().all(|m| !m.contains("070")), "never repeated");
+    }
 
     #[test]
     fn collects_every_problem() {

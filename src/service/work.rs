@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::questions::utc;
 use super::views::QuestionView;
-use super::{Actor, Service, ServiceResult};
-use crate::domain::catalogue::Refusal;
+use super::{Actor, Service, ServiceError, ServiceResult};
+use crate::domain::catalogue::{FieldProblem, Hint, Refusal, Thing};
 use crate::domain::paging::Paging;
 use crate::domain::question::{Priority, Status};
 use crate::domain::queue::QueueRank;
@@ -97,15 +97,34 @@ impl Service {
 
     /// Every waiting question in the structure that is overdue or at risk now, in working
     /// order; for the legal department and administrators.
-    pub fn late_list(&self, actor: &Actor, page: i64) -> ServiceResult<WorkList> {
+    /// With `forum`, only the questions waiting there.
+    pub fn late_list(
+        &self,
+        actor: &Actor,
+        page: i64,
+        forum: Option<&str>,
+    ) -> ServiceResult<WorkList> {
         if !actor.may_oversee() {
             return Err(Refusal::LateListLegalOnly.into());
         }
         let paging = super::pages::page_of(page, WORK_PER_PAGE)?;
+        if let Some(f) = forum.filter(|f| self.config.structure.forum(f).is_none()) {
+            return Err(ServiceError::invalid(
+                "forum",
+                FieldProblem::Unknown {
+                    thing: Thing::Forum,
+                    value: f.into(),
+                    hint: Hint::SeeApi("/api/v1/forums"),
+                },
+            ));
+        }
         let now = self.clock.now();
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let ranked = self.ranked_late(c, actor, now)?;
+            let mut ranked = self.ranked_late(c, actor, now)?;
+            if let Some(f) = forum {
+                ranked.retain(|(_, w)| w.forum == f);
+            }
             self.work_page(c, actor, ranked, paging, now, |_| {
                 WorkReason::LateInStructure
             })

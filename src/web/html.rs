@@ -35,6 +35,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("mine.html", include_str!("../../templates/pages/mine.html")),
     ("work.html", include_str!("../../templates/pages/work.html")),
     (
+        "binding_help.html",
+        include_str!("../../templates/pages/binding_help.html"),
+    ),
+    (
         "admin_person.html",
         include_str!("../../templates/pages/admin_person.html"),
     ),
@@ -293,13 +297,80 @@ fn days(v: &Value, _: &Args) -> tera::Result<Value> {
     Ok(format!("{d:.1}").replace('.', ",").into())
 }
 
+/// The order of the fields on the forms, for the error summaries: a summary lists its errors
+/// as the form shows its fields, not in the alphabetical order of their names.
+const FIELD_ORDER: &[&str] = &[
+    "email",
+    "password",
+    "title",
+    "body",
+    "process",
+    "category",
+    "tags",
+    "countries",
+    "priority",
+    "urgent_reason",
+    "binding_status",
+    "review_date",
+    "references",
+    "superseded_by",
+    "settled_by",
+    "to_forum",
+    "of",
+    "assignee",
+    "decision",
+    "outcome",
+    "note",
+    "mail",
+    "forum",
+];
+
+/// The field errors of a form as a list in the form's order: `{id, label, message}`, where
+/// `id` is the field's element id and `label` its Swedish name.
+fn error_list(v: &Value, _: &Args) -> tera::Result<Value> {
+    let Value::Object(errors) = v else {
+        return Ok(Value::Array(Vec::new()));
+    };
+    let mut list: Vec<(usize, &String, &Value)> = errors
+        .iter()
+        .map(|(key, message)| {
+            let field = key.rsplit('.').next().unwrap_or(key);
+            let field = field.split('[').next().unwrap_or(field);
+            let at = FIELD_ORDER
+                .iter()
+                .position(|f| *f == field)
+                .unwrap_or(FIELD_ORDER.len());
+            (at, key, message)
+        })
+        .collect();
+    list.sort_by_key(|(at, key, _)| (*at, (*key).clone()));
+    Ok(Value::Array(
+        list.into_iter()
+            .map(|(_, key, message)| {
+                serde_json::json!({
+                    "id": key.replace('.', "-"),
+                    "label": field_label(key),
+                    "message": message,
+                })
+            })
+            .collect(),
+    ))
+}
+
 /// The Swedish label of a form field named in an error ("answer.body" is the answer's body).
 fn field_sv(v: &Value, _: &Args) -> tera::Result<Value> {
-    let s = text(v);
-    let field = s.rsplit('.').next().unwrap_or(&s);
-    Ok(match field {
+    Ok(field_label(&text(v)).into())
+}
+
+fn field_label(s: &str) -> String {
+    if s == "answer.body" {
+        return "Svar".into();
+    }
+    let field = s.rsplit('.').next().unwrap_or(s);
+    let field = field.split('[').next().unwrap_or(field);
+    match field {
         "title" => "Rubrik",
-        "body" => "Text",
+        "body" => "Fråga",
         "process" => "Process",
         "category" => "Kategori",
         "tags" => "Taggar",
@@ -318,10 +389,11 @@ fn field_sv(v: &Value, _: &Args) -> tera::Result<Value> {
         "assignee" => "Tilldela till",
         "mail" => "E-post",
         "forum" => "Forum",
-        "decision" => "Bedömning",
-        other => return Ok(other.to_string().into()),
+        "decision" | "outcome" => "Bedömning",
+        "superseded_by" => "Ersatt av",
+        other => other,
     }
-    .into())
+    .to_string()
 }
 
 fn urlencode(v: &Value, _: &Args) -> tera::Result<Value> {
@@ -382,6 +454,7 @@ fn register_filters(t: &mut Tera) {
     t.register_filter("days", days);
     t.register_filter("urlencode", urlencode);
     t.register_filter("field_sv", field_sv);
+    t.register_filter("error_list", error_list);
 }
 
 /// The static files: our own CSS and the small script that only enhances.

@@ -1238,4 +1238,37 @@ fn each_role_starts_on_its_work_list_on_a_desk_and_on_a_phone() {
     assert!(list.contains("över"), "{list}");
     b.check_accessibility("late list");
     b.screenshots("late-list");
+
+    // Search on a phone: the filters fold behind "Filtrera", so the hits come first.
+    b.goto(&format!("{base}/sok?q=fr%C3%A5ga"));
+    b.resize(390, 844);
+    let top = |css: &str| {
+        b.run_with(
+            "const e = document.querySelector(arguments[0]); return e ? e.getBoundingClientRect().top + window.scrollY : -1;",
+            json!([css]),
+        )
+        .as_f64()
+        .unwrap_or(-1.0)
+    };
+    let shown = |css: &str| {
+        b.run_with(
+            "const e = document.querySelector(arguments[0]); return !!e && e.getBoundingClientRect().height > 0;",
+            json!([css]),
+        ) == json!(true)
+    };
+    assert!(!shown(".facet-list") && shown("a.filter-button"));
+    let hits = top("#hits-heading");
+    assert!(
+        (0.0..844.0).contains(&hits),
+        "the hits start on the first screen: {hits}"
+    );
+    b.screenshot("search-phone");
+    b.click("a.filter-button");
+    assert!(shown(".facet-list"), "Filtrera opens the filters");
+    b.screenshot("search-phone-filters");
+    b.resize(1280, 800);
+    assert!(
+        shown(".facet-list") && !shown("a.filter-button"),
+        "on a desk: always open"
+    );
 }

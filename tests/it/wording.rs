@@ -206,6 +206,7 @@ fn no_page_a_person_reads_shows_a_raw_code_or_english() {
     let codes = raw_codes();
     let mut problems: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut walked = 0;
+    let mut visited_help = false;
     for (email, who) in PEOPLE {
         let mut c = Client::new(&app);
         assert_eq!(c.sign_in(email, DEMO_PASSWORD).status, 303, "{email}");
@@ -234,6 +235,7 @@ fn no_page_a_person_reads_shows_a_raw_code_or_english() {
                 continue;
             }
             walked += 1;
+            visited_help |= path.starts_with("/svarets-status");
             assert!(page.status < 500, "{who}: {path} gave {}", page.status);
             let text = readable(&page.body);
             for w in words(&text) {
@@ -256,6 +258,10 @@ fn no_page_a_person_reads_shows_a_raw_code_or_english() {
         }
     }
     eprintln!("{walked} pages walked");
+    assert!(
+        visited_help,
+        "the badges lead to the page that says what an answer's status means"
+    );
     assert!(walked > 60, "only {walked} pages walked");
     let report: Vec<String> = problems
         .iter()

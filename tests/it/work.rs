@@ -297,6 +297,21 @@ fn failed_mail_is_grouped_by_cause_with_subjects_and_sent_again_a_cause_at_a_tim
     let o = office();
     let pool = eskalera::store::connect(&o.app.db.url).unwrap();
     let mut conn = pool.get().unwrap();
+    // Once the mailer has sent them all, so that it no longer holds one it would mark sent.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while outbox::table
+        .filter(outbox::status.ne("sent"))
+        .count()
+        .get_result::<i64>(&mut **conn)
+        .unwrap()
+        > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mailer never caught up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let ids: Vec<i64> = outbox::table
         .select(outbox::id)
         .order(outbox::id)
@@ -347,4 +362,58 @@ fn failed_mail_is_grouped_by_cause_with_subjects_and_sent_again_a_cause_at_a_tim
         ids.len() - rejected,
         "only that cause went again"
     );
+}
+
+#[test]
+fn every_binding_status_is_explained_on_one_page_that_badges_link_to() {
+    let o = office();
+    let mut c = signed_in(&o.app, "ledig@test.se");
+    let page = c.get("/svarets-status");
+    assert_eq!(page.status, 200);
+    for code in [
+        "binding",
+        "temporary",
+        "guidance",
+        "superseded",
+        "withdrawn",
+    ] {
+        assert!(page.body.contains(&format!("id=\"{code}\"")), "{code}");
+    }
+    assert!(
+        page.body.contains("Kan ges av: processforum."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("omprövningsdatum"));
+}
+
+#[test]
+fn the_overview_links_its_counts_to_the_questions_and_sorts_its_forums() {
+    let o = office();
+    let mut c = signed_in(&o.app, "jurist@test.se");
+    let page = c.get("/oversikt");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains(&format!("href=\"/forsenade?forum={UNIT}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("href=\"/oversikt?ordning=namn#forums-heading\""));
+    assert!(page.body.contains("aria-sort=\"descending\""));
+    assert_eq!(c.get("/oversikt?ordning=vantar").status, 200);
+    assert_eq!(c.get("/oversikt?ordning=nej").status, 422);
+    let late = c.get(&format!("/forsenade?forum={UNIT}"));
+    assert_eq!(late.status, 200);
+    assert!(
+        late.body.contains("<strong>2</strong> frågor"),
+        "{}",
+        late.body
+    );
+    assert!(late.body.contains("Hos Asylprövningsenheten i Luleå."));
+    let other = c.get("/forsenade?forum=u-malmo-asyl");
+    assert!(other.body.contains("<strong>0</strong> frågor"));
+    assert_eq!(c.get("/forsenade?forum=nope").status, 422);
 }

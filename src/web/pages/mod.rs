@@ -81,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/svar/{id}/status",
                 web::post().to(questions::binding_status),
             )
+            .route("/svarets-status", web::get().to(questions::binding_help))
             .route("/ko", web::get().to(queue::queue))
             .route("/sok", web::get().to(search::search))
             .route("/oversikt", web::get().to(oversight::overview))

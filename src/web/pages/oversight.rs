@@ -39,7 +39,18 @@ fn level_name(code: &str) -> String {
 pub struct OverviewQuery {
     sida: Option<String>,
     page: Option<String>,
+    /// How the forums are sorted: forsenade (default), risk, vantar, aldst or namn.
+    ordning: Option<String>,
 }
+
+/// The orders of the overview's forum table: its code in the address and its heading.
+const FORUM_ORDERS: &[(&str, &str)] = &[
+    ("namn", "Forum"),
+    ("vantar", "Väntar"),
+    ("risk", "Riskerar försening"),
+    ("forsenade", "Försenade"),
+    ("aldst", "Äldsta (arbetsdagar)"),
+];
 
 pub async fn overview(
     svc: Svc,
@@ -47,6 +58,30 @@ pub async fn overview(
     q: web::Query<OverviewQuery>,
 ) -> Result<HttpResponse, PageError> {
     let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
+    let order = q
+        .ordning
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .unwrap_or("forsenade");
+    if !FORUM_ORDERS.iter().any(|(code, _)| *code == order) {
+        return Err(ServiceError::invalid(
+            "ordning",
+            FieldProblem::Unknown {
+                thing: Thing::Column,
+                value: order.into(),
+                hint: Hint::OneOf(
+                    FORUM_ORDERS
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            },
+        )
+        .into());
+    }
+    let order = order.to_string();
     let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     let (by_level, by_forum, reviews) = call(move || {
@@ -69,10 +104,40 @@ pub async fn overview(
         .iter()
         .map(|r| json!({"name": level_name(&r.group), "row": r}))
         .collect();
-    let forums: Vec<_> = by_forum
-        .rows
-        .iter()
-        .filter(|r| r.open > 0)
+    let mut rows: Vec<_> = by_forum.rows.iter().filter(|r| r.open > 0).collect();
+    // Most urgent first whatever the column, then by name; "namn" is alphabetical.
+    let name = |r: &crate::service::reports::BacklogRow| forum_name(&svc, &r.group);
+    match order.as_str() {
+        "namn" => rows.sort_by_key(|r| name(r)),
+        "risk" => rows.sort_by_key(|r| {
+            (
+                std::cmp::Reverse(r.at_risk),
+                std::cmp::Reverse(r.overdue),
+                name(r),
+            )
+        }),
+        "vantar" => rows.sort_by_key(|r| {
+            (
+                std::cmp::Reverse(r.open),
+                std::cmp::Reverse(r.overdue),
+                name(r),
+            )
+        }),
+        "aldst" => rows.sort_by(|a, b| {
+            b.oldest_working_days
+                .total_cmp(&a.oldest_working_days)
+                .then_with(|| name(a).cmp(&name(b)))
+        }),
+        _ => rows.sort_by_key(|r| {
+            (
+                std::cmp::Reverse(r.overdue),
+                std::cmp::Reverse(r.at_risk),
+                name(r),
+            )
+        }),
+    }
+    let forums: Vec<_> = rows
+        .into_iter()
         .map(|r| {
             json!({
                 "name": forum_name(&svc, &r.group),
@@ -81,9 +146,14 @@ pub async fn overview(
             })
         })
         .collect();
+    let orders: Vec<_> = FORUM_ORDERS
+        .iter()
+        .map(|(code, heading)| json!({"code": code, "heading": heading, "current": *code == order}))
+        .collect();
     let mut c = page_context(&v, "overview", "Översikt");
     c.insert("levels", &levels);
     c.insert("forums", &forums);
+    c.insert("orders", &orders);
     c.insert("reviews", &reviews.items);
     c.insert("reviews_total", &reviews.total);
     c.insert(

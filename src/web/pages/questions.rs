@@ -260,6 +260,32 @@ pub async fn show(svc: Svc, v: Viewer, id: web::Path<String>) -> Result<HttpResp
     Ok(see_other(&format!("/fragor/{n}")))
 }
 
+/// "Vad betyder svarets status?": every binding status, what it means and which levels give it
+/// (from the configured rules), linked from every badge.
+pub async fn binding_help(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
+    use crate::domain::answer::BindingStatus;
+    use crate::domain::structure::Level;
+    let statuses: Vec<Value> = BindingStatus::ALL
+        .iter()
+        .map(|b| {
+            let levels: Vec<&str> = Level::ALL
+                .iter()
+                .filter(|l| svc.config.issue_rules.may_issue(**l, *b))
+                .map(|l| l.title_sv())
+                .collect();
+            json!({
+                "code": b.as_str(),
+                "explanation": b.explanation_sv(),
+                "more": b.more_sv(),
+                "levels": levels.join(", ").to_lowercase(),
+            })
+        })
+        .collect();
+    let mut c = page_context(&v, "binding_help", "Vad betyder svarets status?");
+    c.insert("statuses", &statuses);
+    html::render("binding_help.html", &c, StatusCode::OK)
+}
+
 /// A question's address in mail, sent on to its page.
 pub async fn mail_link(id: web::Path<i64>) -> HttpResponse {
     HttpResponse::MovedPermanently()

@@ -16,6 +16,8 @@ use crate::web::session::Viewer;
 pub struct WorkQuery {
     sida: Option<String>,
     page: Option<String>,
+    /// The late list of one forum (from the overview).
+    forum: Option<String>,
 }
 
 /// Where each role starts: the legal department on what is late, forum members on their work,
@@ -58,11 +60,17 @@ async fn work_page(
     late: bool,
 ) -> Result<HttpResponse, PageError> {
     let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
-    let s = svc.into_inner();
+    let forum = q.forum.clone().filter(|f| !f.trim().is_empty());
+    let forum_name = forum
+        .as_deref()
+        .and_then(|f| svc.config.structure.forum(f))
+        .map(|f| f.name.clone());
+    let s = svc.clone().into_inner();
     let actor = v.actor.clone();
+    let one = forum.clone();
     let list = call(move || {
         if late {
-            s.late_list(&actor, page)
+            s.late_list(&actor, page, one.as_deref())
         } else {
             s.work_list(&actor, page)
         }
@@ -79,6 +87,11 @@ async fn work_page(
     let mut c = page_context(&v, nav, title);
     c.insert("list", &list);
     c.insert("late_list", &late);
+    c.insert("forum_name", &forum_name);
+    let params: Vec<(&str, &str)> = forum
+        .as_deref()
+        .map(|f| vec![("forum", f)])
+        .unwrap_or_default();
     c.insert(
         "pager",
         &Pager::new(
@@ -86,7 +99,7 @@ async fn work_page(
             list.pages,
             list.total,
             path,
-            &[],
+            &params,
             format!("Sidor i {title}"),
         ),
     );

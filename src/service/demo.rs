@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::questions::{
     AnswerInput, AssignInput, BindingStatusInput, DuplicateInput, EscalateInput, NewQuestionInput,
-    NoteInput,
+    NoteInput, QuestionRef,
 };
 use super::users::NewUserInput;
 use super::{Actor, Role, Service, ServiceError, ServiceResult};
@@ -301,7 +301,7 @@ impl Service {
                         &actor,
                         id,
                         &DuplicateInput {
-                            of,
+                            of: of.map(QuestionRef::Id),
                             note: step.note.clone(),
                         },
                         None,

@@ -84,6 +84,9 @@ pub struct QuestionView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub sla: Option<SlaView>,
+    /// The binding status of the question's latest answer; null while it has none.
+    #[schema(value_type = Option<String>)]
+    pub answer_status: Option<BindingStatus>,
 }
 
 /// An answer to another question that replaced this question's answer.

@@ -7,6 +7,7 @@ use super::models::*;
 use super::prepared::Reused;
 use super::schema::{answers, events, questions, stage_pauses, stages};
 use super::{DbConnection, StoreResult};
+use crate::domain::answer::BindingStatus;
 use crate::domain::question::{EventKind, Priority, Status};
 use crate::domain::structure::Level;
 use crate::domain::Code;
@@ -708,6 +709,28 @@ pub fn answers_for(conn: &mut DbConnection, question_ids: &[i64]) -> StoreResult
         .filter(answers::question_id.eq_any(question_ids))
         .order((answers::question_id, answers::id))
         .load(conn)?)
+}
+
+/// The binding status of the latest answer (highest id) of each of `question_ids` that has one.
+pub fn latest_answer_statuses(
+    conn: &mut DbConnection,
+    question_ids: &[i64],
+) -> StoreResult<Vec<(i64, BindingStatus)>> {
+    let mut latest: std::collections::HashMap<i64, (i64, BindingStatus)> =
+        std::collections::HashMap::new();
+    for chunk in question_ids.chunks(500) {
+        let rows: Vec<(i64, i64, BindingStatus)> = answers::table
+            .filter(answers::question_id.eq_any(chunk))
+            .select((answers::question_id, answers::id, answers::binding_status))
+            .load(conn)?;
+        for (q, id, status) in rows {
+            let e = latest.entry(q).or_insert((id, status));
+            if id >= e.0 {
+                *e = (id, status);
+            }
+        }
+    }
+    Ok(latest.into_iter().map(|(q, (_, s))| (q, s)).collect())
 }
 
 /// One page of the temporary answers whose review date (YYYY-MM-DD, so text order is date

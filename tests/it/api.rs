@@ -307,3 +307,45 @@ fn countries_are_named_as_people_name_them() {
     let filtered = app.get("/api/v1/search?q=dopintyg&country=Vitryssland", &t);
     assert_eq!(filtered.ok()["total"], 1, "{}", filtered.ok());
 }
+
+/// An API field that names a question takes its PS number as people see it, as the forms do.
+#[test]
+fn a_duplicate_is_named_by_its_ps_number_in_the_api() {
+    let app = TestApp::start();
+    let asker = app.user("a@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let member = app.user(
+        "m@test.se",
+        "u-lulea-asyl",
+        &["u-lulea-asyl"],
+        Role::Caseworker,
+    );
+    let first = app.ask(&asker, "Första frågan", "asyl_forstagang");
+    let second = app.ask(&asker, "Samma fråga igen", "asyl_forstagang");
+    let reference = app.get(&format!("/api/v1/questions/{first}"), &asker).ok()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &format!("/api/v1/questions/{second}/claim"),
+        &member,
+        json!({}),
+    )
+    .status(200);
+    let unknown = app.post(
+        &format!("/api/v1/questions/{second}/duplicate"),
+        &member,
+        json!({"of": "PS-1999-999999"}),
+    );
+    assert_eq!(unknown.status(422)["errors"][0]["field"], "of");
+    let r = app.post(
+        &format!("/api/v1/questions/{second}/duplicate"),
+        &member,
+        json!({"of": reference.to_lowercase()}),
+    );
+    assert_eq!(r.status(200)["duplicate_of"], first);
+    let doc = app.get("/api/v1/openapi.json", &asker);
+    assert!(
+        doc.ok().to_string().contains("QuestionRef"),
+        "the document names both forms"
+    );
+}

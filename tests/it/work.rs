@@ -417,3 +417,48 @@ fn the_overview_links_its_counts_to_the_questions_and_sorts_its_forums() {
     assert!(other.body.contains("<strong>0</strong> frågor"));
     assert_eq!(c.get("/forsenade?forum=nope").status, 422);
 }
+
+#[test]
+fn lists_say_how_an_answered_question_was_answered() {
+    use eskalera::service::questions::AnswerInput;
+    let o = office();
+    let member = o.app.svc.actor_by_email("medlem@test.se").unwrap();
+    o.app.svc.claim(&member, o.fresh, None).unwrap();
+    o.app
+        .svc
+        .answer(
+            &member,
+            o.fresh,
+            &AnswerInput {
+                body: Some("Bedöm det så här.".into()),
+                binding_status: Some("guidance".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    let mut c = signed_in(&o.app, "fragar@test.se");
+    let mine = c.get("/mina");
+    let at = mine
+        .body
+        .find(&format!("href=\"/fragor/{}\"", o.fresh))
+        .unwrap();
+    let row = &mine.body[at..at + mine.body[at..].find("</tr>").unwrap()];
+    assert!(
+        row.contains("Besvarad") && row.contains("badge-guidance"),
+        "{row}"
+    );
+    let token = o.app.token("fragar@test.se");
+    let list = o.app.get("/api/v1/questions?mine=true", &token);
+    let statuses: Vec<&serde_json::Value> = list.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| &q["answer_status"])
+        .collect();
+    assert!(
+        statuses.contains(&&serde_json::json!("guidance")),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&&serde_json::Value::Null));
+}

@@ -689,7 +689,12 @@ impl Service {
         ev: Option<i64>,
     ) -> ServiceResult<QuestionDetail> {
         let note = note_for(Action::Duplicate, &input.note)?;
-        let Some(of) = input.of else {
+        let of = match &input.of {
+            None => None,
+            Some(QuestionRef::Id(n)) => Some(*n),
+            Some(QuestionRef::Reference(named)) => self.question_named("of", Some(named))?,
+        };
+        let Some(of) = of else {
             return Err(ServiceError::invalid(
                 "of",
                 FieldProblem::DuplicateOfRequired,

@@ -78,10 +78,19 @@ pub struct BindingStatusInput {
     pub note: Option<String>,
 }
 
+/// A question named as people name it: by its number, or by its reference as they see it
+/// ("PS-2026-000014", "ps-2026-14").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum QuestionRef {
+    Id(i64),
+    Reference(String),
+}
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct DuplicateInput {
-    /// Id of the question this one duplicates.
-    pub of: Option<i64>,
+    /// The question this one duplicates: its id, or its reference (PS-2026-000014).
+    pub of: Option<QuestionRef>,
     pub note: Option<String>,
 }
 

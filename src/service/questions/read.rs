@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
+use crate::domain::answer::BindingStatus;
 use crate::domain::catalogue::{FieldProblem, Hint, Missing, Thing};
 use crate::domain::paging::Paging;
 use crate::domain::question::{Priority, Status};
@@ -117,6 +118,7 @@ impl Service {
         q: &QuestionRow,
         people: &HashMap<i64, PersonView>,
         sla: Option<SlaView>,
+        answer_status: Option<BindingStatus>,
     ) -> ServiceResult<QuestionView> {
         Ok(QuestionView {
             id: q.id,
@@ -145,6 +147,7 @@ impl Service {
             created_at: utc(q.created_at),
             updated_at: utc(q.updated_at),
             sla,
+            answer_status,
         })
     }
 
@@ -226,7 +229,12 @@ impl Service {
         let now = self.clock.now();
         let sla = self.sla_view(&q, &stages, &pauses, now);
         Ok(QuestionDetail {
-            question: self.question_view(&q, &people, sla)?,
+            question: self.question_view(
+                &q,
+                &people,
+                sla,
+                answers.last().map(|a| a.binding_status),
+            )?,
             later_answer: later,
             answers: answers
                 .iter()
@@ -475,8 +483,14 @@ impl Service {
     ) -> ServiceResult<Vec<QuestionView>> {
         let mut slas = self.current_slas(c, rows, now)?;
         let people = Self::people(c, rows.iter().flat_map(|q| [q.asker_id, q.assignee_id]))?;
+        let ids: Vec<i64> = rows.iter().map(|q| q.id).collect();
+        let latest: HashMap<i64, BindingStatus> =
+            qs::latest_answer_statuses(c, &ids)?.into_iter().collect();
         rows.iter()
-            .map(|q| self.question_view(q, &people, slas.remove(&q.id)))
+            .map(|q| {
+                let latest = latest.get(&q.id).copied();
+                self.question_view(q, &people, slas.remove(&q.id), latest)
+            })
             .collect()
     }
 

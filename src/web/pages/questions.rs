@@ -27,7 +27,7 @@ const ASK_FIELDS: &[&str] = &[
 use crate::domain::paging::Paging;
 use crate::service::questions::{
     AnswerInput, AssignInput, BindingStatusInput, DuplicateInput, EscalateInput, ListQuery,
-    NewQuestionInput, NoteInput,
+    NewQuestionInput, NoteInput, QuestionRef,
 };
 use crate::service::search::SimilarQuery;
 use crate::service::{ServiceError, ServiceResult};
@@ -361,8 +361,8 @@ pub async fn act(
         }
         "duplicate" => {
             let (named, note) = (form.get("of"), form.get("note"));
+            let of = named.map(QuestionRef::Reference);
             run(move || {
-                let of = s.question_named("of", named.as_deref())?;
                 s.mark_duplicate(&a, id, &DuplicateInput { of, note }, ev)
                     .map(drop)
             })

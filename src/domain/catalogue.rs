@@ -552,9 +552,7 @@ pub enum Confirmation {
     MembershipRemoved,
     MembershipUnchanged,
     MembershipsSaved,
-    SettingsSaved,
     CaseDecided,
-    TopicDecided,
     Followed,
     Unfollowed,
 }
@@ -573,9 +571,7 @@ impl Confirmation {
             Confirmation::MembershipRemoved,
             Confirmation::MembershipUnchanged,
             Confirmation::MembershipsSaved,
-            Confirmation::SettingsSaved,
             Confirmation::CaseDecided,
-            Confirmation::TopicDecided,
             Confirmation::Followed,
             Confirmation::Unfollowed,
         ]);
@@ -610,9 +606,7 @@ impl Worded for Confirmation {
             MembershipRemoved => ("membership-removed", "the membership was removed".into(), "Medlemskapet är borttaget.".into()),
             MembershipsSaved => ("memberships-saved", "the memberships were saved".into(), "Medlemskapen är sparade. Personen ser de nya forumens köer från nästa sida hen öppnar.".into()),
             MembershipUnchanged => ("membership-unchanged", "nothing changed: the memberships were already so".into(), "Inget ändrades: medlemskapen var redan så.".into()),
-            SettingsSaved => ("settings-saved", "your settings were saved".into(), "Dina inställningar är sparade.".into()),
             CaseDecided => ("case-decided", "the decision was saved".into(), "Beslutet är sparat.".into()),
-            TopicDecided => ("topic-decided", "the decision on the topic was saved".into(), "Beslutet om ämnet är sparat.".into()),
             Followed => ("followed", "you follow the question".into(), "Du följer frågan och får e-post när något händer med den.".into()),
             Unfollowed => ("unfollowed", "you no longer follow the question".into(), "Du följer inte längre frågan.".into()),
         }

@@ -562,3 +562,26 @@ pub fn without_running_clock(mut q: Value) -> Value {
     }
     q
 }
+
+/// Waits until the mailer has sent every queued mail, so that a test may change outbox rows
+/// without the mailer overwriting them.
+pub fn wait_until_all_mail_sent(app: &TestApp) {
+    use diesel::prelude::*;
+    use eskalera::store::schema::outbox;
+    let pool = eskalera::store::connect(&app.db.url).unwrap();
+    let mut conn = pool.get().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while outbox::table
+        .filter(outbox::status.ne("sent"))
+        .count()
+        .get_result::<i64>(&mut **conn)
+        .unwrap()
+        > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mailer never caught up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

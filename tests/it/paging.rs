@@ -774,21 +774,7 @@ fn the_other_growing_lists_page_too() {
 
     // Failed mail: the unit member's mails about the new questions, given up (once the
     // mailer has sent them all, so that it no longer holds any).
-    let outbox = eskalera::store::schema::outbox::table;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while outbox
-        .filter(eskalera::store::schema::outbox::status.ne("sent"))
-        .count()
-        .get_result::<i64>(&mut **conn)
-        .unwrap()
-        > 0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the mailer never caught up"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    crate::common::wait_until_all_mail_sent(&app);
     diesel::update(eskalera::store::schema::outbox::table)
         .set(eskalera::store::schema::outbox::status.eq("failed"))
         .execute(&mut **conn)

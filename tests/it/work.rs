@@ -298,20 +298,7 @@ fn failed_mail_is_grouped_by_cause_with_subjects_and_sent_again_a_cause_at_a_tim
     let pool = eskalera::store::connect(&o.app.db.url).unwrap();
     let mut conn = pool.get().unwrap();
     // Once the mailer has sent them all, so that it no longer holds one it would mark sent.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while outbox::table
-        .filter(outbox::status.ne("sent"))
-        .count()
-        .get_result::<i64>(&mut **conn)
-        .unwrap()
-        > 0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the mailer never caught up"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    crate::common::wait_until_all_mail_sent(&o.app);
     let ids: Vec<i64> = outbox::table
         .select(outbox::id)
         .order(outbox::id)

@@ -319,7 +319,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 || !change.add_member.is_empty()
                 || !change.remove_member.is_empty()
             {
-                u = Some(svc.change_user(&Actor::operator(), &email, &change)?);
+                u = Some(svc.change_user(&Actor::operator(), &email, &change)?.0);
             }
             if let Some(p) = password {
                 u = Some(svc.set_password(&Actor::operator(), &email, &p)?);

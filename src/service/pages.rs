@@ -527,21 +527,9 @@ impl Service {
         let forum = forum.trim().to_string();
         // The page takes the address as typed (a list of every user would grow without
         // bound), so an unknown one is a mistake in that field, not a missing page.
-        let before = {
-            let mut conn = self.conn()?;
-            match us::by_email(&mut conn, &email.trim().to_lowercase())? {
-                Some(u) => Some(us::memberships(&mut conn, u.id)?),
-                None => None,
-            }
-        };
-        let Some(before) = before else {
-            let problem = if email.trim().is_empty() {
-                FieldProblem::Required
-            } else {
-                FieldProblem::UnknownEmail
-            };
-            return Err(ServiceError::invalid("email", problem));
-        };
+        if email.trim().is_empty() {
+            return Err(ServiceError::invalid("email", FieldProblem::Required));
+        }
         let change = if member {
             UserChange {
                 add_member: vec![forum],
@@ -553,9 +541,13 @@ impl Service {
                 ..Default::default()
             }
         };
-        let after = self.change_user(actor, email, &change)?;
-        let changed = after.memberships != before;
-        Ok((after, changed))
+        match self.change_user(actor, email, &change) {
+            Ok((after, changed)) => Ok((after, !changed.is_empty())),
+            Err(ServiceError::NotFound(crate::domain::catalogue::Missing::UserEmail(_))) => {
+                Err(ServiceError::invalid("email", FieldProblem::UnknownEmail))
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

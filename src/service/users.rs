@@ -226,13 +226,14 @@ impl Service {
     }
 
     /// Changes role and memberships; every audit event names `by`, the administrator on the
-    /// pages or the operator at the command line.
+    /// pages or the operator at the command line. Says which memberships changed: adding one
+    /// the person has changes nothing; removing one they do not have is refused.
     pub fn change_user(
         &self,
         by: &Actor,
         email: &str,
         change: &UserChange,
-    ) -> ServiceResult<UserSummary> {
+    ) -> ServiceResult<(UserSummary, MembershipChange)> {
         may_administer(by)?;
         let mut checks = Checks::default();
         self.check_forums(&mut checks, "add-member", &change.add_member);
@@ -252,35 +253,61 @@ impl Service {
                     )?;
                 }
             }
-            for f in &change.add_member {
-                if us::add_membership(c, user.id, f)? {
-                    self.audit_by(
-                        c,
-                        by,
-                        EventKind::MembershipAdded,
-                        format!("user {} member of {f}", user.id),
-                    )?;
-                }
+            let had: BTreeSet<String> = us::memberships(c, user.id)?.into_iter().collect();
+            if let Some(f) = change.remove_member.iter().find(|f| !had.contains(*f)) {
+                return Err(ServiceError::invalid(
+                    "remove-member",
+                    FieldProblem::NotMember {
+                        email: email.clone(),
+                        forum: f.clone(),
+                    },
+                ));
             }
-            for f in &change.remove_member {
-                if !us::remove_membership(c, user.id, f)? {
-                    return Err(ServiceError::invalid(
-                        "remove-member",
-                        FieldProblem::NotMember {
-                            email: email.clone(),
-                            forum: f.clone(),
-                        },
-                    ));
-                }
+            let changed = self.apply_memberships(
+                c,
+                by,
+                user.id,
+                change.add_member.iter().filter(|f| !had.contains(*f)),
+                change.remove_member.iter(),
+            )?;
+            Ok((self.user_summary(c, user.id)?, changed))
+        })
+    }
+
+    /// Adds and removes memberships of one person, each change an audit event naming `by`;
+    /// what did change (a row already there, or already gone, is no change).
+    fn apply_memberships<'f>(
+        &self,
+        c: &mut DbConnection,
+        by: &Actor,
+        user: i64,
+        add: impl Iterator<Item = &'f String>,
+        remove: impl Iterator<Item = &'f String>,
+    ) -> ServiceResult<MembershipChange> {
+        let mut change = MembershipChange::default();
+        for f in add {
+            if us::add_membership(c, user, f)? {
+                self.audit_by(
+                    c,
+                    by,
+                    EventKind::MembershipAdded,
+                    format!("user {user} member of {f}"),
+                )?;
+                change.added.push(f.clone());
+            }
+        }
+        for f in remove {
+            if us::remove_membership(c, user, f)? {
                 self.audit_by(
                     c,
                     by,
                     EventKind::MembershipRemoved,
-                    format!("user {} no longer member of {f}", user.id),
+                    format!("user {user} no longer member of {f}"),
                 )?;
+                change.removed.push(f.clone());
             }
-            self.user_summary(c, user.id)
-        })
+        }
+        Ok(change)
     }
 
     /// One person, for the administrator's page about them.
@@ -307,30 +334,13 @@ impl Service {
         store::write_tx(&mut conn, |c| {
             let user = us::by_id(c, id)?.ok_or(Missing::User(id))?;
             let now: BTreeSet<String> = us::memberships(c, user.id)?.into_iter().collect();
-            let mut change = MembershipChange::default();
-            for f in wanted.iter().filter(|f| !now.contains(**f)) {
-                if us::add_membership(c, user.id, f)? {
-                    self.audit_by(
-                        c,
-                        by,
-                        EventKind::MembershipAdded,
-                        format!("user {} member of {f}", user.id),
-                    )?;
-                    change.added.push((*f).clone());
-                }
-            }
-            for f in now.iter().filter(|f| !wanted.contains(f)) {
-                if us::remove_membership(c, user.id, f)? {
-                    self.audit_by(
-                        c,
-                        by,
-                        EventKind::MembershipRemoved,
-                        format!("user {} no longer member of {f}", user.id),
-                    )?;
-                    change.removed.push(f.clone());
-                }
-            }
-            Ok(change)
+            self.apply_memberships(
+                c,
+                by,
+                user.id,
+                wanted.iter().copied().filter(|f| !now.contains(*f)),
+                now.iter().filter(|f| !wanted.contains(f)),
+            )
         })
     }
 

@@ -118,6 +118,9 @@ pub struct AnswerView {
     /// What the status means for the reader, in Swedish.
     pub binding_explanation: String,
     pub superseded_by: Option<i64>,
+    /// The question that holds the answer in `superseded_by`: this one, a duplicate's original,
+    /// or another question a binding answer settled.
+    pub superseded_by_question: Option<i64>,
     pub references: Vec<String>,
     pub review_date: Option<NaiveDate>,
     pub version: i64,

@@ -55,6 +55,8 @@ pub struct WorkList {
     pub page: i64,
     pub per_page: i64,
     pub pages: i64,
+    /// The navigation's counts, read in the same transaction (the page needs no second read).
+    pub counts: WorkCounts,
 }
 
 /// The counts the navigation shows beside the work lists.
@@ -83,7 +85,11 @@ impl Service {
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
             let ranked = self.ranked_work(c, actor, now)?;
-            self.work_page(c, actor, ranked, paging, now, |w| {
+            let counts = WorkCounts {
+                todo: ranked.len() as i64,
+                late: self.late_count(c, actor, now)?,
+            };
+            let list = self.work_page(c, actor, ranked, paging, now, |w| {
                 if w.asker_id == Some(actor.id) && w.status == Status::AwaitingInfo {
                     WorkReason::AwaitingYourInfo
                 } else if w.assignee_id == Some(actor.id) {
@@ -91,7 +97,8 @@ impl Service {
                 } else {
                     WorkReason::AtYourForum
                 }
-            })
+            })?;
+            Ok(WorkList { counts, ..list })
         })
     }
 
@@ -122,12 +129,17 @@ impl Service {
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
             let mut ranked = self.ranked_late(c, actor, now)?;
+            let counts = WorkCounts {
+                todo: self.ranked_work(c, actor, now)?.len() as i64,
+                late: Some(ranked.iter().filter(|(r, _)| r.is_overdue()).count() as i64),
+            };
             if let Some(f) = forum {
                 ranked.retain(|(_, w)| w.forum == f);
             }
-            self.work_page(c, actor, ranked, paging, now, |_| {
+            let list = self.work_page(c, actor, ranked, paging, now, |_| {
                 WorkReason::LateInStructure
-            })
+            })?;
+            Ok(WorkList { counts, ..list })
         })
     }
 
@@ -158,15 +170,27 @@ impl Service {
         let now = self.clock.now();
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
-            let todo = self.ranked_work(c, actor, now)?.len() as i64;
-            let late = if actor.may_oversee() {
-                let ranked = self.ranked_late(c, actor, now)?;
-                Some(ranked.iter().filter(|(r, _)| r.is_overdue()).count() as i64)
-            } else {
-                None
-            };
-            Ok(WorkCounts { todo, late })
+            Ok(WorkCounts {
+                todo: self.ranked_work(c, actor, now)?.len() as i64,
+                late: self.late_count(c, actor, now)?,
+            })
         })
+    }
+
+    /// The number of overdue questions in the structure, for those who oversee it.
+    fn late_count(
+        &self,
+        c: &mut DbConnection,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Option<i64>> {
+        if !actor.may_oversee() {
+            return Ok(None);
+        }
+        let ranked = self.ranked_late(c, actor, now)?;
+        Ok(Some(
+            ranked.iter().filter(|(r, _)| r.is_overdue()).count() as i64
+        ))
     }
 
     fn ranked_work(
@@ -281,6 +305,7 @@ impl Service {
             page: paging.page,
             per_page: paging.per_page,
             pages: paging.pages(total),
+            counts: WorkCounts::default(),
         })
     }
 }

@@ -117,15 +117,17 @@ fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Unknown paths: problem+json under /api, an error page everywhere else.
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    let e = ApiError::NotFound(format!(
-        "there is nothing at {} {}",
-        req.method(),
-        req.path()
-    ));
     if req.path().starts_with("/api/") {
+        let e = ApiError::NotFound(format!(
+            "there is nothing at {} {}",
+            req.method(),
+            req.path()
+        ));
         actix_web::ResponseError::error_response(&e)
     } else {
-        actix_web::ResponseError::error_response(&error::PageError::Api(e))
+        let missing = crate::domain::catalogue::Missing::Page(req.path().into());
+        let e = error::PageError::from(crate::service::ServiceError::NotFound(missing));
+        actix_web::ResponseError::error_response(&e)
     }
 }
 

@@ -294,11 +294,15 @@ pub fn new_session(req: &HttpRequest, user: Option<i64>) -> Session {
     Session::issued(user, at.timestamp(), at.timestamp_micros())
 }
 
+/// Pages that read the navigation's counts themselves (or show no navigation).
+const COUNTED_BY_THE_PAGE: [&str; 3] = ["/", "/att-gora", "/forsenade"];
+
 /// A signed-in user of the pages; extracting it redirects to the sign-in page otherwise.
 pub struct Viewer {
     pub actor: Actor,
     pub csrf: String,
-    /// The navigation's counts (read for pages shown, not for the forms posted).
+    /// The navigation's counts (read for pages shown, not for the forms posted; the work lists
+    /// put in the ones they read).
     pub counts: WorkCounts,
     /// What the form posted just before did, to say on this page.
     pub done: Option<Confirmation>,
@@ -311,7 +315,9 @@ impl FromRequest for Viewer {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let svc = req.app_data::<web::Data<Service>>().cloned();
         let session = session_of(req);
-        let shown = req.method() == actix_web::http::Method::GET;
+        // The work lists read the counts with their list, and the start page only redirects.
+        let shown = req.method() == actix_web::http::Method::GET
+            && !COUNTED_BY_THE_PAGE.contains(&req.path());
         let done = super::flash::of(req);
         let next = req
             .uri()

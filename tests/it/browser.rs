@@ -999,6 +999,15 @@ fn an_answer_that_no_longer_holds_says_so_on_its_question_and_in_search() {
         banner.contains("Det finns ett senare bindande svar") && banner.contains("använd det"),
         "{banner}"
     );
+    // The replaced answer says so once, points to the answer that replaced it on the other
+    // question, and no longer shows a review date.
+    let replaced = b.text(&format!("#svar-{old} .binding"));
+    assert!(replaced.contains("Ersatt av ett senare svar"), "{replaced}");
+    assert_eq!(
+        b.attr(&format!("#svar-{old} .binding-explanation a"), "href"),
+        Some(format!("/fragor/{first}#svar-{new}"))
+    );
+    assert!(!b.text(&format!("#svar-{old}")).contains("Omprövas"));
     b.check_accessibility("a question whose answer was replaced");
     b.screenshots("question-later-answer");
     b.click(".banner-later a");
@@ -1086,8 +1095,17 @@ fn the_answer_form_asks_how_the_answer_is_to_be_used_and_keeps_the_choice_after_
         "Tills vidare räcker dopintyget inte ensamt.",
     );
     b.click("#action-answer button[type=submit]");
-    // The missing date is named, and the choice is still temporary support.
+    // The missing date is named, focus is on the summary, and the choice is still temporary
+    // support.
     b.find("#answer-review_date-error");
+    let focused = b.focused();
+    assert!(
+        focused["class"]
+            .as_str()
+            .unwrap_or("")
+            .contains("error-summary"),
+        "{focused}"
+    );
     assert!(b
         .text("#answer-review_date-error")
         .contains("tillfälligt stöd"));
@@ -1171,6 +1189,32 @@ fn the_asker_sees_what_is_asked_of_them_at_the_top_and_replies_in_place() {
         "{thread}"
     );
     b.screenshots("question-info-thread");
+    // The history says where the question was at each step, not where a person works.
+    let history = b.text("section[aria-labelledby=history-heading]");
+    assert!(history.contains("frågan låg hos"), "{history}");
+
+    // Asking again on a phone: questions like it come before the form, not below its button.
+    let started = std::time::Instant::now();
+    while app.svc.index_lag().unwrap() > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    b.resize(390, 844);
+    b.goto(&format!("{base}/fragor/ny"));
+    b.type_into("#title", "Språkanalys när sökanden saknar pass");
+    b.wait_for_text(".similar-list", "Språkanalys");
+    let before = b.run(
+        "const s = document.querySelector('.similar').getBoundingClientRect().top,
+               f = document.querySelector('.ask-form button[value=submit]').getBoundingClientRect().top;
+         return s < f;",
+    );
+    assert_eq!(
+        before,
+        json!(true),
+        "similar questions come first on a phone"
+    );
+    b.screenshot("ask-phone-similar-first");
+    b.resize(1280, 800);
 }
 
 /// Each role's start: a member lands on "Att göra", takes a question from it and is told what

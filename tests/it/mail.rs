@@ -17,6 +17,28 @@ fn to(m: &Value) -> String {
     m["rcpt"][0].as_str().unwrap().to_string()
 }
 
+/// The names of this file's people (each named after their address).
+const TEST_PEOPLE: &[&str] = &[
+    "asker", "digest", "follower", "jurist", "legal", "member", "nord", "off", "rg", "syd",
+];
+
+/// Every mail, subject and both bodies, in Swedish without raw codes. The tests' people are
+/// named after their addresses ("legal", "digest"): those names are not the mail's words.
+fn reads_in_swedish(all: &[Value]) {
+    let names: Vec<String> = TEST_PEOPLE.iter().map(|n| n.to_string()).collect();
+    for m in all {
+        let subject = m["subject"].as_str().unwrap_or_default();
+        for part in ["subject", "text", "html"] {
+            let body = m[part].as_str().unwrap_or_default();
+            crate::wording::assert_reads_in_swedish_besides(
+                &format!("{part} of \"{subject}\""),
+                body,
+                &names,
+            );
+        }
+    }
+}
+
 fn mails_for<'a>(all: &'a [Value], who: &str) -> Vec<&'a Value> {
     all.iter().filter(|m| to(m) == who).collect()
 }
@@ -87,6 +109,7 @@ fn a_question_lifecycle_mails_the_right_people() {
     // submitted → member; claimed, info requested → asker, follower; info provided → member;
     // escalated → asker, follower, rg; answered → asker, follower; closed → follower.
     let all = wait_for_mail(&out, 12, Duration::from_secs(20));
+    reads_in_swedish(&all);
     assert_eq!(
         all.len(),
         12,
@@ -219,6 +242,7 @@ fn digest_and_off() {
     let runs = app.svc.run_digests().unwrap() + app.svc.run_digests().unwrap();
     assert!(runs <= 1, "one digest a day");
     let all = wait_for_mail(&out, 4, Duration::from_secs(10));
+    reads_in_swedish(&all);
     assert_eq!(all.len(), 4);
     let d = mails_for(&all, "digest@test.se");
     assert_eq!(d.len(), 1);
@@ -390,6 +414,7 @@ fn sla_warnings_and_review_reminders_go_out_once() {
     assert!(runs <= 1, "one reminder per answer");
 
     let all = wait_for_mail(&out, 3, Duration::from_secs(20));
+    reads_in_swedish(&all);
     let warnings: Vec<&Value> = all
         .iter()
         .filter(|m| m["subject"].as_str().unwrap().contains("Svarstiden"))
@@ -535,6 +560,7 @@ fn a_divergence_mails_the_answering_forums_and_everyone_relying_on_the_answers_o
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(800));
+    reads_in_swedish(&received(&out));
     assert_eq!(
         divergence(&received(&out)),
         vec![
@@ -611,6 +637,7 @@ fn a_topic_sent_to_the_process_forum_mails_every_asker_member_and_follower_once(
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(800));
+    reads_in_swedish(&received(&out));
     assert_eq!(divergence(&received(&out)), expected);
 }
 

@@ -128,7 +128,8 @@ impl Service {
                 now,
             )?;
             let people = Self::people(c, [updated.author_id])?;
-            self.answer_view(&updated, &people)
+            let replacements = super::replacements(c, std::slice::from_ref(&updated))?;
+            self.answer_view(&updated, &people, &replacements)
         })
     }
 

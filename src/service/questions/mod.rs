@@ -118,6 +118,8 @@ struct DetailRows {
     answers: Vec<AnswerRow>,
     /// The answer of another question that replaced this one's, when none of its own holds.
     later: Option<LaterAnswerView>,
+    /// The question of each answer that replaced one of `answers`.
+    replacements: HashMap<i64, i64>,
     events: Vec<EventRow>,
     stages: Vec<StageRow>,
     pauses: Vec<PauseRow>,
@@ -244,6 +246,22 @@ pub(crate) struct QuestionDraft<'a> {
 
 pub(crate) fn not_found(id: i64) -> ServiceError {
     ServiceError::NotFound(crate::domain::catalogue::Missing::Question(id))
+}
+
+/// The question of each answer that replaced one of `answers` (answer id to question id).
+fn replacements(c: &mut DbConnection, answers: &[AnswerRow]) -> ServiceResult<HashMap<i64, i64>> {
+    let mut found = HashMap::new();
+    for by in answers.iter().filter_map(|a| a.superseded_by) {
+        let here = answers.iter().find(|a| a.id == by).map(|a| a.question_id);
+        let question = match here {
+            Some(q) => Some(q),
+            None => qs::answer(c, by)?.map(|a| a.question_id),
+        };
+        if let Some(q) = question {
+            found.insert(by, q);
+        }
+    }
+    Ok(found)
 }
 
 /// When no answer of a question holds any longer and one was replaced by an answer of another

@@ -155,6 +155,7 @@ impl Service {
         &self,
         a: &AnswerRow,
         people: &HashMap<i64, PersonView>,
+        replacements: &HashMap<i64, i64>,
     ) -> ServiceResult<AnswerView> {
         let status = a.binding_status;
         Ok(AnswerView {
@@ -168,6 +169,7 @@ impl Service {
             binding_status: a.binding_status,
             binding_explanation: status.explanation_sv().into(),
             superseded_by: a.superseded_by,
+            superseded_by_question: a.superseded_by.and_then(|b| replacements.get(&b)).copied(),
             references: store::from_json_list(&a.refs)?,
             review_date: a
                 .review_date
@@ -202,10 +204,12 @@ impl Service {
         )?;
         let following = store::followers::is_follower(c, id, actor.id)?;
         let later = later_answer(c, &answers)?;
+        let replacements = replacements(c, &answers)?;
         self.detail_of(DetailRows {
             q,
             answers,
             later,
+            replacements,
             events,
             stages,
             pauses,
@@ -220,6 +224,7 @@ impl Service {
             q,
             answers,
             later,
+            replacements,
             events,
             stages,
             pauses,
@@ -239,7 +244,7 @@ impl Service {
             answers: answers
                 .iter()
                 .map(|a| {
-                    let mut v = self.answer_view(a, &people)?;
+                    let mut v = self.answer_view(a, &people, &replacements)?;
                     v.stage_seq = stages
                         .iter()
                         .find(|s| Some(s.id) == a.stage_id)

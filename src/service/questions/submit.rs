@@ -40,7 +40,7 @@ impl Service {
                     FieldProblem::Unknown {
                         thing: Thing::Priority,
                         value: p.into(),
-                        hint: Hint::Expected("normal or urgent", "normal eller urgent"),
+                        hint: Hint::Expected("normal or urgent", "Normal eller Brådskande"),
                     },
                 );
                 Priority::Normal
@@ -126,6 +126,7 @@ impl Service {
                 q,
                 answers: Vec::new(),
                 later: None,
+                replacements: HashMap::new(),
                 events: vec![event],
                 stages: vec![stage],
                 pauses: Vec::new(),

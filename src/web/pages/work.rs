@@ -23,15 +23,22 @@ pub struct WorkQuery {
 /// Where each role starts: the legal department on what is late, forum members on their work,
 /// administrators who sit in no forum on what is late, everyone else on their own questions.
 /// An asker someone is waiting for starts on "Att göra", where that request is at the top.
-pub async fn start(v: Viewer) -> Result<HttpResponse, PageError> {
+pub async fn start(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
     let to = if v.actor.role == Role::Legal {
         "/forsenade"
-    } else if !v.actor.memberships.is_empty() || v.counts.todo > 0 {
+    } else if !v.actor.memberships.is_empty() {
         "/att-gora"
-    } else if v.actor.may_oversee() {
-        "/forsenade"
     } else {
-        "/mina"
+        let s = svc.into_inner();
+        let actor = v.actor.clone();
+        let waited_for = call(move || s.work_counts(&actor)).await?.todo > 0;
+        if waited_for {
+            "/att-gora"
+        } else if v.actor.may_oversee() {
+            "/forsenade"
+        } else {
+            "/mina"
+        }
     };
     Ok(see_other(to))
 }
@@ -83,6 +90,10 @@ async fn work_page(
         ("late", "Försenade frågor", "/forsenade")
     } else {
         ("todo", "Att göra", "/att-gora")
+    };
+    let v = Viewer {
+        counts: list.counts,
+        ..v
     };
     let mut c = page_context(&v, nav, title);
     c.insert("list", &list);

@@ -13,6 +13,7 @@ use crate::domain::question::Priority;
 use crate::domain::sla::StageTargets;
 use crate::domain::structure::{Forum, Level, Named, Region, Structure, StructureError, Unit};
 use crate::domain::Code;
+use crate::service::directory::AuthConfig;
 
 const DEFAULT_SETTINGS: &str = include_str!("../config/default.toml");
 const DEFAULT_STRUCTURE: &str = include_str!("../config/structure.toml");
@@ -113,6 +114,9 @@ struct RawSettings {
     trusted_proxies: Vec<String>,
     #[serde(default)]
     search: SearchConfig,
+    /// How the directory's groups become roles, units and memberships.
+    #[serde(default)]
+    auth: AuthConfig,
     sla: SlaConfig,
     binding: BTreeMap<String, Vec<BindingStatus>>,
     mail: MailConfig,
@@ -168,6 +172,14 @@ pub struct Config {
     /// believed; from anyone else those headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub search: SearchConfig,
+    /// `[auth]`: the directory's groups as roles, home units and memberships.
+    pub auth: AuthConfig,
+    /// Whether people may sign in with a local password (`ESKALERA_LOCAL_PASSWORDS`, on by
+    /// default); off removes the password form where the directory signs everyone in.
+    pub local_passwords: bool,
+    /// Whether a trusted proxy's headers sign people in (`ESKALERA_AUTH_HEADERS`, off by
+    /// default; needs `ESKALERA_TRUSTED_PROXIES`).
+    pub auth_headers: bool,
     /// Where the clock starts (`ESKALERA_NOW`); None means the system clock.
     pub now: Option<DateTime<Utc>>,
     /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
@@ -318,6 +330,20 @@ impl Config {
                 raw.trusted_proxies.iter().map(|s| s.trim()),
             )?,
         };
+        check_auth(&raw.auth, &structure).map_err(|message| ConfigError::Parse {
+            path: settings_name.into(),
+            message,
+        })?;
+        let local_passwords = on_off(&env, "ESKALERA_LOCAL_PASSWORDS", true)?;
+        let auth_headers = on_off(&env, "ESKALERA_AUTH_HEADERS", false)?;
+        if auth_headers && trusted_proxies.is_empty() {
+            return Err(ConfigError::Env {
+                name: "ESKALERA_AUTH_HEADERS",
+                message: "is on, but ESKALERA_TRUSTED_PROXIES names no proxy: anyone could \
+                          send the headers and be anyone"
+                    .into(),
+            });
+        }
         Ok(Config {
             bind: env("ESKALERA_BIND").unwrap_or(raw.bind),
             data_dir,
@@ -326,6 +352,9 @@ impl Config {
             smtp_url,
             trusted_proxies,
             search: raw.search,
+            auth: raw.auth,
+            local_passwords,
+            auth_headers,
             now,
             session_key,
             sla: raw.sla,
@@ -367,6 +396,43 @@ impl Config {
 }
 
 /// CIDR networks, or single addresses taken as a network of one.
+/// An `on`/`off` setting from the environment; `default` when unset.
+fn on_off(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match env(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(ConfigError::Env {
+            name,
+            message: format!("'{other}' is neither on nor off"),
+        }),
+    }
+}
+
+/// Every forum and unit `[auth]` names exists: a typo would silently give nobody anything.
+fn check_auth(auth: &AuthConfig, structure: &Structure) -> Result<(), String> {
+    let units = auth
+        .groups
+        .iter()
+        .filter_map(|g| g.unit.as_ref().map(|u| (g.name.as_str(), u)))
+        .chain(auth.default_unit.iter().map(|u| ("default_unit", u)));
+    for (group, unit) in units {
+        if !structure.units.contains_key(unit) {
+            return Err(format!("[auth] {group} names unknown unit '{unit}'"));
+        }
+    }
+    for g in &auth.groups {
+        if let Some(f) = g.forums.iter().find(|f| structure.forum(f).is_none()) {
+            return Err(format!("[auth] group {} names unknown forum '{f}'", g.name));
+        }
+    }
+    Ok(())
+}
+
 fn parse_networks<'a>(
     name: &'static str,
     items: impl Iterator<Item = &'a str>,

@@ -67,6 +67,10 @@ pub enum Refusal {
     ReviewListLegalOnly,
     LateListLegalOnly,
     AdminOnly,
+    /// The directory's groups give the person no home unit, and there is no default.
+    NoUnitFromDirectory { contact: String },
+    /// `ESKALERA_LOCAL_PASSWORDS=off`: people sign in through the agency's sign-in only.
+    LocalPasswordsOff,
     // --- 409: not now ---
     /// The question's status does not allow the step.
     StepNotNow { status: Status, action: Action },
@@ -115,7 +119,9 @@ impl Refusal {
             | ReportsLegalOnly
             | ReviewListLegalOnly
             | LateListLegalOnly
-            | AdminOnly => RefusalKind::Forbidden,
+            | AdminOnly
+            | NoUnitFromDirectory { .. }
+            | LocalPasswordsOff => RefusalKind::Forbidden,
             _ => RefusalKind::Conflict,
         }
     }
@@ -178,6 +184,8 @@ impl Worded for Refusal {
             CaseRaced { id } => ("case-decided", format!("consistency case {id} was decided by someone else at the same time; reload it"), format!("Någon annan bedömde jämförelsen samtidigt. {RELOAD}")),
             NoForumAbove { forum, process } => ("no-forum-above", format!("no process forum is above {forum} for process {process}"), format!("Det finns inget processforum ovanför {forum} för processen {process}.")),
             NoAnsweredQuestions => ("no-answered-questions", "the decision names no answered questions".into(), "Bedömningen gäller inga besvarade frågor.".into()),
+            LocalPasswordsOff => ("local-passwords-off", "signing in with a password is switched off here; sign in with your agency account".into(), "Inloggning med lösenord är avstängd här. Logga in med ditt konto hos Migrationsverket.".into()),
+            NoUnitFromDirectory { contact } => ("no-unit-from-directory", "the directory's groups give you no home unit in eskalera, so no account was made".into(), format!("Du är inloggad hos Migrationsverket, men dina grupper i katalogen ger dig ingen enhet i eskalera, så du har inget konto här ännu. Be {contact} att lägga dig i gruppen för din enhet och logga sedan in igen.")),
             HomeUnitUnknown { unit } => ("home-unit-unknown", format!("your home unit '{unit}' is not in the structure"), format!("Din hemenhet '{unit}' finns inte i strukturen. Kontakta en administratör.")),
             TopicMerged { id, into } => ("topic-merged", format!("consistency topic {id} was joined to topic {into} when a new pair linked them; decide topic {into}"), format!("Ämnet har slagits ihop med ämne {into} när en ny jämförelse band ihop dem. Bedöm ämne {into}.")),
             TopicDecided { id, status } => ("topic-decided", format!("consistency topic {id} is already decided ({status})"), format!("Ämnet är redan bedömt ({}). {RELOAD}", status.label_sv().to_lowercase())),
@@ -576,6 +584,9 @@ pub enum Confirmation {
     CaseDecided,
     Followed,
     Unfollowed,
+    SessionsEnded,
+    AccountDisabled,
+    AccountEnabled,
 }
 
 impl Confirmation {
@@ -595,6 +606,9 @@ impl Confirmation {
             Confirmation::CaseDecided,
             Confirmation::Followed,
             Confirmation::Unfollowed,
+            Confirmation::SessionsEnded,
+            Confirmation::AccountDisabled,
+            Confirmation::AccountEnabled,
         ]);
         all
     }
@@ -626,6 +640,9 @@ impl Worded for Confirmation {
             MembershipAdded => ("membership-added", "the membership was added".into(), "Medlemskapet är tillagt. Personen ser forumets kö från nästa sida hen öppnar.".into()),
             MembershipRemoved => ("membership-removed", "the membership was removed".into(), "Medlemskapet är borttaget.".into()),
             MembershipsSaved => ("memberships-saved", "the memberships were saved".into(), "Medlemskapen är sparade. Personen ser de nya forumens köer från nästa sida hen öppnar.".into()),
+            SessionsEnded => ("sessions-ended", "every session and token of the person has ended".into(), "Alla personens inloggningar och API-nycklar är avslutade. Personen får logga in igen.".into()),
+            AccountDisabled => ("account-disabled", "the account is disabled".into(), "Kontot är avstängt: personen är utloggad överallt och kan inte logga in förrän kontot öppnas igen.".into()),
+            AccountEnabled => ("account-enabled", "the account is enabled again".into(), "Kontot är öppnat igen. Personen kan logga in; gamla inloggningar och API-nycklar gäller inte.".into()),
             MembershipUnchanged => ("membership-unchanged", "nothing changed: the memberships were already so".into(), "Inget ändrades: medlemskapen var redan så.".into()),
             CaseDecided => ("case-decided", "the decision was saved".into(), "Beslutet är sparat.".into()),
             Followed => ("followed", "you follow the question".into(), "Du följer frågan och får e-post när något händer med den.".into()),

@@ -54,6 +54,11 @@ impl Actor {
         Actor::apart("system".into())
     }
 
+    /// The agency's directory, for the changes a sign-in through it makes.
+    pub fn directory() -> Actor {
+        Actor::apart("directory".into())
+    }
+
     fn apart(name: String) -> Actor {
         Actor {
             id: 0,

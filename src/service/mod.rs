@@ -4,6 +4,7 @@
 pub mod access;
 pub mod consistency;
 pub mod demo;
+pub mod directory;
 pub mod failed_mail;
 mod gate;
 pub mod import;

@@ -33,6 +33,15 @@ pub struct UserChange {
     pub remove_member: Vec<String>,
 }
 
+/// A step on a person's account from their page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStep {
+    /// Every session and token ends; they may sign in again.
+    EndSessions,
+    Disable,
+    Enable,
+}
+
 /// What `set_memberships` changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MembershipChange {
@@ -112,7 +121,7 @@ fn decoy_hash() -> ServiceResult<String> {
 }
 
 impl Service {
-    fn audit(
+    pub(super) fn audit(
         &self,
         c: &mut DbConnection,
         actor_id: Option<i64>,
@@ -128,7 +137,7 @@ impl Service {
 
     /// An administrator's change, in the audit trail: by their account, or for the operator at
     /// the command line (no account) by name, e.g. "cli (root)".
-    fn audit_by(
+    pub(super) fn audit_by(
         &self,
         c: &mut DbConnection,
         by: &Actor,
@@ -269,24 +278,27 @@ impl Service {
                 user.id,
                 change.add_member.iter().filter(|f| !had.contains(*f)),
                 change.remove_member.iter(),
+                false,
             )?;
             Ok((self.user_summary(c, user.id)?, changed))
         })
     }
 
     /// Adds and removes memberships of one person, each change an audit event naming `by`;
-    /// what did change (a row already there, or already gone, is no change).
-    fn apply_memberships<'f>(
+    /// what did change (a row already there, or already gone, is no change). Added ones are
+    /// marked as the directory's when `from_directory`.
+    pub(super) fn apply_memberships<'f>(
         &self,
         c: &mut DbConnection,
         by: &Actor,
         user: i64,
         add: impl Iterator<Item = &'f String>,
         remove: impl Iterator<Item = &'f String>,
+        from_directory: bool,
     ) -> ServiceResult<MembershipChange> {
         let mut change = MembershipChange::default();
         for f in add {
-            if us::add_membership(c, user, f)? {
+            if us::add_membership_from(c, user, f, from_directory)? {
                 self.audit_by(
                     c,
                     by,
@@ -340,6 +352,7 @@ impl Service {
                 user.id,
                 wanted.iter().copied().filter(|f| !now.contains(*f)),
                 now.iter().filter(|f| !wanted.contains(f)),
+                false,
             )
         })
     }
@@ -421,6 +434,20 @@ impl Service {
                 revoked_at: t.revoked_at.map(|x| x.and_utc()),
             })
             .collect())
+    }
+
+    /// What an administrator does to a person's account from their page.
+    pub fn account_step(&self, by: &Actor, id: i64, step: AccountStep) -> ServiceResult<()> {
+        may_administer(by)?;
+        let email = {
+            let mut conn = self.conn()?;
+            us::by_id(&mut conn, id)?.ok_or(Missing::User(id))?.email
+        };
+        match step {
+            AccountStep::EndSessions => self.revoke_tokens(by, &email).map(drop),
+            AccountStep::Disable => self.disable_user(by, &email).map(drop),
+            AccountStep::Enable => self.enable_user(by, &email).map(drop),
+        }
     }
 
     /// Revokes every token of a user and ends their web sessions; effective for the next
@@ -556,6 +583,9 @@ impl Service {
     /// the gate or is refused as busy instead of starving every other request.
     pub fn sign_in(&self, email: &str, password: &str) -> ServiceResult<Actor> {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        if !self.config.local_passwords {
+            return Err(Refusal::LocalPasswordsOff.into());
+        }
         let email = email.trim().to_lowercase();
         if email.contains('\0') {
             return Err(ServiceError::invalid("email", FieldProblem::NulCharacter));
@@ -665,7 +695,7 @@ impl Service {
     }
 }
 
-fn disabled() -> ServiceError {
+pub(super) fn disabled() -> ServiceError {
     ServiceError::Disabled("this account is disabled; ask an administrator".into())
 }
 

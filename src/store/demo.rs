@@ -27,7 +27,7 @@ pub fn clear_everything_but_the_organisation(conn: &mut DbConnection) -> StoreRe
         "DELETE FROM consistency_cases; DELETE FROM consistency_checks; DELETE FROM outbox; \
          DELETE FROM followers; DELETE FROM events; DELETE FROM changes; \
          DELETE FROM stage_pauses; DELETE FROM answers; DELETE FROM stages; \
-         DELETE FROM questions; DELETE FROM api_tokens; DELETE FROM memberships; \
+         DELETE FROM questions; DELETE FROM api_tokens; DELETE FROM memberships; DELETE FROM user_identities; \
          DELETE FROM users; DELETE FROM sla_rollups;",
     )?;
     Ok(())

@@ -48,6 +48,16 @@ diesel::table! {
     memberships (user_id, forum) {
         user_id -> BigInt,
         forum -> Text,
+        from_directory -> Bool,
+    }
+}
+
+diesel::table! {
+    user_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -257,6 +267,7 @@ diesel::table! {
 }
 
 diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(stages -> questions (question_id));
 diesel::joinable!(answers -> questions (question_id));
@@ -268,6 +279,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     units,
     users,
     memberships,
+    user_identities,
     api_tokens,
     questions,
     stages,

@@ -1,10 +1,10 @@
-//! Users, their forum memberships and their API tokens.
+//! Users, their forum memberships, their API tokens and the directory identities they hold.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{NewToken, NewUser, TokenRow, UserRow};
-use super::schema::{api_tokens, memberships, users};
+use super::schema::{api_tokens, memberships, user_identities, users};
 use super::{DbConnection, StoreResult};
 
 pub fn insert(conn: &mut DbConnection, u: &NewUser<'_>) -> StoreResult<i64> {
@@ -80,8 +80,19 @@ pub fn is_member(conn: &mut DbConnection, user_id: i64, forum: &str) -> StoreRes
     Ok(n > 0)
 }
 
-/// Adds a membership; returns false when it already existed.
+/// Adds a membership given by hand; returns false when it already existed.
 pub fn add_membership(conn: &mut DbConnection, user_id: i64, forum: &str) -> StoreResult<bool> {
+    add_membership_from(conn, user_id, forum, false)
+}
+
+/// Adds a membership, marked as the directory's or not; false when it already existed (its
+/// mark then stays: a membership given by hand stays one).
+pub fn add_membership_from(
+    conn: &mut DbConnection,
+    user_id: i64,
+    forum: &str,
+    from_directory: bool,
+) -> StoreResult<bool> {
     if is_member(conn, user_id, forum)? {
         return Ok(false);
     }
@@ -89,9 +100,85 @@ pub fn add_membership(conn: &mut DbConnection, user_id: i64, forum: &str) -> Sto
         .values((
             memberships::user_id.eq(user_id),
             memberships::forum.eq(forum),
+            memberships::from_directory.eq(from_directory),
         ))
         .execute(conn)?;
     Ok(true)
+}
+
+/// A person's memberships with whether the directory gave each.
+pub fn memberships_marked(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> StoreResult<Vec<(String, bool)>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .select((memberships::forum, memberships::from_directory))
+        .order(memberships::forum)
+        .load(conn)?)
+}
+
+/// The person the directory's `issuer` knows as `subject`.
+pub fn by_identity(
+    conn: &mut DbConnection,
+    issuer: &str,
+    subject: &str,
+) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .inner_join(user_identities::table)
+        .filter(user_identities::issuer.eq(issuer))
+        .filter(user_identities::subject.eq(subject))
+        .select(users::all_columns)
+        .first(conn)
+        .optional()?)
+}
+
+/// Links a person to the directory's `issuer` + `subject`.
+pub fn link_identity(
+    conn: &mut DbConnection,
+    issuer: &str,
+    subject: &str,
+    user_id: i64,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::insert_into(user_identities::table)
+        .values((
+            user_identities::issuer.eq(issuer),
+            user_identities::subject.eq(subject),
+            user_identities::user_id.eq(user_id),
+            user_identities::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the person is linked to any identity of `issuer` (then an e-mail match is not
+/// theirs to take: the link is made once).
+pub fn has_identity_at(conn: &mut DbConnection, user_id: i64, issuer: &str) -> StoreResult<bool> {
+    let n: i64 = user_identities::table
+        .filter(user_identities::user_id.eq(user_id))
+        .filter(user_identities::issuer.eq(issuer))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Sets a person's address, name and home unit as the directory gives them.
+pub fn set_profile(
+    conn: &mut DbConnection,
+    id: i64,
+    email: &str,
+    name: &str,
+    unit: &str,
+) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(email),
+            users::name.eq(name),
+            users::unit.eq(unit),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn remove_membership(conn: &mut DbConnection, user_id: i64, forum: &str) -> StoreResult<bool> {

@@ -38,6 +38,11 @@ fn via_trusted_proxy(req: &HttpRequest) -> Option<&TrustedProxies> {
     proxies.trusts(peer).then_some(proxies)
 }
 
+/// Whether the peer is one of the trusted proxies.
+pub fn from_trusted_proxy(req: &HttpRequest) -> bool {
+    via_trusted_proxy(req).is_some()
+}
+
 /// The client's address: the peer, or behind trusted proxies the last address in
 /// `X-Forwarded-For` that is not itself a trusted proxy (the ones before it are whatever the
 /// client chose to send).

@@ -10,6 +10,7 @@ pub mod html;
 pub mod openapi;
 pub mod pages;
 pub mod paging;
+pub mod proxy_auth;
 pub mod redirect;
 pub mod session;
 pub mod throttle;

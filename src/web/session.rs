@@ -323,8 +323,15 @@ impl FromRequest for Viewer {
             .uri()
             .path_and_query()
             .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        let proxied = svc
+            .as_ref()
+            .and_then(|s| super::proxy_auth::person(req, &s.config));
+        let req = req.clone();
         Box::pin(async move {
             let svc = svc.ok_or(PageError::Unavailable)?;
+            if let Some(person) = proxied {
+                return proxied_viewer(req, svc, session, person, shown, done).await;
+            }
             let (Some(session), Some(user)) = (session.clone(), session.and_then(|s| s.user))
             else {
                 return Err(PageError::SignIn(next));
@@ -357,6 +364,87 @@ impl FromRequest for Viewer {
             }
         })
     }
+}
+
+/// The viewer a trusted proxy names: the session's person while it is the same one, else the
+/// person signed in through the directory with a new session, whose cookie goes out with the
+/// response (`IssuedSession`).
+async fn proxied_viewer(
+    req: HttpRequest,
+    svc: web::Data<Service>,
+    session: Option<Session>,
+    person: crate::service::directory::DirectoryPerson,
+    shown: bool,
+    done: Option<Confirmation>,
+) -> Result<Viewer, PageError> {
+    let current = session.filter(|s| s.user.is_some());
+    let result = web::block(move || {
+        if let Some(s) = &current {
+            if let Some(user) = s.user {
+                match svc.session_actor(user, s.issued_at()) {
+                    Ok(actor) if actor.email == person.email => {
+                        return Ok((actor, None, svc));
+                    }
+                    Ok(_) | Err(ServiceError::Unauthenticated(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let actor = svc.sign_in_from_directory(&person)?;
+        let user = actor.id;
+        Ok((actor, Some(user), svc))
+    })
+    .await
+    .map_err(|_| PageError::Unavailable)??;
+    let (actor, signed_in, svc) = result;
+    let csrf = match signed_in {
+        Some(user) => {
+            let fresh = new_session(&req, Some(user));
+            if let Some(keys) = req.app_data::<web::Data<SessionKeys>>() {
+                use actix_web::HttpMessage as _;
+                req.extensions_mut()
+                    .insert(IssuedSession(keys.cookie(&fresh, &req)));
+            }
+            fresh.csrf
+        }
+        None => session_of(&req).map(|s| s.csrf).unwrap_or_default(),
+    };
+    let counts = if shown {
+        let a = actor.clone();
+        web::block(move || svc.work_counts(&a))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    } else {
+        WorkCounts::default()
+    };
+    Ok(Viewer {
+        actor,
+        csrf,
+        counts,
+        done,
+    })
+}
+
+/// A session made during this request (a proxy's sign-in); the pages' middleware sends its
+/// cookie with the response.
+#[derive(Clone)]
+pub struct IssuedSession(pub String);
+
+/// Adds the cookie of a session made during the request to its response.
+pub fn send_issued_session<B>(
+    mut res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::dev::ServiceResponse<B> {
+    use actix_web::HttpMessage as _;
+    let issued = res.request().extensions().get::<IssuedSession>().cloned();
+    if let Some(IssuedSession(cookie)) = issued {
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&cookie) {
+            res.headers_mut()
+                .append(actix_web::http::header::SET_COOKIE, v);
+        }
+    }
+    res
 }
 
 /// A submitted form whose CSRF token matched the session's; every page POST takes one.

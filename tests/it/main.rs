@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod consistency;
 mod demo;
+mod directory;
 mod fuzz;
 mod index_recovery;
 mod instances;

@@ -8,11 +8,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{call, errors_by_field, page_context, run, Svc};
-use crate::domain::catalogue::{Confirmation, FieldProblem, Hint, Thing};
+use crate::domain::catalogue::{Confirmation, FieldProblem, Hint, Missing, Thing};
 use crate::domain::mail::FailureCause;
 use crate::domain::structure::Level;
 use crate::domain::Code;
 use crate::service::notifications::Preferences;
+use crate::service::users::AccountStep;
 use crate::service::ServiceError;
 use crate::web::error::PageError;
 use crate::web::flash;
@@ -303,6 +304,26 @@ pub async fn save_person(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A step on the person's account: end every session and token, disable, enable.
+pub async fn account_step(
+    svc: Svc,
+    v: Viewer,
+    path: web::Path<(i64, String)>,
+    _form: Posted,
+) -> Result<HttpResponse, PageError> {
+    let (id, step) = path.into_inner();
+    let (step, done) = match step.as_str() {
+        "avsluta-inloggningar" => (AccountStep::EndSessions, Confirmation::SessionsEnded),
+        "stang-av" => (AccountStep::Disable, Confirmation::AccountDisabled),
+        "oppna" => (AccountStep::Enable, Confirmation::AccountEnabled),
+        other => return Err(ServiceError::NotFound(Missing::Step(other.into())).into()),
+    };
+    let s = svc.into_inner();
+    let actor = v.actor.clone();
+    call(move || s.account_step(&actor, id, step)).await?;
+    Ok(flash::redirect(&format!("/admin/anvandare/{id}"), done))
 }
 
 /// The earlier form by e-mail address (kept for its address): one membership added or

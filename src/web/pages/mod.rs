@@ -26,7 +26,7 @@ use super::session::{
     new_session, now_secs, session_of, session_or_new, Posted, SessionKeys, Viewer,
 };
 use super::throttle::{Kind, Throttle};
-use crate::domain::catalogue::{FieldProblem, Missing, Worded};
+use crate::domain::catalogue::{FieldProblem, Missing, Refusal, Worded};
 use crate::service::{FieldError, Service, ServiceError, ServiceResult};
 
 type Svc = web::Data<Service>;
@@ -41,7 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 use actix_web::dev::Service as _;
                 let had = flash::carried(&req);
                 let res = srv.call(req);
-                async move { Ok(flash::clear_once_shown(had, res.await?)) }
+                async move {
+                    let res = flash::clear_once_shown(had, res.await?);
+                    Ok(super::session::send_issued_session(res))
+                }
             })
             .app_data(
                 web::FormConfig::default()
@@ -110,7 +113,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/admin/anvandare", web::get().to(admin::users))
             .route("/admin/anvandare", web::post().to(admin::change_membership))
             .route("/admin/anvandare/{id}", web::get().to(admin::person))
-            .route("/admin/anvandare/{id}", web::post().to(admin::save_person)),
+            .route("/admin/anvandare/{id}", web::post().to(admin::save_person))
+            .route(
+                "/admin/anvandare/{id}/{step}",
+                web::post().to(admin::account_step),
+            ),
     );
 }
 
@@ -200,6 +207,7 @@ struct NextQuery {
 }
 
 fn sign_in_page(
+    svc: &Service,
     csrf: &str,
     next: &str,
     email: &str,
@@ -213,20 +221,41 @@ fn sign_in_page(
     c.insert("errors", &errors);
     c.insert("title", "Logga in");
     c.insert("nav", "signin");
+    c.insert("passwords", &svc.config.local_passwords);
+    c.insert("proxy", &svc.config.auth_headers);
     html::render("signin.html", &c, status)
 }
 
 async fn sign_in_form(
     req: HttpRequest,
+    svc: Svc,
     keys: web::Data<SessionKeys>,
     q: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = safe_next(q.next.as_deref());
-    let (session, fresh) = session_or_new(&req);
-    if session.user.is_some() {
-        return Ok(see_other(&next));
+    let (session, mut fresh) = session_or_new(&req);
+    let mut session = session;
+    if let Some(user) = session.user {
+        // A session still in force goes on; one that has ended (signed out everywhere,
+        // disabled) is replaced, or the page and the sign-in would send the browser in a loop.
+        let s = svc.clone().into_inner();
+        let issued = session.issued_at();
+        match run(move || s.session_actor(user, issued)).await? {
+            Ok(_) => return Ok(see_other(&next)),
+            Err(_) => {
+                session = new_session(&req, None);
+                fresh = true;
+            }
+        }
     }
-    let mut res = sign_in_page(&session.csrf, &next, "", BTreeMap::new(), StatusCode::OK)?;
+    let mut res = sign_in_page(
+        &svc,
+        &session.csrf,
+        &next,
+        "",
+        BTreeMap::new(),
+        StatusCode::OK,
+    )?;
     if fresh {
         let cookie = keys.cookie(&session, &req);
         if let Ok(v) = header::HeaderValue::from_str(&cookie) {
@@ -244,6 +273,9 @@ async fn sign_in(
     form: Posted,
 ) -> Result<HttpResponse, PageError> {
     let csrf = session_of(&req).map(|s| s.csrf).unwrap_or_default();
+    if !svc.config.local_passwords {
+        return Err(ServiceError::from(Refusal::LocalPasswordsOff).into());
+    }
     let next = safe_next(form.get("next").as_deref());
     let email = form.get("email").unwrap_or_default().to_lowercase();
     let password = form.raw("password");
@@ -256,6 +288,7 @@ async fn sign_in(
     }
     if !errors.is_empty() {
         return sign_in_page(
+            &svc,
             &csrf,
             &next,
             &email,
@@ -274,7 +307,7 @@ async fn sign_in(
     let reservation = throttle
         .reserve(throttle_keys)
         .map_err(|wait| PageError::TooManyAttempts(wait.as_secs().max(1)))?;
-    let s = svc.into_inner();
+    let s = svc.clone().into_inner();
     let e = email.clone();
     let outcome = match run(move || s.sign_in(&e, &password)).await {
         Ok(outcome) => outcome,
@@ -306,7 +339,7 @@ async fn sign_in(
                 "password".to_string(),
                 "Fel e-postadress eller lösenord.".to_string(),
             );
-            sign_in_page(&csrf, &next, &email, errors, StatusCode::UNAUTHORIZED)
+            sign_in_page(&svc, &csrf, &next, &email, errors, StatusCode::UNAUTHORIZED)
         }
         Err(ServiceError::Invalid(_)) => {
             throttle.not_checked(reservation);
@@ -315,7 +348,14 @@ async fn sign_in(
                 "email".to_string(),
                 "Ange en giltig e-postadress.".to_string(),
             );
-            sign_in_page(&csrf, &next, "", errors, StatusCode::UNPROCESSABLE_ENTITY)
+            sign_in_page(
+                &svc,
+                &csrf,
+                &next,
+                "",
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(e @ ServiceError::Disabled(_)) => {
             // The right password of a disabled person: no new guess was spent.

@@ -160,6 +160,54 @@ struct RawUnit {
     regional_group: String,
 }
 
+/// The OpenID provider the pages sign people in with.
+#[derive(Clone)]
+pub struct OidcSettings {
+    /// `ESKALERA_OIDC_ISSUER`: discovery is read from `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// `ESKALERA_OIDC_CLIENT_ID`.
+    pub client_id: String,
+    /// `ESKALERA_OIDC_CLIENT_SECRET` or the file `ESKALERA_OIDC_CLIENT_SECRET_FILE` names.
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for OidcSettings {
+    // The secret never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[set]"),
+            )
+            .finish()
+    }
+}
+
+/// A setting from the environment, or from the file `{name}_FILE` names (a secret mounted by
+/// the platform); setting both is a mistake.
+pub fn env_or_file(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    let file_name = format!("{name}_FILE");
+    match (env(name), env(&file_name)) {
+        (Some(_), Some(_)) => Err(ConfigError::Env {
+            name,
+            message: format!("set either {name} or {file_name}, not both"),
+        }),
+        (Some(v), None) => Ok(Some(v.trim().to_string())),
+        (None, Some(path)) => std::fs::read_to_string(path.trim())
+            .map(|v| Some(v.trim().to_string()))
+            .map_err(|e| ConfigError::Env {
+                name,
+                message: format!("{file_name} names a file that cannot be read: {e}"),
+            }),
+        (None, None) => Ok(None),
+    }
+}
+
 /// Everything the service needs to start, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -180,6 +228,8 @@ pub struct Config {
     /// Whether a trusted proxy's headers sign people in (`ESKALERA_AUTH_HEADERS`, off by
     /// default; needs `ESKALERA_TRUSTED_PROXIES`).
     pub auth_headers: bool,
+    /// Sign-in through an OpenID provider (`ESKALERA_OIDC_*`), when its issuer is set.
+    pub oidc: Option<OidcSettings>,
     /// Where the clock starts (`ESKALERA_NOW`); None means the system clock.
     pub now: Option<DateTime<Utc>>,
     /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
@@ -344,6 +394,19 @@ impl Config {
                     .into(),
             });
         }
+        let oidc = match env_or_file(&env, "ESKALERA_OIDC_ISSUER")? {
+            None => None,
+            Some(issuer) => Some(OidcSettings {
+                issuer,
+                client_id: env_or_file(&env, "ESKALERA_OIDC_CLIENT_ID")?.ok_or(
+                    ConfigError::Env {
+                        name: "ESKALERA_OIDC_CLIENT_ID",
+                        message: "is needed with ESKALERA_OIDC_ISSUER".into(),
+                    },
+                )?,
+                client_secret: env_or_file(&env, "ESKALERA_OIDC_CLIENT_SECRET")?,
+            }),
+        };
         Ok(Config {
             bind: env("ESKALERA_BIND").unwrap_or(raw.bind),
             data_dir,
@@ -355,6 +418,7 @@ impl Config {
             auth: raw.auth,
             local_passwords,
             auth_headers,
+            oidc,
             now,
             session_key,
             sla: raw.sla,

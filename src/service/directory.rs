@@ -45,6 +45,9 @@ pub struct AuthConfig {
     /// person's next sign-in. Off by default: the directory's memberships are added to them.
     #[serde(default)]
     pub directory_owns_memberships: bool,
+    /// The sign-in button's text.
+    #[serde(default = "default_sign_in_label")]
+    pub sign_in_label: String,
     /// Whom a person without a unit should ask (shown on the refusal page).
     #[serde(default = "default_contact")]
     pub access_contact: String,
@@ -85,6 +88,9 @@ fn default_name_claim() -> String {
 fn default_groups_claim() -> String {
     "groups".into()
 }
+fn default_sign_in_label() -> String {
+    "Logga in med Migrationsverkets konto".into()
+}
 fn default_contact() -> String {
     "din chef eller IT-supporten".into()
 }
@@ -98,6 +104,7 @@ impl Default for AuthConfig {
             default_unit: None,
             directory_owns_memberships: false,
             access_contact: default_contact(),
+            sign_in_label: default_sign_in_label(),
             email_header: default_email_header(),
             name_header: default_name_header(),
             groups_header: default_groups_header(),

@@ -202,6 +202,15 @@ pub enum PageError {
     TooManyAttempts(u64),
     #[error("the server is shutting down or overloaded")]
     Unavailable,
+    /// A sign-in through the identity provider did not complete (the cause is logged).
+    #[error("the sign-in through the identity provider failed")]
+    SignInFailed,
+    /// The identity provider cannot be reached or read.
+    #[error("the identity provider cannot be reached")]
+    ProviderDown,
+    /// Sign-in through an identity provider is not set up here.
+    #[error("sign-in through an identity provider is not set up")]
+    NotConfigured,
 }
 
 impl From<super::html::TemplateFailed> for PageError {
@@ -249,6 +258,9 @@ impl PageError {
             PageError::BadQuery(e) => e.clone(),
             PageError::TooManyAttempts(s) => format!("Vänta {s} sekunder och försök sedan igen."),
             PageError::Unavailable => "Försök igen om en stund.".to_string(),
+            PageError::SignInFailed => "Inloggningen via Migrationsverkets konto kunde inte slutföras, till exempel för att den tog för lång tid eller startades i en annan flik. Börja om från inloggningssidan.".to_string(),
+            PageError::ProviderDown => "Migrationsverkets inloggning svarar inte just nu. Försök igen om en stund.".to_string(),
+            PageError::NotConfigured => "Inloggning med Migrationsverkets konto är inte inställd här.".to_string(),
             PageError::SignIn(_) => "Logga in för att fortsätta.".to_string(),
             PageError::Api(e) => match e.detail_sv() {
                 Some(sv) => sv,
@@ -271,7 +283,9 @@ impl ResponseError for PageError {
             PageError::BadForm(_) => StatusCode::BAD_REQUEST,
             PageError::BadQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PageError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Unavailable | PageError::ProviderDown => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::SignInFailed => StatusCode::UNAUTHORIZED,
+            PageError::NotConfigured => StatusCode::NOT_FOUND,
         }
     }
 

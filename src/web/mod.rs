@@ -7,6 +7,7 @@ pub mod error;
 pub mod export;
 pub mod flash;
 pub mod html;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod paging;
@@ -154,10 +155,19 @@ pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::R
     let throttle = web::Data::new(throttle::Throttle::default());
     let proxies = web::Data::new(client::TrustedProxies(svc.config.trusted_proxies.clone()));
     let https = svc.config.base_url.starts_with("https://");
+    let oidc = svc
+        .config
+        .oidc
+        .clone()
+        .map(|o| web::Data::new(oidc::Provider::new(o, &svc.config.base_url)));
     let data = web::Data::new(svc);
     Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
+        let app = App::new();
+        let app = match &oidc {
+            Some(p) => app.app_data(p.clone()),
+            None => app,
+        };
+        app.app_data(data.clone())
             .app_data(keys.clone())
             .app_data(throttle.clone())
             .app_data(proxies.clone())

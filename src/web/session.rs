@@ -129,6 +129,37 @@ impl SessionKeys {
             .map(|d| d.id)
     }
 
+    /// The Set-Cookie value of a short-lived signed cookie (`max_age` seconds; 0 removes it),
+    /// sent back only to `path`; SameSite=Lax, so that it comes back on a redirect from
+    /// another site (the identity provider's).
+    pub fn signed_cookie<T: Serialize>(
+        &self,
+        name: &str,
+        path: &str,
+        value: &T,
+        max_age: i64,
+        req: &HttpRequest,
+    ) -> String {
+        format!(
+            "{name}={}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+            if max_age > 0 {
+                self.encode(value)
+            } else {
+                String::new()
+            },
+            if self.secure_for(req) { "; Secure" } else { "" }
+        )
+    }
+
+    /// The value of the signed cookie `name` the request carries, if its signature holds.
+    pub fn signed_value<T: serde::de::DeserializeOwned>(
+        &self,
+        req: &HttpRequest,
+        name: &str,
+    ) -> Option<T> {
+        cookie_values(req, name).find_map(|v| self.verified(v))
+    }
+
     /// The Set-Cookie value that stores `s`.
     pub fn cookie(&self, s: &Session, req: &HttpRequest) -> String {
         self.cookie_with(s, self.secure_for(req))

@@ -1316,3 +1316,75 @@ fn each_role_starts_on_its_work_list_on_a_desk_and_on_a_phone() {
         "on a desk: always open"
     );
 }
+
+/// Signing in through the agency's OpenID provider in Chromium: the button on the sign-in
+/// page, the provider's own login and consent pages, and back to the page asked for; a person
+/// whose groups give no unit reads whom to ask.
+#[test]
+fn a_person_signs_in_with_the_agencys_account_in_a_browser() {
+    if !browser_available() {
+        return;
+    }
+    let Some(module) = crate::oidc::provider_module() else {
+        return;
+    };
+    let idp_port = free_port();
+    let issuer = format!("http://127.0.0.1:{idp_port}");
+    let app = TestApp::start_at_own_address(eskalera::clock::Clock::system(), |c| {
+        c.auth = crate::oidc::auth();
+        c.oidc = Some(eskalera::config::OidcSettings {
+            issuer,
+            client_id: "eskalera".into(),
+            client_secret: Some("hemlighet-for-test".into()),
+        });
+    });
+    let idp = crate::oidc::IdP::start_on(
+        &module,
+        json!({
+            "sara": crate::oidc::account("sub-sara", "sara.ek@mv.se", &["Enhet-Asyl-Lulea"]),
+            "nils": crate::oidc::account("sub-nils", "nils@mv.se", &["PS-Natverk-Sakerhet"]),
+        }),
+        idp_port,
+        &format!("{}/auth/oidc/callback", app.base),
+    );
+    let b = Browser::start();
+    let base = &app.base;
+    let through_provider = |login: &str| {
+        b.goto(&format!("{base}/mina"));
+        b.wait_for_url(|u| u.contains("/logga-in"));
+        b.click("a.button.primary");
+        // The provider's pages: login, then consent.
+        b.wait_for_url(|u| u.contains("/interaction/"));
+        b.type_into("input[name=login]", login);
+        b.type_into("input[name=password]", "x");
+        b.click("button[type=submit]");
+        let consent = b.wait_for_url(|u| u.starts_with(base) || u.contains("/interaction/"));
+        if !consent.starts_with(base.as_str()) {
+            b.find("button[type=submit]");
+            b.click("button[type=submit]");
+        }
+        b.wait_for_url(|u| u.starts_with(base.as_str()));
+    };
+    b.goto(&format!("{base}/logga-in?next=/mina"));
+    assert!(b
+        .text("a.button.primary")
+        .contains("Logga in med Migrationsverkets konto"));
+    b.check_accessibility("sign-in with the agency's account");
+    b.screenshots("signin-provider");
+
+    through_provider("sara");
+    let landed = b.wait_for_url(|u| u.ends_with("/mina"));
+    assert!(landed.ends_with("/mina"), "{landed}");
+    assert!(b.page_text().contains("Sara Ek"));
+    b.check_accessibility("after signing in with the agency's account");
+    b.sign_out();
+
+    // Another person at the same browser: the provider forgets Sara first.
+    b.goto(&format!("{}/.well-known/openid-configuration", idp.base));
+    b.cmd("DELETE", "/cookie", None);
+    through_provider("nils");
+    let refused = b.page_text();
+    assert!(refused.contains("din chef"), "{refused}");
+    b.check_accessibility("no unit from the directory");
+    b.screenshots("signin-no-unit");
+}

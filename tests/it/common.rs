@@ -180,12 +180,29 @@ impl TestApp {
     }
 
     pub fn start_with(clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_listening(clock, false, adjust)
+    }
+
+    /// As `start_with`, with the server's own address as `base_url` (where an identity
+    /// provider sends a browser back to), set before `adjust` runs.
+    pub fn start_at_own_address(clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_listening(clock, true, adjust)
+    }
+
+    fn start_listening(
+        clock: Clock,
+        own_address: bool,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let db = TestDb::new();
         let mut cfg = config(&db);
-        adjust(&mut cfg);
-        let svc = Service::open(cfg, clock).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        if own_address {
+            cfg.base_url.clone_from(&base);
+        }
+        adjust(&mut cfg);
+        let svc = Service::open(cfg, clock).unwrap();
         let (tx, rx) = mpsc::channel();
         let server_svc = svc.clone();
         std::thread::spawn(move || {

@@ -19,6 +19,7 @@ mod instances;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod oidc;
 mod paging;
 mod personal_data;
 mod policy;

@@ -70,6 +70,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logga-in", web::get().to(sign_in_form))
             .route("/logga-in", web::post().to(sign_in))
             .route("/logga-ut", web::post().to(sign_out))
+            .route("/auth/oidc/login", web::get().to(super::oidc::login))
+            .route("/auth/oidc/callback", web::get().to(super::oidc::callback))
             .route("/", web::get().to(work::start))
             .route("/att-gora", web::get().to(work::todo))
             .route("/forsenade", web::get().to(work::late))
@@ -195,7 +197,7 @@ fn with_defaults(values: serde_json::Value, keys: &[&str]) -> serde_json::Value 
     serde_json::Value::Object(map)
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(super) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .finish()
@@ -222,6 +224,13 @@ fn sign_in_page(
     c.insert("title", "Logga in");
     c.insert("nav", "signin");
     c.insert("passwords", &svc.config.local_passwords);
+    if svc.config.oidc.is_some() {
+        c.insert(
+            "provider_url",
+            &format!("/auth/oidc/login?next={}", super::html::url_encode(next)),
+        );
+        c.insert("provider_label", &svc.config.auth.sign_in_label);
+    }
     c.insert("proxy", &svc.config.auth_headers);
     html::render("signin.html", &c, status)
 }

@@ -230,6 +230,9 @@ pub struct Config {
     pub auth_headers: bool,
     /// Sign-in through an OpenID provider (`ESKALERA_OIDC_*`), when its issuer is set.
     pub oidc: Option<OidcSettings>,
+    /// `ESKALERA_CA_FILE`: PEM certificates trusted beside the platform's roots for outgoing
+    /// TLS (the identity provider), e.g. the agency's own CA.
+    pub ca_file: Option<PathBuf>,
     /// Where the clock starts (`ESKALERA_NOW`); None means the system clock.
     pub now: Option<DateTime<Utc>>,
     /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
@@ -407,6 +410,13 @@ impl Config {
                 client_secret: env_or_file(&env, "ESKALERA_OIDC_CLIENT_SECRET")?,
             }),
         };
+        let ca_file = env("ESKALERA_CA_FILE").map(|p| PathBuf::from(p.trim()));
+        if let Some(path) = &ca_file {
+            extra_roots(path).map_err(|message| ConfigError::Env {
+                name: "ESKALERA_CA_FILE",
+                message,
+            })?;
+        }
         Ok(Config {
             bind: env("ESKALERA_BIND").unwrap_or(raw.bind),
             data_dir,
@@ -419,6 +429,7 @@ impl Config {
             local_passwords,
             auth_headers,
             oidc,
+            ca_file,
             now,
             session_key,
             sla: raw.sla,
@@ -460,6 +471,19 @@ impl Config {
 }
 
 /// CIDR networks, or single addresses taken as a network of one.
+/// The certificates of a PEM file, to trust beside the platform's roots; at least one.
+pub fn extra_roots(path: &Path) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let certs = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: not PEM certificates ({e})", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: holds no certificate", path.display()));
+    }
+    Ok(certs)
+}
+
 /// An `on`/`off` setting from the environment; `default` when unset.
 fn on_off(
     env: &impl Fn(&str) -> Option<String>,

@@ -5,16 +5,23 @@
 //
 //   node tests/hostile_provider.mjs PORT
 //
+// With TLS_CERT and TLS_KEY (PEM files) it serves https, for the test of ESKALERA_CA_FILE.
+//
 // JOSE_MODULE is the path of jose's dist/node/esm/index.js (it comes with oidc-provider under
 // target/tmp/oidc).
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 const [port] = process.argv.slice(2);
 const jose = await import(pathToFileURL(process.env.JOSE_MODULE).href);
 
-const issuer = `http://127.0.0.1:${port}`;
+const tls = process.env.TLS_CERT
+  ? { cert: fs.readFileSync(process.env.TLS_CERT), key: fs.readFileSync(process.env.TLS_KEY) }
+  : null;
+const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 const kid = 'hostile-1';
 const { publicKey, privateKey } = await jose.generateKeyPair('RS256');
 // Another key under the same key id: its signatures do not verify with the published key.
@@ -61,7 +68,7 @@ function readBody(req) {
   });
 }
 
-http.createServer(async (req, res) => {
+const handler = async (req, res) => {
   const url = new URL(req.url, issuer);
   if (url.pathname === '/.well-known/openid-configuration') {
     return send(res, 200, {
@@ -104,6 +111,7 @@ http.createServer(async (req, res) => {
     });
   }
   return send(res, 404, { error: 'not_found' });
-}).listen(Number(port), '127.0.0.1', () => {
+};
+(tls ? https.createServer(tls, handler) : http.createServer(handler)).listen(Number(port), '127.0.0.1', () => {
   console.log(`hostile provider listening on ${issuer}`);
 });

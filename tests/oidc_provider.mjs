@@ -19,6 +19,7 @@ const provider = new Provider(issuer, {
     client_id: 'eskalera',
     client_secret: 'hemlighet-for-test',
     redirect_uris: [redirectUri],
+    post_logout_redirect_uris: [redirectUri.replace('/auth/oidc/callback', '/logga-in')],
     response_types: ['code'],
     grant_types: ['authorization_code'],
   }],

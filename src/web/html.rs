@@ -96,10 +96,19 @@ pub const SCRIPT_JS: &str = include_str!("../../static/eskalera.js");
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers on every response, pages and API alike; behind an https base URL also HSTS, so a
-/// browser never again tries the address over plain HTTP.
-pub fn security_headers(https: bool) -> DefaultHeaders {
+/// browser never again tries the address over plain HTTP. `provider` is the identity
+/// provider's origin: signing out is a form whose answer leads there (RP-initiated logout),
+/// which `form-action` must allow.
+pub fn security_headers(https: bool, provider: Option<&str>) -> DefaultHeaders {
+    let policy = match provider {
+        Some(origin) => CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        ),
+        None => CONTENT_SECURITY_POLICY.to_string(),
+    };
     let headers = DefaultHeaders::new()
-        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("Content-Security-Policy", policy))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"));

@@ -155,11 +155,19 @@ pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::R
     let throttle = web::Data::new(throttle::Throttle::default());
     let proxies = web::Data::new(client::TrustedProxies(svc.config.trusted_proxies.clone()));
     let https = svc.config.base_url.starts_with("https://");
-    let oidc = svc
+    let oidc = match svc.config.oidc.clone() {
+        Some(o) => Some(web::Data::new(
+            oidc::Provider::new(o, &svc.config.base_url, svc.config.ca_file.as_deref())
+                .map_err(std::io::Error::other)?,
+        )),
+        None => None,
+    };
+    let provider_origin = svc
         .config
         .oidc
-        .clone()
-        .map(|o| web::Data::new(oidc::Provider::new(o, &svc.config.base_url)));
+        .as_ref()
+        .and_then(|o| url::Url::parse(&o.issuer).ok())
+        .map(|u| u.origin().ascii_serialization());
     let data = web::Data::new(svc);
     Ok(HttpServer::new(move || {
         let app = App::new();
@@ -171,7 +179,7 @@ pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::R
             .app_data(keys.clone())
             .app_data(throttle.clone())
             .app_data(proxies.clone())
-            .wrap(html::security_headers(https))
+            .wrap(html::security_headers(https, provider_origin.as_deref()))
             .wrap(access_log())
             .configure(configure)
     })

@@ -8,16 +8,17 @@ use std::time::{Duration, Instant};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreProviderMetadata,
-    CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
-    CoreTokenIntrospectionResponse, CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod,
+    CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthenticationFlow, AuthorizationCode, Client, ClientId, ClientSecret,
-    CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
-    IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    StandardErrorResponse, StandardTokenResponse,
+    AdditionalClaims, AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, Client,
+    ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IdTokenFields, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadata, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -47,6 +48,29 @@ pub struct OtherClaims {
     all: Map<String, Value>,
 }
 impl AdditionalClaims for OtherClaims {}
+
+/// The discovery's one field beyond the core: where the provider signs people out
+/// (RP-initiated logout), when it offers that.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogoutMetadata {
+    end_session_endpoint: Option<String>,
+}
+impl AdditionalProviderMetadata for LogoutMetadata {}
+
+type Metadata = ProviderMetadata<
+    LogoutMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
 
 type TokenResponse = StandardTokenResponse<
     IdTokenFields<
@@ -103,37 +127,71 @@ pub struct Provider {
     settings: OidcSettings,
     redirect: String,
     http: ureq::Agent,
-    discovered: Mutex<Option<(Instant, OidcClient)>>,
+    discovered: Mutex<Option<Discovered>>,
+}
+
+/// What discovery gave, and when.
+#[derive(Clone)]
+struct Discovered {
+    at: Instant,
+    client: OidcClient,
+    end_session: Option<String>,
 }
 
 impl Provider {
-    pub fn new(settings: OidcSettings, base_url: &str) -> Provider {
-        let http = ureq::AgentBuilder::new()
+    /// The provider of `settings`, reached with the platform's roots and the certificates of
+    /// `ca_file`.
+    pub fn new(
+        settings: OidcSettings,
+        base_url: &str,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Provider, String> {
+        let mut agent = ureq::AgentBuilder::new()
             // A provider's redirect is never followed: discovery and tokens come from it alone.
             .redirects(0)
-            .timeout(Duration::from_secs(15))
-            .build();
-        Provider {
+            .timeout(Duration::from_secs(15));
+        if let Some(path) = ca_file {
+            agent = agent.tls_config(std::sync::Arc::new(tls_trusting(path)?));
+        }
+        let http = agent.build();
+        Ok(Provider {
             redirect: format!("{}/auth/oidc/callback", base_url.trim_end_matches('/')),
             settings,
             http,
             discovered: Mutex::new(None),
-        }
+        })
     }
 
     /// The client, from the cache or a fresh discovery (blocking: call it off the workers).
     fn client(&self) -> Result<OidcClient, OidcError> {
+        self.discovered().map(|d| d.client)
+    }
+
+    /// Where to send a person signing out of eskalera so that they sign out at the provider
+    /// too, coming back to the sign-in page; None when the provider offers no such address.
+    pub fn sign_out_url(&self) -> Option<String> {
+        let end = self.discovered().ok()?.end_session?;
+        let back = self.redirect.replace("/auth/oidc/callback", "/logga-in");
+        let mut url = url::Url::parse(&end).ok()?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.settings.client_id)
+            .append_pair("post_logout_redirect_uri", &back);
+        Some(url.to_string())
+    }
+
+    fn discovered(&self) -> Result<Discovered, OidcError> {
         if let Ok(cached) = self.discovered.lock() {
-            if let Some((at, client)) = cached.as_ref() {
-                if at.elapsed() < DISCOVERY_TTL {
-                    return Ok(client.clone());
+            if let Some(d) = cached.as_ref() {
+                if d.at.elapsed() < DISCOVERY_TTL {
+                    return Ok(d.clone());
                 }
             }
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|e| OidcError::Provider(format!("issuer: {e}")))?;
-        let metadata = CoreProviderMetadata::discover(&issuer, &self.http)
+        let metadata = Metadata::discover(&issuer, &self.http)
             .map_err(|e| OidcError::Provider(e.to_string()))?;
+        let end_session = metadata.additional_metadata().end_session_endpoint.clone();
         let redirect = RedirectUrl::new(self.redirect.clone())
             .map_err(|e| OidcError::Provider(format!("redirect URI: {e}")))?;
         let client: OidcClient = Client::from_provider_metadata(
@@ -142,10 +200,15 @@ impl Provider {
             self.settings.client_secret.clone().map(ClientSecret::new),
         )
         .set_redirect_uri(redirect);
+        let found = Discovered {
+            at: Instant::now(),
+            client,
+            end_session,
+        };
         if let Ok(mut cached) = self.discovered.lock() {
-            *cached = Some((Instant::now(), client.clone()));
+            *cached = Some(found.clone());
         }
-        Ok(client)
+        Ok(found)
     }
 
     /// Forgets the discovery, so that the next sign-in reads new signing keys.
@@ -154,6 +217,21 @@ impl Provider {
             *cached = None;
         }
     }
+}
+
+/// TLS that trusts the platform's roots (webpki) and the certificates of `ca_file`.
+fn tls_trusting(ca_file: &std::path::Path) -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in crate::config::extra_roots(ca_file)? {
+        roots
+            .add(cert)
+            .map_err(|e| format!("{}: {e}", ca_file.display()))?;
+    }
+    rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())
+        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
 }
 
 /// What the flow cookie holds between the start and the callback.
@@ -288,7 +366,8 @@ async fn finish(
         .map_err(|_| PageError::Unavailable)?
         .map_err(PageError::from)?;
     // A new session, and so a new CSRF token, at every sign-in.
-    let session = new_session(req, Some(actor.id));
+    let mut session = new_session(req, Some(actor.id));
+    session.via_provider = true;
     let mut res = super::pages::see_other(&next);
     if let Ok(v) = header::HeaderValue::from_str(&keys.cookie(&session, req)) {
         res.headers_mut().append(header::SET_COOKIE, v);

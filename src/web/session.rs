@@ -242,6 +242,9 @@ pub struct Session {
     /// Cookies from before this field read as issued at the epoch, so any cut-off ends them.
     #[serde(rename = "i", default)]
     pub issued_micros: i64,
+    /// Signed in through the OpenID provider: signing out goes on to the provider's.
+    #[serde(rename = "p", default, skip_serializing_if = "std::ops::Not::not")]
+    pub via_provider: bool,
 }
 
 /// What the device cookie holds.
@@ -273,6 +276,7 @@ impl Session {
             csrf,
             expires: now + LIFETIME_SECS,
             issued_micros,
+            via_provider: false,
         }
     }
 

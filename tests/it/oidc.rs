@@ -39,19 +39,31 @@ pub fn provider_module() -> Option<PathBuf> {
 
 /// Runs a provider script with node on a free port until its discovery answers.
 fn run_node(script: &str, port: u16, args: &[String], module: (&str, &Path)) -> (Child, String) {
-    let child = Command::new("node")
-        .arg(script)
-        .arg(port.to_string())
-        .args(args)
-        .env(module.0, module.1)
+    run_node_with(script, port, args, &[module])
+}
+
+/// As `run_node`, with more environment (TLS_CERT and TLS_KEY make it https).
+fn run_node_with(
+    script: &str,
+    port: u16,
+    args: &[String],
+    env: &[(&str, &Path)],
+) -> (Child, String) {
+    let mut command = Command::new("node");
+    command.arg(script).arg(port.to_string()).args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let https = env.iter().any(|(k, _)| *k == "TLS_CERT");
+    let child = command
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let scheme = if https { "https" } else { "http" };
+    let base = format!("{scheme}://127.0.0.1:{port}");
     let started = Instant::now();
-    let discovery = format!("{base}/.well-known/openid-configuration");
-    while ureq::get(&discovery).call().is_err() {
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "{script} did not start"
@@ -169,8 +181,12 @@ struct Browser {
 
 impl Browser {
     fn new(app: &TestApp) -> Browser {
+        Self::with_agent(app, ureq::AgentBuilder::new())
+    }
+
+    fn with_agent(app: &TestApp, agent: ureq::AgentBuilder) -> Browser {
         Browser {
-            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            agent: agent.redirects(0).build(),
             cookies: Vec::new(),
             app: app.base.clone(),
             last: String::new(),
@@ -335,6 +351,24 @@ fn a_person_signs_in_through_the_provider_and_their_groups_follow_them() {
     let todo = b.get("/att-gora");
     assert_eq!(todo.status, 200);
 
+    // Signing out ends eskalera's session and goes on to sign out at the provider.
+    let csrf = todo
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let out = b.send("/logga-ut", Some(&[("csrf", csrf.as_str())]));
+    assert_eq!(out.status, 303);
+    let to = out.location.unwrap();
+    assert!(
+        to.starts_with(&idp.base) && to.contains("client_id=eskalera"),
+        "{to}"
+    );
+    assert!(to.contains("post_logout_redirect_uri="), "{to}");
+    assert_eq!(b.get("/mina").status, 303, "signed out of eskalera");
+
     // The directory moves her from the regional group to a network: her next sign-in moves
     // the membership, with its audit events.
     idp.set_accounts(serde_json::json!({
@@ -446,6 +480,150 @@ fn an_id_token_that_is_expired_wrongly_signed_or_for_someone_else_is_refused() {
         1,
         "only the good token signed anyone in: {tried:?}"
     );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A CA and a certificate for 127.0.0.1 it signed, made with openssl: (ca.pem, cert, key).
+fn agency_ca(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let made = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Testmyndighetens CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]) && run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]) && run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    if !made {
+        assert!(
+            std::env::var("ESKALERA_REQUIRE_OIDC").as_deref() != Ok("1"),
+            "openssl is missing"
+        );
+        return None;
+    }
+    Some((
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    ))
+}
+
+#[test]
+fn a_provider_behind_the_agencys_own_ca_is_trusted_through_eskalera_ca_file() {
+    let Some(module) = provider_module() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some((ca, cert, key)) = agency_ca(dir.path()) else {
+        return;
+    };
+    let jose = module
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .join("jose/dist/node/esm/index.js");
+    let (mut child, base) = run_node_with(
+        "tests/hostile_provider.mjs",
+        free_port(),
+        &[],
+        &[
+            ("JOSE_MODULE", &jose),
+            ("TLS_CERT", &cert),
+            ("TLS_KEY", &key),
+        ],
+    );
+    assert!(base.starts_with("https://"));
+
+    // Without the CA the provider's certificate is not trusted: no sign-in starts.
+    let untrusting = app_at(&base);
+    let mut b = Browser::new(&untrusting);
+    let refused = b.get("/auth/oidc/login?next=/mina");
+    assert_eq!(refused.status, 503, "{}", refused.body);
+
+    // With ESKALERA_CA_FILE it is, for discovery, keys and tokens alike.
+    let issuer = base.clone();
+    let ca_file = ca.clone();
+    let app = TestApp::start_with(Clock::system(), move |c| {
+        c.auth = auth();
+        c.base_url = SITE.into();
+        c.ca_file = Some(ca_file);
+        c.oidc = Some(OidcSettings {
+            issuer,
+            client_id: "eskalera".into(),
+            client_secret: Some("hemlighet-for-test".into()),
+        });
+    });
+    // The test's browser trusts the CA too.
+    let mut roots = rustls::RootCertStore::empty();
+    for c in eskalera::config::extra_roots(&ca).unwrap() {
+        roots.add(c).unwrap();
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(
+        rustls::crypto::ring::default_provider().into(),
+    )
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let mut b = Browser::with_agent(
+        &app,
+        ureq::AgentBuilder::new().tls_config(std::sync::Arc::new(tls)),
+    );
+    let done = b.sign_in("/mina", "mallory");
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(audit_count(&app, "signed_in"), 1);
     let _ = child.kill();
     let _ = child.wait();
 }

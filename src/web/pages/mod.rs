@@ -385,11 +385,18 @@ async fn sign_out(
     keys: web::Data<SessionKeys>,
     _form: Posted,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(user) = session_of(&req).and_then(|s| s.user) {
+    let session = session_of(&req);
+    if let Some(user) = session.as_ref().and_then(|s| s.user) {
         let s = svc.into_inner();
         call(move || s.sign_out(user)).await?;
     }
-    let mut res = see_other("/logga-in");
+    // Signed in through the provider: sign out there too, when it offers that.
+    let provider = req.app_data::<web::Data<super::oidc::Provider>>().cloned();
+    let at_provider = match provider.filter(|_| session.is_some_and(|s| s.via_provider)) {
+        Some(p) => web::block(move || p.sign_out_url()).await.ok().flatten(),
+        None => None,
+    };
+    let mut res = see_other(at_provider.as_deref().unwrap_or("/logga-in"));
     if let Ok(v) = header::HeaderValue::from_str(&keys.clear(&req)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -13,7 +13,7 @@ use crate::web::{audit_count, audit_trail};
 
 const ISSUER: &str = "https://login.example.se/realms/mv";
 
-fn auth(owns_memberships: bool) -> AuthConfig {
+pub fn auth(owns_memberships: bool) -> AuthConfig {
     let mut a: AuthConfig = toml::from_str(
         r#"
         access_contact = "din chef"

@@ -122,23 +122,9 @@ impl Drop for IdP {
     }
 }
 
+/// The groups of the directory tests.
 pub fn auth() -> AuthConfig {
-    toml::from_str(
-        r#"
-        access_contact = "din chef"
-        [[group]]
-        name = "Enhet-Asyl-Lulea"
-        unit = "u-lulea-asyl"
-        forums = ["u-lulea-asyl"]
-        [[group]]
-        name = "RG-Nord-Lulea"
-        forums = ["rg-nord-lulea"]
-        [[group]]
-        name = "PS-Natverk-Sakerhet"
-        forums = ["nn-sakerhet"]
-        "#,
-    )
-    .unwrap()
+    crate::directory::auth(false)
 }
 
 fn app_with(idp: &IdP) -> TestApp {
@@ -441,18 +427,7 @@ fn an_id_token_that_is_expired_wrongly_signed_or_for_someone_else_is_refused() {
     let Some(module) = provider_module() else {
         return;
     };
-    // jose comes with oidc-provider.
-    let jose = module
-        .ancestors()
-        .nth(3)
-        .unwrap()
-        .join("jose/dist/node/esm/index.js");
-    let (mut child, base) = run_node(
-        "tests/hostile_provider.mjs",
-        free_port(),
-        &[],
-        ("JOSE_MODULE", &jose),
-    );
+    let (mut child, base) = hostile(&module, None);
     let app = app_at(&base);
     let mut tried = Vec::new();
     for (mode, ok) in [
@@ -482,6 +457,21 @@ fn an_id_token_that_is_expired_wrongly_signed_or_for_someone_else_is_refused() {
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The hostile provider, over https with `tls` (certificate and key files).
+fn hostile(module: &Path, tls: Option<(&Path, &Path)>) -> (Child, String) {
+    // jose comes with oidc-provider.
+    let jose = module
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .join("jose/dist/node/esm/index.js");
+    let mut env = vec![("JOSE_MODULE", jose.as_path())];
+    if let Some((cert, key)) = tls {
+        env.extend([("TLS_CERT", cert), ("TLS_KEY", key)]);
+    }
+    run_node_with("tests/hostile_provider.mjs", free_port(), &[], &env)
 }
 
 /// A CA and a certificate for 127.0.0.1 it signed, made with openssl: (ca.pem, cert, key).
@@ -569,21 +559,7 @@ fn a_provider_behind_the_agencys_own_ca_is_trusted_through_eskalera_ca_file() {
     let Some((ca, cert, key)) = agency_ca(dir.path()) else {
         return;
     };
-    let jose = module
-        .ancestors()
-        .nth(3)
-        .unwrap()
-        .join("jose/dist/node/esm/index.js");
-    let (mut child, base) = run_node_with(
-        "tests/hostile_provider.mjs",
-        free_port(),
-        &[],
-        &[
-            ("JOSE_MODULE", &jose),
-            ("TLS_CERT", &cert),
-            ("TLS_KEY", &key),
-        ],
-    );
+    let (mut child, base) = hostile(&module, Some((&cert, &key)));
     assert!(base.starts_with("https://"));
 
     // Without the CA the provider's certificate is not trusted: no sign-in starts.

@@ -606,6 +606,63 @@ mod tests {
     }
 
     #[test]
+    fn the_provider_secret_comes_from_a_file_and_not_from_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "hemlig\n").unwrap();
+        let file = secret.display().to_string();
+        let env = |name: &str| match name {
+            "ESKALERA_OIDC_ISSUER" => Some("https://login.example.se".to_string()),
+            "ESKALERA_OIDC_CLIENT_ID" => Some("eskalera".to_string()),
+            "ESKALERA_OIDC_CLIENT_SECRET_FILE" => Some(file.clone()),
+            _ => None,
+        };
+        let c = Config::load_with_env(Some(Path::new("config/default.toml")), env).unwrap();
+        let oidc = c.oidc.unwrap();
+        assert_eq!(oidc.client_secret.as_deref(), Some("hemlig"));
+        assert!(!format!("{oidc:?}").contains("hemlig"), "never in a log");
+        let both = |name: &str| match name {
+            "ESKALERA_OIDC_ISSUER" => Some("https://login.example.se".to_string()),
+            "ESKALERA_OIDC_CLIENT_ID" => Some("eskalera".to_string()),
+            "ESKALERA_OIDC_CLIENT_SECRET" => Some("x".to_string()),
+            "ESKALERA_OIDC_CLIENT_SECRET_FILE" => Some(file.clone()),
+            _ => None,
+        };
+        let e = Config::load_with_env(Some(Path::new("config/default.toml")), both)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not both"), "{e}");
+        let no_client = |name: &str| {
+            (name == "ESKALERA_OIDC_ISSUER").then(|| "https://login.example.se".to_string())
+        };
+        let e = Config::load_with_env(Some(Path::new("config/default.toml")), no_client)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ESKALERA_OIDC_CLIENT_ID"), "{e}");
+    }
+
+    #[test]
+    fn auth_groups_must_name_forums_and_units_that_exist() {
+        let c = Config::load_with_env(Some(Path::new("config/default.toml")), no_env).unwrap();
+        let mut auth = AuthConfig::default();
+        auth.groups.push(crate::service::directory::GroupRule {
+            name: "G".into(),
+            role: None,
+            unit: None,
+            forums: vec!["nn-finns-inte".into()],
+        });
+        let e = check_auth(&auth, &c.structure).unwrap_err();
+        assert!(e.contains("nn-finns-inte"), "{e}");
+        auth.groups[0].forums.clear();
+        auth.default_unit = Some("u-finns-inte".into());
+        assert!(check_auth(&auth, &c.structure)
+            .unwrap_err()
+            .contains("u-finns-inte"));
+        let bad = |name: &str| (name == "ESKALERA_LOCAL_PASSWORDS").then(|| "av".to_string());
+        assert!(Config::load_with_env(Some(Path::new("config/default.toml")), bad).is_err());
+    }
+
+    #[test]
     fn built_in_defaults_load() {
         let c = Config::load_with_env(Some(Path::new("config/default.toml")), no_env).unwrap();
         assert!(c.structure.units.len() >= 26);

@@ -370,7 +370,10 @@ fn an_administrator_ends_a_persons_sessions_and_disables_and_enables_them_on_the
         assert_eq!(done.location.as_deref(), Some(person.as_str()));
         admin.get(&person)
     };
+    let token = app.token("sara.ek@mv.se");
+    app.get("/api/v1/me/preferences", &token).status(200);
     let page = step(&mut admin, "avsluta-inloggningar");
+    app.get("/api/v1/me/preferences", &token).status(401);
     assert!(
         page.body.contains("Alla personens inloggningar"),
         "{}",

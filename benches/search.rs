@@ -82,7 +82,7 @@ fn main() {
         .unwrap_or(true)
     {
         let t = Instant::now();
-        svc.rebuild_index(&mut std::io::stderr()).unwrap();
+        svc.rebuild_index(&mut std::io::sink()).unwrap();
         eprintln!("tantivy index built in {:.1} s", t.elapsed().as_secs_f64());
     }
     // The rebuild published a new generation: reopen to search it. The ranking before 0.2.7

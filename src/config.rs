@@ -72,20 +72,28 @@ fn default_working_time() -> WorkingTime {
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
     pub from: String,
-    #[serde(default = "default_attempts")]
-    pub max_attempts: i32,
+    /// No longer used (0.5.0): `retry_for_hours` decides when a mail gives up. Accepted so
+    /// that an older settings file still loads; `eskalera config check` warns of it.
+    #[serde(default)]
+    pub max_attempts: Option<i32>,
+    /// The longest wait between two attempts to send a mail.
     #[serde(default = "default_backoff")]
     pub max_backoff_seconds: u64,
+    /// How long a mail the server could not take for a passing reason is tried again before it
+    /// gives up (a weekend's outage of the relay is 48 hours + a margin); a permanent refusal
+    /// (5xx) gives up at once.
+    #[serde(default = "default_retry_hours")]
+    pub retry_for_hours: f64,
     /// Local hour (Europe/Stockholm) at which daily digests go out.
     #[serde(default = "default_digest_hour")]
     pub digest_hour: u32,
 }
 
-fn default_attempts() -> i32 {
-    10
-}
 fn default_backoff() -> u64 {
-    60
+    600
+}
+fn default_retry_hours() -> f64 {
+    48.0
 }
 fn default_digest_hour() -> u32 {
     7
@@ -233,6 +241,9 @@ pub struct Config {
     /// `ESKALERA_CA_FILE`: PEM certificates trusted beside the platform's roots for outgoing
     /// TLS (the identity provider), e.g. the agency's own CA.
     pub ca_file: Option<PathBuf>,
+    /// `ESKALERA_SMTP_CA_FILE`, else `ESKALERA_CA_FILE`: certificates the mail relay's TLS is
+    /// also checked against.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Where the clock starts (`ESKALERA_NOW`); None means the system clock.
     pub now: Option<DateTime<Utc>>,
     /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
@@ -331,7 +342,7 @@ impl Config {
         let data_dir = env("ESKALERA_DATA_DIR")
             .map(PathBuf::from)
             .unwrap_or(raw.data_dir);
-        let database_url = env("ESKALERA_DATABASE_URL")
+        let database_url = env_or_file(&env, "ESKALERA_DATABASE_URL")?
             .or(raw.database_url)
             .unwrap_or_else(|| data_dir.join("eskalera.db").display().to_string());
         let now = match env("ESKALERA_NOW") {
@@ -347,7 +358,7 @@ impl Config {
             ),
             None => None,
         };
-        let session_key = match env("ESKALERA_SESSION_KEY") {
+        let session_key = match env_or_file(&env, "ESKALERA_SESSION_KEY")? {
             Some(s) => {
                 let key = hex::decode(s.trim()).map_err(|e| ConfigError::Env {
                     name: "ESKALERA_SESSION_KEY",
@@ -363,7 +374,7 @@ impl Config {
             }
             None => None,
         };
-        let (smtp_url, smtp_source) = match env("ESKALERA_SMTP_URL") {
+        let (smtp_url, smtp_source) = match env_or_file(&env, "ESKALERA_SMTP_URL")? {
             Some(u) => (Some(u), "ESKALERA_SMTP_URL"),
             None => (raw.smtp_url, "smtp_url"),
         };
@@ -417,6 +428,18 @@ impl Config {
                 message,
             })?;
         }
+        // The relay may have a CA of its own; by default it is the one of sign-in.
+        let smtp_ca_file = match env("ESKALERA_SMTP_CA_FILE") {
+            Some(p) => {
+                let path = PathBuf::from(p.trim());
+                extra_roots(&path).map_err(|message| ConfigError::Env {
+                    name: "ESKALERA_SMTP_CA_FILE",
+                    message,
+                })?;
+                Some(path)
+            }
+            None => ca_file.clone(),
+        };
         Ok(Config {
             bind: env("ESKALERA_BIND").unwrap_or(raw.bind),
             data_dir,
@@ -430,6 +453,7 @@ impl Config {
             auth_headers,
             oidc,
             ca_file,
+            smtp_ca_file,
             now,
             session_key,
             sla: raw.sla,
@@ -437,6 +461,102 @@ impl Config {
             mail: raw.mail,
             structure,
         })
+    }
+
+    /// What `eskalera config check` reports: where things are, never a secret.
+    pub fn summary(&self) -> Vec<String> {
+        let database = match crate::store::Backend::of(&self.database_url) {
+            crate::store::Backend::Postgres => {
+                let at = url::Url::parse(&self.database_url).map_or_else(
+                    |_| "?".to_string(),
+                    |u| format!("{}{}", u.host_str().unwrap_or("(socket)"), u.path()),
+                );
+                format!("database: PostgreSQL at {at}")
+            }
+            crate::store::Backend::Sqlite => format!("database: SQLite file {}", self.database_url),
+        };
+        let mail = match self
+            .smtp_url
+            .as_deref()
+            .map(crate::notify::mailer::parse_url)
+        {
+            Some(Ok(t)) => format!("mail: SMTP {}:{} ({:?} TLS)", t.host, t.port, t.tls),
+            Some(Err(e)) => format!("mail: {e}"),
+            None => format!(
+                "mail: written as .eml files under {}",
+                self.data_dir.join("mail").display()
+            ),
+        };
+        let sign_in = [
+            self.local_passwords.then_some("local passwords"),
+            self.oidc.as_ref().map(|o| o.issuer.as_str()),
+            self.auth_headers.then_some("a trusted proxy's headers"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        vec![
+            format!("listens on: {}", self.bind),
+            format!("address in links: {}", self.base_url),
+            format!("data dir: {}", self.data_dir.display()),
+            database,
+            mail,
+            format!("sign-in: {sign_in}"),
+            format!(
+                "structure: {} units, {} forums, {} processes",
+                self.structure.units.len(),
+                self.structure.forums.len(),
+                self.structure.processes.len()
+            ),
+        ]
+    }
+
+    /// Settings that load but are probably not what was meant.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.mail.max_attempts.is_some() {
+            w.push(
+                "mail.max_attempts is no longer used: mail.retry_for_hours decides when a mail \
+                 gives up"
+                    .into(),
+            );
+        }
+        if let Some(Ok(t)) = self
+            .smtp_url
+            .as_deref()
+            .map(crate::notify::mailer::parse_url)
+        {
+            if t.password_in_clear() {
+                w.push(format!(
+                    "the SMTP password to {} would go unencrypted: add ?tls=required or use \
+                     smtps://",
+                    t.host
+                ));
+            }
+        }
+        if self.session_key.is_none()
+            && crate::store::Backend::of(&self.database_url) == crate::store::Backend::Postgres
+        {
+            w.push(format!(
+                "ESKALERA_SESSION_KEY is not set: this instance keeps its own key in {}, and a \
+                 sign-in at one instance is not valid at another",
+                self.data_dir.join("session.key").display()
+            ));
+        }
+        if !self.base_url.starts_with("https://") {
+            w.push(format!(
+                "base_url {} is not https: fine on a workstation, not in production",
+                self.base_url
+            ));
+        }
+        if let Err(e) = std::fs::metadata(&self.data_dir) {
+            w.push(format!(
+                "data dir {} cannot be read ({e}); serve makes it if it may",
+                self.data_dir.display()
+            ));
+        }
+        w
     }
 
     /// The targets of a stage at `level` for a question of `priority` (urgent ones are shorter).

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod files;
 pub mod jobs;
 pub mod notify;
+pub mod observe;
 pub mod search;
 pub mod service;
 pub mod store;

@@ -14,28 +14,18 @@ fn limit_malloc_arenas() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
 
-/// Log lines as env_logger writes them, with personal data and URL passwords masked: a
-/// message may quote what a user typed or what a server answered.
-fn init_logging() {
-    use std::io::Write;
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .format(|buf, record| {
-            writeln!(
-                buf,
-                "[{} {:<5} {}] {}",
-                buf.timestamp(),
-                record.level(),
-                record.target(),
-                eskalera::domain::redact::line(&record.args().to_string())
-            )
-        })
-        .init();
-}
-
 fn main() {
     limit_malloc_arenas();
     eskalera::files::private_umask();
-    init_logging();
+    match eskalera::observe::logging::LogFormat::parse(
+        std::env::var("ESKALERA_LOG_FORMAT").ok().as_deref(),
+    ) {
+        Ok(format) => eskalera::observe::logging::init(format),
+        Err(e) => {
+            eprintln!("eskalera: {e}");
+            std::process::exit(3);
+        }
+    }
     let cli = eskalera::cli::Cli::parse();
     if let Err(e) = eskalera::cli::run(cli) {
         eprintln!("eskalera: {}", e.report());

@@ -1,5 +1,7 @@
 //! The command line: parses arguments and calls the service; no logic of its own.
 
+mod progress;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -20,7 +22,7 @@ use crate::service::{Actor, Role, Service, ServiceError};
 )]
 pub struct Cli {
     /// Settings file (default: config/default.toml, else the built-in defaults).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = "ESKALERA_CONFIG")]
     pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
@@ -58,14 +60,41 @@ pub enum Command {
     /// List the stored texts that hold personal data by the current check, one a line as
     /// `question 12 body` (never the text itself), then a count. Exit code 4 when any are found.
     PiiScan,
+    /// Settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Copy the SQLite database, consistent while the server runs, to a new FILE (`VACUUM
+    /// INTO`); on PostgreSQL use pg_dump. The search index is not copied: a restored instance
+    /// rebuilds it from the database.
+    Backup { file: PathBuf },
+    /// Ask a running server whether it answers (GET /livez): exit 0 if it does, 1 if not. For
+    /// health checks where no curl exists (the container image).
+    Probe {
+        /// Default: http://<bind>/livez of the settings, a wildcard bind asked on loopback.
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the settings, the structure and the environment as `serve` reads them; exit 3
+    /// with the reason when they are not valid.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum MailCommand {
     /// List mails that gave up after their retries.
     Failed,
-    /// Queue a failed mail again.
-    Retry { id: i64 },
+    /// Queue a failed mail again, or with --all every failed mail: each gets a whole new
+    /// retry window.
+    Retry {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +163,9 @@ pub enum CliError {
     Service(#[from] ServiceError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The server did not answer the probe as alive.
+    #[error("{0}")]
+    Probe(String),
     /// Not a failure of the command: the scan ran and found something to redact.
     #[error("{0} stored texts hold personal data (listed above)")]
     PersonalDataFound(u64),
@@ -175,6 +207,28 @@ fn open(config: Config) -> Result<Service, CliError> {
         None => Clock::system(),
     };
     Ok(Service::open(config, clock)?)
+}
+
+/// `/livez` at the address the server binds; a wildcard address is asked on loopback.
+fn live_url(bind: &str) -> String {
+    let host = bind
+        .replace("0.0.0.0:", "127.0.0.1:")
+        .replace("[::]:", "[::1]:");
+    format!("http://{host}/livez")
+}
+
+fn probe(url: String) -> Result<(), CliError> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(5))
+        .build();
+    match agent.get(&url).call() {
+        Ok(r) => {
+            println!("{url}: {}", r.status());
+            Ok(())
+        }
+        Err(ureq::Error::Status(code, _)) => Err(CliError::Probe(format!("{url} answered {code}"))),
+        Err(e) => Err(CliError::Probe(format!("{url}: {e}"))),
+    }
 }
 
 /// A password from standard input, without its line ending.
@@ -229,12 +283,37 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Mail(MailCommand::Retry { id }) => {
+        Command::Mail(MailCommand::Retry { id, all }) => {
             let svc = open(config)?;
-            svc.retry_mail(&Actor::operator(), id)?;
-            println!("mail {id} queued again");
+            match id {
+                Some(id) if !all => {
+                    svc.retry_mail(&Actor::operator(), id)?;
+                    println!("mail {id} queued again");
+                }
+                _ => {
+                    let n = svc.retry_failed(&Actor::operator(), None)?;
+                    println!("{n} failed mails queued again");
+                }
+            }
             Ok(())
         }
+        Command::Config(ConfigCommand::Check) => {
+            for line in config.summary() {
+                println!("{line}");
+            }
+            for warning in config.warnings() {
+                eprintln!("warning: {warning}");
+            }
+            println!("the settings are valid");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let svc = open(config)?;
+            svc.backup(&Actor::operator(), &file)?;
+            println!("database copied to {}", file.display());
+            Ok(())
+        }
+        Command::Probe { url } => probe(url.unwrap_or_else(|| live_url(&config.bind))),
         Command::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
@@ -243,7 +322,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 || file.display().to_string(),
                 |n| n.to_string_lossy().to_string(),
             );
-            let s = svc.import(&source, &text, &mut std::io::stderr())?;
+            let s = svc.import(&source, &text, progress::for_stderr("import").as_mut())?;
             println!(
                 "imported {} questions with {} answers; {} were imported before and left as they are",
                 s.imported, s.answers, s.already_present
@@ -264,7 +343,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Reindex => {
             let svc = open(config)?;
-            let n = svc.rebuild_index(&mut std::io::stderr())?;
+            let n = svc.rebuild_index(progress::for_stderr("reindex").as_mut())?;
             println!("search index rebuilt: {n} questions");
             Ok(())
         }

@@ -96,6 +96,10 @@ pub enum Refusal {
     AlreadyDisabled { email: String },
     NotDisabled { email: String },
     DemoNeedsEmptyDatabase,
+    /// `eskalera backup` does not overwrite a file.
+    BackupTargetExists { path: String },
+    /// `eskalera backup` copies SQLite; PostgreSQL has pg_dump.
+    BackupNeedsPgDump,
     /// A unique key lost to a concurrent writer: the same as a version conflict.
     LostRace,
 }
@@ -196,6 +200,8 @@ impl Worded for Refusal {
             AlreadyDisabled { email } => ("user-disabled-already", format!("{email} is disabled already"), format!("{email} är redan avstängd.")),
             NotDisabled { email } => ("user-not-disabled", format!("{email} is not disabled"), format!("{email} är inte avstängd.")),
             LostRace => ("conflict", "a concurrent change won; reload and try again".into(), format!("Någon annan ändrade samma sak samtidigt. {RELOAD}")),
+            BackupTargetExists { path } => ("backup-target-exists", format!("{path} exists already; a backup goes to a new file"), format!("{path} finns redan; en säkerhetskopia skrivs till en ny fil.")),
+            BackupNeedsPgDump => ("backup-needs-pg-dump", "the database is PostgreSQL: back it up with pg_dump (README, Operations)".into(), "Databasen är PostgreSQL: säkerhetskopiera den med pg_dump.".into()),
             DemoNeedsEmptyDatabase => ("demo-needs-empty-database", "the database already holds data; the demo only loads into an empty one".into(), "Databasen innehåller redan uppgifter; demodata läses bara in i en tom databas.".into()),
         }
     }

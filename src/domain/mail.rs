@@ -1,5 +1,5 @@
-//! Mail codes: what a person chose to receive, which mail a row of the outbox is, and where
-//! the row stands.
+//! Mail codes: what a person chose to receive, which mail a row of the outbox is, where the
+//! row stands, and when a mail that could not be sent is tried again.
 
 use crate::text_enum;
 
@@ -161,6 +161,28 @@ impl FailureCause {
     }
 }
 
+/// When a mail that failed for a passing reason (a relay away, a 4xx reply) is tried again:
+/// waits doubling from 1 s up to `cap` seconds, until the waits so far add up to `window`
+/// seconds; then it gives up. Counted from the attempts alone, so that `mail retry` (which
+/// sets them to 0) starts a whole new window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetrySchedule {
+    pub cap_seconds: f64,
+    pub window_seconds: f64,
+}
+
+impl RetrySchedule {
+    /// The wait before the next attempt after `failed` failed attempts, in seconds (before
+    /// jitter), or None when the window is used up.
+    pub fn next_wait(&self, failed: i32) -> Option<f64> {
+        let cap = self.cap_seconds.max(1.0);
+        let wait = |n: i32| 2f64.powi(n.clamp(0, 30)).min(cap);
+        // The waits already behind this mail: 1 + 2 + 4 + … up to the cap, per attempt.
+        let behind: f64 = (0..failed.saturating_sub(1).max(0)).map(wait).sum();
+        (behind < self.window_seconds).then(|| wait(failed.max(1) - 1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +209,32 @@ mod tests {
         );
         assert_eq!(of("sending: something odd"), FailureCause::Other);
         assert_eq!(FailureCause::of(None), FailureCause::Other);
+    }
+
+    #[test]
+    fn a_passing_failure_is_retried_for_the_whole_window_then_given_up() {
+        let two_days = RetrySchedule {
+            cap_seconds: 600.0,
+            window_seconds: 48.0 * 3600.0,
+        };
+        assert_eq!(two_days.next_wait(1), Some(1.0));
+        assert_eq!(two_days.next_wait(2), Some(2.0));
+        assert_eq!(two_days.next_wait(12), Some(600.0));
+        let mut failed = 1;
+        let mut spanned = 0.0;
+        while let Some(w) = two_days.next_wait(failed) {
+            spanned += w;
+            failed += 1;
+        }
+        // At least the window, and not much past it.
+        assert!(spanned >= 48.0 * 3600.0, "{spanned}");
+        assert!(spanned < 48.0 * 3600.0 + 600.0, "{spanned}");
+        assert!((280..300).contains(&failed), "{failed} attempts");
+        // A window of nothing gives up after the first failure.
+        let none = RetrySchedule {
+            cap_seconds: 600.0,
+            window_seconds: 0.0,
+        };
+        assert_eq!(none.next_wait(1), None);
     }
 }

@@ -34,6 +34,8 @@ fn follow(svc: &Service, stop: &AtomicBool) {
         match svc.follow_changes(&mut follower) {
             Ok(0) => {
                 failures = 0;
+                // Nothing waits: the index holds what the database held at the start.
+                svc.telemetry().set_index_caught_up();
                 std::thread::sleep(IDLE_POLL);
             }
             Ok(n) => {

@@ -22,12 +22,22 @@ pub fn start_mailer(svc: &Service) -> ServiceResult<Worker> {
             svc.config.smtp_url.as_deref(),
             &spool,
             &svc.config.mail.from,
+            svc.config.smtp_ca_file.as_deref(),
         )?)
     };
     let templates = Templates::load()?;
     let svc = svc.clone();
     let instance = super::instance_name();
     Worker::spawn("mailer", move |flag| {
+        // Cleared however the loop ends, a panic included: /readyz reports it.
+        struct Running<'a>(&'a Service);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.telemetry().set_mailer_running(false);
+            }
+        }
+        svc.telemetry().set_mailer_running(true);
+        let _running = Running(&svc);
         while !flag.load(Ordering::SeqCst) {
             match svc.deliver_due(&mailer, &templates, &rt, &instance) {
                 Ok(0) => std::thread::sleep(Duration::from_millis(100)),

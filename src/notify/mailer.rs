@@ -9,7 +9,6 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::NotifyError;
-use crate::domain::redact;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -108,16 +107,142 @@ impl Templates {
     }
 }
 
-/// Whether `url` names an SMTP server lettre can use; the refusal never repeats a password.
-pub fn check_url(url: &str) -> Result<(), String> {
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map(drop)
-        .map_err(|e| {
-            redact::url_passwords(&format!(
-                "not a usable SMTP URL ({e}); expected smtp://host:port, smtps://host or \
-                 smtp://user:password@host:port?tls=required"
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtp://` without `tls`: plain SMTP (a relay on the same host or a trusted network).
+    Plain,
+    /// `?tls=opportunistic`: STARTTLS when the server offers it.
+    Opportunistic,
+    /// `?tls=required`: STARTTLS or no mail.
+    Required,
+    /// `smtps://`: TLS from the first byte (implicit TLS, port 465).
+    Implicit,
+}
+
+/// The SMTP server `smtp_url` names. Never printed whole: it may hold a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpTarget {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    credentials: Option<(String, String)>,
+    /// The name said in EHLO (the URL's path), else the machine's name.
+    hello: Option<String>,
+}
+
+impl SmtpTarget {
+    /// Whether a password would cross the network unencrypted.
+    pub fn password_in_clear(&self) -> bool {
+        self.credentials.is_some() && self.tls == SmtpTls::Plain
+    }
+}
+
+impl std::fmt::Debug for SmtpTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpTarget")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("credentials", &self.credentials.as_ref().map(|(u, _)| u))
+            .finish()
+    }
+}
+
+const URL_FORMS: &str = "smtp://host:port, smtp://user:password@host:587?tls=required \
+     (STARTTLS), smtp://host?tls=opportunistic or smtps://host:465 (implicit TLS)";
+
+/// Reads an SMTP URL; a refusal says which part is wrong and never repeats the password.
+pub fn parse_url(url: &str) -> Result<SmtpTarget, String> {
+    let u = url::Url::parse(url.trim())
+        .map_err(|e| format!("not a URL ({e}); expected {URL_FORMS}"))?;
+    let implicit = match u.scheme() {
+        "smtp" => false,
+        "smtps" => true,
+        other => {
+            return Err(format!(
+                "the scheme '{other}' is not smtp or smtps; expected {URL_FORMS}"
             ))
-        })
+        }
+    };
+    let host = u
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| format!("names no host; expected {URL_FORMS}"))?
+        .trim_matches(['[', ']'])
+        .to_string();
+    let mut tls = if implicit {
+        SmtpTls::Implicit
+    } else {
+        SmtpTls::Plain
+    };
+    for (key, value) in u.query_pairs() {
+        match (key.as_ref(), value.as_ref(), implicit) {
+            ("tls", "required", false) => tls = SmtpTls::Required,
+            ("tls", "opportunistic", false) => tls = SmtpTls::Opportunistic,
+            ("tls", "none", false) => tls = SmtpTls::Plain,
+            ("tls", _, true) => {
+                return Err("smtps:// is TLS from the start: leave out the tls parameter".into())
+            }
+            ("tls", other, false) => {
+                return Err(format!(
+                    "the tls parameter '{other}' is not required, opportunistic or none"
+                ))
+            }
+            (other, _, _) => {
+                return Err(format!(
+                    "the parameter '{other}' is not known (the only one is tls)"
+                ))
+            }
+        }
+    }
+    let port = u.port().unwrap_or(match tls {
+        SmtpTls::Plain => 25,
+        SmtpTls::Opportunistic | SmtpTls::Required => 587,
+        SmtpTls::Implicit => 465,
+    });
+    let decode = |s: &str| {
+        percent_decode(s)
+            .ok_or_else(|| "the user or password is not valid percent-encoding".to_string())
+    };
+    let credentials = match (u.username(), u.password()) {
+        ("", None) => None,
+        ("", Some(_)) => return Err("has a password but no user".into()),
+        (_, None) => return Err("has a user but no password".into()),
+        (user, Some(password)) => Some((decode(user)?, decode(password)?)),
+    };
+    let hello = Some(u.path().trim_matches('/'))
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    Ok(SmtpTarget {
+        host,
+        port,
+        tls,
+        credentials,
+        hello,
+    })
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Whether `url` names an SMTP server eskalera can use; the refusal never repeats a password.
+pub fn check_url(url: &str) -> Result<(), String> {
+    parse_url(url).map(drop)
 }
 
 /// SMTP connections kept open, and so how many sends may be in flight at once.
@@ -135,22 +260,22 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// SMTP when `smtp_url` is set (smtp://host:port, smtps:// for TLS, ?tls=required for
-    /// STARTTLS, user:password@ for credentials), otherwise .eml files in `spool`.
-    pub fn new(smtp_url: Option<&str>, spool: &Path, from: &str) -> Result<Mailer, NotifyError> {
+    /// SMTP when `smtp_url` is set (see [`parse_url`]), otherwise .eml files in `spool`. TLS
+    /// trusts the platform's roots and the PEM certificates in `ca_file` (the agency's CA).
+    pub fn new(
+        smtp_url: Option<&str>,
+        spool: &Path,
+        from: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Mailer, NotifyError> {
         let from: Mailbox = from.parse().map_err(|e: lettre::address::AddressError| {
             NotifyError::Address(from.into(), e.to_string())
         })?;
         let transport = match smtp_url {
-            Some(url) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| {
-                        NotifyError::Setup(format!("{}: {e}", redact::url_passwords(url)))
-                    })?
-                    .timeout(Some(Duration::from_secs(15)))
-                    .pool_config(PoolConfig::new().max_size(CONNECTIONS as u32))
-                    .build(),
-            ),
+            Some(url) => {
+                let target = parse_url(url).map_err(NotifyError::Setup)?;
+                Transport::Smtp(smtp_transport(&target, ca_file)?)
+            }
             None => {
                 crate::files::private_dir(spool)
                     .map_err(|e| NotifyError::Setup(format!("{}: {e}", spool.display())))?;
@@ -188,11 +313,15 @@ impl Mailer {
             ))
             .map_err(|e| NotifyError::Build(e.to_string()))?;
         match &self.transport {
-            Transport::Smtp(t) => t
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| NotifyError::Send(e.to_string())),
+            // A 5xx reply will not change by trying again ("550 no such user"); anything else
+            // (4xx, a relay away, a dropped connection) may.
+            Transport::Smtp(t) => t.send(message).await.map(drop).map_err(|e| {
+                if e.is_permanent() {
+                    NotifyError::Refused(e.to_string())
+                } else {
+                    NotifyError::Send(e.to_string())
+                }
+            }),
             Transport::Files(t) => t
                 .send(message)
                 .await
@@ -200,6 +329,45 @@ impl Mailer {
                 .map_err(|e| NotifyError::Send(e.to_string())),
         }
     }
+}
+
+fn smtp_transport(
+    target: &SmtpTarget,
+    ca_file: Option<&Path>,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, NotifyError> {
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    use lettre::transport::smtp::extension::ClientId;
+    let params = || -> Result<TlsParameters, NotifyError> {
+        let mut b = TlsParameters::builder(target.host.clone());
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| NotifyError::Setup(format!("{}: {e}", path.display())))?;
+            let cert = Certificate::from_pem(&pem).map_err(|e| {
+                NotifyError::Setup(format!("{}: not PEM certificates ({e})", path.display()))
+            })?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build()
+            .map_err(|e| NotifyError::Setup(format!("TLS for {}: {e}", target.host)))
+    };
+    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(target.host.as_str())
+        .port(target.port)
+        .timeout(Some(Duration::from_secs(15)))
+        .pool_config(PoolConfig::new().max_size(CONNECTIONS as u32));
+    b = match target.tls {
+        SmtpTls::Plain => b,
+        SmtpTls::Opportunistic => b.tls(Tls::Opportunistic(params()?)),
+        SmtpTls::Required => b.tls(Tls::Required(params()?)),
+        SmtpTls::Implicit => b.tls(Tls::Wrapper(params()?)),
+    };
+    if let Some((user, password)) = &target.credentials {
+        b = b.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    if let Some(name) = &target.hello {
+        b = b.hello_name(ClientId::Domain(name.clone()));
+    }
+    Ok(b.build())
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834): out-of-office replies must not answer.
@@ -252,6 +420,38 @@ mod tests {
                 r.text.contains("http://x/questions/1"),
                 "{name}: no link in text"
             );
+        }
+    }
+
+    #[test]
+    fn an_smtp_url_is_read_and_a_bad_one_is_named_without_its_password() {
+        let t = parse_url("smtp://relay.example:2525").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.tls),
+            ("relay.example", 2525, SmtpTls::Plain)
+        );
+        let t = parse_url("smtp://u%40x:p%25ss@relay.example?tls=required").unwrap();
+        assert_eq!((t.port, t.tls), (587, SmtpTls::Required));
+        assert_eq!(t.credentials, Some(("u@x".into(), "p%ss".into())));
+        assert!(!format!("{t:?}").contains("p%ss"));
+        let t = parse_url("smtps://relay.example").unwrap();
+        assert_eq!((t.port, t.tls), (465, SmtpTls::Implicit));
+        for (url, says) in [
+            ("http://u:hemligt@relay", "scheme 'http'"),
+            ("smtp://u:hemligt@relay:99999", "invalid port"),
+            (
+                "smtp://u:hemligt@relay?tls=always",
+                "tls parameter 'always'",
+            ),
+            ("smtp://u:hemligt@relay?tsl=required", "parameter 'tsl'"),
+            ("smtps://u:hemligt@relay?tls=required", "leave out the tls"),
+            ("smtp://u@relay", "no password"),
+            ("relay:25", "scheme 'relay'"),
+            ("smtp://", "no host"),
+        ] {
+            let e = parse_url(url).unwrap_err();
+            assert!(e.contains(says), "{url}: {e}");
+            assert!(!e.contains("hemligt"), "{url}: {e}");
         }
     }
 }

@@ -12,9 +12,12 @@ pub enum NotifyError {
     Address(String, String),
     #[error("building the mail: {0}")]
     Build(String),
-    /// The server refused or could not be reached; worth another try later.
+    /// The server could not be reached or refused for now (4xx); worth another try later.
     #[error("sending: {0}")]
     Send(String),
+    /// The server refused for good (5xx, e.g. "550 no such user"): the mail fails at once.
+    #[error("refused by the mail server: {0}")]
+    Refused(String),
     #[error("mail transport setup: {0}")]
     Setup(String),
 }

@@ -3,13 +3,11 @@
 //! the original times, so that history counts in search and in the SLA reports.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::indexing::draw_bar;
+use super::progress::Progress;
 use super::questions::{check_question, question_lists, EventDraft, QuestionFields, TEXT_MAX};
 use super::validate::Checks;
 use super::{FieldError, Service, ServiceError, ServiceResult};
@@ -317,7 +315,7 @@ impl Service {
         &self,
         source: &str,
         text: &str,
-        progress: &mut dyn Write,
+        progress: &mut dyn Progress,
     ) -> ServiceResult<ImportSummary> {
         let mut errors = Vec::new();
         // The name goes into every imported question's history ("importerad från …"), readable
@@ -343,8 +341,7 @@ impl Service {
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        let started = Instant::now();
-        let total = i64::try_from(records.len()).unwrap_or(i64::MAX);
+        let total = records.len() as u64;
         let summary = store::write_tx(&mut conn, |c| -> ServiceResult<ImportSummary> {
             let references: Vec<String> = records.iter().map(|r| r.q.reference.clone()).collect();
             let present: HashSet<String> = qs::existing_references(c, &references)?
@@ -359,12 +356,12 @@ impl Service {
                     summary.imported += 1;
                 }
                 if i % 100 == 0 || i + 1 == records.len() {
-                    draw_bar(progress, i + 1, total, started);
+                    progress.update(i as u64 + 1, total);
                 }
             }
             Ok(summary)
         })?;
-        let _ = writeln!(progress);
+        progress.finish();
         Ok(summary)
     }
 

@@ -2,11 +2,10 @@
 //! and a rebuild writes a whole new generation that the server switches to.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::time::Instant;
 
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
+use super::progress::Progress;
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::Code;
 use crate::search::index::{cursor_payload, IndexedAnswer};
@@ -205,6 +204,19 @@ impl Service {
         Ok(changes::changes_pending(&mut conn, cursor)?)
     }
 
+    /// How far the index lags: changes not applied, and the age of the oldest in seconds.
+    pub fn index_lag_detail(&self) -> ServiceResult<(i64, f64)> {
+        let (txid, id) = self.search.current().visible_cursor();
+        let cursor = ChangeCursor { txid, id };
+        let mut conn = self.conn()?;
+        let n = changes::changes_pending(&mut conn, cursor)?;
+        let oldest = changes::oldest_pending(&mut conn, cursor)?;
+        let age = oldest.map_or(0.0, |t| {
+            ((self.clock.now_naive() - t).num_milliseconds() as f64 / 1000.0).max(0.0)
+        });
+        Ok((n, age))
+    }
+
     /// Compares the index with the database, question by question.
     pub fn check_index(&self) -> ServiceResult<IndexCheck> {
         let indexed = self.search.current().fingerprints()?;
@@ -233,8 +245,8 @@ impl Service {
     }
 
     /// Rebuilds the whole index from the database into a new generation, then makes it current;
-    /// a running server switches to it. Progress goes to `progress` as a bar.
-    pub fn rebuild_index(&self, progress: &mut dyn Write) -> ServiceResult<usize> {
+    /// a running server switches to it.
+    pub fn rebuild_index(&self, progress: &mut dyn Progress) -> ServiceResult<usize> {
         let (name, index) = self.search.create_generation()?;
         let mut writer: IndexWriter<TantivyDocument> = index
             .index
@@ -243,8 +255,7 @@ impl Service {
         let mut conn = self.conn()?;
         // Changes after this point are applied by the indexer once it follows the new generation.
         let cursor = changes::settled_cursor(&mut conn)?;
-        let total = qs::count(&mut conn)?.max(1);
-        let started = Instant::now();
+        let total = u64::try_from(qs::count(&mut conn)?).unwrap_or(0);
         let mut done = 0usize;
         each_page(&mut conn, |docs| {
             for d in &docs {
@@ -253,28 +264,13 @@ impl Service {
                     .map_err(SearchError::from)?;
             }
             done += docs.len();
-            draw_bar(progress, done, total, started);
+            progress.update(done as u64, total.max(done as u64));
             Ok(())
         })?;
         commit(&mut writer, cursor)?;
         writer.wait_merging_threads().map_err(SearchError::from)?;
         self.search.publish(&name)?;
-        let _ = writeln!(progress);
+        progress.finish();
         Ok(done)
     }
-}
-
-pub(crate) fn draw_bar(out: &mut dyn Write, done: usize, total: i64, started: Instant) {
-    let total = usize::try_from(total).unwrap_or(1).max(done).max(1);
-    let width = 40;
-    let filled = done * width / total;
-    let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
-    let _ = write!(
-        out,
-        "\r[{}{}] {done}/{total} questions ({:.0}/s)",
-        "#".repeat(filled),
-        " ".repeat(width - filled),
-        rate
-    );
-    let _ = out.flush();
 }

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod org;
 pub mod pages;
 pub mod pii_scan;
+pub mod progress;
 pub mod questions;
 pub mod reports;
 mod schedule;
@@ -150,6 +151,8 @@ pub struct Service {
     search: Arc<IndexRoot>,
     /// Bounds the password hashes running at once (argon2 takes 19 MiB each).
     hash_gate: Arc<gate::Gate>,
+    /// This instance's measurements and the state of its background threads.
+    telemetry: Arc<crate::observe::Telemetry>,
 }
 
 impl Service {
@@ -158,7 +161,11 @@ impl Service {
         crate::files::private_dir(&config.data_dir).map_err(|e| {
             StoreError::Connect(format!("data dir {}: {e}", config.data_dir.display()))
         })?;
-        let pool = store::connect(&config.database_url)?;
+        let telemetry = Arc::new(crate::observe::Telemetry::default());
+        let pool = store::connect_observed(
+            &config.database_url,
+            Some(Box::new(telemetry.pool_events())),
+        )?;
         let search = IndexRoot::open_ranked(&config.data_dir.join("index"), config.search.ranking)?;
         let svc = Service {
             config: Arc::new(config),
@@ -166,6 +173,7 @@ impl Service {
             clock,
             search: Arc::new(search),
             hash_gate: Arc::new(gate::Gate::for_password_hashes()),
+            telemetry,
         };
         let mut conn = svc.conn()?;
         store::write_tx(&mut conn, |c| store::org::sync(c, &svc.config.structure))?;
@@ -202,5 +210,90 @@ impl Service {
         let mut c = self.conn()?;
         c.batch_execute("SELECT 1").map_err(StoreError::from)?;
         Ok(())
+    }
+
+    /// Copies the SQLite database to the new file `to` (an operator's backup); PostgreSQL is
+    /// backed up with its own tools. The index is not copied: it is rebuilt from the database.
+    pub fn backup(&self, actor: &Actor, to: &std::path::Path) -> ServiceResult<()> {
+        access::may_administer(actor)?;
+        if to.exists() {
+            return Err(Refusal::BackupTargetExists {
+                path: to.display().to_string(),
+            }
+            .into());
+        }
+        let mut c = self.conn()?;
+        match &mut **c {
+            store::DbConnection::Sqlite(c) => Ok(store::backup_sqlite(c, to)?),
+            store::DbConnection::Pg(_) => Err(Refusal::BackupNeedsPgDump.into()),
+        }
+    }
+
+    /// The connection pool's connections, for the metrics.
+    pub fn pool_state(&self) -> diesel::r2d2::State {
+        self.pool.state()
+    }
+
+    /// This instance's measurements and the state of its background threads.
+    pub fn telemetry(&self) -> &Arc<crate::observe::Telemetry> {
+        &self.telemetry
+    }
+
+    /// Whether this instance should get traffic, and if not why: the database answers within
+    /// `READY_DB_WAIT`, its schema is this release's, the index has caught up since the start
+    /// and the mailer runs. A `reindex` beside the live index does not make it unready.
+    pub fn readiness(&self) -> Readiness {
+        use diesel::connection::SimpleConnection;
+        let mut reasons = Vec::new();
+        let db_ok = match self.pool.get_timeout(READY_DB_WAIT) {
+            Err(e) => {
+                reasons.push(format!("database: no connection ({e})"));
+                false
+            }
+            Ok(mut c) => match c.batch_execute("SELECT 1") {
+                Err(e) => {
+                    reasons.push(format!("database: {e}"));
+                    false
+                }
+                Ok(()) => {
+                    match store::migrations_pending(&mut c) {
+                        Ok(false) => {}
+                        Ok(true) => reasons.push("database: migrations are pending".into()),
+                        Err(e) => reasons.push(format!("database: {e}")),
+                    }
+                    true
+                }
+            },
+        };
+        if !self.telemetry.index_caught_up() {
+            let lag = if db_ok {
+                self.index_lag()
+                    .map_or_else(|_| "unknown".into(), |n| n.to_string())
+            } else {
+                "unknown".into()
+            };
+            reasons.push(format!(
+                "search index: catching up with the database after the start ({lag} changes to apply)"
+            ));
+        }
+        if !self.telemetry.mailer_running() {
+            reasons.push("mailer: the mail thread does not run".into());
+        }
+        Readiness { reasons }
+    }
+}
+
+/// How long `/readyz` waits for a database connection before it says the database is away.
+const READY_DB_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What [`Service::readiness`] found; ready when nothing is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub reasons: Vec<String>,
+}
+
+impl Readiness {
+    pub fn ready(&self) -> bool {
+        self.reasons.is_empty()
     }
 }

@@ -21,6 +21,7 @@ use crate::domain::Code;
 use crate::notify::mailer::{self, Mailer, Rendered, Templates};
 use crate::notify::recipients;
 use crate::notify::NotifyError;
+use crate::observe::MailOutcome;
 use crate::store::models::{AnswerRow, NewOutbox, OutboxRow, QuestionRow, UserRow};
 use crate::store::{self, outbox as ob, questions as qs, users as us, DbConnection, StoreError};
 
@@ -300,14 +301,19 @@ impl Service {
         })
     }
 
-    /// How long to wait before attempt `attempts + 1`: doubling from 2 s, capped, with jitter.
-    fn backoff(&self, attempts: i32) -> Duration {
-        let cap = self.config.mail.max_backoff_seconds.max(1) as f64;
-        let base = 2f64.powi(attempts.clamp(0, 20)).min(cap);
+    /// When to try again after `failed` failed attempts, or None to give up: the schedule of
+    /// `mail.max_backoff_seconds` and `mail.retry_for_hours`, each wait stretched by up to a
+    /// quarter at random so that mails held by one outage do not all come back at once.
+    fn next_attempt(&self, failed: i32) -> Option<NaiveDateTime> {
+        let schedule = crate::domain::mail::RetrySchedule {
+            cap_seconds: self.config.mail.max_backoff_seconds as f64,
+            window_seconds: self.config.mail.retry_for_hours * 3600.0,
+        };
+        let wait = schedule.next_wait(failed)?;
         let mut b = [0u8; 2];
         let _ = getrandom::fill(&mut b);
-        let jitter = 0.5 + f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) * 0.5;
-        Duration::milliseconds((base * jitter * 1000.0) as i64)
+        let jitter = 1.0 + f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) * 0.25;
+        Some(self.clock.now_naive() + Duration::milliseconds((wait * jitter * 1000.0) as i64))
     }
 
     /// Sends what is due; returns how many rows it handled.
@@ -399,13 +405,25 @@ impl Service {
             let mut sent = Vec::new();
             for (row, result) in done {
                 match result {
-                    Ok(()) => sent.push(row.id),
+                    Ok(()) => {
+                        self.telemetry.record_mail(MailOutcome::Sent);
+                        sent.push(row.id)
+                    }
                     Err(e) => {
-                        let permanent = !matches!(e, NotifyError::Send(_));
+                        // Only a passing failure is worth another try: a 5xx refusal, an
+                        // address or a template that cannot be used stay as they are.
                         let attempts = row.attempts + 1;
-                        let next = (!permanent && attempts < self.config.mail.max_attempts)
-                            .then(|| self.clock.now_naive() + self.backoff(row.attempts));
-                        log::warn!("mail {} attempt {attempts} failed: {e}", row.id);
+                        let next = match e {
+                            NotifyError::Send(_) => self.next_attempt(attempts),
+                            _ => None,
+                        };
+                        self.telemetry.record_mail(if next.is_some() {
+                            MailOutcome::Deferred
+                        } else {
+                            MailOutcome::Failed
+                        });
+                        let ends = if next.is_some() { "" } else { "; given up" };
+                        log::warn!("mail {} attempt {attempts} failed: {e}{ends}", row.id);
                         ob::mark_failed_attempt(c, row.id, &e.to_string(), next)?;
                     }
                 }

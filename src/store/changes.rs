@@ -97,6 +97,17 @@ pub fn changes_pending(conn: &mut DbConnection, cursor: ChangeCursor) -> StoreRe
         .get_result(conn)?)
 }
 
+/// When the oldest change after `cursor` was made, if any waits.
+pub fn oldest_pending(
+    conn: &mut DbConnection,
+    cursor: ChangeCursor,
+) -> StoreResult<Option<chrono::NaiveDateTime>> {
+    Ok(changes::table
+        .filter(after(cursor))
+        .select(diesel::dsl::min(changes::created_at))
+        .first(conn)?)
+}
+
 /// Where an index built from the rows as they are now continues: every change before this
 /// position is visible to a read that starts now.
 pub fn settled_cursor(conn: &mut DbConnection) -> StoreResult<ChangeCursor> {

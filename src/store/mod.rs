@@ -235,14 +235,32 @@ fn open_sqlite(path: &str) -> StoreResult<DbConnection> {
 
 /// A pool for `url`, with the schema migrated.
 pub fn connect(url: &str) -> StoreResult<DbPool> {
+    connect_observed(url, None)
+}
+
+/// As [`connect`], telling `events` of every checkout and timeout (the metrics' pool waits).
+pub fn connect_observed(
+    url: &str,
+    events: Option<Box<dyn diesel::r2d2::HandleEvent>>,
+) -> StoreResult<DbPool> {
     let backend = Backend::of(url);
     let size = match backend {
         Backend::Sqlite => 8,
         Backend::Postgres => 16,
     };
-    let pool = Pool::builder()
+    if backend == Backend::Sqlite {
+        // One connection first puts a new file in WAL mode, which takes an exclusive lock the
+        // pool's first connections would otherwise fight over ("database is locked" at the
+        // first start); the mode stays with the file.
+        Manager::new(url).connect()?;
+    }
+    let mut builder = Pool::builder()
         .max_size(size)
-        .connection_timeout(Duration::from_secs(20))
+        .connection_timeout(Duration::from_secs(20));
+    if let Some(events) = events {
+        builder = builder.event_handler(events);
+    }
+    let pool = builder
         .build(Manager::new(url))
         .map_err(|e| StoreError::Pool(e.to_string()))?;
     let mut conn = pool.get().map_err(|e| StoreError::Pool(e.to_string()))?;
@@ -273,6 +291,26 @@ pub fn migrate(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
         }
     };
     Ok(applied)
+}
+
+/// Copies a SQLite database to the new file `to`, consistent while others write (`VACUUM
+/// INTO` reads in one transaction); the copy is compact and in rollback-journal mode.
+pub fn backup_sqlite(conn: &mut SqliteConnection, to: &Path) -> StoreResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(to.to_string_lossy().to_string())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether this release has migrations the database has not had yet (a database migrated by a
+/// newer release has none: its extra migrations only add, see the README's upgrade notes).
+pub fn migrations_pending(conn: &mut DbConnection) -> StoreResult<bool> {
+    let pending = match conn {
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConnection::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    };
+    pending.map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 /// A change-log row whose transaction id is ahead of this server's came from another cluster

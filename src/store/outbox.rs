@@ -289,3 +289,22 @@ pub fn count_by_status(conn: &mut DbConnection, status: MailStatus) -> StoreResu
         .count()
         .get_result(conn)?)
 }
+
+/// Mail for the metrics: (pending, of them being sent now, failed, oldest pending creation).
+pub fn gauges(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> StoreResult<(i64, i64, i64, Option<NaiveDateTime>)> {
+    let pending = count_by_status(conn, MailStatus::Pending)?;
+    let sending = outbox::table
+        .filter(outbox::status.eq(MailStatus::Pending))
+        .filter(outbox::locked_until.gt(now))
+        .count()
+        .get_result(conn)?;
+    let failed = count_by_status(conn, MailStatus::Failed)?;
+    let oldest = outbox::table
+        .filter(outbox::status.eq(MailStatus::Pending))
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)?;
+    Ok((pending, sending, failed, oldest))
+}

@@ -13,8 +13,7 @@ use crate::service::consistency::{CaseQuery, CaseView, DecisionInput};
 use crate::service::notifications::Preferences;
 use crate::service::questions::*;
 use crate::service::reports::{
-    parse_format, BacklogQuery, BacklogReport, BacklogRow, Format, Metrics, SlaReport,
-    SlaReportQuery,
+    parse_format, BacklogQuery, BacklogReport, Format, SlaReport, SlaReportQuery,
 };
 use crate::service::search::{SearchQuery, SearchResponse, SimilarHit, SimilarQuery};
 use crate::service::topics::{TopicDecisionInput, TopicQuery, TopicView};
@@ -25,7 +24,7 @@ use crate::service::{Service, ServiceResult};
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ServiceResult<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    web::block(f)
+    crate::web::observe::block(f)
         .await
         .map_err(|_| ApiError::Unavailable)?
         .map_err(ApiError::from)
@@ -378,59 +377,6 @@ pub async fn backlog(
             f,
         )?),
     }
-}
-
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text: open, overdue and at-risk questions per level, search index lag")))]
-pub async fn metrics(svc: Svc) -> Result<HttpResponse, ApiError> {
-    let s = svc.into_inner();
-    let m = blocking(move || s.metrics()).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(prometheus_text(&m)))
-}
-
-/// The Prometheus exposition format: one gauge per count, labelled by level.
-fn prometheus_text(m: &Metrics) -> String {
-    use crate::domain::structure::Level;
-    use crate::domain::Code;
-    use std::fmt::Write;
-    type Gauge = (&'static str, &'static str, fn(&BacklogRow) -> i64);
-    let gauges: [Gauge; 3] = [
-        (
-            "eskalera_questions_open",
-            "Questions waiting at a forum, by level.",
-            |r| r.open,
-        ),
-        (
-            "eskalera_questions_overdue",
-            "Waiting questions past their stage's target, by level.",
-            |r| r.overdue,
-        ),
-        (
-            "eskalera_questions_at_risk",
-            "Waiting questions past the at-risk share of their target, by level.",
-            |r| r.at_risk,
-        ),
-    ];
-    let mut out = String::new();
-    for (name, help, get) in gauges {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
-        for level in Level::ALL {
-            let v = m
-                .per_level
-                .iter()
-                .find(|r| r.group == level.as_str())
-                .map_or(0, get);
-            let _ = writeln!(out, "{name}{{level=\"{}\"}} {v}", level.as_str());
-        }
-    }
-    let _ = writeln!(
-        out,
-        "# HELP eskalera_search_index_lag Changes not yet applied to the search index.\n# TYPE eskalera_search_index_lag gauge\neskalera_search_index_lag {}",
-        m.index_lag
-    );
-    out
 }
 
 #[utoipa::path(get, path = "/api/v1/me/preferences", tag = "me", security(("bearer" = [])),

@@ -46,16 +46,30 @@ type Resolved = Pin<Box<dyn Future<Output = Result<Actor, ApiError>>>>;
 /// Resolves the token, or the session when `session_counts` says the request may use it.
 fn resolve(req: &HttpRequest, session_counts: impl Fn(&Session) -> bool) -> Resolved {
     let svc = req.app_data::<web::Data<Service>>().cloned();
-    let token = bearer(req);
+    let req = req.clone();
+    let token = bearer(&req);
     let session = if token.is_none() {
-        super::session::session_of(req).filter(|s| session_counts(s))
+        super::session::session_of(&req).filter(|s| session_counts(s))
     } else {
         None
     };
+    let actor = resolve_actor(svc, token, session);
+    Box::pin(async move {
+        let actor = actor.await?;
+        super::observe::signed_in(&req, actor.id);
+        Ok(actor)
+    })
+}
+
+fn resolve_actor(
+    svc: Option<web::Data<Service>>,
+    token: Option<String>,
+    session: Option<Session>,
+) -> Resolved {
     Box::pin(async move {
         let svc = svc.ok_or(ApiError::Unavailable)?;
         if let Some((user, issued)) = session.and_then(|s| s.user.map(|u| (u, s.issued_at()))) {
-            return web::block(move || svc.session_actor(user, issued))
+            return crate::web::observe::block(move || svc.session_actor(user, issued))
                 .await
                 .map_err(|_| ApiError::Unavailable)?
                 .map_err(ApiError::from);
@@ -65,7 +79,7 @@ fn resolve(req: &HttpRequest, session_counts: impl Fn(&Session) -> bool) -> Reso
                 "sign in: send Authorization: Bearer <token> (create one with `eskalera token create`)".into(),
             )
         })?;
-        web::block(move || svc.authenticate_token(&token))
+        crate::web::observe::block(move || svc.authenticate_token(&token))
             .await
             .map_err(|_| ApiError::Unavailable)?
             .map_err(ApiError::from)

@@ -20,6 +20,9 @@ pub struct Problem {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// The request's id (`X-Request-Id`): every log line of the request carries it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +137,7 @@ impl ApiError {
             detail,
             code: self.code(),
             errors,
+            instance: crate::observe::logging::request_id().map(|id| id.to_string()),
         }
     }
 

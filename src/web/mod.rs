@@ -7,6 +7,7 @@ pub mod error;
 pub mod export;
 pub mod flash;
 pub mod html;
+pub mod observe;
 pub mod oidc;
 pub mod openapi;
 pub mod pages;
@@ -45,7 +46,9 @@ fn configure(cfg: &mut web::ServiceConfig) {
             }),
         )
         .route("/healthz", web::get().to(api::healthz))
-        .route("/metrics", web::get().to(api::metrics))
+        .route("/livez", web::get().to(observe::livez))
+        .route("/readyz", web::get().to(observe::readyz))
+        .route("/metrics", web::get().to(observe::metrics))
         .service(
             web::scope("/api/v1")
                 // Answers hold unpublished questions: no shared cache or browser history keeps them.
@@ -133,21 +136,6 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     }
 }
 
-/// One line per request: method, path, status and time. Never the query string (search words
-/// and drafts are the users' text), and personal data in a path is masked.
-fn access_log() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%{request}xi %s %Dms").custom_request_replace(
-        "request",
-        |req| {
-            format!(
-                "{} {}",
-                req.method(),
-                crate::domain::redact::line(req.path())
-            )
-        },
-    )
-}
-
 /// The HTTP server on an already bound listener (tests bind port 0).
 pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     html::check_templates().map_err(std::io::Error::other)?;
@@ -180,7 +168,7 @@ pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::R
             .app_data(throttle.clone())
             .app_data(proxies.clone())
             .wrap(html::security_headers(https, provider_origin.as_deref()))
-            .wrap(access_log())
+            .wrap(actix_web::middleware::from_fn(observe::requests))
             .configure(configure)
     })
     .workers(workers)

@@ -270,7 +270,7 @@ pub async fn login(
 ) -> Result<HttpResponse, PageError> {
     let next = safe_next(q.next.as_deref());
     let p = provider_of(&req)?;
-    let client = web::block(move || p.client())
+    let client = crate::web::observe::block(move || p.client())
         .await
         .map_err(|_| PageError::Unavailable)?
         .map_err(|e| oidc_failed(&e))?;
@@ -348,7 +348,7 @@ async fn finish(
         .clone()
         .ok_or_else(|| oidc_failed(&OidcError::Refused("no code".into())))?;
     let auth = svc.config.auth.clone();
-    let person = web::block(move || {
+    let person = crate::web::observe::block(move || {
         let person = exchange(&p, code, &flow, &auth);
         if matches!(person, Err(OidcError::Token(_))) {
             // New signing keys are the likeliest cause: read them again next time.
@@ -361,7 +361,7 @@ async fn finish(
     .map_err(|e| oidc_failed(&e))?;
     let (person, next) = person;
     let s = svc.into_inner();
-    let actor = web::block(move || s.sign_in_from_directory(&person))
+    let actor = crate::web::observe::block(move || s.sign_in_from_directory(&person))
         .await
         .map_err(|_| PageError::Unavailable)?
         .map_err(PageError::from)?;

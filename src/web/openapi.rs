@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api;
+use super::{api, observe};
 
 struct BearerAuth;
 
@@ -67,7 +67,8 @@ impl Modify for ProblemResponses {
         api::submit, api::list, api::get, api::claim, api::assign, api::escalate,
         api::request_info, api::provide_info, api::answer, api::binding_status,
         api::close, api::withdraw, api::reopen, api::duplicate, api::follow, api::unfollow,
-        api::search, api::similar, api::similar_post, api::sla_report, api::backlog, api::metrics,
+        api::search, api::similar, api::similar_post, api::sla_report, api::backlog,
+        observe::livez, observe::readyz, observe::metrics,
         api::preferences, api::set_preferences,
         api::consistency_cases, api::consistency_case, api::decide_case,
         api::consistency_topics, api::consistency_topic, api::decide_topic,

@@ -372,7 +372,7 @@ impl FromRequest for Viewer {
                 return Err(PageError::SignIn(next));
             };
             let issued = session.issued_at();
-            let actor = web::block(move || {
+            let actor = crate::web::observe::block(move || {
                 let actor = svc.session_actor(user, issued)?;
                 let counts = if shown {
                     // The menu's numbers are a convenience: a page still shows without them.
@@ -388,12 +388,15 @@ impl FromRequest for Viewer {
             .await
             .map_err(|_| PageError::Unavailable)?;
             match actor {
-                Ok((actor, counts)) => Ok(Viewer {
-                    actor,
-                    csrf: session.csrf,
-                    counts,
-                    done,
-                }),
+                Ok((actor, counts)) => {
+                    super::observe::signed_in(&req, actor.id);
+                    Ok(Viewer {
+                        actor,
+                        csrf: session.csrf,
+                        counts,
+                        done,
+                    })
+                }
                 Err(ServiceError::Unauthenticated(_)) => Err(PageError::SignIn(next)),
                 Err(e) => Err(e.into()),
             }
@@ -413,7 +416,7 @@ async fn proxied_viewer(
     done: Option<Confirmation>,
 ) -> Result<Viewer, PageError> {
     let current = session.filter(|s| s.user.is_some());
-    let result = web::block(move || {
+    let result = crate::web::observe::block(move || {
         if let Some(s) = &current {
             if let Some(user) = s.user {
                 match svc.session_actor(user, s.issued_at()) {
@@ -446,7 +449,7 @@ async fn proxied_viewer(
     };
     let counts = if shown {
         let a = actor.clone();
-        web::block(move || svc.work_counts(&a))
+        crate::web::observe::block(move || svc.work_counts(&a))
             .await
             .ok()
             .and_then(Result::ok)
@@ -454,6 +457,7 @@ async fn proxied_viewer(
     } else {
         WorkCounts::default()
     };
+    super::observe::signed_in(&req, actor.id);
     Ok(Viewer {
         actor,
         csrf,

@@ -2,7 +2,7 @@
 //! SQLite file, or a new PostgreSQL database when ESKALERA_TEST_DATABASE_URL is set.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use diesel::connection::SimpleConnection;
@@ -183,6 +183,16 @@ impl TestApp {
         Self::start_listening(clock, false, adjust)
     }
 
+    /// As `start_with`, without the indexer thread until `start_indexer`: an instance whose
+    /// index has not caught up since its start.
+    pub fn start_before_indexing(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_full(Clock::system(), false, adjust, false)
+    }
+
+    pub fn start_indexer(&mut self) {
+        self.indexer = Some(eskalera::jobs::start_indexer(&self.svc).unwrap());
+    }
+
     /// As `start_with`, with the server's own address as `base_url` (where an identity
     /// provider sends a browser back to), set before `adjust` runs.
     pub fn start_at_own_address(clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
@@ -193,6 +203,15 @@ impl TestApp {
         clock: Clock,
         own_address: bool,
         adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        Self::start_full(clock, own_address, adjust, true)
+    }
+
+    fn start_full(
+        clock: Clock,
+        own_address: bool,
+        adjust: impl FnOnce(&mut Config),
+        index: bool,
     ) -> TestApp {
         let db = TestDb::new();
         let mut cfg = config(&db);
@@ -213,7 +232,7 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        let indexer = Some(eskalera::jobs::start_indexer(&svc).unwrap());
+        let indexer = index.then(|| eskalera::jobs::start_indexer(&svc).unwrap());
         let mailer = Some(eskalera::jobs::start_mailer(&svc).unwrap());
         let scheduler = Some(eskalera::jobs::start_scheduler(&svc).unwrap());
         TestApp {
@@ -470,11 +489,17 @@ pub fn free_port() -> u16 {
 
 impl SmtpSink {
     pub fn start(port: u16, out: &Path) -> SmtpSink {
+        Self::start_with(port, out, &[])
+    }
+
+    /// With TLS: `["--starttls" | "--implicit-tls", cert, key]` (tests/smtp_sink.py).
+    pub fn start_with(port: u16, out: &Path, tls: &[&str]) -> SmtpSink {
         use std::io::BufRead;
         let mut child = std::process::Command::new("python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py"))
             .arg(port.to_string())
             .arg(out)
+            .args(tls)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -601,4 +626,81 @@ pub fn wait_until_all_mail_sent(app: &TestApp) {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// A CA and a certificate for 127.0.0.1 it signed, made with openssl: (ca.pem, cert, key).
+pub fn agency_ca(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let made = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Testmyndighetens CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]) && run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]) && run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    if !made {
+        assert!(
+            std::env::var("ESKALERA_REQUIRE_OIDC").is_err()
+                && std::env::var("ESKALERA_REQUIRE_SMTP").is_err(),
+            "openssl is missing, and the TLS tests are required"
+        );
+        return None;
+    }
+    Some((
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    ))
 }

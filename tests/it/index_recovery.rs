@@ -237,10 +237,20 @@ fn a_rebuild_switches_the_running_server_to_a_new_index() {
     wait_converged(&app.svc);
     let index_dir = app.db.dir().join("data").join("index");
     let before = std::fs::read_to_string(index_dir.join("CURRENT")).unwrap();
-    let mut progress = Vec::new();
+    #[derive(Default)]
+    struct Seen(Vec<(u64, u64)>, bool);
+    impl eskalera::service::progress::Progress for Seen {
+        fn update(&mut self, done: u64, total: u64) {
+            self.0.push((done, total));
+        }
+        fn finish(&mut self) {
+            self.1 = true;
+        }
+    }
+    let mut progress = Seen::default();
     assert_eq!(app.svc.rebuild_index(&mut progress).unwrap(), 30);
-    let bar = String::from_utf8(progress).unwrap();
-    assert!(bar.contains("30/30"), "{bar}");
+    assert_eq!(progress.0.last(), Some(&(30, 30)), "{:?}", progress.0);
+    assert!(progress.1, "the progress was not finished");
     let after = std::fs::read_to_string(index_dir.join("CURRENT")).unwrap();
     assert_ne!(before, after);
     // The running server follows the pointer, keeps serving, and removes the old folder.

@@ -20,6 +20,7 @@ mod jobs;
 mod lifecycle;
 mod mail;
 mod oidc;
+mod operations;
 mod paging;
 mod personal_data;
 mod policy;

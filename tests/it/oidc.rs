@@ -474,89 +474,13 @@ fn hostile(module: &Path, tls: Option<(&Path, &Path)>) -> (Child, String) {
     run_node_with("tests/hostile_provider.mjs", free_port(), &[], &env)
 }
 
-/// A CA and a certificate for 127.0.0.1 it signed, made with openssl: (ca.pem, cert, key).
-fn agency_ca(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let run = |args: &[&str]| {
-        Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    let made = run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=Testmyndighetens CA",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-    ]) && run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]) && run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-    ]);
-    if !made {
-        assert!(
-            std::env::var("ESKALERA_REQUIRE_OIDC").as_deref() != Ok("1"),
-            "openssl is missing"
-        );
-        return None;
-    }
-    Some((
-        dir.join("ca.pem"),
-        dir.join("server.pem"),
-        dir.join("server.key"),
-    ))
-}
-
 #[test]
 fn a_provider_behind_the_agencys_own_ca_is_trusted_through_eskalera_ca_file() {
     let Some(module) = provider_module() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let Some((ca, cert, key)) = agency_ca(dir.path()) else {
+    let Some((ca, cert, key)) = crate::common::agency_ca(dir.path()) else {
         return;
     };
     let (mut child, base) = hostile(&module, Some((&cert, &key)));

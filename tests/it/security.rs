@@ -11,11 +11,12 @@ use serde_json::json;
 use crate::common::{ChildServer, TestApp, TestDb};
 use crate::web::{Client, PASSWORD};
 
-fn service_on(db: &TestDb) -> eskalera::service::Service {
+pub fn service_on(db: &TestDb) -> eskalera::service::Service {
     eskalera::service::Service::open(crate::common::config(db), Clock::system()).unwrap()
 }
 
-fn add_person(svc: &eskalera::service::Service, email: &str, role: Role) {
+/// Adds a person who signs in with `PASSWORD`; returns their id.
+pub fn add_person(svc: &eskalera::service::Service, email: &str, role: Role) -> i64 {
     svc.add_user(
         &eskalera::service::Actor::operator(),
         &eskalera::service::users::NewUserInput {
@@ -27,7 +28,8 @@ fn add_person(svc: &eskalera::service::Service, email: &str, role: Role) {
             password: Some(PASSWORD.into()),
         },
     )
-    .unwrap();
+    .unwrap()
+    .id
 }
 
 /// The peak resident memory of a process (kB), from /proc.

@@ -478,11 +478,11 @@ fn what_goes_wrong_is_said_in_swedish_too() {
 
 #[test]
 fn the_failed_mail_page_says_why_in_swedish() {
-    // No SMTP server listens on this port: every attempt fails, and one attempt is allowed.
+    // No SMTP server listens on this port: every attempt fails, and there is no retry window.
     let port = crate::common::free_port();
     let app = TestApp::start_with(eskalera::clock::Clock::system(), |c| {
         c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        c.mail.max_attempts = 1;
+        c.mail.retry_for_hours = 0.0;
     });
     let asker = app.user("anna.fragar@test.se", "u-lulea-asyl", &[], Role::Caseworker);
     app.user(

@@ -689,22 +689,48 @@ impl Service {
         })
     }
 
-    /// Open, overdue and at-risk stages per level, and how far the search index lags, for
-    /// monitoring. Counts only: nothing personal.
-    pub fn metrics(&self) -> ServiceResult<Metrics> {
+    /// What `/metrics` reads from the database: open, overdue and at-risk stages per level,
+    /// how far the search index lags, the mail outbox, the connection pool. Counts only:
+    /// nothing personal.
+    pub fn metrics(&self) -> ServiceResult<crate::observe::Snapshot> {
         let mut conn = self.conn()?;
-        let open = store::read_tx(&mut conn, |c| self.open_groups(c, GroupBy::Level))?;
-        let mut per_level: Vec<BacklogRow> = open.into_values().collect();
-        Self::order_rows(GroupBy::Level, &mut per_level, |r| &r.group);
-        let index_lag = self.index_lag().unwrap_or(-1);
-        Ok(Metrics {
+        let now = self.clock.now_naive();
+        let (open, mail) = store::read_tx(&mut conn, |c| {
+            Ok::<_, ServiceError>((
+                self.open_groups(c, GroupBy::Level)?,
+                store::outbox::gauges(c, now)?,
+            ))
+        })?;
+        drop(conn);
+        let per_level = Level::ALL
+            .iter()
+            .map(|l| {
+                let r = open.values().find(|r| r.group == l.as_str());
+                crate::observe::LevelCounts {
+                    level: l.as_str(),
+                    open: r.map_or(0, |r| r.open),
+                    overdue: r.map_or(0, |r| r.overdue),
+                    at_risk: r.map_or(0, |r| r.at_risk),
+                }
+            })
+            .collect();
+        let (index_lag_changes, index_lag_seconds) = self.index_lag_detail().unwrap_or((-1, 0.0));
+        let age = |t: Option<chrono::NaiveDateTime>| {
+            t.map_or(0.0, |t| {
+                ((now - t).num_milliseconds() as f64 / 1000.0).max(0.0)
+            })
+        };
+        let pool = self.pool_state();
+        Ok(crate::observe::Snapshot {
             per_level,
-            index_lag,
+            index_lag_changes,
+            index_lag_seconds,
+            mail_pending: mail.0,
+            mail_sending: mail.1,
+            mail_failed: mail.2,
+            mail_oldest_pending_seconds: age(mail.3),
+            pool_connections: pool.connections,
+            pool_idle: pool.idle_connections,
         })
     }
-}
-
-pub struct Metrics {
-    pub per_level: Vec<BacklogRow>,
-    pub index_lag: i64,
 }

@@ -127,7 +127,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn run<T: Send + 'static>(
     f: impl FnOnce() -> ServiceResult<T> + Send + 'static,
 ) -> Result<ServiceResult<T>, PageError> {
-    web::block(f).await.map_err(|_| PageError::Unavailable)
+    crate::web::observe::block(f)
+        .await
+        .map_err(|_| PageError::Unavailable)
 }
 
 /// Runs a use case whose every error becomes the error page.
@@ -393,7 +395,10 @@ async fn sign_out(
     // Signed in through the provider: sign out there too, when it offers that.
     let provider = req.app_data::<web::Data<super::oidc::Provider>>().cloned();
     let at_provider = match provider.filter(|_| session.is_some_and(|s| s.via_provider)) {
-        Some(p) => web::block(move || p.sign_out_url()).await.ok().flatten(),
+        Some(p) => crate::web::observe::block(move || p.sign_out_url())
+            .await
+            .ok()
+            .flatten(),
         None => None,
     };
     let mut res = see_other(at_provider.as_deref().unwrap_or("/logga-in"));

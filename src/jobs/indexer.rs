@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::Worker;
+use crate::observe::Thread;
 use crate::service::indexing::IndexFollower;
 use crate::service::{Service, ServiceError, ServiceResult};
 use crate::store::StoreError;
@@ -28,6 +29,8 @@ pub fn start_indexer(svc: &Service) -> ServiceResult<Worker> {
 }
 
 fn follow(svc: &Service, stop: &AtomicBool) {
+    // Cleared however the loop ends, a panic included: /readyz reports it.
+    let _running = svc.telemetry().thread_started(Thread::Indexer);
     let mut follower = IndexFollower::default();
     let mut failures = 0u32;
     while !stop.load(Ordering::SeqCst) {

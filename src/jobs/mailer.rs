@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::Worker;
 use crate::notify::mailer::{Mailer, Templates};
 use crate::notify::NotifyError;
+use crate::observe::Thread;
 use crate::service::{Service, ServiceResult};
 
 /// Starts the thread that delivers the outbox's mail.
@@ -30,14 +31,7 @@ pub fn start_mailer(svc: &Service) -> ServiceResult<Worker> {
     let instance = super::instance_name();
     Worker::spawn("mailer", move |flag| {
         // Cleared however the loop ends, a panic included: /readyz reports it.
-        struct Running<'a>(&'a Service);
-        impl Drop for Running<'_> {
-            fn drop(&mut self) {
-                self.0.telemetry().set_mailer_running(false);
-            }
-        }
-        svc.telemetry().set_mailer_running(true);
-        let _running = Running(&svc);
+        let _running = svc.telemetry().thread_started(Thread::Mailer);
         while !flag.load(Ordering::SeqCst) {
             match svc.deliver_due(&mailer, &templates, &rt, &instance) {
                 Ok(0) => std::thread::sleep(Duration::from_millis(100)),

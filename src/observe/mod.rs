@@ -5,4 +5,4 @@ pub mod logging;
 pub mod process;
 pub mod telemetry;
 
-pub use telemetry::{LevelCounts, MailOutcome, RequestLabels, Snapshot, Telemetry};
+pub use telemetry::{LevelCounts, MailOutcome, RequestLabels, Snapshot, Telemetry, Thread};

@@ -62,8 +62,26 @@ pub struct Telemetry {
     /// Set once the indexer has applied every change that was waiting when the instance
     /// started: until then search misses recent questions and `/readyz` says so.
     index_caught_up: AtomicBool,
-    /// Whether the mailer thread runs (set at its start, cleared when it ends).
+    /// Whether the indexer and mailer threads run (set at their start, cleared when they end).
+    indexer_running: AtomicBool,
     mailer_running: AtomicBool,
+}
+
+/// A background thread whose running `/readyz` and the metrics report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thread {
+    Indexer,
+    Mailer,
+}
+
+/// Held by a running background thread; dropping it (the thread's end, a panic included)
+/// marks the thread stopped.
+pub struct Running<'a>(&'a AtomicBool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Default for Telemetry {
@@ -75,6 +93,7 @@ impl Default for Telemetry {
             pool_timeouts: Counter::default(),
             mail_attempts: Family::default(),
             index_caught_up: AtomicBool::new(false),
+            indexer_running: AtomicBool::new(false),
             mailer_running: AtomicBool::new(false),
         }
     }
@@ -130,12 +149,22 @@ impl Telemetry {
         self.index_caught_up.store(true, Ordering::SeqCst);
     }
 
-    pub fn mailer_running(&self) -> bool {
-        self.mailer_running.load(Ordering::SeqCst)
+    fn flag(&self, thread: Thread) -> &AtomicBool {
+        match thread {
+            Thread::Indexer => &self.indexer_running,
+            Thread::Mailer => &self.mailer_running,
+        }
     }
 
-    pub fn set_mailer_running(&self, running: bool) {
-        self.mailer_running.store(running, Ordering::SeqCst);
+    pub fn running(&self, thread: Thread) -> bool {
+        self.flag(thread).load(Ordering::SeqCst)
+    }
+
+    /// Marks `thread` running until the returned guard is dropped.
+    pub fn thread_started(&self, thread: Thread) -> Running<'_> {
+        let flag = self.flag(thread);
+        flag.store(true, Ordering::SeqCst);
+        Running(flag)
     }
 
     /// Receives the connection pool's checkouts and timeouts.
@@ -222,9 +251,14 @@ impl Telemetry {
             gauge(i64::from(self.index_caught_up())),
         );
         r.register(
+            "eskalera_indexer_running",
+            "1 while the indexer thread runs.",
+            gauge(i64::from(self.running(Thread::Indexer))),
+        );
+        r.register(
             "eskalera_mailer_running",
             "1 while the mailer thread runs.",
-            gauge(i64::from(self.mailer_running())),
+            gauge(i64::from(self.running(Thread::Mailer))),
         );
         let process = crate::observe::process::read();
         if let Some(rss) = process.resident_bytes {

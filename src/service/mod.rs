@@ -241,7 +241,7 @@ impl Service {
 
     /// Whether this instance should get traffic, and if not why: the database answers within
     /// `READY_DB_WAIT`, its schema is this release's, the index has caught up since the start
-    /// and the mailer runs. A `reindex` beside the live index does not make it unready.
+    /// and the indexer and mailer threads run. A `reindex` beside the live index does not make it unready.
     pub fn readiness(&self) -> Readiness {
         use diesel::connection::SimpleConnection;
         let mut reasons = Vec::new();
@@ -276,7 +276,11 @@ impl Service {
                 "search index: catching up with the database after the start ({lag} changes to apply)"
             ));
         }
-        if !self.telemetry.mailer_running() {
+        use crate::observe::Thread;
+        if !self.telemetry.running(Thread::Indexer) {
+            reasons.push("search index: the indexer thread does not run".into());
+        }
+        if !self.telemetry.running(Thread::Mailer) {
             reasons.push("mailer: the mail thread does not run".into());
         }
         Readiness { reasons }

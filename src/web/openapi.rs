@@ -80,3 +80,17 @@ pub struct ApiDoc;
 pub async fn document() -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_names_the_release_and_the_operators_addresses() {
+        let doc = ApiDoc::openapi();
+        assert_eq!(doc.info.version, env!("CARGO_PKG_VERSION"));
+        for path in ["/livez", "/readyz", "/metrics", "/healthz"] {
+            assert!(doc.paths.paths.contains_key(path), "{path}");
+        }
+    }
+}

@@ -193,6 +193,12 @@ impl TestApp {
         self.indexer = Some(eskalera::jobs::start_indexer(&self.svc).unwrap());
     }
 
+    pub fn stop_indexer(&mut self) {
+        if let Some(i) = self.indexer.take() {
+            i.stop();
+        }
+    }
+
     /// As `start_with`, with the server's own address as `base_url` (where an identity
     /// provider sends a browser back to), set before `adjust` runs.
     pub fn start_at_own_address(clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {

@@ -163,9 +163,15 @@ fn an_instance_is_live_at_once_and_ready_once_its_index_has_caught_up() {
     assert_eq!(status, 503, "{body}");
     let r: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(r["status"], "not_ready");
-    let reasons = r["reasons"].as_array().unwrap();
-    assert_eq!(reasons.len(), 1, "{r}");
-    assert!(reasons[0].as_str().unwrap().contains("search index"), "{r}");
+    // Only the index holds it back (no indexer runs yet, and so it has not caught up).
+    let reasons: Vec<&str> = r["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(reasons.iter().all(|r| r.starts_with("search index")), "{r}");
+    assert!(reasons.iter().any(|r| r.contains("catching up")), "{r}");
     // The old health check still answers as before.
     assert_eq!(get(&format!("{}/healthz", app.base)).0, 200);
     app.start_indexer();
@@ -180,6 +186,14 @@ fn an_instance_is_live_at_once_and_ready_once_its_index_has_caught_up() {
     // A rebuild beside the live index does not make the instance unready.
     app.svc.rebuild_index(&mut std::io::sink()).unwrap();
     assert_eq!(get(&format!("{}/readyz", app.base)).0, 200);
+    // An indexer that has stopped does.
+    app.stop_indexer();
+    let (status, body, _) = get(&format!("{}/readyz", app.base));
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("the indexer thread does not run"), "{body}");
+    let metrics = get(&format!("{}/metrics", app.base)).1;
+    assert!(metrics.contains("eskalera_indexer_running 0"), "{metrics}");
+    assert!(metrics.contains("eskalera_search_index_caught_up 1"));
 }
 
 /// A PostgreSQL cluster of the test's own under a temporary folder, started with pg_ctl, so

@@ -60,7 +60,7 @@ fn a_personal_identity_number_in_a_body_is_refused_and_nothing_is_stored() {
             "{msg}"
         );
         assert!(
-            !p.to_string().contains("9876") && !p.to_string().contains("45 67"),
+            !echoes(&p, &["9876", "45 67"]),
             "the 422 must not echo the data: {p}"
         );
     }
@@ -485,6 +485,17 @@ fn seed_text() -> String {
     )
 }
 
+/// Whether a problem document repeats any of `data`. The `instance` is a random
+/// request id that can hold "9876" by chance, so it is left out.
+fn echoes(problem: &serde_json::Value, data: &[&str]) -> bool {
+    let mut problem = problem.clone();
+    if let Some(fields) = problem.as_object_mut() {
+        fields.remove("instance");
+    }
+    let text = problem.to_string();
+    data.iter().any(|d| text.contains(d))
+}
+
 fn refused(r: &crate::common::Reply, field: &str) -> bool {
     r.status == 422
         && r.body["errors"].as_array().is_some_and(|errors| {
@@ -554,9 +565,7 @@ fn every_pasted_spelling_is_refused_by_the_api_the_form_and_the_import() {
                 missed.insert(n);
             }
             assert!(
-                r.status != 422
-                    || !r.body.to_string().contains("9876")
-                        && !r.body.to_string().contains("exempel"),
+                r.status != 422 || !echoes(&r.body, &["9876", "exempel"]),
                 "a refusal must not echo the data: {}",
                 r.body
             );

@@ -108,6 +108,28 @@ pub struct SearchConfig {
     pub ranking: crate::search::Ranking,
 }
 
+/// `[register]`: which answers the register of current guidance shows without a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterConfig {
+    /// Guidance counts as in force from this level up; binding and temporary answers at
+    /// every level. Lower guidance appears when a filter asks for its level.
+    #[serde(default = "national_group")]
+    pub guidance_from_level: Level,
+}
+
+fn national_group() -> Level {
+    Level::NationalGroup
+}
+
+impl Default for RegisterConfig {
+    fn default() -> Self {
+        RegisterConfig {
+            guidance_from_level: national_group(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
@@ -125,6 +147,8 @@ struct RawSettings {
     /// How the directory's groups become roles, units and memberships.
     #[serde(default)]
     auth: AuthConfig,
+    #[serde(default)]
+    register: RegisterConfig,
     sla: SlaConfig,
     binding: BTreeMap<String, Vec<BindingStatus>>,
     mail: MailConfig,
@@ -248,6 +272,11 @@ pub struct Config {
     pub now: Option<DateTime<Utc>>,
     /// Key for signing sessions (`ESKALERA_SESSION_KEY`, 64 bytes).
     pub session_key: Option<Vec<u8>>,
+    /// `[register]`: what counts as in force.
+    pub register: RegisterConfig,
+    /// `ESKALERA_EMBED_ANCESTORS`: the origins (intranet) that may frame an embedded view
+    /// (`?embed=1`); empty means none may.
+    pub embed_ancestors: Vec<String>,
     pub sla: SlaConfig,
     pub issue_rules: IssueRules,
     pub mail: MailConfig,
@@ -440,6 +469,13 @@ impl Config {
             }
             None => ca_file.clone(),
         };
+        let embed_ancestors = match env("ESKALERA_EMBED_ANCESTORS") {
+            None => Vec::new(),
+            Some(list) => parse_origins(&list).map_err(|message| ConfigError::Env {
+                name: "ESKALERA_EMBED_ANCESTORS",
+                message,
+            })?,
+        };
         Ok(Config {
             bind: env("ESKALERA_BIND").unwrap_or(raw.bind),
             data_dir,
@@ -456,6 +492,8 @@ impl Config {
             smtp_ca_file,
             now,
             session_key,
+            register: raw.register,
+            embed_ancestors,
             sla: raw.sla,
             issue_rules,
             mail: raw.mail,
@@ -605,6 +643,29 @@ pub fn extra_roots(path: &Path) -> Result<Vec<rustls_pki_types::CertificateDer<'
 }
 
 /// An `on`/`off` setting from the environment; `default` when unset.
+/// The origins of `ESKALERA_EMBED_ANCESTORS` (separated by commas or spaces): each
+/// `https://host[:port]` (or `http://`), nothing else, since they go into a CSP header.
+fn parse_origins(list: &str) -> Result<Vec<String>, String> {
+    let mut origins = Vec::new();
+    for item in list
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let url = url::Url::parse(item).map_err(|e| {
+            format!("'{item}' is not an origin such as https://intranat.example: {e}")
+        })?;
+        let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() || !bare {
+            return Err(format!(
+                "'{item}' is not an origin such as https://intranat.example (scheme and host only)"
+            ));
+        }
+        origins.push(url.origin().ascii_serialization());
+    }
+    Ok(origins)
+}
+
 fn on_off(
     env: &impl Fn(&str) -> Option<String>,
     name: &'static str,

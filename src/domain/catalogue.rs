@@ -292,6 +292,8 @@ pub enum Missing {
     UserEmail(String),
     Step(String),
     Page(String),
+    Country(String),
+    SavedSearch(i64),
 }
 
 impl Worded for Missing {
@@ -308,6 +310,8 @@ impl Worded for Missing {
             User(id) => ("no-such-user", format!("there is no user {id}"), format!("Det finns ingen användare {id}.")),
             UserEmail(e) => ("no-such-user", format!("there is no user with e-mail {e}"), format!("Det finns ingen användare med e-postadressen {e}.")),
             Page(p) => ("no-such-page", format!("there is nothing at {p}"), format!("Det finns ingen sida {p}.")),
+            Country(c) => ("no-such-country", format!("'{c}' is no country code or name (ISO 3166-1 alpha-2, e.g. SY, or the Swedish name)"), format!("'{c}' är inget land. Skriv landskoden, t.ex. SY, eller namnet på svenska.")),
+            SavedSearch(id) => ("no-such-saved-search", format!("you have no saved search {id}"), format!("Du har ingen sparad sökning {id}.")),
             Step(s) => ("no-such-step", format!("there is no step '{s}'"), format!("Det finns inget steg '{s}'.")),
         }
     }
@@ -436,6 +440,10 @@ pub enum FieldProblem {
     NotMember { email: String, forum: String },
     AssigneeNotMember { email: String, forum: String },
     NoQuestion { reference: String },
+    /// An answer's reference `PS-…` names no question.
+    UnknownReference { reference: String },
+    /// An answer's reference names the question it answers.
+    CitesItself { reference: String },
     NotAQuestionNumber { value: String },
     NoBindingAnswer { reference: String },
     NoAnswer { id: i64 },
@@ -534,6 +542,8 @@ impl Worded for FieldProblem {
             NotMember { email, forum } => ("not-a-member", format!("{email} is not a member of {forum}"), format!("{email} är inte medlem i {forum}.")),
             AssigneeNotMember { email, forum } => ("not-a-member", format!("{email} is not a member of {forum}, which holds the question"), format!("{email} är inte medlem i {forum}, där frågan ligger.")),
             NoQuestion { reference } => ("no-such-question", format!("there is no question {reference}"), format!("Det finns ingen fråga {reference}.")),
+            UnknownReference { reference } => ("unknown-reference", format!("{reference} names no question; a reference to another answer must be the reference of an existing question"), format!("{reference} är ingen fråga i eskalera. En hänvisning till ett annat svar ska vara referensen till en fråga som finns.")),
+            CitesItself { reference } => ("cites-itself", format!("{reference} is the question this answers; refer to other questions only"), format!("{reference} är frågan som besvaras; hänvisa bara till andra frågor.")),
             NotAQuestionNumber { value } => ("not-a-question-number", format!("'{value}' is not a question number"), format!("'{value}' är inget frågenummer. Skriv referensen, t.ex. PS-2026-000023, eller numret.")),
             NoBindingAnswer { reference } => ("no-binding-answer", format!("{reference} has no binding answer that holds"), format!("{reference} har inget bindande svar som gäller.")),
             NoAnswer { id } => ("no-such-answer", format!("there is no answer {id}"), format!("Det finns inget svar {id}.")),
@@ -593,6 +603,10 @@ pub enum Confirmation {
     SessionsEnded,
     AccountDisabled,
     AccountEnabled,
+    SearchSaved,
+    SearchDeleted,
+    FeedTokenReplaced,
+    FeedTokenRevoked,
 }
 
 impl Confirmation {
@@ -615,6 +629,10 @@ impl Confirmation {
             Confirmation::SessionsEnded,
             Confirmation::AccountDisabled,
             Confirmation::AccountEnabled,
+            Confirmation::SearchSaved,
+            Confirmation::SearchDeleted,
+            Confirmation::FeedTokenReplaced,
+            Confirmation::FeedTokenRevoked,
         ]);
         all
     }
@@ -652,6 +670,10 @@ impl Worded for Confirmation {
             MembershipUnchanged => ("membership-unchanged", "nothing changed: the memberships were already so".into(), "Inget ändrades: medlemskapen var redan så.".into()),
             CaseDecided => ("case-decided", "the decision was saved".into(), "Beslutet är sparat.".into()),
             Followed => ("followed", "you follow the question".into(), "Du följer frågan och får e-post när något händer med den.".into()),
+            SearchSaved => ("search-saved", "the search was saved".into(), "Sökningen är sparad. Du får veta när ett nytt svar matchar den.".into()),
+            SearchDeleted => ("search-deleted", "the saved search was deleted".into(), "Den sparade sökningen är borttagen, med sitt flöde.".into()),
+            FeedTokenReplaced => ("feed-token-replaced", "a new feed key was made; the old one no longer works".into(), "En ny flödesnyckel är skapad. Den gamla fungerar inte längre: byt adress i din flödesläsare och på intranätet.".into()),
+            FeedTokenRevoked => ("feed-token-revoked", "the feed key was revoked".into(), "Flödesnyckeln är återkallad. Dina flöden och inbäddade vyer fungerar inte förrän du skapar en ny.".into()),
             Unfollowed => ("unfollowed", "you no longer follow the question".into(), "Du följer inte längre frågan.".into()),
         }
     }

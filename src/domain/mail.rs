@@ -62,6 +62,17 @@ impl MailPreference {
             MailPreference::Off => None,
         }
     }
+
+    /// Where a mail of a kind the person set for itself starts (a saved search's `notify`;
+    /// later kinds alike): the person's own setting wins when it is off, and a digest on
+    /// either side holds the mail for the digest.
+    pub fn refined_by(self, kind: MailPreference) -> Option<MailStatus> {
+        match (self, kind) {
+            (MailPreference::Off, _) | (_, MailPreference::Off) => None,
+            (MailPreference::Digest, _) | (_, MailPreference::Digest) => Some(MailStatus::Digest),
+            (MailPreference::Immediate, MailPreference::Immediate) => Some(MailStatus::Pending),
+        }
+    }
 }
 
 /// Why a mail gave up, read from its last error, for the administrator: what to do differs
@@ -236,5 +247,15 @@ mod tests {
             window_seconds: 0.0,
         };
         assert_eq!(none.next_wait(1), None);
+    }
+
+    #[test]
+    fn a_kinds_setting_refines_the_persons_and_off_wins() {
+        use MailPreference::*;
+        assert_eq!(Off.refined_by(Immediate), None);
+        assert_eq!(Immediate.refined_by(Off), None);
+        assert_eq!(Digest.refined_by(Immediate), Some(MailStatus::Digest));
+        assert_eq!(Immediate.refined_by(Digest), Some(MailStatus::Digest));
+        assert_eq!(Immediate.refined_by(Immediate), Some(MailStatus::Pending));
     }
 }

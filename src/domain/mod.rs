@@ -12,6 +12,7 @@ pub mod pii;
 pub mod question;
 pub mod queue;
 pub mod redact;
+pub mod register;
 pub mod sla;
 pub mod structure;
 

@@ -29,7 +29,7 @@ pub struct Job {
 }
 
 /// Every scheduled job.
-pub const JOBS: [Job; 4] = [
+pub const JOBS: [Job; 5] = [
     // Each user who chose the digest gets one mail a day at `mail.digest_hour` (Stockholm);
     // the job looks often so that the hour is kept, and sends each digest once.
     Job {
@@ -52,6 +52,14 @@ pub const JOBS: [Job; 4] = [
         every: Duration::from_secs(60),
         lease: Duration::from_secs(600),
         run: Service::run_review_reminders,
+    },
+    // Everyone who relied on temporary support hears once when its review date has passed
+    // without a new answer ("omprövning försenad").
+    Job {
+        name: "review_lapses",
+        every: Duration::from_secs(300),
+        lease: Duration::from_secs(600),
+        run: Service::run_review_lapses,
     },
     // New answers are compared with earlier answers to similar questions (an answer the index
     // does not hold yet waits for the next run).

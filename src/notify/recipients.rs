@@ -68,6 +68,15 @@ pub fn select(
     out
 }
 
+/// Who hears that answers stopped holding: the askers and followers of their questions, the
+/// askers of questions closed as duplicates of them, and the askers of questions whose answers
+/// cite them; each person once, never the one who made the change.
+pub fn lineage(relying: [&[i64]; 4], actor: i64) -> BTreeSet<i64> {
+    let mut out: BTreeSet<i64> = relying.iter().flat_map(|g| g.iter().copied()).collect();
+    out.remove(&actor);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +109,15 @@ mod tests {
         assert!(audience(EventKind::Assigned).assignee && !audience(EventKind::Assigned).followers);
         assert!(audience(EventKind::BindingStatusChanged).followers);
         assert_eq!(audience(EventKind::SignedIn), Audience::default());
+    }
+
+    #[test]
+    fn lineage_reaches_each_person_of_the_four_groups_once_and_not_the_actor() {
+        let askers = [1, 2];
+        let followers = [2, 3, 9];
+        let duplicates = [4, 1];
+        let citing = [5, 3];
+        let to = lineage([&askers, &followers, &duplicates, &citing], 9);
+        assert_eq!(to.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::progress::Progress;
 use super::questions::{check_question, question_lists, EventDraft, QuestionFields, TEXT_MAX};
-use super::validate::Checks;
+use super::validate::{normalise_list, Checks};
 use super::{FieldError, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::calendar;
@@ -56,6 +56,10 @@ pub struct ImportAnswer {
     pub author: Option<String>,
     pub body: String,
     pub binding_status: String,
+    /// Country Guidance sections, Lifos reports, legal positions, and other questions by their
+    /// reference (`PS-…`, which must exist: earlier in the file or in eskalera).
+    #[serde(default)]
+    pub references: Vec<String>,
 }
 
 /// A question read from the file, with the line it starts on and the line of each answer.
@@ -87,12 +91,13 @@ const CSV_QUESTION: [&str; 10] = [
     "tags",
     "countries",
 ];
-const CSV_ANSWER: [&str; 5] = [
+const CSV_ANSWER: [&str; 6] = [
     "answers.forum",
     "answers.created_at",
     "answers.author",
     "answers.body",
     "answers.binding_status",
+    "answers.references",
 ];
 
 fn at_line(line: usize, field: &str, problem: FieldProblem) -> FieldError {
@@ -142,7 +147,7 @@ fn parse_csv(text: &str, errors: &mut Vec<FieldError>) -> Vec<Record> {
     for name in CSV_QUESTION.iter().chain(CSV_ANSWER.iter()) {
         let required = !matches!(
             *name,
-            "asker" | "category" | "tags" | "countries" | "answers.author"
+            "asker" | "category" | "tags" | "countries" | "answers.author" | "answers.references"
         );
         if required && column(name).is_none() {
             errors.push(at_line(
@@ -217,6 +222,7 @@ fn parse_csv(text: &str, errors: &mut Vec<FieldError>) -> Vec<Record> {
             author: optional("answers.author"),
             body: get("answers.body"),
             binding_status: get("answers.binding_status"),
+            references: list("answers.references"),
         };
         let has_answer = answer != ImportAnswer::default();
         let record = match by_reference.get(&q.reference) {
@@ -611,12 +617,20 @@ impl Service {
             stage_ids.insert(st.forum.clone(), stage.id);
         }
         let mut previous: Option<(i64, &str)> = None;
+        let question = qs::get(c, id)?.ok_or_else(|| invalid("question"))?;
         for (i, (a, at)) in answers.iter().enumerate() {
             let forum = a.forum.trim();
             let level = s
                 .forum(forum)
                 .map(|f| f.level)
                 .ok_or_else(|| invalid("forum"))?;
+            let mut refs = normalise_list(&a.references, false);
+            let cited = self.cited_questions(
+                c,
+                &question,
+                &mut refs,
+                &format!("{}: answers[{i}].references", q.reference.trim()),
+            )?;
             let answer_id = qs::insert_answer(
                 c,
                 &NewAnswer {
@@ -629,7 +643,7 @@ impl Service {
                     binding_status: BindingStatus::parse(a.binding_status.trim())
                         .ok_or_else(|| invalid("binding status"))?,
                     superseded_by: None,
-                    refs: "[]",
+                    refs: &store::to_json_list(&refs),
                     review_date: None,
                     version: 1,
                     created_at: naive(*at),
@@ -640,6 +654,7 @@ impl Service {
             if let Some((prev, "superseded")) = previous {
                 qs::update_binding_status(c, prev, 1, "superseded", Some(answer_id), naive(*at))?;
             }
+            self.link_answer(c, answer_id, &cited)?;
             previous = Some((answer_id, a.binding_status.trim()));
             // Compared with the earlier answers like an answer given through the API: an old
             // answer that says otherwise than today's is what the watch is for. Answers that no

@@ -14,6 +14,7 @@ pub mod org;
 pub mod pages;
 pub mod pii_scan;
 pub mod progress;
+pub mod publication;
 pub mod questions;
 pub mod reports;
 mod schedule;

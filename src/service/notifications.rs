@@ -44,6 +44,8 @@ const SEND_MARGIN_SECONDS: i64 = 25;
 enum Change {
     Event(EventKind),
     DivergenceRouted,
+    /// Answers stopped holding; everyone who relied on them hears.
+    Lineage(crate::domain::register::Lapse),
 }
 
 impl Change {
@@ -52,6 +54,7 @@ impl Change {
         match self {
             Change::Event(k) => k.as_str(),
             Change::DivergenceRouted => "divergence_routed",
+            Change::Lineage(l) => l.code(),
         }
     }
 }
@@ -60,10 +63,14 @@ fn headline(kind: Change, forum: &str, actor: &str, answer: Option<&AnswerRow>) 
     let binding = answer
         .map(|a| a.binding_status.label_sv().to_lowercase())
         .unwrap_or_default();
-    let Change::Event(kind) = kind else {
-        return format!(
-            "Rättsavdelningen har sett olika svar på samma fråga och skickat den till {forum}"
-        );
+    let kind = match kind {
+        Change::Event(kind) => kind,
+        Change::DivergenceRouted => {
+            return format!(
+                "Rättsavdelningen har sett olika svar på samma fråga och skickat den till {forum}"
+            )
+        }
+        Change::Lineage(lapse) => return lapse.headline_sv().to_string(),
     };
     match kind {
         EventKind::Submitted => format!("En ny fråga har kommit till {forum}"),
@@ -218,6 +225,117 @@ impl Service {
             None,
         );
         self.enqueue_change(c, to, Vec::new(), q.id, &payload)
+    }
+
+    /// Tells everyone who relied on the answers `changed` (each with its question) that they
+    /// no longer hold, and what replaced them: the askers and followers of their questions,
+    /// the askers of questions closed as duplicates of them, and the askers of questions whose
+    /// answers cite them. One mail a person, however many of the answers they relied on.
+    pub(crate) fn notify_lineage(
+        &self,
+        c: &mut DbConnection,
+        changed: &[(&QuestionRow, &AnswerRow)],
+        lapse: crate::domain::register::Lapse,
+        actor: &Actor,
+        note: Option<&str>,
+    ) -> ServiceResult<()> {
+        use crate::store::publication as pb;
+        let Some((first_q, first_a)) = changed.first() else {
+            return Ok(());
+        };
+        let ids: Vec<i64> = changed.iter().map(|(q, _)| q.id).collect();
+        let askers: Vec<i64> = changed.iter().filter_map(|(q, _)| q.asker_id).collect();
+        let mut followers = Vec::new();
+        for id in &ids {
+            followers.extend(store::followers::followers_of(c, *id)?);
+        }
+        let duplicates = pb::duplicate_askers(c, &ids)?;
+        let citing: Vec<i64> = pb::citing_questions(c, &ids)?
+            .into_iter()
+            .filter(|q| !ids.contains(q))
+            .collect();
+        let citing_askers = pb::askers(c, &citing)?;
+        let to = recipients::lineage([&askers, &followers, &duplicates, &citing_askers], actor.id);
+        let replaced_by = match first_a.superseded_by {
+            Some(by) => match qs::answer(c, by)? {
+                Some(newer) => qs::get(c, newer.question_id)?.map(|nq| {
+                    json!({
+                        "reference": nq.reference,
+                        "title": nq.title,
+                        "binding_label": newer.binding_status.label_sv(),
+                        "link": self.question_link(nq.id),
+                    })
+                }),
+                None => None,
+            },
+            None => None,
+        };
+        let others: Vec<serde_json::Value> = changed
+            .iter()
+            .skip(1)
+            .map(|(q, _)| json!({"reference": q.reference, "title": q.title, "link": self.question_link(q.id)}))
+            .collect();
+        let mut payload = self.change_payload(
+            first_q,
+            (
+                first_q.status,
+                &first_q.forum,
+                first_q.level,
+                first_q.assignee_id,
+            ),
+            Change::Lineage(lapse),
+            actor,
+            note,
+            Some(first_a),
+        );
+        payload["replaced_by"] = replaced_by.unwrap_or(serde_json::Value::Null);
+        payload["others"] = json!(others);
+        self.enqueue_change(c, to, Vec::new(), first_q.id, &payload)
+    }
+
+    /// Mails `user` that answer `a` to `q` matched their saved search `name`, held for the
+    /// digest or not sent as their setting refined by the search's says.
+    pub(crate) fn notify_saved_search(
+        &self,
+        c: &mut DbConnection,
+        user: &UserRow,
+        notify: MailPreference,
+        (q, a): (&QuestionRow, &AnswerRow),
+        name: &str,
+    ) -> ServiceResult<()> {
+        let Some(status) = user.mail_preference.refined_by(notify) else {
+            return Ok(());
+        };
+        let mut payload = json!({
+            "kind": "saved_search",
+            "headline": format!("Ett nytt svar matchar din sparade sökning \"{name}\""),
+            "question": self.question_payload(q, q.status, &q.forum, q.level),
+            "answer": {"binding_label": a.binding_status.label_sv(), "explanation": a.binding_status.explanation_sv()},
+            "note": serde_json::Value::Null,
+            "actor_name": serde_json::Value::Null,
+            "link": self.question_link(q.id),
+            "recipient_name": user.name,
+        });
+        payload["saved_search"] = json!(name);
+        let now = self.clock.now_naive();
+        let message_id = message_id(Some(q.id));
+        let payload = payload.to_string();
+        ob::insert_all(
+            c,
+            &[NewOutbox {
+                message_id: &message_id,
+                template: MailTemplate::Change,
+                recipient_id: Some(user.id),
+                to_address: &user.email,
+                question_id: Some(q.id),
+                payload: &payload,
+                status,
+                attempts: 0,
+                next_attempt_at: now,
+                created_at: now,
+            }],
+        )?;
+        Ok(())
     }
 
     fn change_payload(

@@ -109,7 +109,11 @@ impl Service {
         Some(v.to_string())
     }
 
-    fn search_filters(&self, q: &SearchQuery, checks: &mut Checks) -> Filters {
+    pub(in crate::service) fn search_filters(
+        &self,
+        q: &SearchQuery,
+        checks: &mut Checks,
+    ) -> Filters {
         let s = &self.config.structure;
         let from = checks.date("from", q.from.as_deref());
         let to = checks.date("to", q.to.as_deref());

@@ -11,6 +11,7 @@ pub mod models;
 pub mod org;
 pub mod outbox;
 pub mod prepared;
+pub mod publication;
 pub mod questions;
 pub mod reports;
 pub mod schema;

@@ -184,6 +184,8 @@ pub struct AnswerRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub review_notified: bool,
+    /// The people relying on this temporary answer have heard that its review is overdue.
+    pub lapse_notified: bool,
 }
 
 #[derive(Debug, Insertable)]

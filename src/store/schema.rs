@@ -144,6 +144,46 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         review_notified -> Bool,
+        lapse_notified -> Bool,
+    }
+}
+
+diesel::table! {
+    answer_links (answer_id, question_id) {
+        answer_id -> BigInt,
+        question_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    feed_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        nonce -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    saved_searches (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        words -> Text,
+        filters -> Text,
+        notify -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_search_hits (saved_search_id, answer_id) {
+        saved_search_id -> BigInt,
+        answer_id -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -272,6 +312,10 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(stages -> questions (question_id));
 diesel::joinable!(answers -> questions (question_id));
 diesel::joinable!(stage_pauses -> stages (stage_id));
+diesel::joinable!(answer_links -> answers (answer_id));
+diesel::joinable!(feed_tokens -> users (user_id));
+diesel::joinable!(saved_searches -> users (user_id));
+diesel::joinable!(saved_search_hits -> answers (answer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     forums,
@@ -292,4 +336,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     consistency_checks,
     consistency_cases,
     consistency_topics,
+    answer_links,
+    feed_tokens,
+    saved_searches,
+    saved_search_hits,
 );

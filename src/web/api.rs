@@ -31,7 +31,7 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 /// Reads a JSON body; an empty body is the default input (all fields absent).
-fn body<T: DeserializeOwned + Default>(bytes: &web::Bytes) -> Result<T, ApiError> {
+pub(super) fn body<T: DeserializeOwned + Default>(bytes: &web::Bytes) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }

@@ -23,6 +23,20 @@ use crate::service::Role;
 /// Names end in .html, so tera escapes every value (autoescape) unless marked `| safe`.
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
+    // .xml is escaped like .html.
+    ("atom.xml", include_str!("../../templates/feeds/atom.xml")),
+    (
+        "register.html",
+        include_str!("../../templates/pages/register.html"),
+    ),
+    (
+        "country.html",
+        include_str!("../../templates/pages/country.html"),
+    ),
+    (
+        "saved_searches.html",
+        include_str!("../../templates/pages/saved_searches.html"),
+    ),
     ("macros.html", include_str!("../../templates/macros.html")),
     (
         "error.html",
@@ -162,6 +176,51 @@ pub fn render<E: From<TemplateFailed>>(
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+/// An XML document (a feed) from its template.
+pub fn render_xml(name: &str, ctx: &Context) -> Result<String, TemplateFailed> {
+    let t = templates().map_err(|e| {
+        log::error!("templates: {e}");
+        TemplateFailed
+    })?;
+    t.render(name, ctx).map_err(|e| {
+        log::error!("template {name}: {e:?}");
+        TemplateFailed
+    })
+}
+
+/// Marks a response as an embedded view: [`embed_frames`] then drops `X-Frame-Options`,
+/// whose DENY would overrule the view's own `frame-ancestors`.
+#[derive(Debug, Clone, Copy)]
+pub struct Embedded;
+
+/// The Content-Security-Policy of an embedded view: the pages' own, with `frame-ancestors`
+/// the configured origins (none when none are configured).
+pub fn embed_policy(ancestors: &[String]) -> String {
+    let allowed = if ancestors.is_empty() {
+        "'none'".to_string()
+    } else {
+        ancestors.join(" ")
+    };
+    CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'",
+        &format!("frame-ancestors {allowed}"),
+    )
+}
+
+/// Drops `X-Frame-Options` from responses marked [`Embedded`] (added by the security headers,
+/// which run inside this); every other response keeps it.
+pub async fn embed_frames(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let embedded = res.response().extensions().get::<Embedded>().is_some();
+    if embedded {
+        res.headers_mut().remove("X-Frame-Options");
+    }
+    Ok(res)
 }
 
 /// The error page; plain HTML if even the template fails.

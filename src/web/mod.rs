@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod pages;
 pub mod paging;
 pub mod proxy_auth;
+pub mod publication;
 pub mod redirect;
 pub mod session;
 pub mod throttle;
@@ -61,6 +62,21 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/units", web::get().to(api::units))
                 .route("/me/preferences", web::get().to(api::preferences))
                 .route("/me/preferences", web::put().to(api::set_preferences))
+                .route(
+                    "/me/feed-token",
+                    web::post().to(publication::new_feed_token),
+                )
+                .route("/register", web::get().to(publication::register))
+                .route("/countries/{code}", web::get().to(publication::country))
+                .route(
+                    "/saved-searches",
+                    web::get().to(publication::saved_searches),
+                )
+                .route("/saved-searches", web::post().to(publication::save_search))
+                .route(
+                    "/saved-searches/{id}",
+                    web::delete().to(publication::delete_saved_search),
+                )
                 .route("/processes", web::get().to(api::processes))
                 .route("/categories", web::get().to(api::categories))
                 .route("/questions", web::get().to(api::list))
@@ -116,6 +132,24 @@ fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(api::decide_topic),
                 ),
         )
+        // Feeds open by the feed token in their address; before the pages, whose scope takes
+        // every other path.
+        .route(
+            "/gallande-stod/feed.atom",
+            web::get().to(publication::register_feed),
+        )
+        .route(
+            "/lander/{code}/feed.atom",
+            web::get().to(publication::country_feed),
+        )
+        .route(
+            "/forum/{code}/feed.atom",
+            web::get().to(publication::forum_feed),
+        )
+        .route(
+            "/sparade-sokningar/{id}/feed.atom",
+            web::get().to(publication::saved_search_feed),
+        )
         .configure(pages::configure)
         .default_service(web::to(not_found));
 }
@@ -168,6 +202,7 @@ pub fn server(svc: Service, listener: TcpListener, workers: usize) -> std::io::R
             .app_data(throttle.clone())
             .app_data(proxies.clone())
             .wrap(html::security_headers(https, provider_origin.as_deref()))
+            .wrap(actix_web::middleware::from_fn(html::embed_frames))
             .wrap(actix_web::middleware::from_fn(observe::requests))
             .configure(configure)
     })

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{api, observe};
+use super::{api, observe, publication};
 
 struct BearerAuth;
 
@@ -72,6 +72,8 @@ impl Modify for ProblemResponses {
         api::preferences, api::set_preferences,
         api::consistency_cases, api::consistency_case, api::decide_case,
         api::consistency_topics, api::consistency_topic, api::decide_topic,
+        publication::register, publication::country, publication::saved_searches,
+        publication::save_search, publication::delete_saved_search, publication::new_feed_token,
     ),
     modifiers(&BearerAuth, &ProblemResponses)
 )]

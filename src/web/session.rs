@@ -65,6 +65,12 @@ impl SessionKeys {
         hex::encode(m.finalize().into_bytes())
     }
 
+    /// A person's feed token from its stored nonce: only its hash is kept, and the pages can
+    /// show it again (in their feed links) without storing it.
+    pub fn feed_token(&self, user_id: i64, nonce: &str) -> String {
+        format!("ft_{}", self.sign(&format!("feed-token:{user_id}:{nonce}")))
+    }
+
     fn encode<T: Serialize>(&self, s: &T) -> String {
         let payload = hex::encode(serde_json::to_vec(s).unwrap_or_default());
         let sig = self.sign(&payload);

@@ -60,7 +60,7 @@ fn a_personal_identity_number_in_a_body_is_refused_and_nothing_is_stored() {
             "{msg}"
         );
         assert!(
-            !echoes(&p, &["9876", "45 67"]),
+            !echoes(p, &["9876", "45 67"]),
             "the 422 must not echo the data: {p}"
         );
     }

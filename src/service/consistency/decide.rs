@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
+use crate::domain::register::Lapse;
+
 use super::*;
 
 impl Service {
@@ -126,8 +128,8 @@ impl Service {
 
     /// Settles cases by the binding answer of the question `reference`: every answer the cases
     /// compared that still holds and is not that answer is marked superseded by it, with the
-    /// reviewer's reason and an event; each question whose answer changed mails its followers
-    /// (its asker among them) once. Returns the settling question.
+    /// reviewer's reason and an event; everyone who relied on a changed answer hears once
+    /// (`notify_lineage`). Returns the settling question.
     fn settle(
         &self,
         c: &mut DbConnection,
@@ -182,9 +184,10 @@ impl Service {
             )?;
             changed.insert(q.id, (q, updated));
         }
-        for (q, updated) in changed.values() {
-            self.notify_binding_changed(c, q, updated, actor, note)?;
-        }
+        // One mail a person for the whole topic: whoever relied on any of the answers.
+        let changed: Vec<(&QuestionRow, &AnswerRow)> =
+            changed.values().map(|(q, a)| (q, a)).collect();
+        self.notify_lineage(c, &changed, Lapse::Superseded, actor, Some(note))?;
         Ok(settling.id)
     }
 

@@ -149,7 +149,11 @@ impl Service {
         now: NaiveDateTime,
     ) -> ServiceResult<AnswerRow> {
         let updated = self.set_binding(c, q, a, change, superseded_by, actor, note, now)?;
-        self.notify_binding_changed(c, q, &updated, actor, note)?;
+        match crate::domain::register::Lapse::of_change(change.1) {
+            // Whoever relied on it hears, not only the question's followers.
+            Some(lapse) => self.notify_lineage(c, &[(q, &updated)], lapse, actor, Some(note))?,
+            None => self.notify_binding_changed(c, q, &updated, actor, note)?,
+        }
         Ok(updated)
     }
 

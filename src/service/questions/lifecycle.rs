@@ -532,7 +532,7 @@ impl Service {
         checks.finish()?;
         let status = status.unwrap_or(BindingStatus::Guidance);
         let body = input.body.as_deref().unwrap_or_default().trim().to_string();
-        let refs = normalise_list(&input.references, false);
+        let mut refs = normalise_list(&input.references, false);
         let mut answer_id = 0;
         let detail = self.step(
             actor,
@@ -562,6 +562,7 @@ impl Service {
                         },
                     ));
                 }
+                let cited = self.cited_questions(c, &l.q, &mut refs, "references")?;
                 self.first_response(c, l)?;
                 let id = qs::insert_answer(
                     c,
@@ -584,6 +585,8 @@ impl Service {
                     },
                 )?;
                 answer_id = id;
+                self.link_answer(c, id, &cited)?;
+                self.answer_published(c, &l.q, id)?;
                 // Compared with earlier answers once the indexer has it (consistency watch).
                 store::consistency::enqueue_check(c, id, l.now)?;
                 self.end_stage(c, l, StageOutcome::Answered)?;

@@ -1,4 +1,4 @@
-//! The user's settings (mail preference) and the administrator's pages: failed mail with a
+//! The user's settings (mail preference, feed key) and the administrator's pages: failed mail with a
 //! retry button, and users with their forum memberships, each list a page at a time.
 
 use std::collections::BTreeMap;
@@ -19,26 +19,37 @@ use crate::web::error::PageError;
 use crate::web::flash;
 use crate::web::html;
 use crate::web::paging::{page_number, past_end, Pager};
-use crate::web::session::{Posted, Viewer};
+use crate::web::session::{Posted, SessionKeys, Viewer};
 
-pub async fn settings(svc: Svc, v: Viewer) -> Result<HttpResponse, PageError> {
-    let s = svc.into_inner();
+pub async fn settings(
+    svc: Svc,
+    keys: web::Data<SessionKeys>,
+    v: Viewer,
+) -> Result<HttpResponse, PageError> {
+    let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     let p = call(move || s.preferences(&actor)).await?;
     let mut c = page_context(&v, "settings", "Inställningar");
+    super::publication::feed_settings(&svc, &keys, &v.actor, &mut c).await?;
     c.insert("mail", &p.mail.unwrap_or_default());
     c.insert("saved", &false);
     html::render("settings.html", &c, StatusCode::OK)
 }
 
-pub async fn save_settings(svc: Svc, v: Viewer, form: Posted) -> Result<HttpResponse, PageError> {
-    let s = svc.into_inner();
+pub async fn save_settings(
+    svc: Svc,
+    keys: web::Data<SessionKeys>,
+    v: Viewer,
+    form: Posted,
+) -> Result<HttpResponse, PageError> {
+    let s = svc.clone().into_inner();
     let actor = v.actor.clone();
     let p = Preferences {
         mail: form.get("mail"),
     };
     let chosen = p.mail.clone().unwrap_or_default();
     let mut c = page_context(&v, "settings", "Inställningar");
+    super::publication::feed_settings(&svc, &keys, &v.actor, &mut c).await?;
     match run(move || s.set_preferences(&actor, &p)).await? {
         Ok(p) => {
             c.insert("mail", &p.mail.unwrap_or_default());

@@ -4,6 +4,7 @@
 mod admin;
 mod consistency;
 mod oversight;
+mod publication;
 mod questions;
 mod queue;
 mod search;
@@ -89,6 +90,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/svarets-status", web::get().to(questions::binding_help))
             .route("/ko", web::get().to(queue::queue))
             .route("/sok", web::get().to(search::search))
+            .route("/gallande-stod", web::get().to(publication::register))
+            .route("/lander/{code}", web::get().to(publication::country))
+            .route(
+                "/sparade-sokningar",
+                web::get().to(publication::saved_searches),
+            )
+            .route(
+                "/sparade-sokningar",
+                web::post().to(publication::save_search),
+            )
+            .route(
+                "/sparade-sokningar/{id}/ta-bort",
+                web::post().to(publication::delete_saved_search),
+            )
+            .route(
+                "/installningar/flodesnyckel",
+                web::post().to(publication::replace_feed_token),
+            )
+            .route(
+                "/installningar/flodesnyckel/aterkalla",
+                web::post().to(publication::revoke_feed_token),
+            )
             .route("/oversikt", web::get().to(oversight::overview))
             .route("/rapporter", web::get().to(oversight::reports))
             .route("/enhetlighet", web::get().to(consistency::topics))
@@ -161,6 +184,7 @@ fn page_context(v: &Viewer, nav: &str, title: &str) -> Context {
     c.insert("title", title);
     c.insert("errors", &BTreeMap::<String, String>::new());
     c.insert("values", &serde_json::Map::new());
+    c.insert("embed", &false);
     c
 }
 

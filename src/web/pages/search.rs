@@ -143,6 +143,13 @@ pub async fn search(
             href(&p)
         };
         c.insert("result", &r);
+        // "Spara sökningen" posts the words and filters (not the page) as they are.
+        let saveable: Vec<(&str, &String)> = current
+            .iter()
+            .filter(|(k, _)| !matches!(*k, "status" | "from" | "to"))
+            .map(|(k, v)| (*k, v))
+            .collect();
+        c.insert("saveable", &saveable);
         c.insert("facets", &facets);
         c.insert("page", &page);
         c.insert("pages", &pages);

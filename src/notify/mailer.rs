@@ -424,6 +424,27 @@ mod tests {
     }
 
     #[test]
+    fn a_lineage_mail_says_what_replaced_the_answer_or_that_nothing_has_yet() {
+        let t = Templates::load().unwrap();
+        let mut payload = serde_json::json!({
+            "headline": "Ett svar som du har frågat om, följer eller hänvisar till har ersatts",
+            "recipient_name": "Anna",
+            "link": "http://x/questions/1",
+            "question": {"reference": "PS-2026-000001", "title": "Titel", "status_label": "Besvarad", "forum_name": "Enhet", "level_label": "enhet"},
+            "answer": {"binding_label": "Ersatt", "explanation": "Använd det nya svaret."},
+            "replaced_by": {"reference": "PS-2026-000009", "title": "Ny <b>", "binding_label": "Bindande", "link": "http://x/questions/9"},
+            "others": [{"reference": "PS-2026-000002", "title": "Annan", "link": "http://x/questions/2"}]
+        });
+        let r = t.render("change", &payload).unwrap();
+        assert!(r.text.contains("Ersätts av: PS-2026-000009 Ny <b> (Bindande)"), "{}", r.text);
+        assert!(r.text.contains("Gäller också: PS-2026-000002"), "{}", r.text);
+        assert!(r.html.contains("Ny &lt;b&gt;") && r.html.contains("http://x/questions/9"));
+        payload["replaced_by"] = serde_json::Value::Null;
+        let r = t.render("change", &payload).unwrap();
+        assert!(r.text.contains("Inget nytt svar ersätter det ännu"), "{}", r.text);
+    }
+
+    #[test]
     fn an_smtp_url_is_read_and_a_bad_one_is_named_without_its_password() {
         let t = parse_url("smtp://relay.example:2525").unwrap();
         assert_eq!(

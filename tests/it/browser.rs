@@ -1390,3 +1390,119 @@ fn a_person_signs_in_with_the_agencys_account_in_a_browser() {
     b.check_accessibility("no unit from the directory");
     b.screenshots("signin-no-unit");
 }
+
+#[test]
+fn the_register_a_country_page_saved_searches_and_an_embedded_view_read_well_for_everyone() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::start_with(eskalera::clock::Clock::system(), |c| {
+        c.embed_ancestors = vec!["https://intranat.example".into()];
+    });
+    let t = app.user(
+        "jurist@test.se",
+        "u-lulea-asyl",
+        &[
+            "u-lulea-asyl",
+            "rg-nord-lulea",
+            "ng-asyl-forstagang",
+            "nn-konvertiter",
+            "pf-asyl",
+        ],
+        Role::Caseworker,
+    );
+    let ask = |title: &str, countries: &[&str]| {
+        app.post(
+            "/api/v1/questions",
+            &t,
+            json!({"title": title, "body": "Hur ska vi bedöma detta i ärendena?",
+                   "process": "asyl_forstagang", "category": "konvertiter", "countries": countries}),
+        )
+        .status(201)["id"]
+        .as_i64()
+        .unwrap()
+    };
+    let binding = ask("Dopintyg från frikyrkor i konvertitärenden", &["IR"]);
+    app.climb_to_process_forum(&t, binding);
+    let reference = app.get(&format!("/api/v1/questions/{binding}"), &t).ok()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &format!("/api/v1/questions/{binding}/answers"),
+        &t,
+        json!({"body": "Ett dopintyg räcker inte ensamt; den enskildes berättelse om sin tro väger tyngst.",
+               "binding_status": "binding", "references": ["Rättsligt ställningstagande RS/010/2024", "EUAA Country Guidance Iran 2025"]}),
+    )
+    .status(201);
+    let temporary = ask("Konvertiter som återvänder till Iran", &["IR"]);
+    app.climb_to_process_forum(&t, temporary);
+    app.post(
+        &format!("/api/v1/questions/{temporary}/answers"),
+        &t,
+        json!({"body": "Tills vidare: bedöm risken utifrån hur känd omvändelsen är.",
+               "binding_status": "temporary", "review_date": "2099-06-30", "references": [reference]}),
+    )
+    .status(201);
+    ask("Kyrkans intyg om dop i Sverige", &["IR"]);
+    app.user_with_password(
+        "anna.asker@test.se",
+        "u-lulea-asyl",
+        &[],
+        Role::Caseworker,
+        PASSWORD,
+    );
+    let b = Browser::start();
+    let base = &app.base;
+    b.sign_in(base, "anna.asker@test.se");
+    b.goto(&format!("{base}/gallande-stod"));
+    b.click("main .link-list a");
+    b.wait_for_url(|u| u.contains("process=asyl_forstagang"));
+    let list = b.text("main");
+    assert!(list.contains("Konvertiter och religion") && list.contains("Bindande"), "{list}");
+    assert!(list.contains("Tillfälligt stöd"), "{list}");
+    b.check_accessibility("the register");
+    b.screenshots("register");
+
+    b.goto(&format!("{base}/lander/iran"));
+    b.wait_for_url(|u| u.ends_with("/lander/IR"));
+    assert!(b.text("h1").contains("Iran"));
+    assert!(b.text("main").contains("EUAA Country Guidance Iran 2025"));
+    b.check_accessibility("a country page");
+    b.screenshots("country");
+
+    b.goto(&format!("{base}/sparade-sokningar"));
+    b.click("main form button.primary");
+    b.wait_for_url(|u| u.ends_with("/sparade-sokningar"));
+    let error = b.text(".field-error");
+    assert!(!error.is_empty(), "the missing name is said at its field");
+    b.check_accessibility("a saved search with errors");
+    b.screenshots("saved-searches-error");
+    b.type_into("#name", "Iran och dop");
+    b.type_into("#q", "dop");
+    b.type_into("#country", "Iran");
+    b.click("main form button.primary");
+    b.wait_for_url(|u| u.ends_with("/sparade-sokningar"));
+    assert!(b.text("main .saved-list").contains("Iran och dop"));
+    b.check_accessibility("saved searches");
+    b.screenshots("saved-searches");
+
+    b.goto(&format!("{base}/installningar"));
+    assert!(b.text("#flodesnyckel").contains("Flöden"));
+    b.check_accessibility("settings with the feed key");
+    b.screenshots("settings-feeds");
+
+    // The embedded view, as the intranet page frames it: no navigation, still accessible.
+    let token = app.post("/api/v1/me/feed-token", &t, json!({})).status(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.sign_out();
+    b.goto(&format!(
+        "{base}/gallande-stod?process=asyl_forstagang&embed=1&token={token}"
+    ));
+    assert!(b.text("main").contains("Dopintyg från frikyrkor"));
+    assert_eq!(b.run("return document.querySelectorAll('nav#huvudmeny').length;"), json!(0));
+    b.check_axe("the embedded register");
+    b.screenshots("register-embedded");
+}

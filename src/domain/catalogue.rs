@@ -440,6 +440,8 @@ pub enum FieldProblem {
     NotMember { email: String, forum: String },
     AssigneeNotMember { email: String, forum: String },
     NoQuestion { reference: String },
+    /// A saved search with neither words nor a filter would match every answer.
+    WordsOrFilter,
     /// An answer's reference `PS-…` names no question.
     UnknownReference { reference: String },
     /// An answer's reference names the question it answers.
@@ -542,6 +544,7 @@ impl Worded for FieldProblem {
             NotMember { email, forum } => ("not-a-member", format!("{email} is not a member of {forum}"), format!("{email} är inte medlem i {forum}.")),
             AssigneeNotMember { email, forum } => ("not-a-member", format!("{email} is not a member of {forum}, which holds the question"), format!("{email} är inte medlem i {forum}, där frågan ligger.")),
             NoQuestion { reference } => ("no-such-question", format!("there is no question {reference}"), format!("Det finns ingen fråga {reference}.")),
+            WordsOrFilter => ("words-or-filter", "give words or a filter: a saved search without either would match every answer".into(), "Skriv minst ett ord eller välj en process eller ett land; annars skulle sökningen träffa alla nya svar.".into()),
             UnknownReference { reference } => ("unknown-reference", format!("{reference} names no question; a reference to another answer must be the reference of an existing question"), format!("{reference} är ingen fråga i eskalera. En hänvisning till ett annat svar ska vara referensen till en fråga som finns.")),
             CitesItself { reference } => ("cites-itself", format!("{reference} is the question this answers; refer to other questions only"), format!("{reference} är frågan som besvaras; hänvisa bara till andra frågor.")),
             NotAQuestionNumber { value } => ("not-a-question-number", format!("'{value}' is not a question number"), format!("'{value}' är inget frågenummer. Skriv referensen, t.ex. PS-2026-000023, eller numret.")),

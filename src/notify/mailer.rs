@@ -436,12 +436,25 @@ mod tests {
             "others": [{"reference": "PS-2026-000002", "title": "Annan", "link": "http://x/questions/2"}]
         });
         let r = t.render("change", &payload).unwrap();
-        assert!(r.text.contains("Ersätts av: PS-2026-000009 Ny <b> (Bindande)"), "{}", r.text);
-        assert!(r.text.contains("Gäller också: PS-2026-000002"), "{}", r.text);
+        assert!(
+            r.text
+                .contains("Ersätts av: PS-2026-000009 Ny <b> (Bindande)"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text.contains("Gäller också: PS-2026-000002"),
+            "{}",
+            r.text
+        );
         assert!(r.html.contains("Ny &lt;b&gt;") && r.html.contains("http://x/questions/9"));
         payload["replaced_by"] = serde_json::Value::Null;
         let r = t.render("change", &payload).unwrap();
-        assert!(r.text.contains("Inget nytt svar ersätter det ännu"), "{}", r.text);
+        assert!(
+            r.text.contains("Inget nytt svar ersätter det ännu"),
+            "{}",
+            r.text
+        );
     }
 
     #[test]

@@ -1459,12 +1459,18 @@ fn the_register_a_country_page_saved_searches_and_an_embedded_view_read_well_for
     b.click("main .link-list a");
     b.wait_for_url(|u| u.contains("process=asyl_forstagang"));
     let list = b.text("main");
-    assert!(list.contains("Konvertiter och religion") && list.contains("Bindande"), "{list}");
+    assert!(
+        list.contains("Konvertiter och religion") && list.contains("Bindande"),
+        "{list}"
+    );
     assert!(list.contains("Tillfälligt stöd"), "{list}");
     b.check_accessibility("the register");
     b.screenshots("register");
 
-    b.goto(&format!("{base}/lander/iran"));
+    // The country picker under the processes: a name as people write it.
+    b.goto(&format!("{base}/gallande-stod"));
+    b.type_into("#land", "iran");
+    b.click("form[action='/lander'] button");
     b.wait_for_url(|u| u.ends_with("/lander/IR"));
     assert!(b.text("h1").contains("Iran"));
     assert!(b.text("main").contains("EUAA Country Guidance Iran 2025"));
@@ -1502,7 +1508,10 @@ fn the_register_a_country_page_saved_searches_and_an_embedded_view_read_well_for
         "{base}/gallande-stod?process=asyl_forstagang&embed=1&token={token}"
     ));
     assert!(b.text("main").contains("Dopintyg från frikyrkor"));
-    assert_eq!(b.run("return document.querySelectorAll('nav#huvudmeny').length;"), json!(0));
+    assert_eq!(
+        b.run("return document.querySelectorAll('nav#huvudmeny').length;"),
+        json!(0)
+    );
     b.check_axe("the embedded register");
     b.screenshots("register-embedded");
 }

@@ -738,6 +738,16 @@ fn a_saved_search_mails_its_owner_and_its_feed_gains_the_matching_answer() {
     let e = app.post(
         "/api/v1/saved-searches",
         &watcher,
+        json!({"name": "x", "q": "!!! ?"}),
+    );
+    assert_eq!(
+        e.status(422)["errors"][0]["field"],
+        "q",
+        "punctuation would match everything"
+    );
+    let e = app.post(
+        "/api/v1/saved-searches",
+        &watcher,
         json!({"name": "x", "q": "ord", "filters": {"country": "Atlantis"}, "notify": "ofta"}),
     );
     assert_eq!(e.status(422)["errors"].as_array().unwrap().len(), 2);

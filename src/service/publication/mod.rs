@@ -42,6 +42,8 @@ pub struct ReferenceView {
     pub text: String,
     /// The question a `PS-…` reference names; its current answer is meant.
     pub question_id: Option<i64>,
+    /// That question's title.
+    pub title: Option<String>,
 }
 
 /// One answer in a register, a country page or a feed, with its question.
@@ -206,13 +208,14 @@ impl Service {
     ) -> ServiceResult<Vec<ReferenceView>> {
         let mut out = Vec::with_capacity(refs.len());
         for r in refs {
-            let question_id = match reference_in(r) {
-                Some(reference) => store::questions::by_reference(c, &reference)?.map(|q| q.id),
+            let question = match reference_in(r) {
+                Some(reference) => store::questions::by_reference(c, &reference)?,
                 None => None,
             };
             out.push(ReferenceView {
                 text: r.clone(),
-                question_id,
+                question_id: question.as_ref().map(|q| q.id),
+                title: question.map(|q| q.title),
             });
         }
         Ok(out)

@@ -146,8 +146,10 @@ impl Service {
             forum: filters.forum,
             binding_status: filters.binding_status,
         };
-        if words.is_empty() && stored == SavedFilters::default() {
-            checks.fail("q", FieldProblem::RequiredOneOf("words or a filter"));
+        // Words that analyse to nothing ("!!!", "och") would match every answer.
+        let no_words = analyzer::terms(&mut analyzer::swedish_content(), &words).is_empty();
+        if no_words && stored == SavedFilters::default() {
+            checks.fail("q", FieldProblem::WordsOrFilter);
         }
         checks.finish()?;
         let filters_json = serde_json::to_string(&stored)

@@ -91,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/ko", web::get().to(queue::queue))
             .route("/sok", web::get().to(search::search))
             .route("/gallande-stod", web::get().to(publication::register))
+            .route("/lander", web::get().to(publication::pick_country))
             .route("/lander/{code}", web::get().to(publication::country))
             .route(
                 "/sparade-sokningar",

@@ -254,6 +254,25 @@ pub async fn register(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct CountryPick {
+    land: Option<String>,
+}
+
+/// The country picker's form: to the country's page (its name or code as typed).
+pub async fn pick_country(
+    svc: Svc,
+    _v: Viewer,
+    q: web::Query<CountryPick>,
+) -> Result<HttpResponse, PageError> {
+    let typed = q.into_inner().land.unwrap_or_default();
+    if typed.trim().is_empty() {
+        return Ok(super::see_other("/gallande-stod"));
+    }
+    let code = svc.country_code(&typed).map_err(PageError::from)?;
+    Ok(super::see_other(&format!("/lander/{code}")))
+}
+
+#[derive(Debug, Deserialize)]
 pub struct EmbedQuery {
     embed: Option<String>,
     token: Option<String>,
@@ -332,7 +351,13 @@ async fn saved_page(
         .into_iter()
         .map(|s| {
             let feed = format!("{}?token={}", s.feed, url_encode(&token));
-            json!({"search": s, "feed_href": feed})
+            let process_name = s
+                .filters
+                .process
+                .as_deref()
+                .and_then(|p| svc.config.structure.process(p))
+                .map(|p| p.name.clone());
+            json!({"search": s, "feed_href": feed, "process_name": process_name})
         })
         .collect();
     c.insert("searches", &list);

@@ -288,6 +288,10 @@ impl Service {
             note,
             Some(first_a),
         );
+        if lapse == crate::domain::register::Lapse::ReviewOverdue {
+            // Nobody did it: the date passed.
+            payload["actor_name"] = serde_json::Value::Null;
+        }
         payload["replaced_by"] = replaced_by.unwrap_or(serde_json::Value::Null);
         payload["others"] = json!(others);
         self.enqueue_change(c, to, Vec::new(), first_q.id, &payload)

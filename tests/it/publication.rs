@@ -631,11 +631,19 @@ fn feeds_are_valid_atom_with_stable_entries_and_need_a_feed_token() {
     );
     m.sign_in("medlem@test.se", PASSWORD);
     let s = m.get("/installningar").body.replace("&#x2F;", "/");
-    let at = s
-        .find("/forum/pf-asyl/feed.atom?token=")
-        .expect("the forum's feed");
-    let rest = &s[at..];
-    feeds.push(rest[..rest.find('<').unwrap()].replace("&amp;", "&"));
+    assert!(
+        s.contains("/forum/pf-asyl/feed.atom?token="),
+        "the settings list the forum's feed"
+    );
+    // The forum's queue announces it.
+    let queue = m.get("/ko?forum=pf-asyl");
+    assert_eq!(queue.status, 200);
+    let forum_feed = feed_link(&queue.body);
+    assert!(
+        forum_feed.starts_with("/forum/pf-asyl/feed.atom?token="),
+        "{forum_feed}"
+    );
+    feeds.push(forum_feed);
 
     for feed in &feeds {
         assert!(feed.contains("token=ft_"), "{feed}");

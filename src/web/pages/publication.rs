@@ -13,7 +13,7 @@ use crate::domain::answer::BindingStatus;
 use crate::domain::catalogue::Confirmation;
 use crate::domain::structure::Level;
 use crate::domain::Code;
-use crate::service::publication::{RegisterQuery, SavedFilters, SavedSearchInput};
+use crate::service::publication::{FeedTokenView, RegisterQuery, SavedFilters, SavedSearchInput};
 use crate::service::{Actor, ServiceError};
 use crate::web::error::PageError;
 use crate::web::flash;
@@ -54,6 +54,18 @@ async fn reading(
     Ok(Reading::Page(Box::new(v)))
 }
 
+/// The person's feed token (made on first use), for the feed links of the pages they read.
+pub(super) async fn feed_token_of(
+    svc: &Svc,
+    keys: &web::Data<SessionKeys>,
+    actor: &Actor,
+) -> Result<FeedTokenView, PageError> {
+    let s = svc.clone().into_inner();
+    let keys = keys.clone();
+    let actor = actor.clone();
+    call(move || s.feed_token(&actor, &|user, nonce| keys.feed_token(user, nonce))).await
+}
+
 /// The context of a page or its embedded view, and the feed token its feed link carries.
 async fn context(
     svc: &Svc,
@@ -66,12 +78,8 @@ async fn context(
         Reading::Page(v) => {
             let mut c = page_context(v, nav, title);
             c.insert("embed", &false);
-            let s = svc.clone().into_inner();
-            let keys = keys.clone();
-            let actor = v.actor.clone();
-            let t = call(move || s.feed_token(&actor, &|user, nonce| keys.feed_token(user, nonce)))
-                .await?;
-            Ok((c, t.token))
+            let token = feed_token_of(svc, keys, &v.actor).await?.token;
+            Ok((c, token))
         }
         Reading::Embedded { token, .. } => {
             let mut c = Context::new();
@@ -120,6 +128,16 @@ fn filter_href(process: &str, pairs: &[(&str, &str)]) -> String {
     href
 }
 
+/// The processes for a picker: code and name.
+fn processes(svc: &Svc) -> Vec<serde_json::Value> {
+    svc.config
+        .structure
+        .processes
+        .iter()
+        .map(|p| json!({"code": p.code, "name": p.name}))
+        .collect()
+}
+
 /// "Gällande stöd": a process's answers in force, by category.
 pub async fn register(
     req: HttpRequest,
@@ -130,14 +148,7 @@ pub async fn register(
     let q = q.into_inner();
     let r = reading(&req, &svc, q.embed.as_deref(), q.token.clone()).await?;
     let (mut c, token) = context(&svc, &keys, &r, "register", "Gällande stöd").await?;
-    let processes: Vec<_> = svc
-        .config
-        .structure
-        .processes
-        .iter()
-        .map(|p| json!({"code": p.code, "name": p.name}))
-        .collect();
-    c.insert("processes", &processes);
+    c.insert("processes", &processes(&svc));
     let Some(process) = q.process.clone().filter(|p| !p.trim().is_empty()) else {
         // No process yet: the page offers them.
         c.insert("register", &serde_json::Value::Null);
@@ -338,15 +349,10 @@ async fn saved_page(
 ) -> Result<HttpResponse, PageError> {
     let mut c = page_context(v, "saved", "Sparade sökningar");
     c.insert("embed", &false);
+    let token = feed_token_of(svc, keys, &v.actor).await?.token;
     let s = svc.clone().into_inner();
-    let k = keys.clone();
     let actor = v.actor.clone();
-    let (list, token) = call(move || {
-        let list = s.saved_searches(&actor)?;
-        let t = s.feed_token(&actor, &|user, nonce| k.feed_token(user, nonce))?;
-        Ok((list, t.token))
-    })
-    .await?;
+    let list = call(move || s.saved_searches(&actor)).await?;
     let list: Vec<_> = list
         .into_iter()
         .map(|s| {
@@ -360,6 +366,12 @@ async fn saved_page(
             json!({"search": s, "feed_href": feed, "process_name": process_name})
         })
         .collect();
+    // Each saved search's feed, announced for feed readers.
+    let feeds: Vec<_> = list
+        .iter()
+        .map(|s| json!({"title": s["search"]["name"], "href": s["feed_href"]}))
+        .collect();
+    c.insert("feeds", &feeds);
     c.insert("searches", &list);
     let (errors, values) = match failed {
         Some((errs, values)) => (errors_by_field("", &errs), values),
@@ -370,14 +382,7 @@ async fn saved_page(
         "values",
         &super::with_defaults(values, &["name", "q", "process", "country", "notify"]),
     );
-    let processes: Vec<_> = svc
-        .config
-        .structure
-        .processes
-        .iter()
-        .map(|p| json!({"code": p.code, "name": p.name}))
-        .collect();
-    c.insert("processes", &processes);
+    c.insert("processes", &processes(svc));
     html::render::<PageError>("saved_searches.html", &c, status)
 }
 
@@ -454,10 +459,7 @@ pub(super) async fn feed_settings(
     actor: &Actor,
     c: &mut Context,
 ) -> Result<(), PageError> {
-    let s = svc.clone().into_inner();
-    let k = keys.clone();
-    let a = actor.clone();
-    let t = call(move || s.feed_token(&a, &|user, nonce| k.feed_token(user, nonce))).await?;
+    let t = feed_token_of(svc, keys, actor).await?;
     let base = svc.config.base_url.trim_end_matches('/').to_string();
     let token = url_encode(&t.token);
     let mut feeds: Vec<_> = svc
@@ -481,7 +483,7 @@ pub(super) async fn feed_settings(
         }
     }
     c.insert("feed_token", &t);
-    c.insert("feeds", &feeds);
+    c.insert("feed_list", &feeds);
     Ok(())
 }
 

@@ -26,6 +26,7 @@ pub struct QueueQuery {
 
 pub async fn queue(
     svc: Svc,
+    keys: web::Data<crate::web::session::SessionKeys>,
     v: Viewer,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -98,6 +99,23 @@ pub async fn queue(
         })
         .collect();
     let mut c = page_context(&v, "queue", "Kö");
+    if let Some((p, _)) = queues.first().filter(|_| one_forum) {
+        // One forum's queue announces the forum's new answers as a feed.
+        let token = super::publication::feed_token_of(&svc, &keys, &v.actor)
+            .await?
+            .token;
+        c.insert(
+            "feeds",
+            &[json!({
+                "title": format!("Nya svar från {}", p.forum.name),
+                "href": format!(
+                    "/forum/{}/feed.atom?token={}",
+                    html::url_encode(&p.forum.code),
+                    html::url_encode(&token)
+                ),
+            })],
+        );
+    }
     c.insert("sections", &sections);
     c.insert("one_forum", &one_forum);
     c.insert("empty_forums", &empty_forums);

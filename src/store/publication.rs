@@ -80,12 +80,17 @@ pub struct AnswerFilter {
 /// that reach here are checked against the catalogue or are plain words, but `%`, `_` and
 /// `\` are escaped all the same.
 fn in_list(item: &str) -> String {
-    let quoted = serde_json::to_string(item).unwrap_or_default();
-    let escaped = quoted
-        .replace('\\', "\\\\")
+    format!(
+        "%{}%",
+        escape_like(&serde_json::to_string(item).unwrap_or_default())
+    )
+}
+
+/// `text` for a LIKE pattern with `\` as the escape: `%`, `_` and `\` stand for themselves.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
 }
 
 type Joined = diesel::dsl::InnerJoin<answers::table, questions::table>;
@@ -274,24 +279,28 @@ pub fn revoke_feed_tokens(
     .execute(conn)?)
 }
 
-/// The user of the feed token with `hash`, if it is in use; notes its use.
-pub fn feed_token_user(
+/// The feed token with `hash` if it is in use: its id, user and last use.
+pub fn feed_token_in_use(
     conn: &mut DbConnection,
     hash: &str,
-    now: NaiveDateTime,
-) -> StoreResult<Option<i64>> {
-    let user = feed_tokens::table
+) -> StoreResult<Option<(i64, i64, Option<NaiveDateTime>)>> {
+    Ok(feed_tokens::table
         .filter(feed_tokens::token_hash.eq(hash))
         .filter(feed_tokens::revoked_at.is_null())
-        .select(feed_tokens::user_id)
-        .first::<i64>(conn)
-        .optional()?;
-    if user.is_some() {
-        diesel::update(feed_tokens::table.filter(feed_tokens::token_hash.eq(hash)))
-            .set(feed_tokens::last_used_at.eq(now))
-            .execute(conn)?;
-    }
-    Ok(user)
+        .select((
+            feed_tokens::id,
+            feed_tokens::user_id,
+            feed_tokens::last_used_at,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn touch_feed_token(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(feed_tokens::table.find(id))
+        .set(feed_tokens::last_used_at.eq(now))
+        .execute(conn)?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -338,9 +347,27 @@ pub fn saved_search(conn: &mut DbConnection, id: i64) -> StoreResult<Option<Save
     Ok(saved_searches::table.find(id).first(conn).optional()?)
 }
 
-/// Every saved search whose owner may hear of matches: compared with each new answer.
-pub fn all_saved_searches(conn: &mut DbConnection) -> StoreResult<Vec<SavedSearchRow>> {
+/// The saved searches an answer to a question of `process` may match: those without a
+/// process filter and those of that process (their filters are JSON written by serde, so
+/// `"process":"…"` is spelt one way).
+pub fn saved_searches_for_process(
+    conn: &mut DbConnection,
+    process: &str,
+) -> StoreResult<Vec<SavedSearchRow>> {
+    let key = "\"process\":";
+    let this = format!(
+        "{key}{}",
+        serde_json::to_string(process).unwrap_or_default()
+    );
     Ok(saved_searches::table
+        .filter(
+            saved_searches::filters
+                .not_like(format!("%{}%", escape_like(key)))
+                .escape('\\')
+                .or(saved_searches::filters
+                    .like(format!("%{}%", escape_like(&this)))
+                    .escape('\\')),
+        )
         .order(saved_searches::id.asc())
         .load(conn)?)
 }

@@ -780,8 +780,15 @@ fn a_saved_search_mails_its_owner_and_its_feed_gains_the_matching_answer() {
         json!({"name": "Sudan", "filters": {"country": "SD"}, "notify": "digest"}),
     )
     .status(201);
+    // The same words about another process: no match.
+    app.post(
+        "/api/v1/saved-searches",
+        &watcher,
+        json!({"name": "Medborgarskap", "q": "internflykt Darfur", "filters": {"process": "medborgarskap"}}),
+    )
+    .status(201);
     let listed = app.get("/api/v1/saved-searches", &watcher);
-    assert_eq!(listed.ok().as_array().unwrap().len(), 1);
+    assert_eq!(listed.ok().as_array().unwrap().len(), 2);
 
     // An answer with only one of the words does not match; one with both does.
     let half = ask_about(&app, &asker, "Internflykt i Sudan", &["SD"]);

@@ -131,8 +131,11 @@ impl Service {
         }
         let now = self.clock.now_naive();
         let mut c = self.conn()?;
-        let user = store::write_tx(&mut c, |c| pb::feed_token_user(c, &hash(token), now))?
-            .ok_or_else(bad)?;
+        let (id, user, used) = pb::feed_token_in_use(&mut c, &hash(token))?.ok_or_else(bad)?;
+        // Feed readers and embedded views poll: a minute's precision spares a write each time.
+        if used.is_none_or(|u| now - u > chrono::Duration::minutes(1)) {
+            store::write_tx(&mut c, |c| pb::touch_feed_token(c, id, now))?;
+        }
         let row: UserRow = us::by_id(&mut c, user)?.ok_or_else(bad)?;
         if row.disabled_at.is_some() {
             return Err(bad());

@@ -193,7 +193,7 @@ impl Service {
         q: &QuestionRow,
         answer_id: i64,
     ) -> ServiceResult<()> {
-        let searches = pb::all_saved_searches(c)?;
+        let searches = pb::saved_searches_for_process(c, &q.process)?;
         if searches.is_empty() {
             return Ok(());
         }

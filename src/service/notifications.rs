@@ -523,12 +523,14 @@ impl Service {
         done: Vec<(OutboxRow, Result<(), NotifyError>)>,
         instance: &str,
     ) -> ServiceResult<()> {
-        Ok(store::write_tx(c, |c| {
+        // Counted once the outcome is written, so a transaction that fails counts nothing.
+        let mut outcomes = Vec::new();
+        store::write_tx(c, |c| {
             let mut sent = Vec::new();
             for (row, result) in done {
                 match result {
                     Ok(()) => {
-                        self.telemetry.record_mail(MailOutcome::Sent);
+                        outcomes.push(MailOutcome::Sent);
                         sent.push(row.id)
                     }
                     Err(e) => {
@@ -539,7 +541,7 @@ impl Service {
                             NotifyError::Send(_) => self.next_attempt(attempts),
                             _ => None,
                         };
-                        self.telemetry.record_mail(if next.is_some() {
+                        outcomes.push(if next.is_some() {
                             MailOutcome::Deferred
                         } else {
                             MailOutcome::Failed
@@ -554,7 +556,11 @@ impl Service {
                 ob::mark_sent(c, &sent, instance, self.clock.now_naive())?;
             }
             Ok::<(), StoreError>(())
-        })?)
+        })?;
+        for outcome in outcomes {
+            self.telemetry.record_mail(outcome);
+        }
+        Ok(())
     }
 
     /// Today's digest instant (the configured hour, Stockholm) if it has passed, else None.

@@ -90,7 +90,7 @@ pub async fn requests(
         if let Some(t) = telemetry {
             t.record_request(
                 RequestLabels {
-                    method,
+                    method: method_label(&method),
                     route,
                     status,
                 },
@@ -103,6 +103,17 @@ pub async fn requests(
         Ok(res)
     })
     .await
+}
+
+/// The method as a metrics label: the standard ones as they are, anything else `other`, so
+/// that a client sending made-up methods cannot grow the series.
+fn method_label(method: &str) -> String {
+    const KNOWN: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"];
+    if KNOWN.contains(&method) {
+        method.to_string()
+    } else {
+        "other".into()
+    }
 }
 
 /// Runs `f` on the blocking pool as the work of the current request (its log lines carry
@@ -178,4 +189,17 @@ pub async fn metrics(svc: web::Data<Service>) -> Result<HttpResponse, super::err
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_share_one_metrics_label() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("DELETE"), "DELETE");
+        assert_eq!(method_label("BREW"), "other");
+        assert_eq!(method_label("get"), "other");
+    }
 }

@@ -123,6 +123,9 @@ pub struct AnswerView {
     pub superseded_by_question: Option<i64>,
     pub references: Vec<String>,
     pub review_date: Option<NaiveDate>,
+    /// Temporary support whose review date has passed ("omprövning försenad"); the status
+    /// stays temporary.
+    pub review_overdue: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -530,9 +530,12 @@ fn temporary_support_past_its_review_date_is_told_once_by_the_scheduled_job() {
     let all = wait_for_mail(&out, 1, Duration::from_secs(20));
     let got = mailed(&all, "omprövningsdatum");
     assert_eq!(got, BTreeMap::from([("asker@test.se".to_string(), 1)]));
-    // The country page shows it as overdue.
+    // The country page and the question show it as overdue; the status stays temporary.
     let c = app.get("/api/v1/countries/BY", &asker);
     assert_eq!(c.ok()["review_due"][0]["review_overdue"], true);
+    let d = app.get(&format!("/api/v1/questions/{q}"), &asker);
+    assert_eq!(d.ok()["answers"][0]["review_overdue"], true);
+    assert_eq!(d.ok()["answers"][0]["binding_status"], "temporary");
 }
 
 /// feedparser's reading of an Atom document, or None where feedparser is missing (outside CI).

@@ -158,6 +158,10 @@ impl Service {
         replacements: &HashMap<i64, i64>,
     ) -> ServiceResult<AnswerView> {
         let status = a.binding_status;
+        let review_date = a
+            .review_date
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
         Ok(AnswerView {
             id: a.id,
             question_id: a.question_id,
@@ -171,10 +175,15 @@ impl Service {
             superseded_by: a.superseded_by,
             superseded_by_question: a.superseded_by.and_then(|b| replacements.get(&b)).copied(),
             references: store::from_json_list(&a.refs)?,
-            review_date: a
-                .review_date
-                .as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            review_date,
+            review_overdue: crate::domain::register::review_overdue(
+                a.binding_status,
+                review_date,
+                self.clock
+                    .now()
+                    .with_timezone(&chrono_tz::Europe::Stockholm)
+                    .date_naive(),
+            ),
             version: a.version,
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),

@@ -68,7 +68,8 @@ pub struct UserSummary {
     pub disabled: bool,
 }
 
-fn hash_token(token: &str) -> String {
+/// How a bearer or feed token is stored: its SHA-256, in hex.
+pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -2,9 +2,9 @@
 //! Atom feeds' entries for registers, country pages, forums and saved searches.
 
 use chrono::NaiveDateTime;
-use sha2::{Digest, Sha256};
 
 use super::*;
+use crate::service::users::hash_token;
 use crate::store::models::UserRow;
 use crate::store::users as us;
 
@@ -60,10 +60,6 @@ pub struct FeedEntry {
     pub standing: String,
 }
 
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 fn view(token: String, created: NaiveDateTime, used: Option<NaiveDateTime>) -> FeedTokenView {
     FeedTokenView {
         token,
@@ -107,7 +103,7 @@ impl Service {
         let mut c = self.conn()?;
         store::write_tx(&mut c, |c| {
             pb::revoke_feed_tokens(c, actor.id, now)?;
-            pb::insert_feed_token(c, actor.id, &nonce, &hash(&token), now)
+            pb::insert_feed_token(c, actor.id, &nonce, &hash_token(&token), now)
         })?;
         Ok(view(token, now, None))
     }
@@ -131,7 +127,8 @@ impl Service {
         }
         let now = self.clock.now_naive();
         let mut c = self.conn()?;
-        let (id, user, used) = pb::feed_token_in_use(&mut c, &hash(token))?.ok_or_else(bad)?;
+        let (id, user, used) =
+            pb::feed_token_in_use(&mut c, &hash_token(token))?.ok_or_else(bad)?;
         // Feed readers and embedded views poll: a minute's precision spares a write each time.
         if used.is_none_or(|u| now - u > chrono::Duration::minutes(1)) {
             store::write_tx(&mut c, |c| pb::touch_feed_token(c, id, now))?;

@@ -146,7 +146,8 @@ pub struct CountryPage {
 }
 
 impl Service {
-    fn today(&self) -> NaiveDate {
+    /// Today in Stockholm: the date review dates are read against.
+    pub(in crate::service) fn today(&self) -> NaiveDate {
         self.clock.now().with_timezone(&Stockholm).date_naive()
     }
 

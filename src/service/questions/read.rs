@@ -179,10 +179,7 @@ impl Service {
             review_overdue: crate::domain::register::review_overdue(
                 a.binding_status,
                 review_date,
-                self.clock
-                    .now()
-                    .with_timezone(&chrono_tz::Europe::Stockholm)
-                    .date_naive(),
+                self.today(),
             ),
             version: a.version,
             created_at: utc(a.created_at),

@@ -28,6 +28,9 @@ impl Role {
     }
 }
 
+/// The name of eskalera itself as an actor (the scheduled jobs, the demo loader).
+const SYSTEM: &str = "system";
+
 /// A signed-in user with their memberships, loaded once per request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -51,7 +54,12 @@ impl Actor {
 
     /// eskalera itself: the scheduled jobs and the demo loader.
     pub fn system() -> Actor {
-        Actor::apart("system".into())
+        Actor::apart(SYSTEM.into())
+    }
+
+    /// Whether this is eskalera itself ([`Actor::system`]), not a person or the operator.
+    pub fn is_system(&self) -> bool {
+        self.id == 0 && self.name == SYSTEM
     }
 
     /// The agency's directory, for the changes a sign-in through it makes.

@@ -288,10 +288,6 @@ impl Service {
             note,
             Some(first_a),
         );
-        if lapse == crate::domain::register::Lapse::ReviewOverdue {
-            // Nobody did it: the date passed.
-            payload["actor_name"] = serde_json::Value::Null;
-        }
         payload["replaced_by"] = replaced_by.unwrap_or(serde_json::Value::Null);
         payload["others"] = json!(others);
         self.enqueue_change(c, to, Vec::new(), first_q.id, &payload)
@@ -367,7 +363,8 @@ impl Service {
             "question": self.question_payload(q, status, forum, level),
             "answer": answer_json,
             "note": note,
-            "actor_name": actor.name,
+            // A change eskalera made itself (a job) is nobody's: no "Av: system" in the mail.
+            "actor_name": (!actor.is_system()).then_some(&actor.name),
             "link": self.question_link(q.id),
         })
     }
@@ -661,13 +658,7 @@ impl Service {
 
     /// Reminds the authors of temporary answers whose review date has come, once.
     pub fn run_review_reminders(&self) -> ServiceResult<usize> {
-        let today = self
-            .clock
-            .now()
-            .with_timezone(&Stockholm)
-            .date_naive()
-            .format("%Y-%m-%d")
-            .to_string();
+        let today = self.today().format("%Y-%m-%d").to_string();
         let mut c = self.conn()?;
         let mut n = 0;
         for (answer_id, question_id, author) in ob::reviews_due(&mut c, &today)? {

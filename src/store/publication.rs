@@ -48,6 +48,23 @@ pub fn duplicate_askers(conn: &mut DbConnection, originals: &[i64]) -> StoreResu
         .load(conn)?)
 }
 
+/// The questions with the `references` given: (reference, id, title), in chunks of 500.
+pub fn questions_named(
+    conn: &mut DbConnection,
+    references: &[String],
+) -> StoreResult<Vec<(String, i64, String)>> {
+    let mut out = Vec::new();
+    for chunk in references.chunks(500) {
+        out.extend(
+            questions::table
+                .filter(questions::reference.eq_any(chunk))
+                .select((questions::reference, questions::id, questions::title))
+                .load::<(String, i64, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// The askers of `ids`.
 pub fn askers(conn: &mut DbConnection, ids: &[i64]) -> StoreResult<Vec<i64>> {
     Ok(questions::table

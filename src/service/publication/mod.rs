@@ -6,6 +6,8 @@ mod lineage;
 mod references;
 mod saved;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Europe::Stockholm;
 use serde::{Deserialize, Serialize};
@@ -164,8 +166,22 @@ impl Service {
         rows: &[(AnswerRow, QuestionRow)],
     ) -> ServiceResult<Vec<RegisterEntry>> {
         let today = self.today();
+        let refs: Vec<Vec<String>> = rows
+            .iter()
+            .map(|(a, _)| store::from_json_list(&a.refs))
+            .collect::<Result<_, _>>()?;
+        // Every `PS-…` reference of the page in one query, not one per reference.
+        let named: Vec<String> = refs
+            .iter()
+            .flatten()
+            .filter_map(|r| reference_in(r))
+            .collect();
+        let cited: HashMap<String, (i64, String)> = pb::questions_named(c, &named)?
+            .into_iter()
+            .map(|(reference, id, title)| (reference, (id, title)))
+            .collect();
         let mut out = Vec::with_capacity(rows.len());
-        for (a, q) in rows {
+        for ((a, q), refs) in rows.iter().zip(refs) {
             let review_date = a
                 .review_date
                 .as_deref()
@@ -192,31 +208,21 @@ impl Service {
                 review_date,
                 review_overdue: overdue,
                 answer: a.body.clone(),
-                references: self.reference_views(c, &store::from_json_list(&a.refs)?)?,
+                references: refs
+                    .into_iter()
+                    .map(|text| {
+                        let question = reference_in(&text).and_then(|r| cited.get(&r));
+                        ReferenceView {
+                            question_id: question.map(|(id, _)| *id),
+                            title: question.map(|(_, title)| title.clone()),
+                            text,
+                        }
+                    })
+                    .collect(),
                 countries: store::from_json_list(&q.countries)?,
                 tags: store::from_json_list(&q.tags)?,
                 answered_at: a.created_at.and_utc(),
                 updated_at: a.updated_at.and_utc(),
-            });
-        }
-        Ok(out)
-    }
-
-    fn reference_views(
-        &self,
-        c: &mut DbConnection,
-        refs: &[String],
-    ) -> ServiceResult<Vec<ReferenceView>> {
-        let mut out = Vec::with_capacity(refs.len());
-        for r in refs {
-            let question = match reference_in(r) {
-                Some(reference) => store::questions::by_reference(c, &reference)?,
-                None => None,
-            };
-            out.push(ReferenceView {
-                text: r.clone(),
-                question_id: question.as_ref().map(|q| q.id),
-                title: question.map(|q| q.title),
             });
         }
         Ok(out)

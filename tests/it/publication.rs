@@ -820,6 +820,21 @@ fn a_saved_search_mails_its_owner_and_its_feed_gains_the_matching_answer() {
         BTreeMap::from([("watcher@test.se".to_string(), 1)]),
         "digest waits for the digest"
     );
+    // The digest reader's match is held for the digest, not dropped.
+    {
+        use diesel::prelude::*;
+        use eskalera::store::schema::outbox;
+        let pool = eskalera::store::connect(&app.db.url).unwrap();
+        let mut conn = pool.get().unwrap();
+        let held: Vec<String> = outbox::table
+            .filter(outbox::to_address.eq("digest@test.se"))
+            .filter(outbox::payload.like("%saved_search%"))
+            .select(outbox::status)
+            .load(&mut **conn)
+            .unwrap();
+        // Its search is the country alone: both answers about Sudan match.
+        assert_eq!(held, vec!["digest".to_string(), "digest".to_string()]);
+    }
 
     let token = app.post("/api/v1/me/feed-token", &watcher, json!({}));
     let token = token.status(201)["token"].as_str().unwrap().to_string();
@@ -951,4 +966,84 @@ fn an_embedded_view_carries_the_configured_frame_ancestors_and_nothing_else_chan
     }
     let api = app.get("/api/v1/register?process=asyl_forstagang", &t);
     api.ok();
+}
+
+#[test]
+fn a_superseded_answer_tells_its_asker_what_replaced_it() {
+    if !smtp_available() {
+        return;
+    }
+    let (_dir, out, sink) = fresh_sink();
+    let url = sink.url();
+    let app = TestApp::start_with(Clock::system(), |c| c.smtp_url = Some(url));
+    let asker = app.user("asker@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let member = app.user("member@test.se", "u-lulea-asyl", LADDER, Role::Caseworker);
+    let q = ask_about(&app, &asker, "Den gamla frågan", &[]);
+    let old = answer(
+        &app,
+        &member,
+        q,
+        json!({"body": "Gammalt svar.", "binding_status": "guidance"}),
+    );
+    let settling = ask_about(&app, &member, "Den avgörande frågan", &[]);
+    app.climb_to_process_forum(&member, settling);
+    let binding = answer(
+        &app,
+        &member,
+        settling,
+        json!({"body": "Bindande.", "binding_status": "binding"}),
+    );
+    let settling_ref = reference(&app, &member, settling);
+    app.post(
+        &format!("/api/v1/answers/{old}/binding-status"),
+        &member,
+        json!({"binding_status": "superseded", "superseded_by": binding, "note": "Avgjort av processforum."}),
+    )
+    .status(200);
+    let all = wait_for_mail(&out, 1, Duration::from_secs(20));
+    let lineage: Vec<&Value> = all
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().contains("har ersatts"))
+        .collect();
+    assert_eq!(lineage.len(), 1, "{all:#?}");
+    assert_eq!(lineage[0]["rcpt"][0], "asker@test.se");
+    let text = lineage[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "Ersätts av: {settling_ref} Den avgörande frågan (Bindande)"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_csv_import_reads_answer_references() {
+    let app = TestApp::start();
+    let t = app.user("jurist@test.se", "u-lulea-asyl", &[], Role::Caseworker);
+    let cited = ask_about(&app, &t, "Den citerade frågan", &[]);
+    let cited_ref = reference(&app, &t, cited);
+    let csv = format!(
+        "reference,created_at,unit,title,body,process,answers.forum,answers.created_at,answers.body,answers.binding_status,answers.references\n\
+         PS-2024-000601,2024-03-01T10:00:00Z,u-lulea-asyl,Importerad,Text,asyl_forstagang,u-lulea-asyl,2024-03-02T10:00:00Z,Svar,guidance,MIG 2024:9; {cited_ref}\n"
+    );
+    app.svc
+        .import("csv.csv", &csv, &mut std::io::sink())
+        .unwrap();
+    let id = app.svc.question_id_by_reference("PS-2024-000601").unwrap();
+    let d = app.get(&format!("/api/v1/questions/{id}"), &t);
+    assert_eq!(
+        d.ok()["answers"][0]["references"],
+        json!(["MIG 2024:9", cited_ref])
+    );
+    let bad = csv
+        .replace(&cited_ref, "PS-2024-999999")
+        .replace("000601", "000602");
+    let e = format!(
+        "{:?}",
+        app.svc
+            .import("csv.csv", &bad, &mut std::io::sink())
+            .unwrap_err()
+    );
+    assert!(e.contains("PS-2024-999999"), "{e}");
+    assert!(app.svc.question_id_by_reference("PS-2024-000602").is_err());
 }

@@ -6,7 +6,7 @@
 //! once released (clients branch on it); the wording may.
 
 use crate::domain::answer::BindingStatus;
-use crate::domain::consistency::CaseStatus;
+use crate::domain::consistency::{CaseStatus, PossibleStatus};
 use crate::domain::mail::MailStatus;
 use crate::domain::question::{Action, Status};
 use crate::domain::structure::Level;
@@ -84,6 +84,8 @@ pub enum Refusal {
     AnswerRaced { id: i64 },
     CaseDecided { id: i64, status: CaseStatus },
     CaseRaced { id: i64 },
+    PossibleReviewed { id: i64, status: PossibleStatus },
+    PossibleRaced { id: i64 },
     NoForumAbove { forum: String, process: String },
     NoAnsweredQuestions,
     HomeUnitUnknown { unit: String },
@@ -186,6 +188,8 @@ impl Worded for Refusal {
             AnswerRaced { id } => ("answer-changed", format!("answer {id} was changed by someone else at the same time"), format!("Någon annan ändrade svaret samtidigt. {RELOAD}")),
             CaseDecided { id, status } => ("case-decided", format!("consistency case {id} is already decided ({status})"), format!("Jämförelsen är redan bedömd ({}). {RELOAD}", status.label_sv().to_lowercase())),
             CaseRaced { id } => ("case-decided", format!("consistency case {id} was decided by someone else at the same time; reload it"), format!("Någon annan bedömde jämförelsen samtidigt. {RELOAD}")),
+            PossibleReviewed { id, status } => ("possible-divergence-reviewed", format!("possible divergence {id} is already reviewed ({status})"), format!("Den möjliga avvikelsen är redan granskad ({}). {RELOAD}", status.label_sv().to_lowercase())),
+            PossibleRaced { id } => ("possible-divergence-reviewed", format!("possible divergence {id} was reviewed by someone else at the same time; reload it"), format!("Någon annan granskade den möjliga avvikelsen samtidigt. {RELOAD}")),
             NoForumAbove { forum, process } => ("no-forum-above", format!("no process forum is above {forum} for process {process}"), format!("Det finns inget processforum ovanför {forum} för processen {process}.")),
             NoAnsweredQuestions => ("no-answered-questions", "the decision names no answered questions".into(), "Bedömningen gäller inga besvarade frågor.".into()),
             LocalPasswordsOff => ("local-passwords-off", "signing in with a password is switched off here; sign in with your agency account".into(), "Inloggning med lösenord är avstängd här. Logga in med ditt konto hos Migrationsverket.".into()),
@@ -287,6 +291,7 @@ pub enum Missing {
     Answer(i64),
     Case(i64),
     Topic(i64),
+    PossibleDivergence(i64),
     Mail(i64),
     User(i64),
     UserEmail(String),
@@ -306,6 +311,7 @@ impl Worded for Missing {
             Answer(id) => ("no-such-answer", format!("there is no answer {id}"), format!("Det finns inget svar {id}.")),
             Case(id) => ("no-such-case", format!("no consistency case {id}"), format!("Det finns ingen jämförelse {id}.")),
             Topic(id) => ("no-such-topic", format!("no consistency topic {id}"), format!("Det finns inget ämne {id}.")),
+            PossibleDivergence(id) => ("no-such-possible-divergence", format!("no possible divergence {id}"), format!("Det finns ingen möjlig avvikelse {id}.")),
             Mail(id) => ("no-such-mail", format!("there is no mail {id}"), format!("Det finns inget brev {id}.")),
             User(id) => ("no-such-user", format!("there is no user {id}"), format!("Det finns ingen användare {id}.")),
             UserEmail(e) => ("no-such-user", format!("there is no user with e-mail {e}"), format!("Det finns ingen användare med e-postadressen {e}.")),
@@ -601,6 +607,8 @@ pub enum Confirmation {
     MembershipUnchanged,
     MembershipsSaved,
     CaseDecided,
+    PossibleTakenUp,
+    PossibleDismissed,
     Followed,
     Unfollowed,
     SessionsEnded,
@@ -627,6 +635,8 @@ impl Confirmation {
             Confirmation::MembershipUnchanged,
             Confirmation::MembershipsSaved,
             Confirmation::CaseDecided,
+            Confirmation::PossibleTakenUp,
+            Confirmation::PossibleDismissed,
             Confirmation::Followed,
             Confirmation::Unfollowed,
             Confirmation::SessionsEnded,
@@ -672,6 +682,8 @@ impl Worded for Confirmation {
             AccountEnabled => ("account-enabled", "the account is enabled again".into(), "Kontot är öppnat igen. Personen kan logga in; gamla inloggningar och API-nycklar gäller inte.".into()),
             MembershipUnchanged => ("membership-unchanged", "nothing changed: the memberships were already so".into(), "Inget ändrades: medlemskapen var redan så.".into()),
             CaseDecided => ("case-decided", "the decision was saved".into(), "Beslutet är sparat.".into()),
+            PossibleTakenUp => ("possible-divergence-taken-up", "the pair is now a consistency case in a topic".into(), "Paret granskas nu som ett ämne. Bedöm svaren där.".into()),
+            PossibleDismissed => ("possible-divergence-dismissed", "the pair was marked as not the same question".into(), "Paret är markerat som olika frågor och visas inte igen.".into()),
             Followed => ("followed", "you follow the question".into(), "Du följer frågan och får e-post när något händer med den.".into()),
             SearchSaved => ("search-saved", "the search was saved".into(), "Sökningen är sparad. Du får veta när ett nytt svar matchar den.".into()),
             SearchDeleted => ("search-deleted", "the saved search was deleted".into(), "Den sparade sökningen är borttagen, med sitt flöde.".into()),

@@ -124,6 +124,77 @@ pub fn is_case(score: f64, first_candidate: bool) -> bool {
     score >= THRESHOLD || (first_candidate && score >= FIRST_CANDIDATE_FLOOR)
 }
 
+/// A pair that is not a case is a **possible divergence** when one question is among the first
+/// this many candidates of the other: listed for the legal department to look at, ranked, beside
+/// the cases that open on their own. A paraphrase often shares too few words with its partner
+/// to be a case, but it is rarely far down the other's candidates (chosen on the tuning sets;
+/// the README's detector table has the figures).
+pub const POSSIBLE_PLACES: usize = 3;
+
+/// Whether a pair that is not a case is listed as a possible divergence: `place` is the better
+/// of the two questions' places (1 for the first) among the other's candidates. A pair about
+/// different countries (score 0) never is.
+pub fn is_possible(score: f64, place: usize) -> bool {
+    score > 0.0 && (1..=POSSIBLE_PLACES).contains(&place)
+}
+
+/// Where a possible divergence stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PossibleStatus {
+    /// Waiting for someone from the legal department to look at it.
+    Open,
+    /// Taken up as a consistency case (in a topic).
+    Opened,
+    /// Not the same question.
+    Dismissed,
+}
+
+text_enum!(PossibleStatus {
+    Open => "open",
+    Opened => "opened",
+    Dismissed => "dismissed",
+});
+
+impl PossibleStatus {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            PossibleStatus::Open => "Att titta på",
+            PossibleStatus::Opened => "Granskas som ämne",
+            PossibleStatus::Dismissed => "Inte samma fråga",
+        }
+    }
+}
+
+/// What a reviewer does with a possible divergence: take it up as a case, or dismiss it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PossibleReview {
+    Case,
+    Dismiss,
+}
+
+text_enum!(PossibleReview {
+    Case => "case",
+    Dismiss => "dismiss",
+});
+
+impl PossibleReview {
+    pub fn status(self) -> PossibleStatus {
+        match self {
+            PossibleReview::Case => PossibleStatus::Opened,
+            PossibleReview::Dismiss => PossibleStatus::Dismissed,
+        }
+    }
+}
+
+/// Where a possible divergence's partner came among the candidates, said for the reviewer.
+pub fn place_in_words(place: usize) -> String {
+    if place <= 1 {
+        "den ena frågans närmaste träff".to_string()
+    } else {
+        format!("bland den ena frågans {place} närmaste träffar")
+    }
+}
+
 /// Shared words listed as reasons.
 const REASON_WORDS: usize = 8;
 
@@ -356,6 +427,26 @@ mod tests {
         ];
         assert_eq!(precision_recall(&scored, 0.4), (2.0 / 3.0, 2.0 / 3.0));
         assert_eq!(precision_recall(&scored, 2.0), (1.0, 0.0));
+    }
+
+    #[test]
+    fn a_near_candidate_below_the_rule_is_a_possible_divergence() {
+        assert!(is_possible(0.05, 1));
+        assert!(is_possible(0.05, POSSIBLE_PLACES));
+        assert!(!is_possible(0.05, POSSIBLE_PLACES + 1));
+        assert!(!is_possible(0.05, 0));
+        // Other countries score 0: never listed.
+        assert!(!is_possible(0.0, 1));
+        assert_eq!(
+            PossibleReview::parse("dismiss"),
+            Some(PossibleReview::Dismiss)
+        );
+        assert_eq!(PossibleReview::Case.status(), PossibleStatus::Opened);
+        assert_eq!(place_in_words(1), "den ena frågans närmaste träff");
+        assert_eq!(
+            place_in_words(3),
+            "bland den ena frågans 3 närmaste träffar"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::answer::BindingStatus;
-use crate::domain::consistency::CaseStatus;
+use crate::domain::consistency::{CaseStatus, PossibleStatus};
 use crate::domain::mail::{MailPreference, MailStatus, MailTemplate};
 use crate::domain::question::{EventKind, Priority, StageOutcome, Status};
 use crate::domain::sla::{RollupKind, SlaState};
@@ -99,6 +99,7 @@ stored_as_text!(
     Level,
     BindingStatus,
     CaseStatus,
+    PossibleStatus,
     Role,
     EventKind,
     StageOutcome,

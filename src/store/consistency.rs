@@ -6,10 +6,10 @@ use diesel::prelude::*;
 use super::models::*;
 use super::schema::{
     consistency_cases as cases, consistency_checks as checks, consistency_topics as topics,
-    questions,
+    possible_divergences as possible, questions,
 };
 use super::{DbConnection, StoreResult};
-use crate::domain::consistency::CaseStatus;
+use crate::domain::consistency::{CaseStatus, PossibleStatus};
 
 /// Lock key for placing new cases in topics on PostgreSQL.
 const TOPIC_LOCK: i64 = 727_275;
@@ -51,10 +51,128 @@ pub fn case_exists(conn: &mut DbConnection, question_a: i64, question_b: i64) ->
     Ok(n > 0)
 }
 
-/// Records a case; the unique key on its pair is the last guard between instances.
-pub fn insert_case(conn: &mut DbConnection, c: &NewConsistencyCase<'_>) -> StoreResult<()> {
-    diesel::insert_into(cases::table).values(c).execute(conn)?;
+/// Records a case and returns its id; the unique key on its pair is the last guard between
+/// instances.
+pub fn insert_case(conn: &mut DbConnection, c: &NewConsistencyCase<'_>) -> StoreResult<i64> {
+    Ok(diesel::insert_into(cases::table)
+        .values(c)
+        .returning(cases::id)
+        .get_result(conn)?)
+}
+
+/// A possible divergence listed for a pair that has now become a case by the watch's own rule
+/// is taken up by that case (no reviewer).
+pub fn possible_became_case(
+    conn: &mut DbConnection,
+    question_a: i64,
+    question_b: i64,
+    case_id: i64,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(
+        possible::table
+            .filter(possible::question_a.eq(question_a))
+            .filter(possible::question_b.eq(question_b))
+            .filter(possible::status.eq(PossibleStatus::Open)),
+    )
+    .set((
+        possible::status.eq(PossibleStatus::Opened),
+        possible::case_id.eq(Some(case_id)),
+        possible::decided_at.eq(Some(at)),
+    ))
+    .execute(conn)?;
     Ok(())
+}
+
+/// The topic of each of `case_ids`.
+pub fn topics_of_cases(
+    conn: &mut DbConnection,
+    case_ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, i64>> {
+    if case_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i64, i64)> = cases::table
+        .filter(cases::id.eq_any(case_ids))
+        .select((cases::id, cases::topic_id))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Whether the pair of questions is listed as a possible divergence already.
+pub fn possible_exists(
+    conn: &mut DbConnection,
+    question_a: i64,
+    question_b: i64,
+) -> StoreResult<bool> {
+    let n: i64 = possible::table
+        .filter(possible::question_a.eq(question_a))
+        .filter(possible::question_b.eq(question_b))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn insert_possible(conn: &mut DbConnection, p: &NewPossibleDivergence<'_>) -> StoreResult<()> {
+    diesel::insert_into(possible::table)
+        .values(p)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn possible(conn: &mut DbConnection, id: i64) -> StoreResult<Option<PossibleDivergenceRow>> {
+    Ok(possible::table.find(id).first(conn).optional()?)
+}
+
+/// One page of the possible divergences, optionally of one status, ranked for review (the
+/// nearest candidates first, then the higher score), and how many there are.
+pub fn list_possible(
+    conn: &mut DbConnection,
+    status: Option<PossibleStatus>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<PossibleDivergenceRow>, i64)> {
+    let of_status = || {
+        let mut q = possible::table.into_boxed();
+        if let Some(s) = status {
+            q = q.filter(possible::status.eq(s));
+        }
+        q
+    };
+    let total: i64 = of_status().count().get_result(conn)?;
+    let rows = of_status()
+        .order((possible::place, possible::score.desc(), possible::id))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Writes a reviewer's decision on a possible divergence if it is still open; false when
+/// someone decided first.
+pub fn review_possible(
+    conn: &mut DbConnection,
+    id: i64,
+    status: PossibleStatus,
+    decided_by: i64,
+    at: NaiveDateTime,
+    note: Option<&str>,
+    case_id: Option<i64>,
+) -> StoreResult<bool> {
+    let n = diesel::update(
+        possible::table
+            .filter(possible::id.eq(id))
+            .filter(possible::status.eq(PossibleStatus::Open)),
+    )
+    .set((
+        possible::status.eq(status),
+        possible::decided_by.eq(Some(decided_by)),
+        possible::decided_at.eq(Some(at)),
+        possible::note.eq(note),
+        possible::case_id.eq(case_id),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Serialises the placing of new cases in topics between instances, to the end of the

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use crate::domain::answer::BindingStatus;
-use crate::domain::consistency::CaseStatus;
+use crate::domain::consistency::{CaseStatus, PossibleStatus};
 use crate::domain::mail::{MailPreference, MailStatus, MailTemplate};
 use crate::domain::question::{EventKind, Priority, StageOutcome, Status};
 use crate::domain::structure::Level;
@@ -314,6 +314,39 @@ pub struct ConsistencyCaseRow {
     pub created_at: NaiveDateTime,
     pub version: i64,
     pub topic_id: i64,
+}
+
+/// A pair close enough to look at, below the rule that makes a case.
+#[derive(Debug, Clone, Queryable)]
+pub struct PossibleDivergenceRow {
+    pub id: i64,
+    pub question_a: i64,
+    pub question_b: i64,
+    pub answer_a: i64,
+    pub answer_b: i64,
+    pub score: f64,
+    pub place: i64,
+    pub reasons: String,
+    pub status: PossibleStatus,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub note: Option<String>,
+    pub case_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = possible_divergences, treat_none_as_default_value = false)]
+pub struct NewPossibleDivergence<'a> {
+    pub question_a: i64,
+    pub question_b: i64,
+    pub answer_a: i64,
+    pub answer_b: i64,
+    pub score: f64,
+    pub place: i64,
+    pub reasons: &'a str,
+    pub status: PossibleStatus,
+    pub created_at: NaiveDateTime,
 }
 
 /// Cases connected through their questions, reviewed and decided as one.

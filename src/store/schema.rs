@@ -306,6 +306,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    possible_divergences (id) {
+        id -> BigInt,
+        question_a -> BigInt,
+        question_b -> BigInt,
+        answer_a -> BigInt,
+        answer_b -> BigInt,
+        score -> Double,
+        place -> BigInt,
+        reasons -> Text,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        case_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -336,6 +355,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consistency_checks,
     consistency_cases,
     consistency_topics,
+    possible_divergences,
     answer_links,
     feed_tokens,
     saved_searches,

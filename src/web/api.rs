@@ -9,7 +9,9 @@ use super::auth::{Caller, Reader};
 use super::error::{invalid, ApiError, Problem};
 use super::paging::link_header;
 use crate::domain::catalogue::FieldProblem;
-use crate::service::consistency::{CaseQuery, CaseView, DecisionInput};
+use crate::service::consistency::{
+    CaseQuery, CaseView, DecisionInput, PossibleQuery, PossibleReviewInput, PossibleView,
+};
 use crate::service::notifications::Preferences;
 use crate::service::questions::*;
 use crate::service::reports::{
@@ -520,5 +522,59 @@ pub async fn decide_topic(
     let s = svc.into_inner();
     let id = id.into_inner();
     let r = blocking(move || s.decide_topic(&c.0, id, &input)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(get, path = "/api/v1/possible-divergences", tag = "consistency", security(("bearer" = [])),
+    params(PossibleQuery),
+    responses((status = 200, description = "One page of the possible divergences (pairs near each other among the candidates, below the rule that opens a case), ranked: the nearest candidates first, then the higher score (100 unless `per_page` says otherwise)", body = Vec<PossibleView>,
+            headers(
+                ("X-Total-Count" = i64, description = "Possible divergences matching the filter, on every page"),
+                ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages (rel first, prev, next, last), where they exist"),
+            )),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn possible_divergences(
+    svc: Svc,
+    c: Caller,
+    q: web::Query<PossibleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let status = q.status.clone().unwrap_or_default();
+    let s = svc.into_inner();
+    let r = blocking(move || s.possible_divergences(&c.0, &q)).await?;
+    Ok(paged_array("/api/v1/possible-divergences", &status, r))
+}
+
+#[utoipa::path(get, path = "/api/v1/possible-divergences/{id}", tag = "consistency", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Possible divergence id")),
+    responses((status = 200, description = "The possible divergence", body = PossibleView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn possible_divergence(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let r = blocking(move || s.possible_divergence(&c.0, id)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[utoipa::path(post, path = "/api/v1/possible-divergences/{id}/review", tag = "consistency", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Possible divergence id")),
+    request_body = PossibleReviewInput,
+    responses((status = 200, description = "The possible divergence, reviewed: taken up as a case (`case_id`, `topic`) or dismissed", body = PossibleView),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn review_possible(
+    svc: Svc,
+    c: Caller,
+    id: web::Path<i64>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: PossibleReviewInput = body(&bytes)?;
+    let s = svc.into_inner();
+    let id = id.into_inner();
+    let r = blocking(move || s.review_possible(&c.0, id, &input)).await?;
     Ok(HttpResponse::Ok().json(r))
 }

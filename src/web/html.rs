@@ -98,6 +98,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/consistency_topic.html"),
     ),
     (
+        "consistency_possible.html",
+        include_str!("../../templates/pages/consistency_possible.html"),
+    ),
+    (
         "admin_users.html",
         include_str!("../../templates/pages/admin_users.html"),
     ),

@@ -130,6 +130,18 @@ fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/consistency-topics/{id}/decision",
                     web::post().to(api::decide_topic),
+                )
+                .route(
+                    "/possible-divergences",
+                    web::get().to(api::possible_divergences),
+                )
+                .route(
+                    "/possible-divergences/{id}",
+                    web::get().to(api::possible_divergence),
+                )
+                .route(
+                    "/possible-divergences/{id}/review",
+                    web::post().to(api::review_possible),
                 ),
         )
         // Feeds open by the feed token in their address; before the pages, whose scope takes

@@ -72,6 +72,7 @@ impl Modify for ProblemResponses {
         api::preferences, api::set_preferences,
         api::consistency_cases, api::consistency_case, api::decide_case,
         api::consistency_topics, api::consistency_topic, api::decide_topic,
+        api::possible_divergences, api::possible_divergence, api::review_possible,
         publication::register, publication::country, publication::saved_searches,
         publication::save_search, publication::delete_saved_search, publication::new_feed_token,
     ),

@@ -24,6 +24,7 @@ mod operations;
 mod paging;
 mod personal_data;
 mod policy;
+mod possible;
 mod publication;
 mod refusals;
 mod relevance;

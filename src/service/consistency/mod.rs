@@ -14,18 +14,20 @@ use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
-use crate::domain::consistency::{self, CaseStatus, Decision, Profile};
+use crate::domain::consistency::{self, CaseStatus, Decision, PossibleStatus, Profile};
 use crate::domain::question::{EventKind, Priority, Status};
 use crate::domain::structure::{Level, Structure};
 use crate::domain::Code;
 use crate::search::SearchIndex;
 use crate::store::models::{
-    AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, QuestionRow,
+    AnswerRow, ConsistencyCaseRow, NewConsistencyCase, NewEvent, NewPossibleDivergence, QuestionRow,
 };
 use crate::store::{self, consistency as cs, questions as qs, DbConnection, StoreError};
 
 mod decide;
+mod possible;
 pub(super) use decide::{checked_decision, Route};
+pub use possible::{PossibleQuery, PossibleReviewInput, PossibleView};
 
 /// Earlier questions looked at for each new answer: the best matches of the search index.
 const CANDIDATES: usize = 20;
@@ -120,6 +122,11 @@ struct Found {
     b: (i64, i64),
     score: f64,
     reasons: String,
+    /// The better of the two questions' places among the other's candidates (1: the first);
+    /// `None` when the score alone made it a case.
+    place: Option<usize>,
+    /// A case; else a possible divergence for the legal department to look at.
+    case: bool,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -175,6 +182,25 @@ impl Service {
                     if cs::case_exists(c, f.a.0, f.b.0)? {
                         continue;
                     }
+                    if !f.case {
+                        if !cs::possible_exists(c, f.a.0, f.b.0)? {
+                            cs::insert_possible(
+                                c,
+                                &NewPossibleDivergence {
+                                    question_a: f.a.0,
+                                    question_b: f.b.0,
+                                    answer_a: f.a.1,
+                                    answer_b: f.b.1,
+                                    score: f.score,
+                                    place: f.place.unwrap_or(1) as i64,
+                                    reasons: &f.reasons,
+                                    status: PossibleStatus::Open,
+                                    created_at: now,
+                                },
+                            )?;
+                        }
+                        continue;
+                    }
                     cs::lock_topics(c)?;
                     let topic_id = cs::topic_for(c, &[f.a.0, f.b.0], now)?;
                     let new = NewConsistencyCase {
@@ -188,7 +214,8 @@ impl Service {
                         created_at: now,
                         topic_id,
                     };
-                    cs::insert_case(c, &new)?;
+                    let case_id = cs::insert_case(c, &new)?;
+                    cs::possible_became_case(c, f.a.0, f.b.0, case_id, now)?;
                     n += 1;
                 }
                 Ok(n)
@@ -220,12 +247,14 @@ impl Service {
         if !index.holds_answer(q.id, answer.id)? {
             return Ok(None);
         }
+        // The new question's candidates in order: a paraphrase shares few words with its
+        // partner, but little in the index is closer to it (see consistency::is_case and
+        // consistency::is_possible).
         let ranked = Self::candidates(&index, &q, CANDIDATES)?;
-        // The first candidate of the new question: a paraphrase shares few words with its
-        // partner, but nothing in the index is closer to it (see consistency::is_case).
-        let first = ranked.first().copied();
+        let place_here = |id: i64| ranked.iter().position(|r| *r == id).map(|p| p + 1);
         let ids: Vec<i64> = ranked
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|id| Some(*id) != q.duplicate_of)
             .collect();
         if ids.is_empty() {
@@ -249,16 +278,27 @@ impl Service {
             };
             let s =
                 consistency::similarity(&profile(&index, &self.config.structure, other)?, &mine);
-            if s.score < consistency::FIRST_CANDIDATE_FLOOR {
+            if s.score <= 0.0 {
                 continue;
             }
-            // Between the floor and the threshold a pair needs one question to be the other's
-            // first candidate: this one's (known), else the other's (one more search, only for
-            // the few candidates in that band).
-            let first_candidate = s.score >= consistency::THRESHOLD
-                || first == Some(other.id)
-                || Self::candidates(&index, other, 1)?.first() == Some(&q.id);
-            if !consistency::is_case(s.score, first_candidate) {
+            // Below the threshold the places count: this question's place among the new one's
+            // candidates (known), else the new one's among this one's (one more search).
+            let place = if s.score >= consistency::THRESHOLD {
+                None
+            } else {
+                let here = place_here(other.id).unwrap_or(usize::MAX);
+                let there = if here > 1 {
+                    Self::candidates(&index, other, consistency::POSSIBLE_PLACES)?
+                        .iter()
+                        .position(|id| *id == q.id)
+                        .map_or(usize::MAX, |p| p + 1)
+                } else {
+                    usize::MAX
+                };
+                Some(here.min(there))
+            };
+            let case = consistency::is_case(s.score, place.is_none_or(|p| p == 1));
+            if !case && !place.is_some_and(|p| consistency::is_possible(s.score, p)) {
                 continue;
             }
             found.push(Found {
@@ -267,6 +307,8 @@ impl Service {
                 score: (s.score * 1000.0).round() / 1000.0,
                 reasons: serde_json::to_string(&s.reasons)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                place,
+                case,
             });
         }
         Ok(Some(found))
@@ -345,48 +387,12 @@ impl Service {
         c: &mut DbConnection,
         rows: &[ConsistencyCaseRow],
     ) -> ServiceResult<Vec<CaseView>> {
-        let mut ids: Vec<i64> = rows
-            .iter()
-            .flat_map(|r| [r.question_a, r.question_b])
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let questions: HashMap<i64, QuestionRow> = qs::by_ids(c, &ids)?
-            .into_iter()
-            .map(|q| (q.id, q))
-            .collect();
-        let answers: HashMap<i64, AnswerRow> = qs::answers_for(c, &ids)?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
+        let sides = self.case_sides(
+            c,
+            rows.iter()
+                .flat_map(|r| [(r.question_a, r.answer_a), (r.question_b, r.answer_b)]),
+        )?;
         let people = Self::people(c, rows.iter().map(|r| r.decided_by))?;
-        let side = |question: i64, answer: i64| -> ServiceResult<CaseSide> {
-            let q = questions
-                .get(&question)
-                .ok_or_else(|| StoreError::Corrupt(format!("case names question {question}")))?;
-            let a = answers
-                .get(&answer)
-                .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")))?;
-            let forum = self.config.structure.forum(&a.forum);
-            Ok(CaseSide {
-                question_id: q.id,
-                reference: q.reference.clone(),
-                title: q.title.clone(),
-                status: q.status,
-                answer_id: a.id,
-                forum: a.forum.clone(),
-                forum_name: forum.map_or_else(|| a.forum.clone(), |f| f.name.clone()),
-                level: a.level,
-                region: forum.and_then(|f| f.region.clone()),
-                region_name: forum
-                    .and_then(|f| f.region.as_deref())
-                    .and_then(|r| self.config.structure.region(r))
-                    .map(|r| r.name.clone()),
-                binding_status: a.binding_status,
-                answer: a.body.clone(),
-                answered_at: utc(a.created_at),
-            })
-        };
         rows.iter()
             .map(|r| {
                 Ok(CaseView {
@@ -400,8 +406,8 @@ impl Service {
                     similarity: consistency::in_words(r.score).to_string(),
                     reasons: store::from_json_list(&r.reasons)?,
                     status: r.status,
-                    a: side(r.question_a, r.answer_a)?,
-                    b: side(r.question_b, r.answer_b)?,
+                    a: side_of(&sides, r.question_a, r.answer_a)?,
+                    b: side_of(&sides, r.question_b, r.answer_b)?,
                     created_at: utc(r.created_at),
                     decided_by: r.decided_by.and_then(|u| people.get(&u).cloned()),
                     decided_at: r.decided_at.map(utc),
@@ -411,6 +417,71 @@ impl Service {
             })
             .collect()
     }
+
+    /// The sides of compared pairs, by (question, answer): their questions and answers read in
+    /// two queries.
+    fn case_sides(
+        &self,
+        c: &mut DbConnection,
+        pairs: impl Iterator<Item = (i64, i64)>,
+    ) -> ServiceResult<HashMap<(i64, i64), CaseSide>> {
+        let pairs: Vec<(i64, i64)> = pairs.collect();
+        let mut ids: Vec<i64> = pairs.iter().map(|(q, _)| *q).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let questions: HashMap<i64, QuestionRow> = qs::by_ids(c, &ids)?
+            .into_iter()
+            .map(|q| (q.id, q))
+            .collect();
+        let answers: HashMap<i64, AnswerRow> = qs::answers_for(c, &ids)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let mut sides = HashMap::new();
+        for (question, answer) in pairs {
+            let q = questions
+                .get(&question)
+                .ok_or_else(|| StoreError::Corrupt(format!("case names question {question}")))?;
+            let a = answers
+                .get(&answer)
+                .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")))?;
+            let forum = self.config.structure.forum(&a.forum);
+            sides.insert(
+                (question, answer),
+                CaseSide {
+                    question_id: q.id,
+                    reference: q.reference.clone(),
+                    title: q.title.clone(),
+                    status: q.status,
+                    answer_id: a.id,
+                    forum: a.forum.clone(),
+                    forum_name: forum.map_or_else(|| a.forum.clone(), |f| f.name.clone()),
+                    level: a.level,
+                    region: forum.and_then(|f| f.region.clone()),
+                    region_name: forum
+                        .and_then(|f| f.region.as_deref())
+                        .and_then(|r| self.config.structure.region(r))
+                        .map(|r| r.name.clone()),
+                    binding_status: a.binding_status,
+                    answer: a.body.clone(),
+                    answered_at: utc(a.created_at),
+                },
+            );
+        }
+        Ok(sides)
+    }
+}
+
+/// One side out of [`Service::case_sides`].
+fn side_of(
+    sides: &HashMap<(i64, i64), CaseSide>,
+    question: i64,
+    answer: i64,
+) -> ServiceResult<CaseSide> {
+    sides
+        .get(&(question, answer))
+        .cloned()
+        .ok_or_else(|| StoreError::Corrupt(format!("case names answer {answer}")).into())
 }
 
 fn case_not_found(id: i64) -> ServiceError {

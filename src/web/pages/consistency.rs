@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use super::{call, errors_by_field, page_context, run, see_other, with_defaults, Svc};
 use crate::domain::catalogue::Confirmation;
-use crate::domain::consistency::CaseStatus;
+use crate::domain::consistency::{CaseStatus, PossibleStatus};
 use crate::domain::Code;
-use crate::service::consistency::DecisionInput;
+use crate::service::consistency::{DecisionInput, PossibleQuery, PossibleReviewInput};
 use crate::service::topics::{TopicDecisionInput, TopicQuery};
 use crate::service::ServiceError;
 use crate::web::error::PageError;
@@ -60,7 +60,18 @@ pub async fn topics(
         page: Some(page),
         per_page: Some(TOPICS_PER_PAGE),
     };
-    let topics = call(move || s.consistency_topics(&actor, &query)).await?;
+    let open = PossibleQuery {
+        status: Some(PossibleStatus::Open.as_str().to_string()),
+        page: Some(1),
+        per_page: Some(1),
+    };
+    let (topics, possible) = call(move || {
+        Ok((
+            s.consistency_topics(&actor, &query)?,
+            s.possible_divergences(&actor, &open)?.total,
+        ))
+    })
+    .await?;
     if page > topics.pages {
         return Err(past_end(page, topics.pages));
     }
@@ -78,6 +89,7 @@ pub async fn topics(
     let tab = status.clone().unwrap_or_else(|| "alla".to_string());
     let mut c = page_context(&v, "consistency", "Enhetlighet");
     c.insert("topics", &topics.items);
+    c.insert("possible_open", &possible);
     c.insert("total", &topics.total);
     c.insert(
         "pager",
@@ -275,6 +287,122 @@ pub async fn decide_topic(
                 ..Default::default()
             };
             topic_page(svc, &v, id, page).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The tabs of the possible divergences: the status a tab shows (None: all).
+const POSSIBLE_TABS: [Option<PossibleStatus>; 4] = [
+    Some(PossibleStatus::Open),
+    Some(PossibleStatus::Opened),
+    Some(PossibleStatus::Dismissed),
+    None,
+];
+
+/// Possible divergences on one page of the list.
+const POSSIBLE_PER_PAGE: i64 = 25;
+
+/// The list of possible divergences, and the form's errors when a review was refused.
+async fn possible_page(
+    svc: Svc,
+    v: &Viewer,
+    q: ListQuery,
+    refused: Option<(i64, BTreeMap<String, String>, serde_json::Value)>,
+) -> Result<HttpResponse, PageError> {
+    let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
+    let status = match q.status {
+        None => Some(PossibleStatus::Open.as_str().to_string()),
+        Some(s) if s == "alla" => None,
+        Some(s) => Some(s),
+    };
+    let s = svc.into_inner();
+    let actor = v.actor.clone();
+    let query = PossibleQuery {
+        status: status.clone(),
+        page: Some(page),
+        per_page: Some(POSSIBLE_PER_PAGE),
+    };
+    let list = call(move || s.possible_divergences(&actor, &query)).await?;
+    if page > list.pages {
+        return Err(past_end(page, list.pages));
+    }
+    let tabs: Vec<_> = POSSIBLE_TABS
+        .iter()
+        .map(|tab| {
+            let code = tab.map_or("alla", PossibleStatus::as_str);
+            serde_json::json!({
+                "href": format!("/enhetlighet/mojliga?status={code}"),
+                "label": tab.map_or("Alla", PossibleStatus::label_sv),
+                "current": Some(code) == status.as_deref().or(Some("alla")),
+            })
+        })
+        .collect();
+    let tab = status.clone().unwrap_or_else(|| "alla".to_string());
+    let mut c = page_context(v, "consistency", "Möjliga avvikelser");
+    c.insert("items", &list.items);
+    c.insert("total", &list.total);
+    c.insert(
+        "pager",
+        &Pager::new(
+            page,
+            list.pages,
+            list.total,
+            "/enhetlighet/mojliga",
+            &[("status", &tab)],
+            "Sidor med möjliga avvikelser",
+        ),
+    );
+    c.insert("tabs", &tabs);
+    c.insert("may_decide", &v.actor.may_decide_consistency());
+    let code = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (refused_id, errors, values) = refused.unwrap_or_default();
+    c.insert("refused", &refused_id);
+    c.insert("errors", &errors);
+    c.insert("values", &with_defaults(values, &["note"]));
+    html::render("consistency_possible.html", &c, code)
+}
+
+pub async fn possible(
+    svc: Svc,
+    v: Viewer,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    possible_page(svc, &v, q.into_inner(), None).await
+}
+
+pub async fn review_possible(
+    svc: Svc,
+    v: Viewer,
+    id: web::Path<i64>,
+    form: Posted,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let input = PossibleReviewInput {
+        outcome: form.get("outcome"),
+        note: form.get("note"),
+    };
+    let s = svc.clone().into_inner();
+    let actor = v.actor.clone();
+    match run(move || s.review_possible(&actor, id, &input)).await? {
+        Ok(p) => Ok(match p.topic {
+            Some(topic) => flash::redirect(
+                &format!("/enhetlighet/amnen/{topic}"),
+                Confirmation::PossibleTakenUp,
+            ),
+            None => flash::redirect("/enhetlighet/mojliga", Confirmation::PossibleDismissed),
+        }),
+        Err(ServiceError::Invalid(errs)) => {
+            let refused = (
+                id,
+                errors_by_field("", &errs),
+                serde_json::Value::Object(form.values()),
+            );
+            possible_page(svc, &v, ListQuery::default(), Some(refused)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -116,6 +116,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/oversikt", web::get().to(oversight::overview))
             .route("/rapporter", web::get().to(oversight::reports))
             .route("/enhetlighet", web::get().to(consistency::topics))
+            .route("/enhetlighet/mojliga", web::get().to(consistency::possible))
+            .route(
+                "/enhetlighet/mojliga/{id}",
+                web::post().to(consistency::review_possible),
+            )
             .route("/enhetlighet/amnen/{id}", web::get().to(consistency::topic))
             .route(
                 "/enhetlighet/amnen/{id}",

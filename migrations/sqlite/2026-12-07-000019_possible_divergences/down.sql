@@ -1,0 +1,2 @@
+DROP INDEX possible_divergences_status;
+DROP TABLE possible_divergences;

@@ -63,6 +63,9 @@ pub enum Command {
     /// Settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The consistency watch.
+    #[command(subcommand)]
+    Consistency(ConsistencyCommand),
     /// Copy the SQLite database, consistent while the server runs, to a new FILE (`VACUUM
     /// INTO`); on PostgreSQL use pg_dump. The search index is not copied: a restored instance
     /// rebuilds it from the database.
@@ -74,6 +77,16 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsistencyCommand {
+    /// Print the legal department's decisions as labelled pairs (TOML, the form of
+    /// tests/data/consistency): decided cases ("not comparable" as different, every other
+    /// decision as the same question) and dismissed possible divergences (different). With
+    /// `ESKALERA_LABELS=FILE`, `cargo test --test it detector_precision -- --nocapture` measures
+    /// the detector on them.
+    Labels,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +176,9 @@ pub enum CliError {
     Service(#[from] ServiceError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The labelled pairs could not be written as TOML.
+    #[error("could not write the labels: {0}")]
+    Labels(#[from] toml::ser::Error),
     /// The server did not answer the probe as alive.
     #[error("{0}")]
     Probe(String),
@@ -329,12 +345,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Command::Consistency(ConsistencyCommand::Labels) => {
+            let svc = open(config)?;
+            let pairs = svc.consistency_labels()?;
+            print!("{}", labels_toml(&pairs)?);
+            eprintln!("{} labelled pairs", pairs.len());
+            Ok(())
+        }
         Command::PiiScan => {
             let svc = open(config)?;
             let s = svc.pii_scan(&mut |f| println!("{f}"))?;
             println!(
-                "found {} (scanned {} questions, {} answers, {} event notes, {} consistency-case notes)",
-                s.found, s.questions, s.answers, s.event_notes, s.case_notes
+                "found {} (scanned {} questions, {} answers, {} event notes, {} consistency-case notes, {} possible-divergence notes)",
+                s.found, s.questions, s.answers, s.event_notes, s.case_notes, s.possible_notes
             );
             if s.found > 0 {
                 return Err(CliError::PersonalDataFound(s.found));
@@ -500,4 +523,21 @@ fn serve(config: Config, demo: bool) -> Result<(), CliError> {
     mailer.stop();
     indexer.stop();
     Ok(())
+}
+
+/// The labelled pairs as the detector's test sets write them, with a header saying where they
+/// come from.
+fn labels_toml(
+    pairs: &[crate::service::consistency::LabelledPair],
+) -> Result<String, toml::ser::Error> {
+    #[derive(serde::Serialize)]
+    struct File<'a> {
+        pair: &'a [crate::service::consistency::LabelledPair],
+    }
+    let body = toml::to_string(&File { pair: pairs })?;
+    Ok(format!(
+        "# Labelled pairs from the legal department's decisions in eskalera: decided \
+         consistency cases\n# and dismissed possible divergences. They hold the questions' \
+         text: keep the file where\n# the questions may be kept.\n\n{body}"
+    ))
 }

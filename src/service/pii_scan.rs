@@ -36,6 +36,7 @@ pub struct PiiScanSummary {
     pub answers: u64,
     pub event_notes: u64,
     pub case_notes: u64,
+    pub possible_notes: u64,
     pub found: u64,
 }
 
@@ -102,11 +103,18 @@ impl Service {
             }
             n.id
         })?;
+        let possible_notes = each_page(&mut conn, texts::possible_notes_after, |n: &NoteText| {
+            if holds_pii(&n.note) {
+                report("possible_divergence", n.id, "note");
+            }
+            n.id
+        })?;
         Ok(PiiScanSummary {
             questions,
             answers,
             event_notes,
             case_notes,
+            possible_notes,
             found: count,
         })
     }

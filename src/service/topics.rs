@@ -13,11 +13,10 @@ use super::validate::Checks;
 use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
-use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
+use crate::domain::catalogue::{Missing, Refusal, Thing};
 use crate::domain::consistency::{self, CaseStatus};
 use crate::domain::question::Status;
 use crate::domain::structure::Level;
-use crate::domain::Code;
 use crate::store::models::{AnswerRow, ConsistencyCaseRow, ConsistencyTopicRow, QuestionRow};
 use crate::store::{self, consistency as cs, questions as qs, DbConnection, StoreError};
 
@@ -175,20 +174,7 @@ impl Service {
         Self::may_review(actor)?;
         let mut checks = Checks::default();
         let paging = checks.paging(q.page, q.per_page, TOPICS_PER_PAGE, TOPICS_PER_PAGE);
-        let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => CaseStatus::parse(s).or_else(|| {
-                checks.fail(
-                    "status",
-                    FieldProblem::Unknown {
-                        thing: Thing::Status,
-                        value: s.into(),
-                        hint: Hint::OneOf(CaseStatus::choices()),
-                    },
-                );
-                None
-            }),
-        };
+        let status = checks.code::<CaseStatus>("status", Thing::Status, q.status.as_deref());
         checks.finish()?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {

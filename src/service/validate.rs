@@ -2,9 +2,10 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::domain::catalogue::FieldProblem;
+use crate::domain::catalogue::{FieldProblem, Hint, Thing};
 use crate::domain::paging::{Paging, MAX_PAGE};
 use crate::domain::pii;
+use crate::domain::Code;
 use crate::service::FieldError;
 
 /// Collects every problem of one input, so that the 422 names them all at once.
@@ -58,6 +59,23 @@ impl Checks {
             None | Some("") => self.fail(field, FieldProblem::Required),
             Some(v) => self.free_text(field, v, max_chars),
         }
+    }
+
+    /// An optional code of `T` (a status, an outcome): `None` when blank; an unknown one fails
+    /// naming `field` and the codes there are.
+    pub fn code<T: Code>(&mut self, field: &str, thing: Thing, value: Option<&str>) -> Option<T> {
+        let value = value.map(str::trim).filter(|s| !s.is_empty())?;
+        T::parse(value).or_else(|| {
+            self.fail(
+                field,
+                FieldProblem::Unknown {
+                    thing,
+                    value: value.into(),
+                    hint: Hint::OneOf(T::choices()),
+                },
+            );
+            None
+        })
     }
 
     /// Optional free text, checked when present.

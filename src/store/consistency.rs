@@ -402,3 +402,29 @@ pub fn open_routed_question(
         .first(conn)
         .optional()?)
 }
+
+/// A decided pair: question_a, question_b, the decision and its note.
+pub type DecidedPair = (i64, i64, CaseStatus, Option<String>);
+
+/// The decided cases, in id order: the legal department's labels.
+pub fn decided_pairs(conn: &mut DbConnection) -> StoreResult<Vec<DecidedPair>> {
+    Ok(cases::table
+        .filter(cases::status.ne(CaseStatus::Open))
+        .order(cases::id)
+        .select((
+            cases::question_a,
+            cases::question_b,
+            cases::status,
+            cases::note,
+        ))
+        .load(conn)?)
+}
+
+/// The dismissed possible divergences (question_a, question_b, note), in id order.
+pub fn dismissed_pairs(conn: &mut DbConnection) -> StoreResult<Vec<(i64, i64, Option<String>)>> {
+    Ok(possible::table
+        .filter(possible::status.eq(PossibleStatus::Dismissed))
+        .order(possible::id)
+        .select((possible::question_a, possible::question_b, possible::note))
+        .load(conn)?)
+}

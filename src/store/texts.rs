@@ -5,7 +5,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{answers, consistency_cases, events, questions};
+use super::schema::{answers, consistency_cases, events, possible_divergences, questions};
 use super::{DbConnection, StoreResult};
 
 /// A question's free text: what people typed or imported.
@@ -100,6 +100,24 @@ pub fn case_notes_after(
         .select((
             consistency_cases::id,
             consistency_cases::note.assume_not_null(),
+        ))
+        .load(conn)?)
+}
+
+/// The reviewers' notes on possible divergences, for the personal-data scan.
+pub fn possible_notes_after(
+    conn: &mut DbConnection,
+    after_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<NoteText>> {
+    Ok(possible_divergences::table
+        .filter(possible_divergences::id.gt(after_id))
+        .filter(possible_divergences::note.is_not_null())
+        .order(possible_divergences::id)
+        .limit(limit)
+        .select((
+            possible_divergences::id,
+            possible_divergences::note.assume_not_null(),
         ))
         .load(conn)?)
 }

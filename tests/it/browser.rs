@@ -820,6 +820,58 @@ fn an_asker_and_a_forum_member_take_a_question_from_asking_to_a_binding_badge() 
 }
 
 #[test]
+fn a_possible_divergence_is_read_side_by_side_and_taken_up_as_a_topic() {
+    use crate::possible::{a_paraphrase_answered_twice, open_possible, P_TITLE};
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::start();
+    let p = a_paraphrase_answered_twice(&app);
+    let id = open_possible(&app, &p.legal, 1)[0]["id"].as_i64().unwrap();
+    let b = Browser::start();
+    let base = &app.base;
+    b.sign_in(base, "granskare@test.se");
+    b.goto(&format!("{base}/enhetlighet"));
+    b.click("main a[href='/enhetlighet/mojliga']");
+    b.wait_for_text("h1", "Möjliga avvikelser");
+    let item = b.text("article.possible");
+    assert!(item.contains(P_TITLE), "{item}");
+    assert!(item.contains("närmaste träff"), "{item}");
+    assert!(item.contains("Asylprövningsenheten i Luleå"), "{item}");
+    // Words, not internals: no stems, decimals or codes.
+    assert!(
+        !item.contains("0.0") && !item.contains("u-malmo-asyl"),
+        "{item}"
+    );
+    assert_eq!(b.find_all("article.possible .pair-side").len(), 2);
+    b.check_accessibility("possible divergences");
+    b.screenshots("possible-divergences");
+
+    // Personal data in the comment is refused, naming the field; nothing is reviewed.
+    b.type_into(&format!("#note-{id}"), "Gäller 811218-9876.");
+    b.click("article.possible button[value=dismiss]");
+    b.wait_for_text(".error-summary", "Kommentar");
+    assert_eq!(
+        b.attr(&format!("#note-{id}"), "aria-invalid").as_deref(),
+        Some("true")
+    );
+    b.check_accessibility("possible divergences with an error");
+    b.screenshots("possible-divergences-error");
+    assert_eq!(open_possible(&app, &p.legal, 1).len(), 1);
+
+    // Taken up: the topic opens with both questions, and says so.
+    b.run(&format!("document.querySelector('#note-{id}').value = '';"));
+    b.click("article.possible button[value=case]");
+    b.wait_for_text("[role=status]", "Paret granskas nu som ett ämne");
+    assert!(b.text("h1").contains("Ämne"), "{}", b.page_text());
+    assert_eq!(b.find_all(".topic .pair-side").len(), 2);
+    b.check_accessibility("possible divergence taken up");
+    b.goto(&format!("{base}/enhetlighet/mojliga?status=opened"));
+    assert!(b.text("article.possible").contains("Granskas som ämne"));
+    b.check_accessibility("possible divergences taken up");
+}
+
+#[test]
 fn the_legal_department_reviews_a_topic_and_sends_a_divergence_on_after_confirming() {
     use crate::consistency::{answer, ask, A_BODY, A_TITLE, B_BODY, B_TITLE};
     use crate::topics::{topics, C_BODY, C_TITLE};

@@ -508,10 +508,16 @@ fn detector_inputs() -> Vec<(&'static str, Scored)> {
         toml::from_str(&std::fs::read_to_string(format!("tests/data/consistency/{file}")).unwrap())
             .unwrap()
     };
-    let files: Vec<(&str, Pairs)> = ["pairs.toml", "tuning2.toml", "heldout.toml"]
+    let mut files: Vec<(&str, Pairs)> = ["pairs.toml", "tuning2.toml", "heldout.toml"]
         .into_iter()
         .map(|f| (f, load(f)))
         .collect();
+    // The legal department's own decisions (`eskalera consistency labels`), measured beside
+    // the sets when given; never asserted.
+    if let Ok(path) = std::env::var("ESKALERA_LABELS") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        files.push(("ESKALERA_LABELS", toml::from_str(&text).unwrap()));
+    }
     assert!(files[0].1.pair.len() >= 60);
     assert!(files[1].1.pair.len() >= 40);
     assert!(files[2].1.pair.len() >= 40);
@@ -715,13 +721,13 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
         consistency::POSSIBLE_PLACES
     );
     println!(
-        "{:<14} {:>6} {:>12} {:>15} {:>20}",
+        "{:<16} {:>6} {:>12} {:>15} {:>20}",
         "set", "same", "cases: same", "listed: same", "listed: different"
     );
     for (i, (name, _)) in sets.iter().enumerate() {
         let l = listed(i);
         println!(
-            "{name:<14} {:>6} {:>12} {:>15} {:>20}   recall with the list {:.2}",
+            "{name:<16} {:>6} {:>12} {:>15} {:>20}   recall with the list {:.2}",
             l.same,
             l.cases_same,
             l.possible_same,

@@ -18,7 +18,7 @@ pub(crate) const P_BODY: &str = "En kvinna från Iran har visat ett papper från
      hon döptes i våras. Måste vi ändå fråga ut henne om hennes tro, eller räcker papperet?";
 
 /// The open possible divergences, waited for until `want` are there (10 s at most).
-fn open_possible(app: &TestApp, token: &str, want: usize) -> Vec<Value> {
+pub(crate) fn open_possible(app: &TestApp, token: &str, want: usize) -> Vec<Value> {
     let started = Instant::now();
     loop {
         let r = app.get("/api/v1/possible-divergences?status=open", token);
@@ -30,15 +30,16 @@ fn open_possible(app: &TestApp, token: &str, want: usize) -> Vec<Value> {
     }
 }
 
-struct Pair {
-    legal: String,
-    caseworker: String,
-    a: i64,
-    b: i64,
+pub(crate) struct Pair {
+    pub(crate) legal: String,
+    pub(crate) caseworker: String,
+    pub(crate) a: i64,
+    pub(crate) b: i64,
 }
 
-/// A and its paraphrase, answered by two units.
-fn a_paraphrase_answered_twice(app: &TestApp) -> Pair {
+/// A and its paraphrase, answered by two units; the reviewer granskare@test.se signs in with
+/// the tests' password.
+pub(crate) fn a_paraphrase_answered_twice(app: &TestApp) -> Pair {
     let asker_n = app.user("asker.nord@test.se", "u-lulea-asyl", &[], Role::Caseworker);
     let asker_s = app.user("asker.syd@test.se", "u-malmo-asyl", &[], Role::Caseworker);
     let member_n = app.user(
@@ -157,6 +158,37 @@ fn a_paraphrase_below_the_rule_is_listed_and_taken_up_as_a_topic() {
     assert!(open_possible(&app, &p.legal, 0).is_empty());
     let opened = app.get("/api/v1/possible-divergences?status=opened", &p.legal);
     assert_eq!(opened.ok()[0]["case_id"], done["case_id"]);
+
+    // Decided in its topic, the pair is a label: the same question.
+    assert!(labels(&app).is_empty());
+    app.post(
+        &format!("/api/v1/consistency-topics/{topic}/decision"),
+        &p.legal,
+        json!({"outcome": "divergent", "note": "Svaren går isär."}),
+    )
+    .ok();
+    let pairs = labels(&app);
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(pairs[0]["label"].as_str(), Some("same"));
+    assert_eq!(pairs[0]["a"]["title"].as_str(), Some(A_TITLE));
+    assert_eq!(pairs[0]["b"]["title"].as_str(), Some(P_TITLE));
+    assert_eq!(pairs[0]["b"]["countries"][0].as_str(), Some("IR"));
+    assert!(pairs[0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("Svaren går isär."));
+}
+
+/// `eskalera consistency labels`, read as the detector's test sets are.
+fn labels(app: &TestApp) -> Vec<toml::Value> {
+    let o = crate::cli::eskalera(app, &["consistency", "labels"], None);
+    assert!(o.status.success(), "{o:?}");
+    let text = String::from_utf8(o.stdout).unwrap();
+    let file: toml::Value = toml::from_str(&text).unwrap();
+    file.get("pair")
+        .and_then(|p| p.as_array())
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[test]
@@ -208,6 +240,10 @@ fn a_dismissed_pair_is_kept_as_a_label_and_the_page_reviews_it() {
     assert_eq!(dismissed[0]["id"], id);
     assert_eq!(dismissed[0]["note"], "Olika frågor: tro eller intyg.");
     assert!(dismissed[0]["case_id"].is_null());
-    // No case was made of it.
+    // No case was made of it, and it is a label: not the same question.
     assert!(cases(&app, &p.legal, 0).as_array().unwrap().is_empty());
+    let pairs = labels(&app);
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(pairs[0]["label"].as_str(), Some("different"));
+    assert_eq!(pairs[0]["a"]["process"].as_str(), Some("asyl_forstagang"));
 }

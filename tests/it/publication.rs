@@ -832,8 +832,13 @@ fn a_saved_search_mails_its_owner_and_its_feed_gains_the_matching_answer() {
             .select(outbox::status)
             .load(&mut **conn)
             .unwrap();
-        // Its search is the country alone: both answers about Sudan match.
-        assert_eq!(held, vec!["digest".to_string(), "digest".to_string()]);
+        // Its search is the country alone: both answers about Sudan match. Waiting for the
+        // digest, or already in one when the digest job's hour has passed today.
+        assert_eq!(held.len(), 2, "{held:?}");
+        assert!(
+            held.iter().all(|s| s == "digest" || s == "digested"),
+            "{held:?}"
+        );
     }
 
     let token = app.post("/api/v1/me/feed-token", &watcher, json!({}));

@@ -25,8 +25,10 @@ use crate::store::models::{
 use crate::store::{self, consistency as cs, questions as qs, DbConnection, StoreError};
 
 mod decide;
+mod labels;
 mod possible;
 pub(super) use decide::{checked_decision, Route};
+pub use labels::{LabelSide, LabelledPair};
 pub use possible::{PossibleQuery, PossibleReviewInput, PossibleView};
 
 /// Earlier questions looked at for each new answer: the best matches of the search index.
@@ -342,23 +344,7 @@ impl Service {
         Self::may_review(actor)?;
         let mut checks = Checks::default();
         let paging = checks.paging(q.page, q.per_page, CASES_PER_PAGE, CASES_PER_PAGE);
-        let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => {
-                let parsed = CaseStatus::parse(s);
-                if parsed.is_none() {
-                    checks.fail(
-                        "status",
-                        FieldProblem::Unknown {
-                            thing: Thing::Status,
-                            value: s.into(),
-                            hint: Hint::OneOf(CaseStatus::choices()),
-                        },
-                    );
-                }
-                parsed
-            }
-        };
+        let status = checks.code::<CaseStatus>("status", Thing::Status, q.status.as_deref());
         checks.finish()?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {

@@ -7,9 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{side_of, utc, CaseSide};
-use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
+use crate::domain::catalogue::{FieldProblem, Missing, Refusal, Thing};
 use crate::domain::consistency::{self, CaseStatus, PossibleReview, PossibleStatus};
-use crate::domain::Code;
 use crate::service::questions::NOTE_MAX;
 use crate::service::validate::Checks;
 use crate::service::views::{Paged, PersonView};
@@ -88,23 +87,7 @@ impl Service {
         Self::may_review(actor)?;
         let mut checks = Checks::default();
         let paging = checks.paging(q.page, q.per_page, POSSIBLE_PER_PAGE, POSSIBLE_PER_PAGE);
-        let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => {
-                let parsed = PossibleStatus::parse(s);
-                if parsed.is_none() {
-                    checks.fail(
-                        "status",
-                        FieldProblem::Unknown {
-                            thing: Thing::Status,
-                            value: s.into(),
-                            hint: Hint::OneOf(PossibleStatus::choices()),
-                        },
-                    );
-                }
-                parsed
-            }
-        };
+        let status = checks.code::<PossibleStatus>("status", Thing::Status, q.status.as_deref());
         checks.finish()?;
         let mut conn = self.conn()?;
         store::read_tx(&mut conn, |c| {
@@ -132,26 +115,11 @@ impl Service {
             return Err(Refusal::DecideConsistencyLegalOnly.into());
         }
         let mut checks = Checks::default();
-        let review = match input.outcome.as_deref().map(str::trim) {
-            None | Some("") => {
-                checks.fail("outcome", FieldProblem::RequiredOneOf("case or dismiss"));
-                None
-            }
-            Some(s) => {
-                let parsed = PossibleReview::parse(s);
-                if parsed.is_none() {
-                    checks.fail(
-                        "outcome",
-                        FieldProblem::Unknown {
-                            thing: Thing::Decision,
-                            value: s.into(),
-                            hint: Hint::OneOf(PossibleReview::choices()),
-                        },
-                    );
-                }
-                parsed
-            }
-        };
+        let outcome = input.outcome.as_deref();
+        let review = checks.code::<PossibleReview>("outcome", Thing::Decision, outcome);
+        if outcome.is_none_or(|o| o.trim().is_empty()) {
+            checks.fail("outcome", FieldProblem::RequiredOneOf("case or dismiss"));
+        }
         checks.optional_text("note", input.note.as_deref(), NOTE_MAX);
         checks.finish()?;
         let Some(review) = review else {

@@ -30,6 +30,25 @@ const TABS: [Option<CaseStatus>; 6] = [
     None,
 ];
 
+/// A list's tabs, one a status (None: "Alla"), the one showing `current` marked.
+fn status_tabs<T: Code>(
+    tabs: &[Option<T>],
+    label: fn(T) -> &'static str,
+    path: &str,
+    current: Option<&str>,
+) -> Vec<serde_json::Value> {
+    tabs.iter()
+        .map(|tab| {
+            let code = tab.map_or("alla", T::as_str);
+            serde_json::json!({
+                "href": format!("{path}?status={code}"),
+                "label": tab.map_or("Alla", label),
+                "current": code == current.unwrap_or("alla"),
+            })
+        })
+        .collect()
+}
+
 /// Topics on one page of the list.
 const TOPICS_PER_PAGE: i64 = 50;
 
@@ -75,17 +94,12 @@ pub async fn topics(
     if page > topics.pages {
         return Err(past_end(page, topics.pages));
     }
-    let tabs: Vec<_> = TABS
-        .iter()
-        .map(|tab| {
-            let code = tab.map_or("alla", CaseStatus::as_str);
-            serde_json::json!({
-                "href": format!("/enhetlighet?status={code}"),
-                "label": tab.map_or("Alla", CaseStatus::label_sv),
-                "current": Some(code) == status.as_deref().or(Some("alla")),
-            })
-        })
-        .collect();
+    let tabs = status_tabs(
+        &TABS,
+        CaseStatus::label_sv,
+        "/enhetlighet",
+        status.as_deref(),
+    );
     let tab = status.clone().unwrap_or_else(|| "alla".to_string());
     let mut c = page_context(&v, "consistency", "Enhetlighet");
     c.insert("topics", &topics.items);
@@ -327,17 +341,12 @@ async fn possible_page(
     if page > list.pages {
         return Err(past_end(page, list.pages));
     }
-    let tabs: Vec<_> = POSSIBLE_TABS
-        .iter()
-        .map(|tab| {
-            let code = tab.map_or("alla", PossibleStatus::as_str);
-            serde_json::json!({
-                "href": format!("/enhetlighet/mojliga?status={code}"),
-                "label": tab.map_or("Alla", PossibleStatus::label_sv),
-                "current": Some(code) == status.as_deref().or(Some("alla")),
-            })
-        })
-        .collect();
+    let tabs = status_tabs(
+        &POSSIBLE_TABS,
+        PossibleStatus::label_sv,
+        "/enhetlighet/mojliga",
+        status.as_deref(),
+    );
     let tab = status.clone().unwrap_or_else(|| "alla".to_string());
     let mut c = page_context(v, "consistency", "Möjliga avvikelser");
     c.insert("items", &list.items);

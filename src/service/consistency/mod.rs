@@ -124,11 +124,9 @@ struct Found {
     b: (i64, i64),
     score: f64,
     reasons: String,
-    /// The better of the two questions' places among the other's candidates (1: the first);
-    /// `None` when the score alone made it a case.
-    place: Option<usize>,
-    /// A case; else a possible divergence for the legal department to look at.
-    case: bool,
+    /// `None` for a case; for a possible divergence, the better of the two questions' places
+    /// among the other's candidates (1: the first).
+    possible: Option<usize>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -184,7 +182,7 @@ impl Service {
                     if cs::case_exists(c, f.a.0, f.b.0)? {
                         continue;
                     }
-                    if !f.case {
+                    if let Some(place) = f.possible {
                         if !cs::possible_exists(c, f.a.0, f.b.0)? {
                             cs::insert_possible(
                                 c,
@@ -194,7 +192,7 @@ impl Service {
                                     answer_a: f.a.1,
                                     answer_b: f.b.1,
                                     score: f.score,
-                                    place: f.place.unwrap_or(1) as i64,
+                                    place: i64::try_from(place).unwrap_or(i64::MAX),
                                     reasons: &f.reasons,
                                     status: PossibleStatus::Open,
                                     created_at: now,
@@ -299,18 +297,18 @@ impl Service {
                 };
                 Some(here.min(there))
             };
-            let case = consistency::is_case(s.score, place.is_none_or(|p| p == 1));
-            if !case && !place.is_some_and(|p| consistency::is_possible(s.score, p)) {
-                continue;
-            }
+            let possible = match place {
+                _ if consistency::is_case(s.score, place.is_none_or(|p| p == 1)) => None,
+                Some(p) if consistency::is_possible(s.score, p) => Some(p),
+                _ => continue,
+            };
             found.push(Found {
                 a: (other.id, theirs.id),
                 b: (q.id, answer.id),
                 score: (s.score * 1000.0).round() / 1000.0,
                 reasons: serde_json::to_string(&s.reasons)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                place,
-                case,
+                possible,
             });
         }
         Ok(Some(found))

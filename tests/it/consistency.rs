@@ -717,8 +717,9 @@ fn detector_precision_and_recall_on_the_labelled_pairs() {
         l
     };
     println!(
-        "\npossible divergences (within the first {} candidates, below the case rule)",
-        consistency::POSSIBLE_PLACES
+        "\npossible divergences (within the first {} candidates, at least {}, below the case rule)",
+        consistency::POSSIBLE_PLACES,
+        consistency::POSSIBLE_FLOOR
     );
     println!(
         "{:<16} {:>6} {:>12} {:>15} {:>20}",

@@ -143,6 +143,35 @@ pub fn is_possible(score: f64, place: usize) -> bool {
     score >= POSSIBLE_FLOOR && (1..=POSSIBLE_PLACES).contains(&place)
 }
 
+/// What the watch records for a compared pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Case,
+    /// A possible divergence, at the better of the two places.
+    Possible(usize),
+}
+
+/// The verdict on a pair scoring `score` whose better place is `place` (1 for the first,
+/// `usize::MAX` when neither question is among the other's candidates); `None`: nothing.
+pub fn verdict(score: f64, place: usize) -> Option<Verdict> {
+    if is_case(score, place == 1) {
+        Some(Verdict::Case)
+    } else if is_possible(score, place) {
+        Some(Verdict::Possible(place))
+    } else {
+        None
+    }
+}
+
+/// Whether the other question's place among this one's candidates (a search) can change the
+/// verdict, when this one's place among the other's is `here`: the best it can give is the
+/// first place, and the verdict only gets weaker from there, so the kind of verdict at the
+/// first place and at `here` tells. Spares a search for most candidates.
+pub fn needs_other_place(score: f64, here: usize) -> bool {
+    let kind = |v: Option<Verdict>| v.map(|v| matches!(v, Verdict::Case));
+    kind(verdict(score, 1)) != kind(verdict(score, here))
+}
+
 /// Where a possible divergence stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PossibleStatus {
@@ -453,6 +482,31 @@ mod tests {
             place_in_words(3),
             "bland den ena frågans 3 närmaste träffar"
         );
+    }
+
+    #[test]
+    fn the_other_place_is_looked_up_only_when_it_can_change_the_verdict() {
+        // Every score, this place and the other place: skipping the search (taking the other
+        // place as out of reach) gives the same kind of verdict whenever it is skipped.
+        let kind = |v: Option<Verdict>| v.map(|v| matches!(v, Verdict::Case));
+        for score in (0..=50).map(|i| f64::from(i) / 100.0) {
+            for here in [1, 2, 3, 4, 20, usize::MAX] {
+                for there in [1, 2, 3, 4, usize::MAX] {
+                    if !needs_other_place(score, here) {
+                        assert_eq!(
+                            kind(verdict(score, here.min(there))),
+                            kind(verdict(score, here)),
+                            "{score} {here} {there}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(needs_other_place(0.2, 2), "a first place makes it a case");
+        assert!(needs_other_place(0.1, 5), "a near place lists it");
+        assert!(!needs_other_place(0.1, 2), "listed either way");
+        assert!(!needs_other_place(0.4, 9), "a case on its score");
+        assert!(!needs_other_place(0.01, 9), "below every floor");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::views::{Paged, PersonView};
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::answer::BindingStatus;
 use crate::domain::catalogue::{FieldProblem, Hint, Missing, Refusal, Thing};
-use crate::domain::consistency::{self, CaseStatus, Decision, PossibleStatus, Profile};
+use crate::domain::consistency::{self, CaseStatus, Decision, PossibleStatus, Profile, Verdict};
 use crate::domain::question::{EventKind, Priority, Status};
 use crate::domain::structure::{Level, Structure};
 use crate::domain::Code;
@@ -125,7 +125,8 @@ struct Found {
     score: f64,
     reasons: String,
     /// `None` for a case; for a possible divergence, the better of the two questions' places
-    /// among the other's candidates (1: the first).
+    /// among the other's candidates (1: the first), or this one's place when the other's could
+    /// not have changed the verdict and was not looked up.
     possible: Option<usize>,
 }
 
@@ -278,29 +279,21 @@ impl Service {
             };
             let s =
                 consistency::similarity(&profile(&index, &self.config.structure, other)?, &mine);
-            if s.score <= 0.0 {
-                continue;
-            }
-            // Below the threshold the places count: this question's place among the new one's
-            // candidates (known), else the new one's among this one's (one more search).
-            let place = if s.score >= consistency::THRESHOLD {
-                None
+            // This question's place among the new one's candidates is known; the new one's
+            // among this one's costs a search, made only when it can change the verdict.
+            let here = place_here(other.id).unwrap_or(usize::MAX);
+            let there = if consistency::needs_other_place(s.score, here) {
+                Self::candidates(&index, other, consistency::POSSIBLE_PLACES)?
+                    .iter()
+                    .position(|id| *id == q.id)
+                    .map_or(usize::MAX, |p| p + 1)
             } else {
-                let here = place_here(other.id).unwrap_or(usize::MAX);
-                let there = if here > 1 {
-                    Self::candidates(&index, other, consistency::POSSIBLE_PLACES)?
-                        .iter()
-                        .position(|id| *id == q.id)
-                        .map_or(usize::MAX, |p| p + 1)
-                } else {
-                    usize::MAX
-                };
-                Some(here.min(there))
+                usize::MAX
             };
-            let possible = match place {
-                _ if consistency::is_case(s.score, place.is_none_or(|p| p == 1)) => None,
-                Some(p) if consistency::is_possible(s.score, p) => Some(p),
-                _ => continue,
+            let possible = match consistency::verdict(s.score, here.min(there)) {
+                Some(Verdict::Case) => None,
+                Some(Verdict::Possible(place)) => Some(place),
+                None => continue,
             };
             found.push(Found {
                 a: (other.id, theirs.id),

@@ -218,10 +218,20 @@ fn a_dismissed_pair_is_kept_as_a_label_and_the_page_reviews_it() {
             ("csrf", &csrf),
             ("outcome", "dismiss"),
             ("note", "Gäller 811218-9876."),
+            ("status", "alla"),
+            ("sida", "1"),
         ],
     );
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("Kommentar"), "{}", refused.body);
+    // Shown again on the tab and page it was sent from, where the pair is.
+    assert!(
+        refused
+            .body
+            .contains("mojliga?status=alla\" aria-current=\"page\""),
+        "{}",
+        refused.body
+    );
     assert_eq!(open_possible(&app, &p.legal, 1).len(), 1);
     let done = c.post(
         &format!("/enhetlighet/mojliga/{id}"),

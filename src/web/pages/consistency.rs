@@ -30,6 +30,16 @@ const TABS: [Option<CaseStatus>; 6] = [
     None,
 ];
 
+/// The status a list shows: without a choice what waits for a decision (`open`), "alla" every
+/// status.
+fn tab_status(chosen: Option<String>, open: &str) -> Option<String> {
+    match chosen {
+        None => Some(open.to_string()),
+        Some(s) if s == "alla" => None,
+        Some(s) => Some(s),
+    }
+}
+
 /// A list's tabs, one a status (None: "Alla"), the one showing `current` marked.
 fn status_tabs<T: Code>(
     tabs: &[Option<T>],
@@ -66,12 +76,7 @@ pub async fn topics(
 ) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();
     let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
-    // Without a choice the page opens on what waits for a decision.
-    let status = match q.status {
-        None => Some(CaseStatus::Open.as_str().to_string()),
-        Some(s) if s == "alla" => None,
-        Some(s) => Some(s),
-    };
+    let status = tab_status(q.status, CaseStatus::Open.as_str());
     let s = svc.into_inner();
     let actor = v.actor.clone();
     let query = TopicQuery {
@@ -325,11 +330,7 @@ async fn possible_page(
     refused: Option<(i64, BTreeMap<String, String>, serde_json::Value)>,
 ) -> Result<HttpResponse, PageError> {
     let page = page_number(q.sida.as_deref(), q.page.as_deref())?;
-    let status = match q.status {
-        None => Some(PossibleStatus::Open.as_str().to_string()),
-        Some(s) if s == "alla" => None,
-        Some(s) => Some(s),
-    };
+    let status = tab_status(q.status, PossibleStatus::Open.as_str());
     let s = svc.into_inner();
     let actor = v.actor.clone();
     let query = PossibleQuery {
@@ -364,6 +365,8 @@ async fn possible_page(
     );
     c.insert("tabs", &tabs);
     c.insert("may_decide", &v.actor.may_decide_consistency());
+    c.insert("tab", &tab);
+    c.insert("page", &page);
     let code = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -411,7 +414,13 @@ pub async fn review_possible(
                 errors_by_field("", &errs),
                 serde_json::Value::Object(form.values()),
             );
-            possible_page(svc, &v, ListQuery::default(), Some(refused)).await
+            // The page the reviewer sent it from, where the refused pair is.
+            let on = ListQuery {
+                status: form.get("status"),
+                sida: form.get("sida"),
+                page: None,
+            };
+            possible_page(svc, &v, on, Some(refused)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -257,3 +257,42 @@ fn a_dismissed_pair_is_kept_as_a_label_and_the_page_reviews_it() {
     assert_eq!(pairs[0]["label"].as_str(), Some("different"));
     assert_eq!(pairs[0]["a"]["process"].as_str(), Some("asyl_forstagang"));
 }
+
+#[test]
+fn two_reviewers_at_once_one_takes_the_pair_up_the_other_is_told() {
+    use std::sync::{Arc, Barrier};
+    let app = Arc::new(TestApp::start());
+    let p = a_paraphrase_answered_twice(&app);
+    let other = app.user("jurist2@test.se", "u-malmo-asyl", &[], Role::Legal);
+    let id = open_possible(&app, &p.legal, 1)[0]["id"].as_i64().unwrap();
+    let url = format!("/api/v1/possible-divergences/{id}/review");
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = [(p.legal.clone(), "case"), (other, "case")]
+        .into_iter()
+        .map(|(token, outcome)| {
+            let (app, barrier, url) = (app.clone(), barrier.clone(), url.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                app.request(
+                    "POST",
+                    &url,
+                    Some(&token),
+                    Some(&json!({"outcome": outcome})),
+                    &[],
+                )
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().status)
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    // Exactly one case, and the pair names it.
+    let made = cases(&app, &p.legal, 1);
+    assert_eq!(made.as_array().unwrap().len(), 1, "{made}");
+    let pair = app.get(&format!("/api/v1/possible-divergences/{id}"), &p.legal);
+    assert_eq!(pair.ok()["status"], "opened");
+    assert_eq!(pair.ok()["case_id"], made[0]["id"]);
+}

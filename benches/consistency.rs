@@ -33,18 +33,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let corpus = Corpus::sqlite(n);
-    let svc = corpus.service();
-    if svc
-        .check_index()
-        .map(|c| c.indexed != c.in_database)
-        .unwrap_or(true)
-    {
-        let t = Instant::now();
-        svc.rebuild_index(&mut std::io::sink()).unwrap();
-        eprintln!("tantivy index built in {:.1} s", t.elapsed().as_secs_f64());
-    }
-    // The rebuild published a new generation: reopen to search it.
-    let svc = corpus.service();
+    let svc = corpus.indexed_service();
     let pool = eskalera::store::connect(&corpus.db_url).unwrap();
     let mut conn = pool.get().unwrap();
     let samples: Vec<Sample> = eskalera::store::read_tx(&mut conn, |c| {

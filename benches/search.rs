@@ -75,19 +75,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let corpus = Corpus::sqlite(n);
-    let svc = corpus.service();
-    if svc
-        .check_index()
-        .map(|c| c.indexed != c.in_database)
-        .unwrap_or(true)
-    {
-        let t = Instant::now();
-        svc.rebuild_index(&mut std::io::sink()).unwrap();
-        eprintln!("tantivy index built in {:.1} s", t.elapsed().as_secs_f64());
-    }
-    // The rebuild published a new generation: reopen to search it. The ranking before 0.2.7
-    // (`search.ranking = "fields"`) runs beside it on the same index, interleaved.
-    let svc = corpus.service();
+    // The ranking before 0.2.7 (`search.ranking = "fields"`) runs beside it on the same
+    // index, interleaved.
+    let svc = corpus.indexed_service();
     let old_svc = {
         let mut config = corpus.config();
         config.search.ranking = eskalera::search::Ranking::Fields;

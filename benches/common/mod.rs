@@ -126,6 +126,22 @@ impl Corpus {
         Service::open(self.config(), Clock::system()).unwrap()
     }
 
+    /// The service with an index that holds every question of the corpus: built when it does
+    /// not (the first run), then reopened, since the rebuild published a new generation.
+    pub fn indexed_service(&self) -> Service {
+        let svc = self.service();
+        if svc
+            .check_index()
+            .map(|c| c.indexed != c.in_database)
+            .unwrap_or(true)
+        {
+            let t = Instant::now();
+            svc.rebuild_index(&mut std::io::sink()).unwrap();
+            eprintln!("tantivy index built in {:.1} s", t.elapsed().as_secs_f64());
+        }
+        self.service()
+    }
+
     /// The corpus of `n` questions under target/bench-corpus-N (SQLite), built once and reused.
     pub fn sqlite(n: usize) -> Corpus {
         let dir = PathBuf::from(format!("target/bench-corpus-{n}"));
